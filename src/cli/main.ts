@@ -1,0 +1,119 @@
+/**
+ * The command line. Exit codes (SPEC section 7): 0 success, 1 a --fail-on condition held,
+ * 2 unusable input or usage, always as one line on stderr, never a stack trace.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { InputError } from '../input/record.js';
+import { analyzeCaptures } from '../pipeline.js';
+import { reportJson } from '../views/json.js';
+import { makeChalk } from '../views/style.js';
+import { renderReport } from '../views/table.js';
+import { TOOL_VERSION } from '../version.js';
+import { CONDITIONS, failOnViolations, parseFailOn } from './fail-on.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAIL_ON = 1;
+export const EXIT_USAGE = 2;
+
+class UsageError extends Error {}
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number of seconds >= 0');
+  return n;
+}
+
+function failOnList(value: string): string[] {
+  try {
+    return parseFailOn(value);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
+
+interface AnalyzeFlags {
+  json?: boolean;
+  timeWait: number;
+  failOn?: string[];
+  color: boolean;
+  strict?: boolean;
+  verbose?: boolean;
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('tcptrace')
+    .description('TCP trace analyzer: replays a capture through a TCP state tracker for every endpoint\nand reports handshakes, closes, resets, TIME_WAIT and illegal flag combinations.')
+    .version(TOOL_VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ outputError: (str, write) => write(str) })
+    .exitOverride();
+
+  const conditionHelp = Object.entries(CONDITIONS).map(([n, c]) => `  ${n.padEnd(22)}${c.description}`).join('\n');
+  program
+    .command('analyze')
+    .description('analyze one or more captures (pcap; "-" reads stdin) and report every TCP connection')
+    .argument('<files...>', 'capture files; the format is sniffed from the content, never the name')
+    .option('--json', 'print the report as one JSON document (see schema/report.schema.json)')
+    .addOption(new Option('--time-wait <seconds>', 'TIME_WAIT length used to decide expiry (Linux 60; RFC 793 2xMSL 240)').default(60).argParser(seconds))
+    .option('--fail-on <conditions>', 'exit 1 when any of these comma-separated conditions holds (see below)', failOnList)
+    .option('--no-color', 'no colour even on a terminal (NO_COLOR is honoured too)')
+    .option('--strict', 'treat a capture that is cut short or corrupt as unusable (exit 2)')
+    .option('--verbose', 'print input warnings as they happen')
+    .addHelpText('after', `
+Conditions for --fail-on:
+${conditionHelp}
+
+Examples:
+  $ tcptrace analyze capture.pcap
+  $ tcptrace analyze capture.pcap --json | jq '.connections[] | {id, handshake: .handshake.kind, close: .close.kind}'
+  $ tcptrace analyze fixture.pcap --fail-on anomalies,resets,incomplete-handshake,unclosed
+
+Exit codes: 0 success; 1 a --fail-on condition held (one line per violation on stderr);
+2 unusable input or usage (one line naming the file and offset).`)
+    .action(async (files: string[], flags: AnalyzeFlags) => {
+      const warnings: string[] = [];
+      const report = await analyzeCaptures(files, {
+        timeWaitS: flags.timeWait,
+        onWarning: (w) => {
+          const where = w.offset !== undefined ? ` (at byte offset ${w.offset})` : w.line !== undefined ? ` (line ${w.line})` : '';
+          const line = `tcptrace: warning: ${w.file}: ${w.message}${where}`;
+          warnings.push(line);
+          if (flags.verbose || flags.json) process.stderr.write(line + '\n');
+        },
+      });
+      if (flags.strict && report.input.truncated) {
+        throw new UsageError(`${report.input.warnings[0]?.file ?? files[0]}: capture is cut short or corrupt (--strict): ${report.input.warnings[0]?.message ?? ''}`);
+      }
+      if (flags.json) process.stdout.write(reportJson(report) + '\n');
+      else process.stdout.write(renderReport(report, { chalk: makeChalk(flags.color) }));
+      if (flags.failOn && flags.failOn.length > 0) {
+        const violations = failOnViolations(report, flags.failOn);
+        for (const v of violations) process.stderr.write(`tcptrace: fail-on ${v}\n`);
+        if (violations.length > 0) process.exitCode = EXIT_FAIL_ON;
+      }
+    });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT_OK;
+      return EXIT_USAGE; // commander already printed its one-line message
+    }
+    if (e instanceof InputError || e instanceof UsageError) {
+      process.stderr.write(`tcptrace: ${e.message}\n`);
+      return EXIT_USAGE;
+    }
+    // A bug, not bad input: still one line for the user, the stack only on request.
+    process.stderr.write(`tcptrace: internal error: ${(e as Error).message ?? e} (set TCPTRACE_DEBUG=1 for details)\n`);
+    if (process.env.TCPTRACE_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+    return EXIT_USAGE;
+  }
+}

@@ -1,0 +1,342 @@
+/**
+ * One incarnation of a four-tuple: two endpoints and the rule that moves them.
+ *
+ * Each segment is turned into state events for its sender (at once) and for its receiver (only
+ * when the receiver's own later segments prove it got it, dated at the last copy it could have
+ * got, see state.ts). The connection keeps only control facts (SYN, FIN and RST copies, counters),
+ * never the data segments, so its memory does not grow with the packets.
+ */
+import { ACK, FIN, RST, SYN, Segment, segmentLength } from '../decode/segment.js';
+import { Control, Copy, Endpoint, Side, StateEvent } from './endpoint.js';
+import { seqAdd, seqDiff, seqGE, seqLE, seqLT, seqMax } from './seq.js';
+import { EventKind, TcpState, isSynchronized } from './state.js';
+
+export interface RstFact {
+  s: number;
+  frame: number;
+  from: Side;
+  seq: number;
+  ack: number | null;
+  payloadLen: number;
+  /** Acceptable to the receiver (RFC 9293 3.10.7 with RFC 5961); null when the receiver held no connection. */
+  acceptable: boolean | null;
+  /** The receiver's last segment carrying data or a FIN before this RST (what it may answer). */
+  answersFrame: number;
+}
+
+export type NoteKind = 'syn-data' | 'rst-data' | 'syn-on-open-connection';
+
+export interface NoteFact {
+  kind: NoteKind;
+  s: number;
+  frame: number;
+  from: Side;
+  bytes: number;
+}
+
+export class Connection {
+  readonly client: Endpoint;
+  readonly server: Endpoint;
+  readonly midstream: boolean;
+  readonly firstS: number;
+  readonly firstFrame: number;
+  readonly fileIndex: number;
+  readonly ipVersion: 4 | 6;
+  lastS: number;
+  lastFrame: number;
+  readonly resets: RstFact[] = [];
+  readonly notes: NoteFact[] = [];
+  /** Set when a SYN with a new ISN started the next incarnation of this four-tuple. */
+  reusedBy: { s: number; frame: number } | null = null;
+
+  /**
+   * Opens a connection at its first segment. SPEC section 2: the client is the sender of the first
+   * SYN without ACK; with no SYN, the receiver of a SYN/ACK; with neither, the endpoint with the
+   * larger (ephemeral) port, ties to the first sender.
+   */
+  constructor(readonly id: number, seg: Segment) {
+    const f = seg.flags;
+    let senderIsClient: boolean;
+    if ((f & SYN) && !(f & ACK)) senderIsClient = true;
+    else if ((f & SYN) && (f & ACK)) senderIsClient = false;
+    else senderIsClient = seg.srcPort >= seg.dstPort;
+    this.midstream = !(f & SYN) || (f & ACK) !== 0;
+    // Initial states. With a SYN first, the client starts CLOSED and the server LISTEN (it is
+    // assumed to listen; a refusal rewrites that below). Midstream, both sides are ESTABLISHED at
+    // the first packet (SPEC section 2), except: a SYN/ACK first means the handshake is under way,
+    // and a first segment without ACK cannot belong to a synchronized connection (RFC 9293
+    // 3.10.7.4 drops those), so a probe like a FIN or NULL scan starts both sides CLOSED.
+    let clientState: TcpState = 'CLOSED';
+    let serverState: TcpState = 'LISTEN';
+    if (this.midstream) {
+      if (f & SYN) { clientState = 'SYN_SENT'; serverState = 'SYN_RECEIVED'; }
+      else if (f & ACK) { clientState = 'ESTABLISHED'; serverState = 'ESTABLISHED'; }
+      else { clientState = 'CLOSED'; serverState = 'CLOSED'; }
+    }
+    const [cIp, cPort, sIp, sPort] = senderIsClient
+      ? [seg.src, seg.srcPort, seg.dst, seg.dstPort]
+      : [seg.dst, seg.dstPort, seg.src, seg.srcPort];
+    this.client = new Endpoint('client', cIp, cPort, clientState, seg.s, seg.frame);
+    this.server = new Endpoint('server', sIp, sPort, serverState, seg.s, seg.frame);
+    if ((f & SYN) && (f & ACK)) this.client.isn = (seg.ack - 1) >>> 0; // inferred from the SYN/ACK
+    this.firstS = this.lastS = seg.s;
+    this.firstFrame = this.lastFrame = seg.frame;
+    this.fileIndex = seg.fileIndex;
+    this.ipVersion = seg.ipVersion;
+  }
+
+  isFromClient(seg: Segment): boolean {
+    return seg.srcPort === this.client.port && seg.src === this.client.ip;
+  }
+
+  endpoint(side: Side): Endpoint {
+    return side === 'client' ? this.client : this.server;
+  }
+
+  /** Feeds one segment of this connection, in capture order. */
+  observe(seg: Segment, fromClient: boolean): void {
+    const x = fromClient ? this.client : this.server; // the sender
+    const y = fromClient ? this.server : this.client; // the receiver
+    const f = seg.flags;
+    this.lastS = seg.s;
+    this.lastFrame = seg.frame;
+    x.packets++;
+    x.bytes += seg.payloadLen;
+
+    const len = segmentLength(seg);
+    if (len > 0 && !(f & RST) && x.sndNxt !== null && seqLT(seg.seq, x.sndNxt) && !isKeepAlive(seg, x.sndNxt)) {
+      x.retransmits++;
+    }
+    if (seg.payloadLen > 0 && (f & SYN)) this.note('syn-data', seg, x.side);
+    if (seg.payloadLen > 0 && (f & RST)) this.note('rst-data', seg, x.side);
+
+    if (f & SYN) this.sentSyn(x, y, seg);
+    if (f & ACK) this.sentAck(x, y, seg);
+    if (!(f & RST)) this.countHalfCloseBytes(x, y, seg);
+    if (f & FIN) this.sentFin(x, y, seg);
+    if (f & RST) this.sentRst(x, y, seg);
+
+    if (!(f & RST) && (len > 0 || x.sndNxt === null)) x.sndNxt = seqMax(x.sndNxt, seqAdd(seg.seq, len));
+    if (f & ACK) x.maxAck = seqMax(x.maxAck, seg.ack);
+    if (seg.payloadLen > 0 || (f & FIN)) x.lastDataOrFinFrame = seg.frame;
+    x.window = seg.window;
+  }
+
+  /** Marks the end of this incarnation: a SYN with a new ISN took the four-tuple over. */
+  reuse(s: number, frame: number): void {
+    this.reusedBy = { s, frame };
+    for (const e of [this.client, this.server]) e.addEvent(event('reused', frame, s));
+  }
+
+  /**
+   * True when a SYN (without ACK) in `seg` starts a new incarnation rather than belonging here:
+   * its ISN is new and this connection is closed, reset, in TIME_WAIT, or never got synchronized
+   * (a client that gave up and retried). A SYN with the same ISN is a retransmission; a new one
+   * on a connection open on both sides is answered by a challenge ACK (RFC 5961 4), so it stays.
+   */
+  startsNewIncarnation(seg: Segment): boolean {
+    if (!(seg.flags & SYN) || (seg.flags & ACK)) return false;
+    const sender = this.isFromClient(seg) ? this.client : this.server;
+    if (sender.syn !== null && sender.syn.seq === seg.seq) return false;
+    const c = this.client.current();
+    const s = this.server.current();
+    const open = (st: TcpState) => isSynchronized(st) && st !== 'TIME_WAIT';
+    return !(open(c) && open(s));
+  }
+
+  private sentSyn(x: Endpoint, y: Endpoint, seg: Segment): void {
+    const withAck = (seg.flags & ACK) !== 0;
+    const ctl = withAck ? x.synAck : x.syn;
+    if (ctl !== null) {
+      if (ctl.seq !== seg.seq) {
+        // Another ISN on a connection open on both sides (the flow table starts a new incarnation
+        // otherwise): the kernel answers with a challenge ACK (RFC 5961 4) and nothing changes.
+        this.note('syn-on-open-connection', seg, x.side);
+        return;
+      }
+      // A retransmission. A SYN/ACK sent again shows the ACK that "completed" the handshake never
+      // arrived; a SYN sent again shows the client has not received the SYN/ACK.
+      ctl.copies.push(copy(seg));
+      if (withAck) x.retractAcks('recv-ack-of-syn', seg.frame);
+      else if (y.synAck !== null && !y.synAckProven) setNotCovered(y.synAck, seg);
+      return;
+    }
+    if (x.isn === null || !withAck) x.isn = seg.seq;
+    if (seg.options) x.options = seg.options;
+    if (withAck) x.synAck = control(seg.seq, true, seg);
+    else x.syn = control(seg.seq, false, seg);
+    x.addEvent(event(withAck ? 'send-syn-ack' : 'send-syn', seg.frame, seg.s));
+  }
+
+  /** The acknowledgment field of a segment x sent: proofs of receipt, and ACKs y receives. */
+  private sentAck(x: Endpoint, y: Endpoint, seg: Segment): void {
+    const a = seg.ack;
+    const carriesControl = (seg.flags & (SYN | FIN)) !== 0;
+    // Proofs: x acknowledging y's SYN, SYN/ACK or FIN shows x received it.
+    if (y.syn !== null && !y.synProven && this.proves(a, y.syn, seg)) {
+      y.synProven = true;
+      x.addEvent(receipt('recv-syn', y.syn, seg.frame));
+    }
+    if (y.synAck !== null && !y.synAckProven && this.proves(a, y.synAck, seg)) {
+      y.synAckProven = true;
+      // A SYN/ACK that does not acknowledge x's ISN + 1 does not synchronize x (the handshake is invalid).
+      if (synAckIsValid(y.synAck, x)) x.addEvent(receipt('recv-syn-ack', y.synAck, seg.frame));
+    }
+    if (y.fin !== null && !y.finProven && this.proves(a, y.fin, seg)) {
+      y.finProven = true;
+      // A FIN that also acknowledged x's own FIN takes FIN-WAIT-1 straight to TIME-WAIT (RFC 9293).
+      const finAck = y.fin.copies[y.fin.copies.length - 1]!.ack;
+      const acksOurs = x.fin !== null && finAck !== null && covers(finAck, x.fin.seq);
+      x.addEvent(receipt(acksOurs ? 'recv-fin-ack-of-fin' : 'recv-fin', y.fin, seg.frame));
+    }
+    for (const ctl of [y.syn, y.synAck, y.fin]) if (ctl !== null) answerCopies(ctl, a, seg);
+    // A segment without SYN or FIN is taken as received at its own time (SPEC section 3); a later
+    // retransmission by y of what it acknowledged retracts it (Endpoint.retractAcks).
+    if (!carriesControl) {
+      const opening = y.synAck ?? y.syn;
+      if (opening !== null && covers(a, opening.seq) && !y.hasEvent('recv-ack-of-syn')) {
+        y.addEvent({ ...event('recv-ack-of-syn', seg.frame, seg.s), ack: a });
+      }
+      if (y.fin !== null && covers(a, y.fin.seq) && !y.hasEvent('recv-ack-of-fin')) {
+        y.addEvent({ ...event('recv-ack-of-fin', seg.frame, seg.s), ack: a });
+      }
+    }
+  }
+
+  /**
+   * Does acknowledgment `a` in `seg` prove receipt of `ctl`? If not, `seg` shows the receiver did
+   * not have it yet, which bounds the date of its receipt from below (see `receipt`).
+   */
+  private proves(a: number, ctl: Control, seg: Segment): boolean {
+    if (seg.frame <= ctl.copies[0]!.frame) return false;
+    if (covers(a, ctl.seq)) {
+      ctl.ackedFrame = seg.frame;
+      ctl.ackedS = seg.s;
+      ctl.ackedByControl = (seg.flags & (SYN | FIN)) !== 0;
+      return true;
+    }
+    setNotCovered(ctl, seg);
+    return false;
+  }
+
+  private sentFin(x: Endpoint, _y: Endpoint, seg: Segment): void {
+    const finSeq = seqAdd(seg.seq, seg.payloadLen + (seg.flags & SYN ? 1 : 0));
+    const ctl = x.fin;
+    if (ctl !== null) {
+      if (ctl.seq === finSeq) {
+        // Retransmitted FIN: whatever ACK of it we took as received was lost.
+        ctl.copies.push(copy(seg));
+        x.retractAcks('recv-ack-of-fin', seg.frame);
+      }
+      return; // a FIN at another sequence number: no correct stack sends one; anomalies report it
+    }
+    x.fin = control(finSeq, (seg.flags & ACK) !== 0, seg);
+    x.addEvent(event('send-fin', seg.frame, seg.s));
+  }
+
+  private sentRst(x: Endpoint, y: Endpoint, seg: Segment): void {
+    const acceptable = rstAcceptable(seg, x, y);
+    x.addEvent(event('send-rst', seg.frame, seg.s));
+    if (acceptable) y.addEvent({ ...event('recv-rst', seg.frame, seg.s), order: 1 });
+    this.resets.push({
+      s: seg.s, frame: seg.frame, from: x.side, seq: seg.seq,
+      ack: seg.flags & ACK ? seg.ack : null, payloadLen: seg.payloadLen, acceptable,
+      answersFrame: y.lastDataOrFinFrame,
+    });
+  }
+
+  private countHalfCloseBytes(x: Endpoint, y: Endpoint, seg: Segment): void {
+    if (seg.payloadLen === 0 || y.fin === null) return;
+    const end = seqAdd(seg.seq, seg.payloadLen);
+    const fresh = x.sndNxt === null ? seg.payloadLen : Math.min(seg.payloadLen, seqDiff(end, x.sndNxt));
+    if (fresh > 0) x.bytesAfterPeerFin += fresh;
+  }
+
+  private note(kind: NoteKind, seg: Segment, from: Side): void {
+    this.notes.push({ kind, s: seg.s, frame: seg.frame, from, bytes: seg.payloadLen });
+  }
+}
+
+function event(kind: EventKind, frame: number, s: number): StateEvent {
+  return { kind, frame, s, order: 0, ack: null, provenBy: null };
+}
+
+function copy(seg: Segment): Copy {
+  return { s: seg.s, frame: seg.frame, ack: seg.flags & ACK ? seg.ack : null, answeredS: null, answeredFrame: null };
+}
+
+function control(seq: number, withAck: boolean, seg: Segment): Control {
+  return {
+    seq, withAck, copies: [copy(seg)], notCoveredFrame: null, notCoveredS: 0, ackedFrame: null,
+    ackedS: null, ackedByControl: false,
+  };
+}
+
+/** True when acknowledgment number `a` covers the SYN or FIN at sequence number `seq`. */
+function covers(a: number, seq: number): boolean {
+  return seqGE(a, seqAdd(seq, 1));
+}
+
+/** Remembers that the peer's segment `seg` shows it had not yet received `ctl`. */
+function setNotCovered(ctl: Control, seg: Segment): void {
+  ctl.notCoveredFrame = seg.frame;
+  ctl.notCoveredS = seg.s;
+}
+
+/** Marks the copies of `ctl` that `a` (sent in `seg`) acknowledges as answered. */
+function answerCopies(ctl: Control, a: number, seg: Segment): void {
+  if (!covers(a, ctl.seq)) return;
+  for (let i = ctl.copies.length - 1; i >= 0; i--) {
+    const c = ctl.copies[i]!;
+    if (c.answeredFrame !== null) break;
+    if (c.frame < seg.frame) { c.answeredFrame = seg.frame; c.answeredS = seg.s; }
+  }
+}
+
+/**
+ * The receipt of `ctl`, proven by frame `proof`: dated at the last copy sent before the proof, or
+ * later, at the receiver's own last segment that showed it had not received it yet.
+ */
+function receipt(kind: EventKind, ctl: Control, proof: number): StateEvent {
+  const last = ctl.copies[ctl.copies.length - 1]!;
+  const after = ctl.notCoveredFrame !== null && ctl.notCoveredFrame > last.frame;
+  return {
+    kind,
+    frame: after ? ctl.notCoveredFrame : last.frame,
+    s: after ? ctl.notCoveredS : last.s,
+    order: after ? 1 : 0,
+    ack: null,
+    provenBy: proof,
+  };
+}
+
+/** A SYN/ACK completes the handshake only if it acknowledges the client's ISN + 1 exactly. */
+function synAckIsValid(synAck: Control, client: Endpoint): boolean {
+  const ack = synAck.copies[synAck.copies.length - 1]!.ack;
+  return client.isn === null || (ack !== null && ack === seqAdd(client.isn, 1));
+}
+
+/** A bare ACK one byte below the next sequence number (or empty) is a keep-alive probe, not data. */
+function isKeepAlive(seg: Segment, sndNxt: number): boolean {
+  return seg.payloadLen <= 1 && !(seg.flags & (SYN | FIN)) && seg.seq === seqAdd(sndNxt, -1);
+}
+
+/**
+ * Is the RST in `seg`, sent by x, acceptable to y? RFC 9293 3.10.7: in SYN-SENT, when its ACK
+ * acknowledges y's SYN; otherwise (RFC 5961 3.2, as Linux does) when its sequence number is
+ * exactly y's RCV.NXT. A passive observer knows RCV.NXT only within [what y has acknowledged,
+ * what x has sent]: any value in that range could have matched. Null when y has no connection.
+ */
+function rstAcceptable(seg: Segment, x: Endpoint, y: Endpoint): boolean | null {
+  const state = y.current();
+  if (state === 'CLOSED' || state === 'LISTEN') return null;
+  if (state === 'SYN_SENT') {
+    if (!(seg.flags & ACK) || y.isn === null || y.sndNxt === null) return false;
+    return seqLT(y.isn, seg.ack) && seqLE(seg.ack, y.sndNxt);
+  }
+  const lo = y.maxAck ?? x.sndNxt;
+  const hi = x.sndNxt ?? lo;
+  if (lo === null || hi === null) return true;
+  const [from, to] = seqLE(lo, hi) ? [lo, hi] : [hi, lo];
+  return seqGE(seg.seq, from) && seqLE(seg.seq, to);
+}

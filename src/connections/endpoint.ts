@@ -1,0 +1,169 @@
+/**
+ * One side of a connection: what it sent (sequence facts), and the log of state events the
+ * connection has proven for it, from which its state history is derived.
+ */
+import type { TcpOptions } from '../decode/segment.js';
+import { EventKind, TcpState, nextState } from './state.js';
+
+export type Side = 'client' | 'server';
+
+/** A state event, dated when the endpoint really sent or received what caused it. */
+export interface StateEvent {
+  kind: EventKind;
+  /** Frame the event is dated at; null for timers (TIME_WAIT expiry). */
+  frame: number | null;
+  s: number;
+  /** Tie-break inside one frame: 1 means "after the endpoint's own send in this frame". */
+  order: number;
+  /** For ACK-driven events: the acknowledgment number, so a retransmission can mark it lost. */
+  ack: number | null;
+  /** The frame that proved a receipt (the endpoint's own ACK), for explanations. */
+  provenBy: number | null;
+}
+
+/** One entry of a state history. */
+export interface Transition {
+  state: TcpState;
+  s: number;
+  frame: number | null;
+  /** What caused it: an EventKind, or 'initial' for the state the endpoint was first seen in. */
+  event: EventKind | 'initial';
+}
+
+/** A copy (first or retransmitted) of a SYN, SYN/ACK or FIN. */
+export interface Copy {
+  s: number;
+  frame: number;
+  /** The acknowledgment number it carried, when its ACK bit was set. */
+  ack: number | null;
+  /** When the other side next acknowledged it after this copy (a retransmission "answered"). */
+  answeredS: number | null;
+  answeredFrame: number | null;
+}
+
+/** A SYN, SYN/ACK or FIN the endpoint sent, waiting for the peer to prove it received it. */
+export interface Control {
+  /** Sequence number of the SYN or FIN itself. */
+  seq: number;
+  withAck: boolean;
+  copies: Copy[];
+  /** The peer's latest packet that showed it had NOT received this yet (ack short of it). */
+  notCoveredFrame: number | null;
+  notCoveredS: number;
+  /** Frame and time of the peer's first acknowledgment covering it, once seen. */
+  ackedFrame: number | null;
+  ackedS: number | null;
+  /** True when that first acknowledgment rode on a FIN (three-way close) or SYN/ACK. */
+  ackedByControl: boolean;
+}
+
+export class Endpoint {
+  readonly events: StateEvent[] = [];
+  private sorted = true;
+
+  /** Initial sequence number (of its SYN or SYN/ACK), when seen or inferred. */
+  isn: number | null = null;
+  /** Next sequence number after the highest byte (or SYN/FIN) it has sent. */
+  sndNxt: number | null = null;
+  /** Highest acknowledgment number it has sent. */
+  maxAck: number | null = null;
+  window = 0;
+  options: TcpOptions | null = null;
+  /** Its SYN (without ACK), its SYN/ACK and its FIN, each with every copy. */
+  syn: Control | null = null;
+  synAck: Control | null = null;
+  fin: Control | null = null;
+  /** Whether the peer's own packets have proven it received each of them. */
+  synProven = false;
+  synAckProven = false;
+  finProven = false;
+
+  packets = 0;
+  bytes = 0;
+  retransmits = 0;
+  /** New payload bytes sent after the peer's FIN (a half-close seen from the passive side). */
+  bytesAfterPeerFin = 0;
+  /** Frame of the last segment it sent that carried data or a FIN (for RST classification). */
+  lastDataOrFinFrame = 0;
+
+  constructor(
+    readonly side: Side,
+    readonly ip: string,
+    readonly port: number,
+    public initialState: TcpState,
+    public initialS: number,
+    public initialFrame: number,
+  ) {}
+
+  addEvent(ev: StateEvent): void {
+    const last = this.events[this.events.length - 1];
+    if (last && compareEvents(last, ev) > 0) this.sorted = false;
+    this.events.push(ev);
+  }
+
+  /** Drops ACK-driven events of `kind` before `frame`: the endpoint's retransmission shows they were lost. */
+  retractAcks(kind: EventKind, frame: number): void {
+    for (let i = this.events.length - 1; i >= 0; i--) {
+      const ev = this.events[i]!;
+      if (ev.kind === kind && ev.frame !== null && ev.frame < frame) this.events.splice(i, 1);
+    }
+  }
+
+  hasEvent(kind: EventKind): boolean {
+    return this.events.some((e) => e.kind === kind);
+  }
+
+  /**
+   * The state history: the initial state, then one entry per event that changed the state, in the
+   * order the endpoint lived them. `timeWaitS` > 0 ends TIME_WAIT by expiry once the next event,
+   * or `endS` (the capture's end, when the history is final), lies past entry + timeWaitS.
+   */
+  history(timeWaitS: number, endS: number | null): Transition[] {
+    if (!this.sorted) {
+      this.events.sort(compareEvents);
+      this.sorted = true;
+    }
+    let state = this.initialState;
+    const out: Transition[] = [{ state, s: this.initialS, frame: this.initialFrame, event: 'initial' }];
+    let enteredTimeWait = 0;
+    const expireBefore = (s: number) => {
+      if (state === 'TIME_WAIT' && timeWaitS > 0 && s >= enteredTimeWait + timeWaitS) {
+        state = 'CLOSED';
+        out.push({ state, s: enteredTimeWait + timeWaitS, frame: null, event: 'time-wait-expired' });
+      }
+    };
+    for (const ev of this.events) {
+      expireBefore(ev.s);
+      const next = nextState(state, ev.kind);
+      if (next === state) continue;
+      state = next;
+      if (state === 'TIME_WAIT') enteredTimeWait = ev.s;
+      out.push({ state, s: ev.s, frame: ev.frame, event: ev.kind });
+    }
+    if (endS !== null) expireBefore(endS);
+    return out;
+  }
+
+  /** The state after everything seen so far (no timer applied). */
+  current(): TcpState {
+    const h = this.history(0, null);
+    return h[h.length - 1]!.state;
+  }
+}
+
+function compareEvents(a: StateEvent, b: StateEvent): number {
+  const fa = a.frame ?? Number.MAX_SAFE_INTEGER;
+  const fb = b.frame ?? Number.MAX_SAFE_INTEGER;
+  return fa - fb || a.order - b.order;
+}
+
+/** The state an endpoint was in just before `frame` (timer transitions compare by time). */
+export function stateBefore(history: Transition[], frame: number, s: number): TcpState {
+  let state = history[0]!.state;
+  for (let i = 1; i < history.length; i++) {
+    const t = history[i]!;
+    if (t.frame !== null ? t.frame >= frame : t.s >= s) break;
+    state = t.state;
+  }
+  return state;
+}

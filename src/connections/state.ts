@@ -1,0 +1,142 @@
+/**
+ * The RFC 9293 connection state machine, seen by a passive observer.
+ *
+ * The tracker does not see inside either host, so it follows one rule (SPEC section 3):
+ * what an endpoint SENDS changes its state at once; what it RECEIVES changes its state only once
+ * the endpoint's own later packets prove it was received. The connection turns packets into the
+ * events below (already proven, and dated when the endpoint really received them); this file says
+ * what each event does in each state, one commented arm per transition, as smoltcp's tcp.rs does.
+ */
+
+export type TcpState =
+  | 'CLOSED'
+  | 'LISTEN'
+  | 'SYN_SENT'
+  | 'SYN_RECEIVED'
+  | 'ESTABLISHED'
+  | 'FIN_WAIT_1'
+  | 'FIN_WAIT_2'
+  | 'CLOSE_WAIT'
+  | 'CLOSING'
+  | 'LAST_ACK'
+  | 'TIME_WAIT';
+
+export const TCP_STATES: readonly TcpState[] = [
+  'CLOSED', 'LISTEN', 'SYN_SENT', 'SYN_RECEIVED', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2',
+  'CLOSE_WAIT', 'CLOSING', 'LAST_ACK', 'TIME_WAIT',
+];
+
+/** The name `ss -tan` gives each state. */
+export const SS_NAMES: Record<TcpState, string> = {
+  CLOSED: 'UNCONN', LISTEN: 'LISTEN', SYN_SENT: 'SYN-SENT', SYN_RECEIVED: 'SYN-RECV',
+  ESTABLISHED: 'ESTAB', FIN_WAIT_1: 'FIN-WAIT-1', FIN_WAIT_2: 'FIN-WAIT-2',
+  CLOSE_WAIT: 'CLOSE-WAIT', CLOSING: 'CLOSING', LAST_ACK: 'LAST-ACK', TIME_WAIT: 'TIME-WAIT',
+};
+
+/** States in which both sides' sequence numbers are known (RFC 9293: "synchronized states"). */
+export function isSynchronized(s: TcpState): boolean {
+  return s !== 'CLOSED' && s !== 'LISTEN' && s !== 'SYN_SENT' && s !== 'SYN_RECEIVED';
+}
+
+/** What happened to one endpoint. `recv-*` events are only raised once proven (see file header). */
+export type EventKind =
+  | 'send-syn' // sent a SYN without ACK (active open, or a simultaneous open)
+  | 'send-syn-ack' // sent a SYN/ACK
+  | 'send-fin' // sent a FIN (its application closed or shut down writing)
+  | 'send-rst' // sent a RST
+  | 'recv-syn' // received the peer's SYN (proven by our SYN/ACK or an ACK covering it)
+  | 'recv-syn-ack' // received the peer's SYN/ACK acknowledging our SYN (proven by our ACK of it)
+  | 'recv-ack-of-syn' // our SYN or SYN/ACK was acknowledged (taken as received at the ACK's time)
+  | 'recv-fin' // received the peer's FIN (proven by our ACK covering it)
+  | 'recv-fin-ack-of-fin' // received the peer's FIN in a segment that also acknowledged our FIN
+  | 'recv-ack-of-fin' // our FIN was acknowledged (taken as received at the ACK's time)
+  | 'recv-rst' // received an acceptable RST
+  | 'time-wait-expired' // the 2MSL timer ran out (capture time passed entry + TIME_WAIT length)
+  | 'reused'; // a new incarnation of the four-tuple began (a SYN with a new ISN)
+
+/**
+ * The state after `event` in `state`, or `state` itself when the event means nothing there
+ * (a FIN from an endpoint that never opened, a duplicate ACK, ...).
+ */
+export function nextState(state: TcpState, event: EventKind): TcpState {
+  switch (event) {
+    case 'send-rst':
+      // RFC 9293 3.10.7: an endpoint that sends RST has dropped its TCB, whatever its state.
+      return 'CLOSED';
+    case 'recv-rst':
+      // 3.10.7.4: an acceptable RST in any synchronized state (and SYN-SENT, SYN-RECEIVED) drops the
+      // connection. Linux with tcp_rfc1337=0 (the default) also kills a TIME-WAIT socket on RST.
+      // SYN-RECEIVED reached from LISTEN would "return to LISTEN": that is the listener, not this
+      // connection's socket, which is gone, so CLOSED.
+      return state === 'LISTEN' ? state : 'CLOSED';
+    case 'reused':
+      // The four-tuple now belongs to a new connection: whatever this one still held is gone
+      // (a TIME-WAIT socket reused by a new SYN, or a socket given up on before the retry).
+      return 'CLOSED';
+    case 'time-wait-expired':
+      // 3.10.8: "If the time-wait timeout expires on a connection, delete the TCB".
+      return state === 'TIME_WAIT' ? 'CLOSED' : state;
+    default:
+      break;
+  }
+  switch (state) {
+    case 'CLOSED':
+    case 'LISTEN':
+      // OPEN call: "send a SYN segment ... enter SYN-SENT" (3.10.1).
+      if (event === 'send-syn') return 'SYN_SENT';
+      // A SYN/ACK is only ever sent in answer to a SYN, so sending one shows the SYN arrived even
+      // when its receipt could not be dated (the SYN was not captured, or the ack did not match).
+      if (event === 'send-syn-ack') return 'SYN_RECEIVED';
+      // LISTEN + SYN: "set the SYN-RECEIVED state" and answer SYN/ACK (3.10.7.2).
+      if (event === 'recv-syn') return 'SYN_RECEIVED';
+      return state;
+    case 'SYN_SENT':
+      // SYN-SENT + SYN/ACK acknowledging our SYN: "enter ESTABLISHED" (3.10.7.3).
+      if (event === 'recv-syn-ack') return 'ESTABLISHED';
+      // SYN-SENT + SYN without ACK: simultaneous open, "enter SYN-RECEIVED" (3.10.7.3).
+      if (event === 'recv-syn' || event === 'send-syn-ack') return 'SYN_RECEIVED';
+      return state;
+    case 'SYN_RECEIVED':
+      // SYN-RECEIVED + ACK of our SYN: "enter ESTABLISHED" (3.10.7.4, fifth check).
+      if (event === 'recv-ack-of-syn' || event === 'recv-syn-ack') return 'ESTABLISHED';
+      // CLOSE in SYN-RECEIVED: "form a FIN segment and send it, and enter FIN-WAIT-1" (3.10.4).
+      if (event === 'send-fin') return 'FIN_WAIT_1';
+      // A FIN here also acknowledges our SYN (it carries ACK): "enter CLOSE-WAIT" (3.10.7.4).
+      if (event === 'recv-fin' || event === 'recv-fin-ack-of-fin') return 'CLOSE_WAIT';
+      return state;
+    case 'ESTABLISHED':
+      // CLOSE in ESTABLISHED: send FIN, "enter FIN-WAIT-1" (3.10.4).
+      if (event === 'send-fin') return 'FIN_WAIT_1';
+      // FIN received in ESTABLISHED: "enter the CLOSE-WAIT state" (3.10.7.4, eighth check).
+      if (event === 'recv-fin' || event === 'recv-fin-ack-of-fin') return 'CLOSE_WAIT';
+      return state;
+    case 'FIN_WAIT_1':
+      // "In addition to the processing for the ESTABLISHED state, if the FIN segment is now
+      // acknowledged, then enter FIN-WAIT-2" (3.10.7.4, fifth check).
+      if (event === 'recv-ack-of-fin') return 'FIN_WAIT_2';
+      // FIN received: "If our FIN has been ACKed (perhaps in this segment), then enter TIME-WAIT
+      // ... otherwise, enter the CLOSING state" (3.10.7.4, eighth check): the simultaneous close.
+      if (event === 'recv-fin-ack-of-fin') return 'TIME_WAIT';
+      if (event === 'recv-fin') return 'CLOSING';
+      return state;
+    case 'FIN_WAIT_2':
+      // FIN received in FIN-WAIT-2: "Enter the TIME-WAIT state" (3.10.7.4, eighth check).
+      if (event === 'recv-fin' || event === 'recv-fin-ack-of-fin') return 'TIME_WAIT';
+      return state;
+    case 'CLOSE_WAIT':
+      // CLOSE in CLOSE-WAIT: send FIN, "enter LAST-ACK" (3.10.4).
+      if (event === 'send-fin') return 'LAST_ACK';
+      return state;
+    case 'CLOSING':
+      // "if the ACK acknowledges our FIN, then enter the TIME-WAIT state" (3.10.7.4).
+      if (event === 'recv-ack-of-fin') return 'TIME_WAIT';
+      return state;
+    case 'LAST_ACK':
+      // "If our FIN is now acknowledged, delete the TCB, enter the CLOSED state" (3.10.7.4).
+      if (event === 'recv-ack-of-fin') return 'CLOSED';
+      return state;
+    case 'TIME_WAIT':
+      // A retransmitted FIN is acknowledged and restarts the timer; nothing changes state.
+      return state;
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * Layered decoding of one captured packet: link layer -> IPv4/IPv6 -> TCP, in the manner of
+ * gopacket/etherparse: each layer reads its header in place and hands the next layer an offset,
+ * so a packet costs no allocation beyond its two address strings.
+ */
+import type { PacketRecord } from '../input/record.js';
+import { formatIPv4, formatIPv6 } from './addr.js';
+import { SYN, Segment, TcpOptions } from './segment.js';
+
+/** Why a packet did not become a segment; `TCP` means it did. */
+export const enum Outcome {
+  TCP = 0,
+  NON_IP = 1,
+  NON_TCP = 2,
+  FRAGMENT = 3,
+  TRUNCATED = 4,
+  MALFORMED = 5,
+  UNSUPPORTED_LINK = 6,
+}
+
+/** The names under which skipped packets are counted in the report (`input.skipped`). */
+export const SKIP_NAMES = ['tcp', 'nonIp', 'nonTcp', 'fragments', 'truncated', 'malformed', 'unsupportedLink'] as const;
+
+/** Link types this decoder understands (LINKTYPE_* numbers, see pcap-linktype(7)). */
+export const LINK_NAMES: Record<number, string> = {
+  0: 'null', 1: 'ethernet', 12: 'raw', 14: 'raw', 101: 'raw', 108: 'loop', 113: 'linux-sll',
+  228: 'ipv4', 229: 'ipv6', 276: 'linux-sll2',
+};
+
+export function isSupportedLinkType(linkType: number): boolean {
+  return linkType in LINK_NAMES;
+}
+
+const ETH_IPV4 = 0x0800;
+const ETH_IPV6 = 0x86dd;
+const IPPROTO_TCP = 6;
+
+/**
+ * Decodes `rec` into `out`. Returns Outcome.TCP when `out` now holds the packet's TCP segment.
+ */
+export function decodePacket(rec: PacketRecord, out: Segment): Outcome {
+  const b = rec.data;
+  const start = rec.offset;
+  const end = rec.offset + rec.capLen;
+  let off: number;
+  let etherType = -1; // -1: learn the IP version from the first nibble
+  switch (rec.linkType) {
+    case 1: { // Ethernet II, with any stack of 802.1Q / 802.1ad / old QinQ tags
+      if (end - start < 14) return Outcome.TRUNCATED;
+      off = start + 12;
+      etherType = (b[off]! << 8) | b[off + 1]!;
+      off += 2;
+      while (etherType === 0x8100 || etherType === 0x88a8 || etherType === 0x9100 || etherType === 0x9200) {
+        if (end - off < 4) return Outcome.TRUNCATED;
+        etherType = (b[off + 2]! << 8) | b[off + 3]!;
+        off += 4;
+      }
+      break;
+    }
+    case 113: // Linux cooked v1: 16-byte header, protocol in the last two bytes
+      if (end - start < 16) return Outcome.TRUNCATED;
+      etherType = (b[start + 14]! << 8) | b[start + 15]!;
+      off = start + 16;
+      break;
+    case 276: // Linux cooked v2: 20-byte header, protocol first
+      if (end - start < 20) return Outcome.TRUNCATED;
+      etherType = (b[start]! << 8) | b[start + 1]!;
+      off = start + 20;
+      break;
+    case 0: // BSD null: 4-byte address family in the writer's byte order
+    case 108: // OpenBSD loop: the same in network order
+      off = start + 4;
+      break;
+    case 12: case 14: case 101: case 228: case 229:
+      off = start;
+      break;
+    default:
+      return Outcome.UNSUPPORTED_LINK;
+  }
+  if (end - off < 1) return Outcome.TRUNCATED;
+  if (etherType === -1) {
+    const version = b[off]! >> 4;
+    etherType = version === 4 ? ETH_IPV4 : version === 6 ? ETH_IPV6 : 0;
+  }
+  // Wire length of the IP packet, for headers whose length field is 0 (TSO / BIG TCP captures).
+  const wireIpLen = rec.origLen - (off - start);
+  if (etherType === ETH_IPV4) return decodeIPv4(b, off, end, wireIpLen, out);
+  if (etherType === ETH_IPV6) return decodeIPv6(b, off, end, wireIpLen, out);
+  return Outcome.NON_IP;
+}
+
+function decodeIPv4(b: Uint8Array, off: number, end: number, wireLen: number, out: Segment): Outcome {
+  if (end - off < 20) return Outcome.TRUNCATED;
+  if (b[off]! >> 4 !== 4) return Outcome.MALFORMED;
+  const ihl = (b[off]! & 0x0f) * 4;
+  if (ihl < 20) return Outcome.MALFORMED;
+  let totalLen = (b[off + 2]! << 8) | b[off + 3]!;
+  if (totalLen === 0) totalLen = wireLen; // TSO/BIG TCP: the length field is left 0
+  const fragOffset = ((b[off + 6]! << 8) | b[off + 7]!) & 0x1fff;
+  if (fragOffset !== 0) return Outcome.FRAGMENT;
+  if (b[off + 9] !== IPPROTO_TCP) return Outcome.NON_TCP;
+  if (totalLen < ihl) return Outcome.MALFORMED;
+  if (end - off < ihl) return Outcome.TRUNCATED;
+  out.ipVersion = 4;
+  out.src = formatIPv4(b, off + 12);
+  out.dst = formatIPv4(b, off + 16);
+  return decodeTcp(b, off + ihl, end, totalLen - ihl, out);
+}
+
+function decodeIPv6(b: Uint8Array, off: number, end: number, wireLen: number, out: Segment): Outcome {
+  if (end - off < 40) return Outcome.TRUNCATED;
+  if (b[off]! >> 4 !== 6) return Outcome.MALFORMED;
+  let payloadLen = (b[off + 4]! << 8) | b[off + 5]!;
+  if (payloadLen === 0) payloadLen = wireLen - 40; // jumbogram (RFC 2675) or BIG TCP
+  let next = b[off + 6]!;
+  out.ipVersion = 6;
+  out.src = formatIPv6(b, off + 8);
+  out.dst = formatIPv6(b, off + 24);
+  let p = off + 40;
+  // Walk the extension headers (RFC 8200 4.1) to the upper-layer header.
+  for (;;) {
+    if (next === IPPROTO_TCP) break;
+    if (next === 0 || next === 43 || next === 60) { // hop-by-hop, routing, destination options
+      if (end - p < 2) return Outcome.TRUNCATED;
+      const len = (b[p + 1]! + 1) * 8;
+      next = b[p]!;
+      p += len;
+      payloadLen -= len;
+    } else if (next === 44) { // fragment
+      if (end - p < 8) return Outcome.TRUNCATED;
+      const fragOffset = ((b[p + 2]! << 8) | b[p + 3]!) >> 3;
+      if (fragOffset !== 0) return Outcome.FRAGMENT;
+      next = b[p]!;
+      p += 8;
+      payloadLen -= 8;
+    } else if (next === 51) { // authentication header: length in 4-octet units, minus 2
+      if (end - p < 2) return Outcome.TRUNCATED;
+      const len = (b[p + 1]! + 2) * 4;
+      next = b[p]!;
+      p += len;
+      payloadLen -= len;
+    } else {
+      return Outcome.NON_TCP; // no next header (59), ESP, UDP, ICMPv6 ...
+    }
+    if (payloadLen < 0) return Outcome.MALFORMED;
+  }
+  return decodeTcp(b, p, end, payloadLen, out);
+}
+
+/** `ipPayloadLen` is the TCP header plus data as the IP header says, not as captured. */
+function decodeTcp(b: Uint8Array, off: number, end: number, ipPayloadLen: number, out: Segment): Outcome {
+  if (end - off < 20) return Outcome.TRUNCATED;
+  const hdrLen = (b[off + 12]! >> 4) * 4;
+  if (hdrLen < 20 || hdrLen > ipPayloadLen) return Outcome.MALFORMED;
+  out.srcPort = (b[off]! << 8) | b[off + 1]!;
+  out.dstPort = (b[off + 2]! << 8) | b[off + 3]!;
+  out.seq = ((b[off + 4]! << 24) | (b[off + 5]! << 16) | (b[off + 6]! << 8) | b[off + 7]!) >>> 0;
+  out.ack = ((b[off + 8]! << 24) | (b[off + 9]! << 16) | (b[off + 10]! << 8) | b[off + 11]!) >>> 0;
+  out.flags = ((b[off + 12]! & 0x01) << 8) | b[off + 13]!;
+  out.reservedBits = (b[off + 12]! >> 1) & 0x07;
+  out.window = (b[off + 14]! << 8) | b[off + 15]!;
+  out.payloadLen = ipPayloadLen - hdrLen;
+  out.truncated = end - off < hdrLen;
+  out.options = out.flags & SYN ? parseOptions(b, off + 20, Math.min(end, off + hdrLen)) : null;
+  return Outcome.TCP;
+}
+
+/** Handshake options (RFC 9293 3.2, RFC 7323, RFC 2018, RFC 7413); stops at what was captured. */
+export function parseOptions(b: Uint8Array, off: number, end: number): TcpOptions {
+  const o: TcpOptions = { mss: null, windowScale: null, sackPermitted: false, timestamps: false, fastOpen: false };
+  while (off < end) {
+    const kind = b[off]!;
+    if (kind === 0) break; // end of option list
+    if (kind === 1) { off++; continue; } // no-operation
+    if (off + 1 >= end) break;
+    const len = b[off + 1]!;
+    if (len < 2 || off + len > end) break;
+    if (kind === 2 && len === 4) o.mss = (b[off + 2]! << 8) | b[off + 3]!;
+    else if (kind === 3 && len === 3) o.windowScale = b[off + 2]!;
+    else if (kind === 4) o.sackPermitted = true;
+    else if (kind === 8) o.timestamps = true;
+    else if (kind === 34 || (kind === 254 && len >= 4 && b[off + 2] === 0xf9 && b[off + 3] === 0x89)) o.fastOpen = true;
+    off += len;
+  }
+  return o;
+}

@@ -1,0 +1,78 @@
+/** How a connection opened (SPEC section 4, handshake). */
+import type { Connection } from '../connections/connection.js';
+import type { Control, Endpoint } from '../connections/endpoint.js';
+import { seqAdd } from '../connections/seq.js';
+import type { HandshakeKind, HandshakeReport, OptionsReport } from './types.js';
+
+export function analyzeHandshake(conn: Connection): HandshakeReport {
+  const syn = conn.client.syn;
+  const synAck = conn.server.synAck;
+  const completed = synAck !== null && conn.server.synAckProven && synAckValid(synAck, conn.client);
+  const ackS = completed ? synAck.ackedS : null;
+  const ackFrame = completed ? synAck.ackedFrame : null;
+  const synS = syn?.copies[0]!.s ?? null;
+  const synAckS = synAck?.copies[0]!.s ?? null;
+  return {
+    kind: handshakeKind(conn),
+    synS,
+    synFrame: syn?.copies[0]!.frame ?? null,
+    synAckS,
+    synAckFrame: synAck?.copies[0]!.frame ?? null,
+    ackS,
+    ackFrame,
+    rttS: synS !== null && ackS !== null ? ackS - synS : null,
+    synToSynAckS: syn && synAck ? gapToLastBefore(syn, synAck.copies[0]!.frame, synAck.copies[0]!.s) : null,
+    synAckToAckS: synAck && ackFrame !== null && ackS !== null ? gapToLastBefore(synAck, ackFrame, ackS) : null,
+    synRetransmits: retransmitTimes(syn),
+    synRetransmitIntervalsS: intervals(syn),
+    synAckRetransmits: retransmitTimes(synAck),
+    synAckRetransmitIntervalsS: intervals(synAck),
+    options: { client: options(conn.client), server: options(conn.server) },
+  };
+}
+
+function handshakeKind(conn: Connection): HandshakeKind {
+  const { client, server } = conn;
+  if (client.syn !== null && server.syn !== null) return 'simultaneous-open';
+  if (client.syn === null) return 'midstream';
+  const synAck = server.synAck;
+  if (synAck !== null && !synAckValid(synAck, client)) return 'invalid';
+  if (synAck !== null && server.synAckProven) return 'complete';
+  const synAckFrame = synAck?.copies[0]!.frame ?? Infinity;
+  const synFrame = client.syn.copies[0]!.frame;
+  // A RST from the server before any SYN/ACK answers the SYN: nobody listens (or a firewall rejects).
+  if (conn.resets.some((r) => r.from === 'server' && r.frame > synFrame && r.frame < synAckFrame)) return 'refused';
+  if (synAck === null) return 'no-reply';
+  // SYN, SYN/ACK, RST from the client: the signature of a half-open (SYN) scan.
+  if (conn.resets.some((r) => r.from === 'client' && r.frame > synAckFrame)) return 'reset-by-client';
+  return 'half-open';
+}
+
+/** A SYN/ACK is valid when it acknowledges the client's ISN + 1 (RFC 9293 3.5). */
+function synAckValid(synAck: Control, client: Endpoint): boolean {
+  const ack = synAck.copies[0]!.ack;
+  return client.isn === null || ack === seqAdd(client.isn, 1);
+}
+
+/** Time from the last copy of `ctl` sent before `frame`, to `s`. */
+function gapToLastBefore(ctl: Control, frame: number, s: number): number | null {
+  let last: number | null = null;
+  for (const c of ctl.copies) if (c.frame < frame) last = c.s;
+  return last === null ? null : s - last;
+}
+
+export function retransmitTimes(ctl: Control | null): number[] {
+  return ctl ? ctl.copies.slice(1).map((c) => c.s) : [];
+}
+
+export function intervals(ctl: Control | null): number[] {
+  if (!ctl) return [];
+  const out: number[] = [];
+  for (let i = 1; i < ctl.copies.length; i++) out.push(ctl.copies[i]!.s - ctl.copies[i - 1]!.s);
+  return out;
+}
+
+function options(e: Endpoint): OptionsReport | null {
+  const o = e.options;
+  return o ? { mss: o.mss, windowScale: o.windowScale, sackPermitted: o.sackPermitted, timestamps: o.timestamps, fastOpen: o.fastOpen } : null;
+}

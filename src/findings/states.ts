@@ -1,0 +1,27 @@
+/** Each endpoint's transitions, final state and time spent in each state (SPEC section 4, states). */
+import type { Transition } from '../connections/endpoint.js';
+import type { TcpState } from '../connections/state.js';
+import type { StateEntry } from './types.js';
+
+export function stateEntries(h: Transition[]): StateEntry[] {
+  return h.map((t) => ({ state: t.state, s: t.s, frame: t.frame, event: t.event }));
+}
+
+export function finalState(h: Transition[]): TcpState {
+  return h[h.length - 1]!.state;
+}
+
+/**
+ * Seconds spent in each state entered after the first sighting, up to the capture's end. The
+ * initial state (assumed, not observed) and a final CLOSED (no socket any more) are not counted.
+ */
+export function timeInState(h: Transition[], captureEndS: number): Partial<Record<TcpState, number>> {
+  const out: Partial<Record<TcpState, number>> = {};
+  for (let i = 1; i < h.length; i++) {
+    const t = h[i]!;
+    const next = h[i + 1];
+    if (!next && t.state === 'CLOSED') continue;
+    out[t.state] = (out[t.state] ?? 0) + Math.max(0, (next ? next.s : captureEndS) - t.s);
+  }
+  return out;
+}

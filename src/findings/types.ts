@@ -1,0 +1,171 @@
+/**
+ * Stage 4 of the pipe: connections -> findings. These are the report's types: what the views
+ * print and what `--json` carries (SPEC section 6; the shipped JSON Schema describes the same).
+ * Times end in S and are seconds relative to the first packet of the input.
+ */
+import type { Side } from '../connections/endpoint.js';
+import type { TcpState } from '../connections/state.js';
+
+export type HandshakeKind =
+  | 'complete' | 'refused' | 'no-reply' | 'half-open' | 'reset-by-client' | 'simultaneous-open'
+  | 'midstream' | 'invalid';
+export const HANDSHAKE_KINDS: readonly HandshakeKind[] = [
+  'complete', 'refused', 'no-reply', 'half-open', 'reset-by-client', 'simultaneous-open', 'midstream', 'invalid',
+];
+
+export type CloseKind =
+  | 'four-way' | 'three-way' | 'simultaneous' | 'reset' | 'fin-then-reset' | 'incomplete' | 'none';
+export const CLOSE_KINDS: readonly CloseKind[] = [
+  'four-way', 'three-way', 'simultaneous', 'reset', 'fin-then-reset', 'incomplete', 'none',
+];
+
+export type ResetKind = 'refused' | 'abort' | 'after-close' | 'scan' | 'out-of-window' | 'no-connection';
+export const RESET_KINDS: readonly ResetKind[] = ['refused', 'abort', 'after-close', 'scan', 'out-of-window', 'no-connection'];
+
+export type AnomalyKind =
+  | 'syn-fin' | 'syn-rst' | 'fin-rst' | 'fin-no-ack' | 'null' | 'xmas' | 'no-ack' | 'reserved-bits';
+export const ANOMALY_KINDS: readonly AnomalyKind[] = [
+  'syn-fin', 'syn-rst', 'fin-rst', 'fin-no-ack', 'null', 'xmas', 'no-ack', 'reserved-bits',
+];
+
+export type TimeWaitEnd = 'reused' | 'expired' | 'open' | 'reset';
+
+export interface Address {
+  ip: string;
+  port: number;
+}
+
+export interface OptionsReport {
+  mss: number | null;
+  windowScale: number | null;
+  sackPermitted: boolean;
+  timestamps: boolean;
+  fastOpen: boolean;
+}
+
+export interface HandshakeReport {
+  kind: HandshakeKind;
+  /** First SYN, first SYN/ACK, and the client's ACK that completed the handshake. */
+  synS: number | null;
+  synFrame: number | null;
+  synAckS: number | null;
+  synAckFrame: number | null;
+  ackS: number | null;
+  ackFrame: number | null;
+  /** First SYN to the completing ACK (Wireshark's initial RTT). */
+  rttS: number | null;
+  /** The last SYN copy before the SYN/ACK, to that SYN/ACK: the server side of the RTT. */
+  synToSynAckS: number | null;
+  /** The last SYN/ACK copy before the ACK, to that ACK: the client side of the RTT. */
+  synAckToAckS: number | null;
+  synRetransmits: number[];
+  synRetransmitIntervalsS: number[];
+  synAckRetransmits: number[];
+  synAckRetransmitIntervalsS: number[];
+  options: { client: OptionsReport | null; server: OptionsReport | null };
+}
+
+export interface RetransmitReport {
+  side: Side;
+  s: number;
+  frame: number;
+  /** Time since the previous copy of the same segment (the back-off interval). */
+  intervalS: number;
+}
+
+export interface CloseReport {
+  kind: CloseKind;
+  initiator: Side | 'both' | null;
+  /** Data still flowed from the passive side after the first FIN. */
+  halfClose: boolean;
+  halfCloseBytes: number;
+  firstFinS: number | null;
+  /** When the last FIN was acknowledged (the close complete on the wire). */
+  completeS: number | null;
+  finRetransmits: RetransmitReport[];
+  /** For an incomplete close: the state each side lingers in at capture end. */
+  lingering: { client: TcpState; server: TcpState } | null;
+}
+
+export interface ResetReport {
+  s: number;
+  frame: number;
+  from: Side;
+  kind: ResetKind;
+  /** Acceptable to the receiver (RFC 5961 exact match, see the README); null if it held no connection. */
+  inWindow: boolean | null;
+  senderState: TcpState;
+  receiverState: TcpState;
+  seq: number;
+  ack: number | null;
+  bytes: number;
+}
+
+export interface TimeWaitReport {
+  side: Side;
+  enteredS: number;
+  enteredFrame: number | null;
+  end: TimeWaitEnd;
+  /** When it ended; null while still open at capture end. */
+  endS: number | null;
+  /** How long it lasted; for `open`, a lower bound (capture end minus entry). */
+  durationS: number;
+  /** Peer FIN retransmissions that arrived in TIME_WAIT and were acknowledged again. */
+  finRetransmitsAnswered: { s: number; frame: number; answeredS: number | null }[];
+}
+
+export interface StateEntry {
+  state: TcpState;
+  s: number;
+  frame: number | null;
+  event: string;
+}
+
+export interface NoteReport {
+  kind: string;
+  s: number;
+  frame: number;
+  from: Side;
+  bytes: number;
+}
+
+export interface AnomalyReport {
+  kind: AnomalyKind;
+  flags: string;
+  frame: number;
+  s: number;
+  connection: number | null;
+  from: Side | null;
+  src: string;
+  dst: string;
+}
+
+export interface Pair<T> {
+  clientToServer: T;
+  serverToClient: T;
+}
+
+export interface ConnectionReport {
+  id: number;
+  client: Address;
+  server: Address;
+  ipVersion: 4 | 6;
+  midstream: boolean;
+  firstS: number;
+  lastS: number;
+  firstFrame: number;
+  lastFrame: number;
+  file: string;
+  packets: Pair<number>;
+  bytes: Pair<number>;
+  retransmits: Pair<number>;
+  handshake: HandshakeReport;
+  close: CloseReport;
+  resets: ResetReport[];
+  timeWait: TimeWaitReport[];
+  states: { client: StateEntry[]; server: StateEntry[] };
+  finalState: { client: TcpState; server: TcpState };
+  timeInStateS: { client: Partial<Record<TcpState, number>>; server: Partial<Record<TcpState, number>> };
+  anomalies: AnomalyReport[];
+  notes: NoteReport[];
+}
