@@ -6,6 +6,8 @@ import { Connection } from './connections/connection.js';
 import { FlowTable } from './connections/flow-table.js';
 import { Outcome, LINK_NAMES, decodePacket, isSupportedLinkType } from './decode/packet.js';
 import { Segment, flagString, newSegment } from './decode/segment.js';
+import { createTcpdumpTextDecoder } from './decode/tcpdump-text.js';
+import type { LineDecoder } from './decode/text-decoder.js';
 import { FileInfo, InputError, InputWarning, PacketRecord, RecordSink } from './input/record.js';
 import { readCapture } from './input/source.js';
 import { checkSegment } from './findings/anomalies.js';
@@ -63,7 +65,8 @@ export async function analyzeCaptures(files: string[], opts: AnalyzeOptions): Pr
   const run = new Run(files, opts);
   const infos: FileInfo[] = [];
   for (let i = 0; i < files.length; i++) {
-    const info = await readCapture(files[i]!, i, run);
+    let info = await readCapture(files[i]!, i, run);
+    info = run.endFile(info, i);
     if (info.packets > 0 && info.linkTypes.length > 0 && !info.linkTypes.some(isSupportedLinkType)) {
       throw new InputError(files[i]!, `link type ${info.linkTypes.join(', ')} is not supported (supported: ${supportedList()})`);
     }
@@ -82,6 +85,7 @@ class Run implements RecordSink {
   private readonly table: FlowTable;
   private readonly finished: Connection[] = [];
   private readonly anomaliesByConn = new Map<number, AnomalyReport[]>();
+  private readonly textDecoders = new Map<number, LineDecoder>();
   private readonly anomalies: AnomalyReport[] = [];
   private readonly summary = new SummaryBuilder();
   private readonly warnings: InputReport['warnings'] = [];
@@ -115,9 +119,33 @@ class Run implements RecordSink {
     this.segment(seg);
   }
 
-  line(_text: string, lineNo: number, fileIndex: number): void {
-    throw new InputError(this.files[fileIndex]!, 'tcpdump text input is not supported yet', undefined);
-    void lineNo;
+  line(text: string, lineNo: number, fileIndex: number): void {
+    let decoder = this.textDecoders.get(fileIndex);
+    if (!decoder) this.textDecoders.set(fileIndex, (decoder = createTcpdumpTextDecoder(this.files[fileIndex]!, fileIndex)));
+    decoder.line(text, lineNo, this.seg, this.emitText);
+  }
+
+  /** A text segment is complete: time it like a record and track it. */
+  private readonly emitText = (seg: Segment): void => {
+    seg.s = this.relativeTime(seg.tsSec, seg.tsNsec);
+    this.segment(seg);
+  };
+
+  /** One input file has been read: flush its text decoder and fold its counts in. */
+  endFile(info: FileInfo, fileIndex: number): FileInfo {
+    const decoder = this.textDecoders.get(fileIndex);
+    if (!decoder) return info;
+    decoder.end(this.seg, this.emitText);
+    const st = decoder.stats();
+    this.packets += st.packets;
+    this.skipped.nonTcp += st.nonTcp;
+    if (st.packets === 0) {
+      throw new InputError(info.file, `not a capture: no tcpdump packet line among ${info.packets} lines of text`);
+    }
+    if (st.unrecognized > 0) {
+      this.warning({ file: info.file, line: st.unrecognizedLines[0], message: `${st.unrecognized} lines are not tcpdump output (first at line ${st.unrecognizedLines[0]}); skipped`, truncated: false });
+    }
+    return { ...info, timeDigits: decoder.timeDigits, packets: st.packets };
   }
 
   warning(w: InputWarning): void {

@@ -24,7 +24,7 @@ export interface RstFact {
   answersFrame: number;
 }
 
-export type NoteKind = 'syn-data' | 'rst-data' | 'syn-on-open-connection';
+export type NoteKind = 'syn-data' | 'rst-data' | 'syn-on-open-connection' | 'syn-ack-new-isn';
 
 export interface NoteFact {
   kind: NoteKind;
@@ -56,29 +56,26 @@ export class Connection {
    */
   constructor(readonly id: number, seg: Segment) {
     const f = seg.flags;
-    let senderIsClient: boolean;
-    if ((f & SYN) && !(f & ACK)) senderIsClient = true;
-    else if ((f & SYN) && (f & ACK)) senderIsClient = false;
-    else senderIsClient = seg.srcPort >= seg.dstPort;
-    this.midstream = !(f & SYN) || (f & ACK) !== 0;
-    // Initial states. With a SYN first, the client starts CLOSED and the server LISTEN (it is
-    // assumed to listen; a refusal rewrites that below). Midstream, both sides are ESTABLISHED at
-    // the first packet (SPEC section 2), except: a SYN/ACK first means the handshake is under way,
-    // and a first segment without ACK cannot belong to a synchronized connection (RFC 9293
-    // 3.10.7.4 drops those), so a probe like a FIN or NULL scan starts both sides CLOSED.
+    const synOnly = (f & (SYN | ACK | RST | FIN)) === SYN;
+    const synAck = (f & (SYN | ACK | RST | FIN)) === (SYN | ACK);
+    const senderIsClient = synOnly ? true : synAck ? false : seg.srcPort >= seg.dstPort;
+    this.midstream = !synOnly;
+    // Initial states. With a SYN first, the client starts CLOSED and the server LISTEN (assumed to
+    // listen). Midstream, both sides are ESTABLISHED at the first packet (SPEC section 2), with two
+    // exceptions: a SYN/ACK first means the handshake is under way; and a first segment that no
+    // synchronized connection carries (no ACK: RFC 9293 3.10.7.4 drops those; a RST; a SYN mixed
+    // with FIN or RST) is a probe or a stray reset, so both sides start CLOSED.
     let clientState: TcpState = 'CLOSED';
     let serverState: TcpState = 'LISTEN';
-    if (this.midstream) {
-      if (f & SYN) { clientState = 'SYN_SENT'; serverState = 'SYN_RECEIVED'; }
-      else if (f & ACK) { clientState = 'ESTABLISHED'; serverState = 'ESTABLISHED'; }
-      else { clientState = 'CLOSED'; serverState = 'CLOSED'; }
-    }
+    if (synAck) { clientState = 'SYN_SENT'; serverState = 'SYN_RECEIVED'; }
+    else if ((f & (ACK | SYN | RST)) === ACK) { clientState = 'ESTABLISHED'; serverState = 'ESTABLISHED'; }
+    else if (!synOnly) serverState = 'CLOSED';
     const [cIp, cPort, sIp, sPort] = senderIsClient
       ? [seg.src, seg.srcPort, seg.dst, seg.dstPort]
       : [seg.dst, seg.dstPort, seg.src, seg.srcPort];
     this.client = new Endpoint('client', cIp, cPort, clientState, seg.s, seg.frame);
     this.server = new Endpoint('server', sIp, sPort, serverState, seg.s, seg.frame);
-    if ((f & SYN) && (f & ACK)) this.client.isn = (seg.ack - 1) >>> 0; // inferred from the SYN/ACK
+    if (synAck) this.client.isn = (seg.ack - 1) >>> 0; // inferred from the SYN/ACK
     this.firstS = this.lastS = seg.s;
     this.firstFrame = this.lastFrame = seg.frame;
     this.fileIndex = seg.fileIndex;
@@ -102,6 +99,11 @@ export class Connection {
     this.lastFrame = seg.frame;
     x.packets++;
     x.bytes += seg.payloadLen;
+    // The server was only assumed to listen: one that first answers with a RST (refused), or
+    // opens with its own SYN (simultaneous open), was not listening.
+    if (x === this.server && x.packets === 1 && x.initialState === 'LISTEN' && ((f & RST) || (f & (SYN | ACK)) === SYN)) {
+      x.initialState = 'CLOSED';
+    }
 
     const len = segmentLength(seg);
     if (len > 0 && !(f & RST) && x.sndNxt !== null && seqLT(seg.seq, x.sndNxt) && !isKeepAlive(seg, x.sndNxt)) {
@@ -112,6 +114,7 @@ export class Connection {
 
     if (f & SYN) this.sentSyn(x, y, seg);
     if (f & ACK) this.sentAck(x, y, seg);
+    else this.sentWithoutAck(y, seg);
     if (!(f & RST)) this.countHalfCloseBytes(x, y, seg);
     if (f & FIN) this.sentFin(x, y, seg);
     if (f & RST) this.sentRst(x, y, seg);
@@ -136,17 +139,31 @@ export class Connection {
    */
   startsNewIncarnation(seg: Segment): boolean {
     if (!(seg.flags & SYN) || (seg.flags & ACK)) return false;
-    const sender = this.isFromClient(seg) ? this.client : this.server;
+    const fromClient = this.isFromClient(seg);
+    const sender = fromClient ? this.client : this.server;
+    const receiver = fromClient ? this.server : this.client;
     if (sender.syn !== null && sender.syn.seq === seg.seq) return false;
     const c = this.client.current();
     const s = this.server.current();
     const open = (st: TcpState) => isSynchronized(st) && st !== 'TIME_WAIT';
-    return !(open(c) && open(s));
+    if (open(c) && open(s)) return false;
+    // The peer's own first SYN while ours is still unanswered: a simultaneous open (RFC 9293 3.5).
+    const peerOpening = receiver.current() === 'SYN_SENT' || receiver.current() === 'SYN_RECEIVED';
+    if (sender.syn === null && sender.synAck === null && receiver.syn !== null && peerOpening) return false;
+    return true;
   }
 
   private sentSyn(x: Endpoint, y: Endpoint, seg: Segment): void {
     const withAck = (seg.flags & ACK) !== 0;
     const ctl = withAck ? x.synAck : x.syn;
+    if (ctl !== null && withAck && ctl.seq !== seg.seq && !x.synAckProven && !isSynchronized(x.current())) {
+      // A server whose SYN/ACKs went unanswered drops the request after tcp_synack_retries; a later
+      // SYN retransmission then gets a fresh request and a SYN/ACK with a new ISN. Same connection.
+      this.note('syn-ack-new-isn', seg, x.side);
+      x.isn = seg.seq;
+      x.synAck = control(seg.seq, true, seg);
+      return;
+    }
     if (ctl !== null) {
       if (ctl.seq !== seg.seq) {
         // Another ISN on a connection open on both sides (the flow table starts a new incarnation
@@ -155,10 +172,9 @@ export class Connection {
         return;
       }
       // A retransmission. A SYN/ACK sent again shows the ACK that "completed" the handshake never
-      // arrived; a SYN sent again shows the client has not received the SYN/ACK.
+      // arrived (a SYN sent again, that the SYN/ACK did not: see sentWithoutAck).
       ctl.copies.push(copy(seg));
       if (withAck) x.retractAcks('recv-ack-of-syn', seg.frame);
-      else if (y.synAck !== null && !y.synAckProven) setNotCovered(y.synAck, seg);
       return;
     }
     if (x.isn === null || !withAck) x.isn = seg.seq;
@@ -204,6 +220,17 @@ export class Connection {
   }
 
   /**
+   * A segment without ACK acknowledges nothing: its sender had not received any of y's pending
+   * SYN, SYN/ACK or FIN yet (a SYN crossing the peer's SYN in a simultaneous open, a SYN
+   * retransmitted because the SYN/ACK never came), so their receipt is dated after it.
+   */
+  private sentWithoutAck(y: Endpoint, seg: Segment): void {
+    for (const [ctl, proven] of [[y.syn, y.synProven], [y.synAck, y.synAckProven], [y.fin, y.finProven]] as const) {
+      if (ctl !== null && !proven && ctl.copies[0]!.frame < seg.frame) setNotCovered(ctl, seg);
+    }
+  }
+
+  /**
    * Does acknowledgment `a` in `seg` prove receipt of `ctl`? If not, `seg` shows the receiver did
    * not have it yet, which bounds the date of its receipt from below (see `receipt`).
    */
@@ -230,6 +257,10 @@ export class Connection {
       }
       return; // a FIN at another sequence number: no correct stack sends one; anomalies report it
     }
+    // Only an endpoint that holds a connection can close it (RFC 9293 3.10.4: CLOSE in SYN-SENT
+    // sends no FIN); a FIN from a closed or half-opened one is a probe (SYN+FIN, FIN scan).
+    const state = x.current();
+    if (!isSynchronized(state) && state !== 'SYN_RECEIVED') return;
     x.fin = control(finSeq, (seg.flags & ACK) !== 0, seg);
     x.addEvent(event('send-fin', seg.frame, seg.s));
   }

@@ -8,6 +8,8 @@ import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { PCAP_MAGIC_NS, PCAP_MAGIC_US, PcapParser } from './pcap.js';
+import { PcapngParser } from './pcapng.js';
+import { TextLineParser } from './text.js';
 import { CaptureParser, FileInfo, InputError, RecordSink } from './record.js';
 
 export type SniffedFormat = 'pcap' | 'pcapng' | 'gzip' | 'text';
@@ -42,6 +44,8 @@ export type ParserFactory = (file: string, fileIndex: number, sink: RecordSink) 
 /** The parser for each sniffed format; readers for more formats register here. */
 export const PARSERS: Partial<Record<Exclude<SniffedFormat, 'gzip'>, ParserFactory>> = {
   pcap: (file, fileIndex, sink) => new PcapParser(file, fileIndex, sink),
+  pcapng: (file, fileIndex, sink) => new PcapngParser(file, fileIndex, sink),
+  text: (file, fileIndex, sink) => new TextLineParser(file, fileIndex, sink),
 };
 
 /** Opens `file` ('-' for stdin) as a stream of chunks. */

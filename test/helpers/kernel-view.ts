@@ -1,0 +1,104 @@
+/**
+ * Compares the tracker's state history with what the kernel showed (`ss -tan` polled while the
+ * fixture was made; format in fixtures/README.md). A view is a set of sockets the kernel held
+ * between its first and last poll; the tracker agrees when, for each socket, the endpoint's
+ * history holds that state at some moment of the view's window (the polling delay), and when
+ * every endpoint the tracker holds open outside LISTEN shows up in ss.
+ */
+import { readFileSync } from 'node:fs';
+import type { Report } from '../../src/pipeline.js';
+import type { ConnectionReport, StateEntry } from '../../src/findings/types.js';
+import { SS_NAMES, type TcpState } from '../../src/connections/state.js';
+
+export interface SsSocket { ns: string; state: string; local: string; peer: string }
+export interface SsView { first: [number, number]; last: [number, number]; sockets: SsSocket[] }
+
+export function readSsViews(path: string): SsView[] {
+  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as SsView);
+}
+
+/** Epoch seconds of an ISO time with any number of fraction digits. */
+export function epochOf(iso: string): number {
+  const [whole, frac = '0'] = iso.replace('Z', '').split('.');
+  return Date.parse(`${whole}Z`) / 1000 + Number(`0.${frac}`);
+}
+
+const fmt = (ip: string, port: number) => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
+
+interface Lifeline { conn: ConnectionReport; side: 'client' | 'server'; local: string; peer: string; entries: StateEntry[]; until: number }
+
+/** Every endpoint of every connection, with the time its incarnation gave way to the next. */
+function lifelines(report: Report): Lifeline[] {
+  const out: Lifeline[] = [];
+  for (const conn of report.connections) {
+    const c = fmt(conn.client.ip, conn.client.port);
+    const s = fmt(conn.server.ip, conn.server.port);
+    const next = report.connections.find((o) => o.id > conn.id && sameTuple(o, conn));
+    const until = next ? next.firstS : Infinity;
+    out.push({ conn, side: 'client', local: c, peer: s, entries: conn.states.client, until });
+    out.push({ conn, side: 'server', local: s, peer: c, entries: conn.states.server, until });
+  }
+  return out;
+}
+
+function sameTuple(a: ConnectionReport, b: ConnectionReport): boolean {
+  const k = (c: ConnectionReport) => [fmt(c.client.ip, c.client.port), fmt(c.server.ip, c.server.port)].sort().join(' ');
+  return k(a) === k(b);
+}
+
+/** The states a lifeline holds during [from, to] (before its first packet it has no socket). */
+function statesDuring(l: Lifeline, from: number, to: number): Set<string> {
+  const held = new Set<string>();
+  if (from < l.conn.firstS) held.add('none');
+  if (to >= l.until) held.add('none');
+  const e = l.entries;
+  for (let i = 0; i < e.length; i++) {
+    const start = e[i]!.s;
+    const end = Math.min(i + 1 < e.length ? e[i + 1]!.s : Infinity, l.until);
+    if (start <= to && end >= from && end > start - 1e-12) held.add(socketName(e[i]!.state));
+  }
+  return held;
+}
+
+/** The kernel shows no socket for CLOSED, and a listener, not a connection socket, for LISTEN. */
+function socketName(state: TcpState): string {
+  return state === 'CLOSED' || state === 'LISTEN' ? 'none' : SS_NAMES[state];
+}
+
+export interface Disagreement { window: [number, number]; endpoint: string; kernel: string; tracker: string[] }
+
+/**
+ * Disagreements between the report and the kernel's views, judged up to `judgeUntilS` (seconds
+ * from the first packet; after the capture stopped the kernel may still change states unseen).
+ */
+export function disagreements(
+  report: Report, views: SsView[], toleranceS: number, judgeUntilS: number, notSockets: (local: string) => boolean = () => false,
+): Disagreement[] {
+  const origin = epochOf(report.input.startTime!);
+  const lines = lifelines(report).filter((l) => !notSockets(l.local));
+  const out: Disagreement[] = [];
+  for (const v of views) {
+    const from = v.first[0] - origin - toleranceS;
+    const to = v.last[1] - origin + toleranceS;
+    if (from > judgeUntilS) continue;
+    const seen = new Set<string>();
+    for (const sock of v.sockets) {
+      if (sock.state === 'LISTEN') continue;
+      const key = `${sock.local} ${sock.peer}`;
+      seen.add(key);
+      const candidates = lines.filter((l) => l.local === sock.local && l.peer === sock.peer);
+      const held = new Set(candidates.flatMap((l) => [...statesDuring(l, from, to)]));
+      if (!held.has(sock.state)) out.push({ window: [round(from), round(to)], endpoint: key, kernel: sock.state, tracker: [...held] });
+    }
+    // Endpoints the tracker holds open must be sockets the kernel listed.
+    for (const l of lines) {
+      const key = `${l.local} ${l.peer}`;
+      if (seen.has(key)) continue;
+      const held = statesDuring(l, from, to);
+      if (!held.has('none')) out.push({ window: [round(from), round(to)], endpoint: key, kernel: 'none', tracker: [...held] });
+    }
+  }
+  return out;
+}
+
+const round = (x: number) => Math.round(x * 1e6) / 1e6;
