@@ -113,8 +113,10 @@ export class Connection {
     if (seg.payloadLen > 0 && (f & RST)) this.note('rst-data', seg, x.side);
 
     if (f & SYN) this.sentSyn(x, y, seg);
-    if (f & ACK) this.sentAck(x, y, seg);
-    else this.sentWithoutAck(y, seg);
+    // A RST's acknowledgment field proves nothing: the kernel fills it in for a segment it is
+    // refusing (a closed port's RST+ACK acknowledges the SYN it never accepted).
+    if ((f & ACK) && !(f & RST)) this.sentAck(x, y, seg);
+    else if (!(f & ACK)) this.sentWithoutAck(y, seg);
     if (!(f & RST)) this.countHalfCloseBytes(x, y, seg);
     if (f & FIN) this.sentFin(x, y, seg);
     if (f & RST) this.sentRst(x, y, seg);

@@ -1,0 +1,173 @@
+/** The command line as users and CI jobs meet it: exit codes, one-line errors, --fail-on, --strict, colour. */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { cli, fixture, ROOT } from './helpers/run.js';
+import { recordOffsets } from './helpers/pcap-bytes.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'tcptrace-cli-'));
+const write = (name: string, data: Buffer | string) => {
+  const p = join(tmp, name);
+  writeFileSync(p, data);
+  return p;
+};
+const oneLineError = (stderr: string) => {
+  const lines = stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^tcptrace: /);
+  expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+};
+
+describe('tcptrace analyze', () => {
+  it('prints a readable report: summary, then each connection with its states', () => {
+    const r = cli(['analyze', fixture('client-close-first')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/connections\s+│ 1/);
+    expect(r.stdout).toMatch(/handshakes\s+│ complete 1/);
+    expect(r.stdout).toMatch(/four-way/);
+    expect(r.stdout).toMatch(/TIME_WAIT/);
+    expect(r.stdout).toMatch(/FIN_WAIT_2/);
+    expect(r.stdout).not.toMatch(/\x1b\[/); // not a TTY: no colour
+  });
+
+  it('--json prints one document a script can read', () => {
+    const r = cli(['analyze', fixture('refused'), '--json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.summary.handshakes.refused).toBe(1);
+    expect(doc.connections[0].resets[0].kind).toBe('refused');
+  });
+
+  it('--time-wait changes when TIME_WAIT counts as expired', () => {
+    const at60 = JSON.parse(cli(['analyze', fixture('time-wait-expiry'), '--json']).stdout);
+    const at240 = JSON.parse(cli(['analyze', fixture('time-wait-expiry'), '--json', '--time-wait', '240']).stdout);
+    expect(at60.connections[0].timeWait[0].end).toBe('expired');
+    expect(at240.connections[0].timeWait[0].end).toBe('open');
+    expect(at240.options.timeWaitS).toBe(240);
+  });
+
+  it('--help explains the options with an example', () => {
+    const r = cli(['analyze', '--help']);
+    expect(r.code).toBe(0);
+    for (const s of ['--json', '--fail-on', '--time-wait', '--strict', 'Examples:', 'Exit codes']) expect(r.stdout).toContain(s);
+  });
+});
+
+describe('--fail-on for CI jobs', () => {
+  it('exits 1 with one line per violation when a condition holds', () => {
+    const r = cli(['analyze', fixture('refused'), '--fail-on', 'resets,incomplete-handshake']);
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^tcptrace: fail-on resets: connection #1 .* refused RST from server/);
+    expect(lines[1]).toMatch(/^tcptrace: fail-on incomplete-handshake: connection #1 .* handshake refused/);
+  });
+
+  it('exits 0 when no condition holds', () => {
+    const r = cli(['analyze', fixture('client-close-first'), '--fail-on', 'anomalies,resets,incomplete-handshake']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+  });
+
+  it('flags every anomaly by frame', () => {
+    const r = cli(['analyze', fixture('illegal-flags'), '--fail-on', 'anomalies', '--json']);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    expect(r.stderr.trim().split('\n')).toHaveLength(doc.anomalies.length);
+  });
+
+  it('unclosed catches an unfinished close', () => {
+    expect(cli(['analyze', fixture('fin-dropped'), '--fail-on', 'unclosed']).code).toBe(1);
+  });
+
+  it('an unknown condition is a usage error (exit 2) naming the known ones', () => {
+    const r = cli(['analyze', fixture('refused'), '--fail-on', 'bogus']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown --fail-on condition 'bogus'/);
+  });
+});
+
+describe('bad input: exit 2, one line naming the file, never a stack trace', () => {
+  it('a file that is not a capture', () => {
+    const r = cli(['analyze', join(ROOT, 'package-lock.json')]);
+    // JSON is text: it is sniffed as text, and tcpdump text it is not.
+    expect(r.code).toBe(2);
+    oneLineError(r.stderr);
+    expect(r.stderr).toContain('package-lock.json');
+  });
+
+  it('binary junk names the offset', () => {
+    const p = write('junk.bin', Buffer.from([0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3]));
+    const r = cli(['analyze', p]);
+    expect(r.code).toBe(2);
+    oneLineError(r.stderr);
+    expect(r.stderr).toMatch(/junk\.bin: not a capture: unrecognized first bytes de ad be ef/);
+  });
+
+  it('a missing file, a directory, an empty file', () => {
+    for (const [arg, msg] of [[join(tmp, 'nope.pcap'), /no such file/], [tmp, /is a directory/], [write('empty.pcap', ''), /empty file/]] as const) {
+      const r = cli(['analyze', arg]);
+      expect(r.code).toBe(2);
+      oneLineError(r.stderr);
+      expect(r.stderr).toMatch(msg);
+    }
+  });
+
+  it('a usage error (no file) exits 2', () => {
+    const r = cli(['analyze']);
+    expect(r.code).toBe(2);
+  });
+});
+
+describe('a capture cut short', () => {
+  const whole = readFileSync(fixture('client-close-first'));
+  const offs = recordOffsets(whole);
+  const cut = write('cut.pcap', whole.subarray(0, offs[8]! + 10));
+
+  it('reports what it holds, warns with the offset, and sets input.truncated', () => {
+    const r = cli(['analyze', cut, '--json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.input.truncated).toBe(true);
+    expect(doc.input.packets).toBe(8);
+    expect(doc.input.warnings[0].offset).toBe(offs[8]);
+    expect(doc.connections[0].handshake.kind).toBe('complete');
+    expect(r.stderr).toMatch(new RegExp(`cut\\.pcap: capture ends inside a record .* \\(at byte offset ${offs[8]}\\)`));
+  });
+
+  it('--strict makes it unusable (exit 2)', () => {
+    const r = cli(['analyze', cut, '--strict']);
+    expect(r.code).toBe(2);
+    oneLineError(r.stderr);
+  });
+
+  it('a header-only capture is a valid, empty capture', () => {
+    const r = cli(['analyze', write('header.pcap', whole.subarray(0, 24)), '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).summary.connections).toBe(0);
+  });
+});
+
+describe('containers', () => {
+  it('a gzip-compressed pcap gives the same report', () => {
+    const plain = JSON.parse(cli(['analyze', fixture('half-close'), '--json']).stdout);
+    const gz = JSON.parse(cli(['analyze', write('x.pcap.gz', gzipSync(readFileSync(fixture('half-close')))), '--json']).stdout);
+    expect(gz.connections).toEqual(plain.connections.map((c: { file: string }) => ({ ...c, file: gz.connections[0].file })));
+    expect(gz.input.format).toBe('pcap+gzip');
+  });
+
+  it('stdin ("-") is sniffed like a file', () => {
+    const r = cli(['analyze', '-', '--json'], readFileSync(fixture('three-way-close')));
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).connections[0].close.kind).toBe('three-way');
+  });
+});
+
+describe('colour', () => {
+  it('is off when stdout is not a terminal, even when asked', () => {
+    const r = cli(['analyze', fixture('refused')], undefined, { NO_COLOR: '', FORCE_COLOR: '1' });
+    expect(r.stdout).not.toMatch(/\x1b\[/);
+  });
+});

@@ -1,0 +1,216 @@
+/**
+ * What each kernel-made scenario must report (SPEC section 4): handshake, close, resets,
+ * TIME_WAIT, retransmissions. The scenarios are the ones the seed articles walk through; the
+ * fixture scripts (fixtures/<name>/make.py) say what was done, fixtures/<name>/ss.jsonl what the
+ * kernel showed.
+ */
+import { describe, expect, it } from 'vitest';
+import { analyze, fixture } from './helpers/run.js';
+import type { ConnectionReport } from '../src/findings/types.js';
+
+async function only(name: string): Promise<ConnectionReport> {
+  const r = await analyze(fixture(name));
+  expect(r.connections).toHaveLength(1);
+  return r.connections[0]!;
+}
+
+const stateNames = (c: ConnectionReport, side: 'client' | 'server') => c.states[side].map((e) => e.state);
+
+describe('opening', () => {
+  it('a normal handshake is complete, with times, RTT and options', async () => {
+    const c = await only('client-close-first');
+    expect(c.handshake.kind).toBe('complete');
+    expect(c.handshake.synS).toBe(0);
+    expect(c.handshake.synAckS).toBeGreaterThan(0);
+    expect(c.handshake.ackS).toBeGreaterThan(c.handshake.synAckS!);
+    expect(c.handshake.rttS).toBeCloseTo(c.handshake.ackS! - c.handshake.synS!, 9);
+    expect(c.handshake.options.client).toMatchObject({ mss: 65495, sackPermitted: true, timestamps: true });
+    expect(c.handshake.options.server?.windowScale).not.toBeNull();
+    expect(stateNames(c, 'client').slice(0, 3)).toEqual(['CLOSED', 'SYN_SENT', 'ESTABLISHED']);
+    expect(stateNames(c, 'server').slice(0, 3)).toEqual(['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED']);
+  });
+
+  it('a connection to a closed port is refused by a RST from the server', async () => {
+    const c = await only('refused');
+    expect(c.handshake.kind).toBe('refused');
+    expect(c.resets).toMatchObject([{ kind: 'refused', from: 'server', senderState: 'CLOSED', receiverState: 'SYN_SENT', inWindow: true }]);
+    expect(c.close.kind).toBe('reset');
+    expect(c.finalState).toEqual({ client: 'CLOSED', server: 'CLOSED' });
+  });
+
+  it('dropped SYNs leave the client in SYN_SENT with the doubling back-off', async () => {
+    const c = await only('syn-dropped');
+    expect(c.handshake.kind).toBe('no-reply');
+    expect(c.handshake.synRetransmits).toHaveLength(3);
+    const gaps = c.handshake.synRetransmitIntervalsS;
+    // tcp_syn_linear_timeouts=0 in this fixture: 1 s, 2 s, 4 s (timer slack of a few ms).
+    expect(gaps.map((g) => Math.round(g))).toEqual([1, 2, 4]);
+    expect(c.finalState.client).toBe('SYN_SENT');
+    expect(c.close.kind).toBe('none');
+  });
+
+  it('dropped SYN/ACKs leave the server in SYN_RECEIVED, retransmitting', async () => {
+    const c = await only('synack-dropped');
+    expect(c.handshake.kind).toBe('half-open');
+    expect(c.handshake.synAckRetransmits.length).toBeGreaterThanOrEqual(2);
+    expect(c.handshake.synRetransmits.length).toBeGreaterThanOrEqual(2);
+    expect(c.finalState).toEqual({ client: 'SYN_SENT', server: 'SYN_RECEIVED' });
+  });
+
+  it('a simultaneous open goes SYN_SENT -> SYN_RECEIVED -> ESTABLISHED on both sides', async () => {
+    const c = await only('simultaneous-open');
+    expect(c.handshake.kind).toBe('simultaneous-open');
+    for (const side of ['client', 'server'] as const) {
+      const names = stateNames(c, side);
+      expect(names.slice(names.indexOf('SYN_SENT'), names.indexOf('SYN_SENT') + 3)).toEqual(['SYN_SENT', 'SYN_RECEIVED', 'ESTABLISHED']);
+    }
+  });
+});
+
+describe('closing', () => {
+  it('client closes first: four-way, client lingers in TIME_WAIT', async () => {
+    const c = await only('client-close-first');
+    expect(c.close).toMatchObject({ kind: 'four-way', initiator: 'client', halfClose: false });
+    expect(stateNames(c, 'client').slice(-3)).toEqual(['FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT']);
+    expect(stateNames(c, 'server').slice(-3)).toEqual(['CLOSE_WAIT', 'LAST_ACK', 'CLOSED']);
+    expect(c.timeWait).toMatchObject([{ side: 'client', end: 'open', endS: null }]);
+    expect(c.timeWait[0]!.durationS).toBeCloseTo(c.lastS - c.timeWait[0]!.enteredS, 9);
+  });
+
+  it('server closes first: the server ends in TIME_WAIT', async () => {
+    const c = await only('server-close-first');
+    expect(c.close).toMatchObject({ kind: 'four-way', initiator: 'server' });
+    expect(c.timeWait).toMatchObject([{ side: 'server', end: 'open' }]);
+    expect(c.finalState).toEqual({ client: 'CLOSED', server: 'TIME_WAIT' });
+  });
+
+  it('FIN, FIN+ACK, ACK is a three-way close straight from FIN_WAIT_1 to TIME_WAIT', async () => {
+    const c = await only('three-way-close');
+    expect(c.close).toMatchObject({ kind: 'three-way', initiator: 'client' });
+    expect(stateNames(c, 'client').slice(-2)).toEqual(['FIN_WAIT_1', 'TIME_WAIT']);
+  });
+
+  it('a half-close reports the bytes the passive side sent after the first FIN', async () => {
+    const c = await only('half-close');
+    expect(c.close.kind).toBe('four-way');
+    expect(c.close.halfClose).toBe(true);
+    expect(c.close.halfCloseBytes).toBeGreaterThan(0);
+    expect(c.close.halfCloseBytes).toBeLessThanOrEqual(c.bytes.serverToClient);
+  });
+
+  it('a simultaneous close goes through CLOSING to TIME_WAIT on both sides', async () => {
+    const c = await only('simultaneous-close');
+    expect(c.close).toMatchObject({ kind: 'simultaneous', initiator: 'both' });
+    for (const side of ['client', 'server'] as const) expect(stateNames(c, side).slice(-3)).toEqual(['FIN_WAIT_1', 'CLOSING', 'TIME_WAIT']);
+    expect(c.timeWait.map((t) => t.side).sort()).toEqual(['client', 'server']);
+  });
+
+  it('a dropped FIN leaves the sender in FIN_WAIT_1 retransmitting and the receiver ESTABLISHED', async () => {
+    const c = await only('fin-dropped');
+    expect(c.close.kind).toBe('incomplete');
+    expect(c.close.lingering).toEqual({ client: 'FIN_WAIT_1', server: 'ESTABLISHED' });
+    expect(c.close.finRetransmits.length).toBeGreaterThanOrEqual(2);
+    expect(c.close.finRetransmits.every((r) => r.side === 'client' && r.intervalS > 0)).toBe(true);
+    // The tail-loss probe fires first at ~0.2 s, then the RTO (200 ms minimum) doubles each time.
+    const gaps = c.close.finRetransmits.map((r) => r.intervalS);
+    expect(gaps[0]!).toBeGreaterThan(0.15);
+    expect(gaps[0]!).toBeLessThan(0.3);
+    for (let i = 1; i < gaps.length; i++) expect(gaps[i]!).toBeGreaterThan(gaps[i - 1]! * 0.9);
+    expect(gaps.at(-1)!).toBeGreaterThan(gaps[0]! * 3);
+  });
+
+  it('a lost last ACK keeps the server in LAST_ACK; TIME_WAIT answers its retransmitted FINs', async () => {
+    const c = await only('last-ack');
+    const server = c.states.server;
+    expect(server.some((e) => e.state === 'LAST_ACK')).toBe(true);
+    expect(c.close.finRetransmits.filter((r) => r.side === 'server').length).toBeGreaterThanOrEqual(2);
+    const tw = c.timeWait.find((t) => t.side === 'client')!;
+    expect(tw.finRetransmitsAnswered.length).toBe(c.close.finRetransmits.filter((r) => r.side === 'server').length);
+    // Each retransmission proves the previous ACK lost: LAST_ACK lasts until the last one at least.
+    const lastAckEntry = server.find((e) => e.state === 'LAST_ACK')!;
+    const lastRetransmit = Math.max(...c.close.finRetransmits.map((r) => r.s));
+    const closed = server.find((e) => e.state === 'CLOSED' && e.s > lastAckEntry.s);
+    if (closed) expect(closed.s).toBeGreaterThan(lastRetransmit);
+  });
+});
+
+describe('resets', () => {
+  it('SO_LINGER 0 aborts with a RST from an established endpoint', async () => {
+    const c = await only('abort-linger0');
+    expect(c.close).toMatchObject({ kind: 'reset', initiator: 'client' });
+    expect(c.resets).toMatchObject([{ kind: 'abort', from: 'client', senderState: 'ESTABLISHED', inWindow: true }]);
+    expect(c.finalState).toEqual({ client: 'CLOSED', server: 'CLOSED' });
+  });
+
+  it('data written to a peer that closed is answered by a bare RST (after-close)', async () => {
+    const c = await only('rst-after-close');
+    expect(c.close).toMatchObject({ kind: 'fin-then-reset', initiator: 'server' });
+    expect(c.resets).toMatchObject([{ kind: 'after-close', from: 'server', ack: null, inWindow: true }]);
+    expect(c.close.halfCloseBytes).toBeGreaterThan(0);
+  });
+});
+
+describe('TIME_WAIT', () => {
+  it('a four-tuple reused while in TIME_WAIT starts a new connection and ends TIME_WAIT as reused', async () => {
+    const r = await analyze(fixture('time-wait-reuse'));
+    expect(r.connections).toHaveLength(2);
+    const [first, second] = r.connections as [ConnectionReport, ConnectionReport];
+    expect([first.client, first.server]).toEqual([second.client, second.server]);
+    expect(first.timeWait).toMatchObject([{ side: 'client', end: 'reused' }]);
+    expect(first.timeWait[0]!.endS).toBeCloseTo(second.handshake.synS!, 9);
+    expect(first.timeWait[0]!.durationS).toBeCloseTo(second.handshake.synS! - first.timeWait[0]!.enteredS, 9);
+    expect(second.handshake.kind).toBe('complete');
+  });
+
+  it('TIME_WAIT expires after the configured length when the capture runs past it', async () => {
+    const r = await analyze(fixture('time-wait-expiry'));
+    const tw = r.connections[0]!.timeWait[0]!;
+    expect(tw).toMatchObject({ side: 'client', end: 'expired', durationS: 60 });
+    expect(r.connections[0]!.finalState.client).toBe('CLOSED');
+    // With RFC 793's 2 x MSL the same capture ends first: the entry is open, a lower bound.
+    const r240 = await analyze(fixture('time-wait-expiry'), 240);
+    expect(r240.connections[0]!.timeWait[0]).toMatchObject({ end: 'open', endS: null });
+    expect(r240.connections[0]!.finalState.client).toBe('TIME_WAIT');
+  });
+});
+
+describe('link layers and address families report the same connection', () => {
+  for (const name of ['ipv6', 'any-sll1', 'any-sll2', 'vlan', 'vlan-qinq', 'nanosecond']) {
+    it(name, async () => {
+      const c = await only(name);
+      expect(c.handshake.kind).toBe('complete');
+      expect(c.close.kind).toBe('four-way');
+      expect(c.timeWait.map((t) => t.side)).toEqual(['client']);
+    });
+  }
+  it('IPv6 addresses are written in RFC 5952 form', async () => {
+    const c = await only('ipv6');
+    expect(c.client.ip).toBe('::1');
+    expect(c.ipVersion).toBe(6);
+  });
+  it('nanosecond captures keep 9 digits', async () => {
+    const r = await analyze(fixture('nanosecond'));
+    expect(r.input.timePrecision).toBe(9);
+    expect(r.input.format).toBe('pcap-ns');
+  });
+});
+
+describe('illegal flags (crafted with scapy beside a kernel connection)', () => {
+  it('every crafted combination is an anomaly with its frame; legal SYN data and RST data are notes', async () => {
+    const r = await analyze(fixture('illegal-flags'));
+    const kinds = new Set(r.anomalies.map((a) => a.kind));
+    for (const k of ['syn-fin', 'syn-rst', 'fin-rst', 'fin-no-ack', 'null', 'xmas', 'no-ack', 'reserved-bits']) expect(kinds).toContain(k);
+    const notes = r.connections.flatMap((c) => c.notes.map((n) => n.kind));
+    expect(notes).toContain('syn-data');
+    expect(notes).toContain('rst-data');
+    // The kernel connection beside them is untouched, and its own packets raise nothing.
+    const kernel = r.connections[0]!;
+    expect(kernel.handshake.kind).toBe('complete');
+    expect(kernel.close.kind).toBe('four-way');
+    expect(kernel.anomalies).toEqual([]);
+    expect(kernel.notes.map((n) => n.kind)).toEqual(['syn-on-open-connection']);
+    // A SYN, SYN/ACK, RST from the prober is a half-open scan.
+    expect(r.connections.some((c) => c.handshake.kind === 'reset-by-client' && c.resets[0]?.kind === 'scan')).toBe(true);
+    for (const a of r.anomalies) expect(r.connections.find((c) => c.id === a.connection)!.anomalies).toContainEqual(a);
+  });
+});

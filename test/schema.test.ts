@@ -1,0 +1,30 @@
+/** The JSON contract (SPEC section 6): real `--json` output of every fixture validates against the shipped schema. */
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { describe, expect, it } from 'vitest';
+import { FIXTURES, ROOT, cli } from './helpers/run.js';
+
+const schema = JSON.parse(readFileSync(join(ROOT, 'schema/report.schema.json'), 'utf8'));
+const validate = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
+const captures = readdirSync(FIXTURES).filter((d) => existsSync(join(FIXTURES, d, 'capture.pcap')));
+
+describe('--json output validates against schema/report.schema.json', () => {
+  for (const name of captures) {
+    it(name, () => {
+      const r = cli(['analyze', join(FIXTURES, name, 'capture.pcap'), '--json']);
+      expect(r.code).toBe(0);
+      const doc = JSON.parse(r.stdout);
+      const ok = validate(doc);
+      expect(validate.errors ?? []).toEqual([]);
+      expect(ok).toBe(true);
+    });
+  }
+
+  it('rejects a document that breaks the contract (the schema is not vacuous)', () => {
+    const doc = JSON.parse(cli(['analyze', join(FIXTURES, 'client-close-first', 'capture.pcap'), '--json']).stdout);
+    doc.connections[0].handshake.kind = 'mostly-complete';
+    delete doc.connections[0].finalState;
+    expect(validate(doc)).toBe(false);
+  });
+});
