@@ -1,0 +1,163 @@
+/**
+ * Layered decoding on hand-assembled packets, for the link types and IP headers a loopback capture
+ * does not produce (BSD null/loop, raw IP, IPv4 options, IPv6 extension headers, fragments).
+ */
+import { describe, expect, it } from 'vitest';
+import { Outcome, decodePacket } from '../src/decode/packet.js';
+import { ACK, SYN, newSegment } from '../src/decode/segment.js';
+import { formatIPv6 } from '../src/decode/addr.js';
+import type { PacketRecord } from '../src/input/record.js';
+
+function tcp(opts: { flags?: number; seq?: number; ack?: number; payload?: number; options?: number[]; reserved?: number } = {}): number[] {
+  const options = opts.options ?? [];
+  const hdr = 20 + options.length;
+  const b = Buffer.alloc(hdr + (opts.payload ?? 0));
+  b.writeUInt16BE(40000, 0);
+  b.writeUInt16BE(80, 2);
+  b.writeUInt32BE(opts.seq ?? 1000, 4);
+  b.writeUInt32BE(opts.ack ?? 0, 8);
+  b[12] = ((hdr / 4) << 4) | ((opts.reserved ?? 0) << 1);
+  b[13] = opts.flags ?? SYN;
+  b.writeUInt16BE(65535, 14);
+  Buffer.from(options).copy(b, 20);
+  return [...b];
+}
+
+function ipv4(payload: number[], opts: { proto?: number; options?: number[]; fragOffset?: number; mf?: boolean } = {}): number[] {
+  const options = opts.options ?? [];
+  const ihl = 20 + options.length;
+  const b = Buffer.alloc(ihl);
+  b[0] = 0x40 | (ihl / 4);
+  b.writeUInt16BE(ihl + payload.length, 2);
+  b.writeUInt16BE(((opts.mf ? 1 : 0) << 13) | (opts.fragOffset ?? 0), 6);
+  b[8] = 64;
+  b[9] = opts.proto ?? 6;
+  Buffer.from([10, 0, 0, 1, 10, 0, 0, 2]).copy(b, 12);
+  Buffer.from(options).copy(b, 20);
+  return [...b, ...payload];
+}
+
+const V6_SRC = [0x20, 0x01, 0x0d, 0xb8, ...Array(11).fill(0), 1];
+const V6_DST = [0x20, 0x01, 0x0d, 0xb8, ...Array(11).fill(0), 2];
+function ipv6(next: number, payload: number[]): number[] {
+  const b = Buffer.alloc(40);
+  b[0] = 0x60;
+  b.writeUInt16BE(payload.length, 4);
+  b[6] = next;
+  b[7] = 64;
+  Buffer.from([...V6_SRC, ...V6_DST]).copy(b, 8);
+  return [...b, ...payload];
+}
+
+const ether = (type: number, payload: number[], tags: number[][] = []) => [
+  ...Array(12).fill(0xaa), ...tags.flatMap(([tpid, vid]) => [tpid! >> 8, tpid! & 0xff, vid! >> 8, vid! & 0xff]), type >> 8, type & 0xff, ...payload,
+];
+
+function decode(linkType: number, bytes: number[], capLen = bytes.length) {
+  const data = Buffer.from(bytes);
+  const rec: PacketRecord = { frame: 1, fileIndex: 0, linkType, data, offset: 0, capLen, origLen: bytes.length, tsSec: 0, tsNsec: 0, fileOffset: 0 };
+  const seg = newSegment();
+  const outcome = decodePacket(rec, seg);
+  return { outcome, seg };
+}
+
+describe('link layers', () => {
+  const pkt = ipv4(tcp());
+  it('Ethernet, with 802.1Q and stacked 802.1ad + 802.1Q tags', () => {
+    for (const tags of [[], [[0x8100, 10]], [[0x88a8, 100], [0x8100, 10]]]) {
+      const { outcome, seg } = decode(1, ether(0x0800, pkt, tags));
+      expect(outcome).toBe(Outcome.TCP);
+      expect([seg.src, seg.srcPort, seg.dst, seg.dstPort]).toEqual(['10.0.0.1', 40000, '10.0.0.2', 80]);
+    }
+  });
+  it('Ethernet carrying ARP is not IP', () => {
+    expect(decode(1, ether(0x0806, Array(28).fill(0))).outcome).toBe(Outcome.NON_IP);
+  });
+  it('Linux cooked SLL (113) and SLL2 (276)', () => {
+    const sll = [0, 0, 0, 1, 0, 6, ...Array(8).fill(0), 0x08, 0x00, ...pkt];
+    const sll2 = [0x08, 0x00, 0, 0, 0, 0, 0, 1, 0, 1, 0, 6, ...Array(8).fill(0), ...pkt];
+    expect(decode(113, sll).outcome).toBe(Outcome.TCP);
+    expect(decode(276, sll2).outcome).toBe(Outcome.TCP);
+  });
+  it('BSD null (0) in either byte order, OpenBSD loop (108), raw IP (101, 12, 14), IPv4 (228), IPv6 (229)', () => {
+    expect(decode(0, [2, 0, 0, 0, ...pkt]).outcome).toBe(Outcome.TCP);
+    expect(decode(0, [0, 0, 0, 2, ...pkt]).outcome).toBe(Outcome.TCP);
+    expect(decode(0, [30, 0, 0, 0, ...ipv6(6, tcp())]).outcome).toBe(Outcome.TCP);
+    expect(decode(108, [0, 0, 0, 2, ...pkt]).outcome).toBe(Outcome.TCP);
+    for (const lt of [101, 12, 14, 228]) expect(decode(lt, pkt).outcome).toBe(Outcome.TCP);
+    expect(decode(229, ipv6(6, tcp())).outcome).toBe(Outcome.TCP);
+  });
+  it('an unknown link type is reported as such, not guessed', () => {
+    expect(decode(147, pkt).outcome).toBe(Outcome.UNSUPPORTED_LINK);
+  });
+});
+
+describe('IPv4', () => {
+  it('skips header options to find TCP', () => {
+    const withOptions = ipv4(tcp({ flags: SYN | ACK, seq: 7, ack: 9, payload: 5 }), { options: [0x94, 0x04, 0, 0, 1, 1, 1, 0] });
+    const { outcome, seg } = decode(101, withOptions);
+    expect(outcome).toBe(Outcome.TCP);
+    expect([seg.seq, seg.ack, seg.flags, seg.payloadLen]).toEqual([7, 9, SYN | ACK, 5]);
+  });
+  it('a first fragment is decoded; a later fragment is skipped', () => {
+    expect(decode(101, ipv4(tcp(), { mf: true })).outcome).toBe(Outcome.TCP);
+    expect(decode(101, ipv4(Array(16).fill(0), { fragOffset: 3 })).outcome).toBe(Outcome.FRAGMENT);
+  });
+  it('UDP is not TCP', () => {
+    expect(decode(101, ipv4(Array(8).fill(0), { proto: 17 })).outcome).toBe(Outcome.NON_TCP);
+  });
+  it('a snaplen that cuts the TCP header counts as truncated; one that cuts only the payload is analyzed', () => {
+    const p = ipv4(tcp({ payload: 100 }));
+    expect(decode(101, p, 30).outcome).toBe(Outcome.TRUNCATED);
+    const { outcome, seg } = decode(101, p, 40);
+    expect(outcome).toBe(Outcome.TCP);
+    expect(seg.payloadLen).toBe(100); // from the IP length, not from what was captured
+  });
+  it('a TCP data offset below 5 is malformed', () => {
+    const t = tcp();
+    t[12] = 0x40;
+    expect(decode(101, ipv4(t)).outcome).toBe(Outcome.MALFORMED);
+  });
+});
+
+describe('IPv6', () => {
+  it('walks hop-by-hop, routing, destination options and a first fragment to TCP', () => {
+    const t = tcp({ payload: 3 });
+    const frag = [6, 0, 0, 1, 0, 0, 0, 42]; // next TCP, offset 0, M=1
+    const dst = [44, 0, 1, 4, 0, 0, 0, 0]; // next fragment, 8 bytes, PadN
+    const rt = [60, 0, 0, 0, 0, 0, 0, 0]; // next destination options
+    const hbh = [43, 0, 1, 4, 0, 0, 0, 0]; // next routing
+    const { outcome, seg } = decode(229, ipv6(0, [...hbh, ...rt, ...dst, ...frag, ...t]));
+    expect(outcome).toBe(Outcome.TCP);
+    expect(seg.src).toBe('2001:db8::1');
+    expect(seg.payloadLen).toBe(3);
+  });
+  it('a later fragment is skipped; no-next-header and ICMPv6 are not TCP', () => {
+    expect(decode(229, ipv6(44, [6, 0, 0, 0x10, 0, 0, 0, 1, ...Array(8).fill(0)])).outcome).toBe(Outcome.FRAGMENT);
+    expect(decode(229, ipv6(59, [])).outcome).toBe(Outcome.NON_TCP);
+    expect(decode(229, ipv6(58, Array(8).fill(0))).outcome).toBe(Outcome.NON_TCP);
+  });
+  it('writes addresses in RFC 5952 form', () => {
+    const hex = (s: string) => Buffer.from(s.replace(/:/g, ''), 'hex');
+    expect(formatIPv6(hex('0000:0000:0000:0000:0000:0000:0000:0001'), 0)).toBe('::1');
+    expect(formatIPv6(hex('2001:0db8:0000:0000:0001:0000:0000:0001'), 0)).toBe('2001:db8::1:0:0:1');
+    expect(formatIPv6(hex('2001:0db8:0000:0001:0001:0001:0001:0001'), 0)).toBe('2001:db8:0:1:1:1:1:1');
+    expect(formatIPv6(hex('fe80:0000:0000:0000:0000:0000:0000:0000'), 0)).toBe('fe80::');
+    expect(formatIPv6(hex('0000:0000:0000:0000:0000:ffff:c000:0201'), 0)).toBe('::ffff:192.0.2.1');
+  });
+});
+
+describe('TCP', () => {
+  it('parses handshake options on SYN segments', () => {
+    const opts = [2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7];
+    const { seg } = decode(101, ipv4(tcp({ options: opts })));
+    expect(seg.options).toEqual({ mss: 1460, windowScale: 7, sackPermitted: true, timestamps: true, fastOpen: false });
+  });
+  it('reads the reserved bits and the AE flag', () => {
+    const t = tcp({ flags: ACK, reserved: 0b100 });
+    t[12] |= 0x01; // AE (RFC 9768)
+    const { seg } = decode(101, ipv4(t));
+    expect(seg.reservedBits).toBe(0b100);
+    expect(seg.flags).toBe(ACK | 0x100);
+  });
+});

@@ -1,0 +1,139 @@
+/**
+ * The tracker's rules on synthetic segment sequences, for cases a kernel rarely produces on
+ * demand: an out-of-window RST, a lost pure ACK, an invalid SYN/ACK, a midstream start.
+ */
+import { describe, expect, it } from 'vitest';
+import { FlowTable } from '../src/connections/flow-table.js';
+import type { Connection } from '../src/connections/connection.js';
+import { ACK, FIN, RST, SYN, newSegment } from '../src/decode/segment.js';
+import { connectionReport } from '../src/findings/report.js';
+import type { ConnectionReport } from '../src/findings/types.js';
+
+type Dir = 'c>s' | 's>c';
+interface Step { dir: Dir; flags: number; seq: number; ack?: number; len?: number; s: number }
+
+function run(steps: Step[], timeWaitS = 60): ConnectionReport[] {
+  const conns: Connection[] = [];
+  const table = new FlowTable((c) => conns.push(c));
+  steps.forEach((st, i) => {
+    const seg = newSegment();
+    const c = { ip: '10.0.0.1', port: 40000 };
+    const s = { ip: '10.0.0.2', port: 80 };
+    const [from, to] = st.dir === 'c>s' ? [c, s] : [s, c];
+    Object.assign(seg, {
+      frame: i + 1, s: st.s, src: from.ip, srcPort: from.port, dst: to.ip, dstPort: to.port,
+      flags: st.flags, seq: st.seq >>> 0, ack: (st.ack ?? 0) >>> 0, payloadLen: st.len ?? 0, window: 65535,
+    });
+    table.track(seg);
+  });
+  table.end();
+  const end = steps.at(-1)!.s;
+  return conns.sort((a, b) => a.id - b.id).map((c) => connectionReport(c, [], { captureEndS: end, timeWaitS, fileName: () => 'synthetic' }));
+}
+
+// A handshake: client ISN 100, server ISN 5000.
+const HANDSHAKE: Step[] = [
+  { dir: 'c>s', flags: SYN, seq: 100, s: 0 },
+  { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 0.01 },
+  { dir: 'c>s', flags: ACK, seq: 101, ack: 5001, s: 0.02 },
+];
+const states = (c: ConnectionReport, side: 'client' | 'server') => c.states[side].map((e) => e.state);
+
+describe('RST acceptability (RFC 9293 3.10.7, RFC 5961)', () => {
+  it('a RST at the expected sequence number closes both sides', () => {
+    const [c] = run([...HANDSHAKE, { dir: 's>c', flags: RST, seq: 5001, s: 1 }]);
+    expect(c!.resets[0]).toMatchObject({ kind: 'abort', inWindow: true, senderState: 'ESTABLISHED', receiverState: 'ESTABLISHED' });
+    expect(c!.finalState).toEqual({ client: 'CLOSED', server: 'CLOSED' });
+  });
+  it('a RST far from the expected sequence number closes only its sender', () => {
+    const [c] = run([...HANDSHAKE, { dir: 's>c', flags: RST, seq: 5001 + 1_000_000, s: 1 }]);
+    expect(c!.resets[0]).toMatchObject({ kind: 'out-of-window', inWindow: false });
+    expect(c!.finalState).toEqual({ client: 'ESTABLISHED', server: 'CLOSED' });
+    expect(c!.close.kind).toBe('none');
+  });
+  it('a RST in SYN_SENT is acceptable only if it acknowledges the SYN', () => {
+    const [bad] = run([{ dir: 'c>s', flags: SYN, seq: 100, s: 0 }, { dir: 's>c', flags: RST | ACK, seq: 0, ack: 999, s: 0.01 }]);
+    expect(bad!.resets[0]!.kind).toBe('out-of-window');
+    expect(bad!.finalState.client).toBe('SYN_SENT');
+  });
+  it('a RST in TIME_WAIT ends it (Linux, tcp_rfc1337=0)', () => {
+    const [c] = run([
+      ...HANDSHAKE,
+      { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5001, s: 1 },
+      { dir: 's>c', flags: FIN | ACK, seq: 5001, ack: 102, s: 1.1 },
+      { dir: 'c>s', flags: ACK, seq: 102, ack: 5002, s: 1.2 },
+      { dir: 's>c', flags: RST, seq: 5002, s: 2 },
+    ]);
+    expect(c!.timeWait).toMatchObject([{ side: 'client', end: 'reset', endS: 2 }]);
+    expect(c!.close.kind).toBe('three-way'); // the close had completed before the RST
+  });
+});
+
+describe('what is received counts once the receiver proves it', () => {
+  it('a pure ACK is taken at its own time, and a retransmission of what it acknowledged marks it lost', () => {
+    const [c] = run([
+      ...HANDSHAKE,
+      { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5001, s: 1 },
+      { dir: 's>c', flags: ACK, seq: 5001, ack: 102, s: 1.1 }, // lost on its way
+      { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5001, s: 1.3 }, // so the FIN comes again
+      { dir: 's>c', flags: ACK, seq: 5001, ack: 102, s: 1.31 },
+    ]);
+    const fw2 = c!.states.client.find((e) => e.state === 'FIN_WAIT_2')!;
+    expect(fw2.s).toBe(1.31);
+    expect(c!.close.finRetransmits).toMatchObject([{ side: 'client', s: 1.3, intervalS: expect.closeTo(0.3, 9) }]);
+    // The server acknowledged the FIN at 1.1, before the retransmission: it received the first copy.
+    expect(c!.states.server.find((e) => e.state === 'CLOSE_WAIT')!.s).toBe(1);
+  });
+
+  it('a FIN never acknowledged leaves the receiver where it was', () => {
+    const [c] = run([...HANDSHAKE, { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5001, s: 1 }, { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5001, s: 1.2 }]);
+    expect(c!.finalState).toEqual({ client: 'FIN_WAIT_1', server: 'ESTABLISHED' });
+    expect(c!.close.kind).toBe('incomplete');
+  });
+
+  it('a receipt is dated at the last copy before the proof', () => {
+    const [c] = run([
+      ...HANDSHAKE,
+      { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5001, s: 1 },
+      { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5001, s: 1.2 },
+      { dir: 's>c', flags: ACK, seq: 5001, ack: 102, s: 1.25 },
+    ]);
+    expect(c!.states.server.find((e) => e.state === 'CLOSE_WAIT')).toMatchObject({ s: 1.2, frame: 5 });
+  });
+});
+
+describe('handshakes', () => {
+  it('a SYN/ACK that does not acknowledge ISN + 1 is invalid', () => {
+    const [c] = run([
+      { dir: 'c>s', flags: SYN, seq: 100, s: 0 },
+      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 777, s: 0.01 },
+      { dir: 'c>s', flags: RST, seq: 777, s: 0.02 },
+    ]);
+    expect(c!.handshake.kind).toBe('invalid');
+    expect(states(c!, 'client')).not.toContain('ESTABLISHED');
+  });
+  it('a retransmitted SYN (same ISN) stays in the connection; a new ISN after the close starts the next one', () => {
+    const conns = run([
+      { dir: 'c>s', flags: SYN, seq: 100, s: 0 },
+      { dir: 'c>s', flags: SYN, seq: 100, s: 1 },
+      { dir: 's>c', flags: RST | ACK, seq: 0, ack: 101, s: 1.01 },
+      { dir: 'c>s', flags: SYN, seq: 9000, s: 2 },
+    ]);
+    expect(conns).toHaveLength(2);
+    expect(conns[0]!.handshake).toMatchObject({ kind: 'refused', synRetransmits: [1], synRetransmitIntervalsS: [1] });
+    expect(conns[1]!.handshake.synS).toBe(2);
+  });
+  it('with no SYN seen, the connection is midstream and both sides start ESTABLISHED; the larger port is the client', () => {
+    const [c] = run([{ dir: 's>c', flags: ACK, seq: 5001, ack: 101, len: 100, s: 0 }, { dir: 'c>s', flags: ACK, seq: 101, ack: 5101, s: 0.01 }]);
+    expect(c!.midstream).toBe(true);
+    expect(c!.handshake.kind).toBe('midstream');
+    expect(c!.client.port).toBe(40000);
+    expect(c!.states.client[0]).toMatchObject({ state: 'ESTABLISHED', event: 'initial', frame: 1 });
+    expect(c!.close.kind).toBe('none');
+  });
+  it('SYN retransmissions are counted as retransmissions of the client', () => {
+    const [c] = run([{ dir: 'c>s', flags: SYN, seq: 100, s: 0 }, { dir: 'c>s', flags: SYN, seq: 100, s: 1 }, { dir: 'c>s', flags: SYN, seq: 100, s: 3 }]);
+    expect(c!.retransmits.clientToServer).toBe(2);
+    expect(c!.handshake.synRetransmitIntervalsS).toEqual([1, 2]);
+  });
+});
