@@ -87,7 +87,7 @@ Exit codes: 0 success; 1 a --fail-on condition held (one line per violation on s
         throw new UsageError(`${report.input.warnings[0]?.file ?? files[0]}: capture is cut short or corrupt (--strict): ${report.input.warnings[0]?.message ?? ''}`);
       }
       if (flags.json) process.stdout.write(reportJson(report) + '\n');
-      else process.stdout.write(renderReport(report, { chalk: makeChalk(flags.color) }));
+      else process.stdout.write(renderReport(report, { chalk: makeChalk(flags.color), width: process.stdout.columns || 100 }));
       if (flags.failOn && flags.failOn.length > 0) {
         const violations = failOnViolations(report, flags.failOn);
         for (const v of violations) process.stderr.write(`tcptrace: fail-on ${v}\n`);

@@ -12,9 +12,12 @@ export function analyzeClose(conn: Connection, final: { client: TcpState; server
   fins.sort((a, b) => a.fin.copies[0]!.frame - b.fin.copies[0]!.frame);
   const first = fins[0];
   const second = fins[1];
-  const finsDone = second !== undefined && first!.fin.ackedFrame !== null && second.fin.ackedFrame !== null;
-  const completeS = finsDone ? Math.max(first!.fin.ackedS!, second.fin.ackedS!) : null;
-  const completeFrame = finsDone ? Math.max(first!.fin.ackedFrame!, second.fin.ackedFrame!) : Infinity;
+  // A FIN is done when its last copy was acknowledged: an ACK followed by a retransmission of the
+  // FIN was lost (the LAST_ACK lingering of the seed articles), so it does not complete the close.
+  const doneAt = (f: Control) => f.copies[f.copies.length - 1]!;
+  const finsDone = second !== undefined && doneAt(first!.fin).answeredFrame !== null && doneAt(second.fin).answeredFrame !== null;
+  const completeS = finsDone ? Math.max(doneAt(first!.fin).answeredS!, doneAt(second.fin).answeredS!) : null;
+  const completeFrame = finsDone ? Math.max(doneAt(first!.fin).answeredFrame!, doneAt(second.fin).answeredFrame!) : Infinity;
   // The RST that ended it: the first one its receiver accepted (or that met no connection), unless
   // the FIN exchange had already completed (a late RST after a clean close does not change it).
   const rst = conn.resets.find((r) => r.acceptable !== false && r.frame < completeFrame);

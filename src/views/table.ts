@@ -6,6 +6,8 @@ import type { ConnectionReport, StateEntry } from '../findings/types.js';
 
 export interface TableOptions {
   chalk: ChalkInstance;
+  /** Terminal width to fit (columns); long values wrap. */
+  width?: number;
 }
 
 export function renderReport(report: Report, opts: TableOptions): string {
@@ -24,12 +26,12 @@ export function renderReport(report: Report, opts: TableOptions): string {
   out.push(summaryTable(report, c));
   for (const conn of report.connections) {
     out.push('');
-    out.push(connectionTable(conn, report, c, t));
+    out.push(connectionTable(conn, report, c, t, opts.width ?? 100));
   }
   if (report.anomalies.length > 0) {
     out.push('');
     out.push(c.bold('Anomalies (flag combinations no correct stack sends)'));
-    const tab = new Table({ head: ['frame', 'time s', 'kind', 'flags', 'from', 'to', 'conn'], style: { head: [], border: [] } });
+    const tab = new Table({ head: ['frame', 'time s', 'kind', 'flags', 'from', 'to', 'conn'], style: { head: [], border: [] }, chars: COMPACT });
     for (const a of report.anomalies) tab.push([a.frame, t(a.s), c.red(a.kind), a.flags, a.src, a.dst, a.connection ?? '-']);
     out.push(tab.toString());
   }
@@ -62,46 +64,53 @@ function summaryTable(report: Report, c: ChalkInstance): string {
   return tab.toString();
 }
 
-function connectionTable(conn: ConnectionReport, report: Report, c: ChalkInstance, t: (s: number) => string): string {
+function connectionTable(conn: ConnectionReport, report: Report, c: ChalkInstance, t: (s: number) => string, width: number): string {
   const h = conn.handshake;
   const cl = conn.close;
   const title = c.bold(`#${conn.id} ${addr(conn.client)} -> ${addr(conn.server)}`) +
     `  ${conn.packets.clientToServer}/${conn.packets.serverToClient} packets, ` +
     `${conn.bytes.clientToServer}/${conn.bytes.serverToClient} bytes, ${t(conn.firstS)}-${t(conn.lastS)} s` +
     (conn.midstream ? c.yellow('  (midstream)') : '') + (report.input.files.length > 1 ? `  [${conn.file}]` : '');
-  const tab = new Table({ style: { head: [], border: [] }, wordWrap: true });
+  const labelWidth = 11;
+  const tab = new Table({
+    style: { head: [], border: [] }, wordWrap: true, wrapOnWordBoundary: true,
+    colWidths: [labelWidth + 2, Math.max(30, width - labelWidth - 5)],
+  });
   const good = (k: string, ok: boolean) => (ok ? c.green(k) : c.yellow(k));
+  const row = (label: string, ...lines: string[]) => tab.push([label, lines.filter(Boolean).join('\n')]);
 
-  const hs: string[] = [good(h.kind, h.kind === 'complete')];
-  if (h.synS !== null) hs.push(`SYN ${t(h.synS)}`);
-  if (h.synAckS !== null) hs.push(`SYN/ACK ${t(h.synAckS)}`);
-  if (h.ackS !== null) hs.push(`ACK ${t(h.ackS)}`);
-  if (h.rttS !== null) hs.push(`rtt ${t(h.rttS)} s`);
-  if (h.synRetransmits.length) hs.push(`SYN retransmits at +${h.synRetransmitIntervalsS.map(t).join(', +')} s`);
-  if (h.synAckRetransmits.length) hs.push(`SYN/ACK retransmits at +${h.synAckRetransmitIntervalsS.map(t).join(', +')} s`);
-  const opt = [h.options.client, h.options.server].map((o) => (o ? `mss ${o.mss ?? '-'} ws ${o.windowScale ?? '-'}${o.sackPermitted ? ' sack' : ''}${o.timestamps ? ' ts' : ''}${o.fastOpen ? ' tfo' : ''}` : '-'));
-  if (h.options.client || h.options.server) hs.push(`options client[${opt[0]}] server[${opt[1]}]`);
+  const times = [
+    h.synS !== null ? `SYN ${t(h.synS)}` : '',
+    h.synAckS !== null ? `SYN/ACK ${t(h.synAckS)}` : '',
+    h.ackS !== null ? `ACK ${t(h.ackS)}` : '',
+    h.rttS !== null ? `(rtt ${t(h.rttS)} s)` : '',
+  ].filter(Boolean).join('  ');
+  const retx = [
+    h.synRetransmits.length ? `SYN retransmitted ${h.synRetransmits.length}x, intervals ${h.synRetransmitIntervalsS.map(t).join(', ')} s` : '',
+    h.synAckRetransmits.length ? `SYN/ACK retransmitted ${h.synAckRetransmits.length}x, intervals ${h.synAckRetransmitIntervalsS.map(t).join(', ')} s` : '',
+  ];
+  const opt = (o: typeof h.options.client) => (o ? `mss ${o.mss ?? '-'}, wscale ${o.windowScale ?? '-'}${o.sackPermitted ? ', sack' : ''}${o.timestamps ? ', timestamps' : ''}${o.fastOpen ? ', fast open' : ''}` : '');
+  row('handshake', `${good(h.kind, h.kind === 'complete')}  ${times}`, ...retx,
+    h.options.client ? `client offered ${opt(h.options.client)}` : '', h.options.server ? `server offered ${opt(h.options.server)}` : '');
 
-  const cs: string[] = [good(cl.kind, ['four-way', 'three-way', 'simultaneous'].includes(cl.kind))];
-  if (cl.initiator) cs.push(`by ${cl.initiator}`);
-  if (cl.firstFinS !== null) cs.push(`first FIN ${t(cl.firstFinS)}`);
-  if (cl.completeS !== null) cs.push(`complete ${t(cl.completeS)}`);
-  if (cl.halfClose) cs.push(`half-close: ${cl.halfCloseBytes} bytes after the first FIN`);
-  if (cl.finRetransmits.length) cs.push(`FIN retransmits: ${cl.finRetransmits.map((r) => `${r.side} +${t(r.intervalS)}`).join(', ')} s`);
-  if (cl.lingering) cs.push(`lingering: client ${cl.lingering.client}, server ${cl.lingering.server}`);
-
-  tab.push({ handshake: hs.join('  ') }, { close: cs.join('  ') });
+  const closeHead = [good(cl.kind, ['four-way', 'three-way', 'simultaneous'].includes(cl.kind)), cl.initiator ? `by ${cl.initiator}` : '',
+    cl.firstFinS !== null ? `first FIN ${t(cl.firstFinS)}` : '', cl.completeS !== null ? `complete ${t(cl.completeS)}` : ''].filter(Boolean).join('  ');
+  row('close', closeHead,
+    cl.halfClose ? `half-close: ${cl.halfCloseBytes} bytes from the passive side after the first FIN` : '',
+    cl.finRetransmits.length ? `FIN retransmitted: ${cl.finRetransmits.map((r) => `${r.side} +${t(r.intervalS)}`).join(', ')} s` : '',
+    cl.lingering ? c.yellow(`lingering at capture end: client ${cl.lingering.client}, server ${cl.lingering.server}`) : '');
   for (const r of conn.resets) {
-    tab.push({ reset: `${c.red(r.kind)} from ${r.from} at ${t(r.s)} (frame ${r.frame}), ${r.senderState} -> ${r.receiverState}${r.inWindow === false ? c.red(' out of window') : ''}` });
+    row('reset', `${c.red(r.kind)} from ${r.from} at ${t(r.s)} (frame ${r.frame}): ${r.from} ${r.senderState}, peer ${r.receiverState}` +
+      (r.inWindow === false ? c.red(', out of window') : ''));
   }
   for (const w of conn.timeWait) {
-    const dur = w.end === 'open' ? `>= ${t(w.durationS)} s, still open at capture end` : `${t(w.durationS)} s, ${w.end}`;
-    const fins = w.finRetransmitsAnswered.length ? `, answered ${w.finRetransmitsAnswered.length} retransmitted FIN` : '';
-    tab.push({ TIME_WAIT: `${w.side} entered ${t(w.enteredS)}: ${dur}${fins}` });
+    const dur = w.end === 'open' ? `still open at capture end (>= ${t(w.durationS)} s)` : `${w.end} after ${t(w.durationS)} s`;
+    const fins = w.finRetransmitsAnswered.length ? `; answered ${w.finRetransmitsAnswered.length} retransmitted FIN(s)` : '';
+    row('TIME_WAIT', `${w.side} from ${t(w.enteredS)}: ${dur}${fins}`);
   }
-  for (const n of conn.notes) tab.push({ note: `${n.kind} from ${n.from} at ${t(n.s)} (frame ${n.frame}, ${n.bytes} bytes)` });
-  for (const a of conn.anomalies) tab.push({ anomaly: c.red(`${a.kind} [${a.flags}] from ${a.from} at ${t(a.s)} (frame ${a.frame})`) });
-  tab.push({ final: `client ${conn.finalState.client}, server ${conn.finalState.server}` });
+  for (const n of conn.notes) row('note', `${n.kind} from ${n.from} at ${t(n.s)} (frame ${n.frame}, ${n.bytes} bytes)`);
+  for (const a of conn.anomalies) row('anomaly', c.red(`${a.kind} [${a.flags}] from ${a.from} at ${t(a.s)} (frame ${a.frame})`));
+  row('final', `client ${conn.finalState.client}, server ${conn.finalState.server}`);
   return `${title}\n${tab.toString()}\n${statesTable(conn, t)}`;
 }
 
@@ -110,13 +119,18 @@ function statesTable(conn: ConnectionReport, t: (s: number) => string): string {
   const rows: { e: StateEntry; side: 'client' | 'server' }[] = [
     ...conn.states.client.map((e) => ({ e, side: 'client' as const })),
     ...conn.states.server.map((e) => ({ e, side: 'server' as const })),
-  ].sort((a, b) => a.e.s - b.e.s || (a.e.frame ?? Infinity) - (b.e.frame ?? Infinity));
-  const tab = new Table({ head: ['time s', 'frame', `client ${addr(conn.client)}`, `server ${addr(conn.server)}`, 'cause'], style: { head: [], border: [] } });
+  ].sort((a, b) => a.e.s - b.e.s || (a.e.frame ?? Infinity) - (b.e.frame ?? Infinity) || initialFirst(a.e) - initialFirst(b.e));
+  const tab = new Table({ head: ['time s', 'frame', `client ${addr(conn.client)}`, `server ${addr(conn.server)}`, 'cause'], style: { head: [], border: [] }, chars: COMPACT });
   for (const { e, side } of rows) {
     tab.push([t(e.s), e.frame ?? '-', side === 'client' ? e.state : '', side === 'server' ? e.state : '', e.event]);
   }
   return tab.toString();
 }
+
+/** Box drawing without a rule between rows: long lists stay readable. */
+const COMPACT = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
+
+const initialFirst = (e: StateEntry) => (e.event === 'initial' ? 0 : 1);
 
 function addr(a: { ip: string; port: number }): string {
   return a.ip.includes(':') ? `[${a.ip}]:${a.port}` : `${a.ip}:${a.port}`;
