@@ -9,7 +9,7 @@ import { Segment, flagString, newSegment } from './decode/segment.js';
 import { createTcpdumpTextDecoder } from './decode/tcpdump-text.js';
 import type { LineDecoder } from './decode/text-decoder.js';
 import { FileInfo, InputError, InputWarning, PacketRecord, RecordSink } from './input/record.js';
-import { readCapture } from './input/source.js';
+import { CaptureReader } from './input/source.js';
 import { checkSegment } from './findings/anomalies.js';
 import { FindingsContext, Summary, SummaryBuilder, connectionReport } from './findings/report.js';
 import type { AnomalyKind, AnomalyReport, ConnectionReport } from './findings/types.js';
@@ -60,19 +60,67 @@ const SKIP_KEYS: Record<number, keyof InputReport['skipped']> = {
   [Outcome.UNSUPPORTED_LINK]: 'unsupportedLink',
 };
 
-/** Analyzes the captures in `files`, one after the other, as one capture. */
+/**
+ * Analyzes the captures in `files` as one capture. One file streams straight through; several
+ * are merged in timestamp order, as mergecap does (frames then number the merged capture).
+ */
 export async function analyzeCaptures(files: string[], opts: AnalyzeOptions): Promise<Report> {
   const run = new Run(files, opts);
-  const infos: FileInfo[] = [];
-  for (let i = 0; i < files.length; i++) {
-    let info = await readCapture(files[i]!, i, run);
-    info = run.endFile(info, i);
+  const decoders = files.map((f, i) => new FileDecoder(f, i, run));
+  const readers: CaptureReader[] = [];
+  for (let i = 0; i < files.length; i++) readers.push(await CaptureReader.open(files[i]!, i, decoders[i]!));
+  if (files.length === 1) {
+    while (await readers[0]!.pump());
+    decoders[0]!.finishInput();
+  } else {
+    await mergeByTime(readers, decoders, run);
+  }
+  const infos = readers.map((r, i) => {
+    const info = decoders[i]!.end(r.info());
     if (info.packets > 0 && info.linkTypes.length > 0 && !info.linkTypes.some(isSupportedLinkType)) {
       throw new InputError(files[i]!, `link type ${info.linkTypes.join(', ')} is not supported (supported: ${supportedList()})`);
     }
-    infos.push(info);
-  }
+    return info;
+  });
   return run.finish(infos);
+}
+
+/**
+ * The k-way merge: each file's decoder queues its packets; the earliest head goes on (ties to the
+ * file named first). A file is read a chunk at a time, only when its queue is empty.
+ */
+async function mergeByTime(readers: CaptureReader[], decoders: FileDecoder[], run: Run): Promise<void> {
+  const queues = decoders.map((d) => d.startQueueing());
+  const live = readers.map(() => true);
+  const fill = async (i: number) => {
+    while (live[i] && queues[i]!.length === 0) {
+      live[i] = await readers[i]!.pump();
+      if (!live[i]) decoders[i]!.finishInput();
+    }
+  };
+  for (let i = 0; i < readers.length; i++) await fill(i);
+  const heads = queues.map(() => 0);
+  for (;;) {
+    let best = -1;
+    for (let i = 0; i < queues.length; i++) {
+      const q = queues[i]!;
+      if (heads[i]! >= q.length) continue;
+      if (best < 0 || earlier(q[heads[i]!]!, queues[best]![heads[best]!]!)) best = i;
+    }
+    if (best < 0) return;
+    const q = queues[best]!;
+    run.packet(q[heads[best]!]!);
+    heads[best]!++;
+    if (heads[best]! >= q.length) {
+      q.length = 0;
+      heads[best] = 0;
+      await fill(best);
+    }
+  }
+}
+
+function earlier(a: QueuedPacket, b: QueuedPacket): boolean {
+  return a.tsSec < b.tsSec || (a.tsSec === b.tsSec && a.tsNsec < b.tsNsec);
 }
 
 function supportedList(): string {
@@ -80,17 +128,18 @@ function supportedList(): string {
 }
 
 /** The state of one analysis; it is the record sink of the input stage. */
-class Run implements RecordSink {
+class Run {
   private readonly seg: Segment = newSegment();
   private readonly table: FlowTable;
   private readonly finished: Connection[] = [];
   private readonly anomaliesByConn = new Map<number, AnomalyReport[]>();
-  private readonly textDecoders = new Map<number, LineDecoder>();
   private readonly anomalies: AnomalyReport[] = [];
   private readonly summary = new SummaryBuilder();
   private readonly warnings: InputReport['warnings'] = [];
   private readonly skipped: InputReport['skipped'] = { nonIp: 0, nonTcp: 0, fragments: 0, truncated: 0, malformed: 0, unsupportedLink: 0 };
   private packets = 0;
+  /** Several files: frames number the merged capture. */
+  readonly merging: boolean;
   private tcpPackets = 0;
   private originSec = 0;
   private originNsec = 0;
@@ -100,52 +149,27 @@ class Run implements RecordSink {
 
   constructor(private readonly files: string[], private readonly opts: AnalyzeOptions) {
     this.table = new FlowTable((c) => this.finished.push(c));
+    this.merging = files.length > 1;
   }
 
-  record(rec: PacketRecord): void {
+  /** One packet of the input, in input order: counted, timed, and tracked when it is TCP. */
+  packet(p: Packet): void {
     this.packets++;
-    const s = this.relativeTime(rec.tsSec, rec.tsNsec);
-    const seg = this.seg;
-    const outcome = decodePacket(rec, seg);
-    if (outcome !== Outcome.TCP) {
-      this.skipped[SKIP_KEYS[outcome]!]++;
+    const s = this.relativeTime(p.tsSec, p.tsNsec);
+    if (p.skip !== null) {
+      this.skipped[p.skip]++;
       return;
     }
-    seg.frame = rec.frame;
-    seg.fileIndex = rec.fileIndex;
-    seg.tsSec = rec.tsSec;
-    seg.tsNsec = rec.tsNsec;
+    const seg = p.seg!;
+    seg.frame = this.merging ? this.packets : seg.fileFrame;
     seg.s = s;
     this.segment(seg);
   }
 
-  line(text: string, lineNo: number, fileIndex: number): void {
-    let decoder = this.textDecoders.get(fileIndex);
-    if (!decoder) this.textDecoders.set(fileIndex, (decoder = createTcpdumpTextDecoder(this.files[fileIndex]!, fileIndex)));
-    decoder.line(text, lineNo, this.seg, this.emitText);
-  }
-
-  /** A text segment is complete: time it like a record and track it. */
-  private readonly emitText = (seg: Segment): void => {
-    seg.s = this.relativeTime(seg.tsSec, seg.tsNsec);
-    this.segment(seg);
-  };
-
-  /** One input file has been read: flush its text decoder and fold its counts in. */
-  endFile(info: FileInfo, fileIndex: number): FileInfo {
-    const decoder = this.textDecoders.get(fileIndex);
-    if (!decoder) return info;
-    decoder.end(this.seg, this.emitText);
-    const st = decoder.stats();
-    this.packets += st.packets;
-    this.skipped.nonTcp += st.nonTcp;
-    if (st.packets === 0) {
-      throw new InputError(info.file, `not a capture: no tcpdump packet line among ${info.packets} lines of text`);
-    }
-    if (st.unrecognized > 0) {
-      this.warning({ file: info.file, line: st.unrecognizedLines[0], message: `${st.unrecognized} lines are not tcpdump output (first at line ${st.unrecognizedLines[0]}); skipped`, truncated: false });
-    }
-    return { ...info, timeDigits: decoder.timeDigits, packets: st.packets };
+  /** Packets counted outside `packet()`: non-TCP lines of a text capture. */
+  countSkipped(key: SkipKey, n: number): void {
+    this.packets += n;
+    this.skipped[key] += n;
   }
 
   warning(w: InputWarning): void {
@@ -176,6 +200,7 @@ class Run implements RecordSink {
   private anomaly(kind: AnomalyKind, seg: Segment, conn: Connection, fromClient: boolean): void {
     const a: AnomalyReport = {
       kind, flags: flagString(seg.flags), frame: seg.frame, s: seg.s, connection: conn.id,
+      file: this.files[seg.fileIndex]!, fileFrame: seg.fileFrame,
       from: fromClient ? 'client' : 'server', src: `${seg.src}:${seg.srcPort}`, dst: `${seg.dst}:${seg.dstPort}`,
     };
     this.anomalies.push(a);
@@ -220,6 +245,100 @@ class Run implements RecordSink {
       anomalies: this.anomalies,
       alerts: [],
     };
+  }
+}
+
+type SkipKey = keyof InputReport['skipped'];
+
+/** A packet on its way from a file's decoder to the tracker. */
+interface Packet {
+  fileIndex: number;
+  fileFrame: number;
+  tsSec: number;
+  tsNsec: number;
+  /** The decoded segment (TCP), or null with `skip` saying why not. */
+  seg: Segment | null;
+  skip: SkipKey | null;
+}
+
+interface QueuedPacket extends Packet {}
+
+/**
+ * Stage 2 for one file: its records (or text lines) become packets. With one file they go
+ * straight on in a reused object; when merging they are copied into the file's queue.
+ */
+class FileDecoder implements RecordSink {
+  private readonly seg: Segment = newSegment();
+  private readonly out: Packet = { fileIndex: 0, fileFrame: 0, tsSec: 0, tsNsec: 0, seg: null, skip: null };
+  private text: LineDecoder | null = null;
+  private queue: QueuedPacket[] | null = null;
+  private finished = false;
+
+  constructor(private readonly file: string, private readonly fileIndex: number, private readonly run: Run) {
+    this.out.fileIndex = fileIndex;
+  }
+
+  /** From now on packets are queued (copied) for the merge instead of handed on. */
+  startQueueing(): QueuedPacket[] {
+    return (this.queue = []);
+  }
+
+  record(rec: PacketRecord): void {
+    const seg = this.seg;
+    const outcome = decodePacket(rec, seg);
+    seg.fileIndex = this.fileIndex;
+    seg.fileFrame = rec.frame;
+    seg.tsSec = rec.tsSec;
+    seg.tsNsec = rec.tsNsec;
+    this.emit(rec.frame, rec.tsSec, rec.tsNsec, outcome === Outcome.TCP ? seg : null, outcome === Outcome.TCP ? null : SKIP_KEYS[outcome]!);
+  }
+
+  line(text: string, lineNo: number): void {
+    this.text ??= createTcpdumpTextDecoder(this.file, this.fileIndex);
+    this.text.line(text, lineNo, this.seg, this.emitText);
+  }
+
+  private readonly emitText = (seg: Segment): void => {
+    seg.fileIndex = this.fileIndex;
+    seg.fileFrame = seg.frame;
+    this.emit(seg.frame, seg.tsSec, seg.tsNsec, seg, null);
+  };
+
+  warning(w: InputWarning): void {
+    this.run.warning(w);
+  }
+
+  private emit(fileFrame: number, tsSec: number, tsNsec: number, seg: Segment | null, skip: SkipKey | null): void {
+    if (this.queue) {
+      this.queue.push({ fileIndex: this.fileIndex, fileFrame, tsSec, tsNsec, seg: seg ? { ...seg } : null, skip });
+      return;
+    }
+    const p = this.out;
+    p.fileFrame = fileFrame;
+    p.tsSec = tsSec;
+    p.tsNsec = tsNsec;
+    p.seg = seg;
+    p.skip = skip;
+    this.run.packet(p);
+  }
+
+  /** The input is exhausted: a text decoder may still hold its last packet (a -v first line). */
+  finishInput(): void {
+    if (this.text && !this.finished) this.text.end(this.seg, this.emitText);
+    this.finished = true;
+  }
+
+  /** The file has been read and merged: fold the text decoder's counts into the file's info. */
+  end(info: FileInfo): FileInfo {
+    const text = this.text;
+    if (!text) return info;
+    const st = text.stats();
+    this.run.countSkipped('nonTcp', st.nonTcp);
+    if (st.packets === 0) throw new InputError(info.file, `not a capture: no tcpdump packet line among ${info.packets} lines of text`);
+    if (st.unrecognized > 0) {
+      this.run.warning({ file: info.file, line: st.unrecognizedLines[0], message: `${st.unrecognized} lines are not tcpdump output (first at line ${st.unrecognizedLines[0]}); skipped`, truncated: false });
+    }
+    return { ...info, timeDigits: text.timeDigits, packets: st.packets };
   }
 }
 

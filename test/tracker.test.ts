@@ -21,7 +21,7 @@ function run(steps: Step[], timeWaitS = 60): ConnectionReport[] {
     const s = { ip: '10.0.0.2', port: 80 };
     const [from, to] = st.dir === 'c>s' ? [c, s] : [s, c];
     Object.assign(seg, {
-      frame: i + 1, s: st.s, src: from.ip, srcPort: from.port, dst: to.ip, dstPort: to.port,
+      frame: i + 1, fileFrame: i + 1, s: st.s, src: from.ip, srcPort: from.port, dst: to.ip, dstPort: to.port,
       flags: st.flags, seq: st.seq >>> 0, ack: (st.ack ?? 0) >>> 0, payloadLen: st.len ?? 0, window: 65535,
     });
     table.track(seg);

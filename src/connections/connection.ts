@@ -14,6 +14,8 @@ import { EventKind, TcpState, isSynchronized } from './state.js';
 export interface RstFact {
   s: number;
   frame: number;
+  fileIndex: number;
+  fileFrame: number;
   from: Side;
   seq: number;
   ack: number | null;
@@ -272,7 +274,7 @@ export class Connection {
     x.addEvent(event('send-rst', seg.frame, seg.s));
     if (acceptable) y.addEvent({ ...event('recv-rst', seg.frame, seg.s), order: 1 });
     this.resets.push({
-      s: seg.s, frame: seg.frame, from: x.side, seq: seg.seq,
+      s: seg.s, frame: seg.frame, fileIndex: seg.fileIndex, fileFrame: seg.fileFrame, from: x.side, seq: seg.seq,
       ack: seg.flags & ACK ? seg.ack : null, payloadLen: seg.payloadLen, acceptable,
       answersFrame: y.lastDataOrFinFrame,
     });

@@ -27,8 +27,11 @@ export interface TcpOptions {
 }
 
 export interface Segment {
+  /** 1-based position in the input: in the file, or in the merged capture when several are read. */
   frame: number;
   fileIndex: number;
+  /** 1-based position within its own file (equal to `frame` for a single file). */
+  fileFrame: number;
   tsSec: number;
   tsNsec: number;
   /** Seconds since the first packet of the input; set by the pipe once the segment is decoded. */
@@ -56,7 +59,7 @@ export interface Segment {
 
 export function newSegment(): Segment {
   return {
-    frame: 0, fileIndex: 0, tsSec: 0, tsNsec: 0, s: 0, ipVersion: 4, src: '', dst: '', srcPort: 0,
+    frame: 0, fileIndex: 0, fileFrame: 0, tsSec: 0, tsNsec: 0, s: 0, ipVersion: 4, src: '', dst: '', srcPort: 0,
     dstPort: 0, seq: 0, ack: 0, flags: 0, reservedBits: 0, window: 0, payloadLen: 0, options: null,
     truncated: false,
   };

@@ -40,7 +40,7 @@ export function connectionReport(conn: Connection, anomalies: AnomalyReport[], c
     retransmits: { clientToServer: client.retransmits, serverToClient: server.retransmits },
     handshake: analyzeHandshake(conn),
     close: analyzeClose(conn, final),
-    resets: analyzeResets(conn, hist),
+    resets: analyzeResets(conn, hist, ctx.fileName),
     timeWait: analyzeTimeWait(conn, hist, ctx.captureEndS),
     states: { client: stateEntries(hist.client), server: stateEntries(hist.server) },
     finalState: final,

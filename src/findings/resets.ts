@@ -6,7 +6,9 @@ import type { ResetKind, ResetReport } from './types.js';
 
 const CLOSING_STATES: ReadonlySet<TcpState> = new Set(['FIN_WAIT_1', 'FIN_WAIT_2', 'CLOSING', 'LAST_ACK', 'TIME_WAIT']);
 
-export function analyzeResets(conn: Connection, hist: { client: Transition[]; server: Transition[] }): ResetReport[] {
+export function analyzeResets(
+  conn: Connection, hist: { client: Transition[]; server: Transition[] }, fileName: (i: number) => string,
+): ResetReport[] {
   return conn.resets.map((r) => {
     const senderHist = r.from === 'client' ? hist.client : hist.server;
     const receiverHist = r.from === 'client' ? hist.server : hist.client;
@@ -15,6 +17,8 @@ export function analyzeResets(conn: Connection, hist: { client: Transition[]; se
     return {
       s: r.s,
       frame: r.frame,
+      file: fileName(r.fileIndex),
+      fileFrame: r.fileFrame,
       from: r.from,
       kind: resetKind(conn, r, senderState, receiverState, hist),
       inWindow: r.acceptable,

@@ -90,6 +90,8 @@ export interface CloseReport {
 export interface ResetReport {
   s: number;
   frame: number;
+  file: string;
+  fileFrame: number;
   from: Side;
   kind: ResetKind;
   /** Acceptable to the receiver (RFC 5961 exact match, see the README); null if it held no connection. */
@@ -133,6 +135,9 @@ export interface AnomalyReport {
   kind: AnomalyKind;
   flags: string;
   frame: number;
+  /** The file the packet came from and its frame there (they differ from `frame` when merging). */
+  file: string;
+  fileFrame: number;
   s: number;
   connection: number | null;
   from: Side | null;

@@ -70,19 +70,83 @@ function describeFsError(e: unknown): string {
 }
 
 /**
- * Reads one capture file to its end, handing every record (or text line) to `sink`.
- * Throws InputError for content that is not a capture; a capture cut short only warns.
+ * One capture being read: `pump()` feeds the next chunk to its parser (which calls the sink for
+ * every record or line in it), so several files can be read in step (the multi-file merge) with
+ * memory bounded by a chunk each.
  */
-export async function readCapture(file: string, fileIndex: number, sink: RecordSink): Promise<FileInfo> {
-  const chunks = await openStream(file);
-  return readChunks(file, fileIndex, chunks, sink, false);
+export class CaptureReader {
+  private offset = 0;
+  private done = false;
+
+  private constructor(
+    private readonly file: string,
+    private readonly chunks: AsyncIterator<Buffer>,
+    private readonly parser: CaptureParser,
+    private readonly sink: RecordSink,
+    private readonly gzipped: boolean,
+  ) {}
+
+  /** Opens `file` ('-' for stdin), sniffs its format (undoing gzip) and readies its parser. */
+  static async open(file: string, fileIndex: number, sink: RecordSink): Promise<CaptureReader> {
+    let chunks: AsyncIterator<Buffer> = (await openStream(file))[Symbol.asyncIterator]();
+    let gzipped = false;
+    for (;;) {
+      const { head, rest } = await sniffHead(file, chunks, gzipped);
+      const format = sniffFormat(head);
+      if (format === null) {
+        const hex = [...head.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+        throw new InputError(file, `not a capture: unrecognized first bytes ${hex} (expected pcap, pcapng, gzip or tcpdump text)`, 0);
+      }
+      if (format === 'gzip') {
+        if (gzipped) throw new InputError(file, 'gzip inside gzip is not supported', 0);
+        const iterable: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => rest };
+        chunks = Readable.from(iterable).pipe(createGunzip())[Symbol.asyncIterator]();
+        gzipped = true;
+        continue;
+      }
+      const factory = PARSERS[format];
+      if (!factory) throw new InputError(file, `${format} captures are not supported yet`, 0);
+      return new CaptureReader(file, rest, factory(file, fileIndex, sink), sink, gzipped);
+    }
+  }
+
+  /** Reads and parses the next chunk; false once the file is done (and its parser ended). */
+  async pump(): Promise<boolean> {
+    if (this.done) return false;
+    let r: IteratorResult<Buffer>;
+    try {
+      r = await this.chunks.next();
+    } catch (e) {
+      // A stream error mid-file (corrupt gzip, read error): keep what was read, warn, stop.
+      this.done = true;
+      this.truncated = true;
+      this.sink.warning({ file: this.file, offset: this.offset, message: readErrorMessage(e, this.gzipped), truncated: true });
+      return false;
+    }
+    if (r.done) {
+      this.done = true;
+      this.parser.end();
+      return false;
+    }
+    this.parser.push(r.value);
+    this.offset += r.value.length;
+    return true;
+  }
+
+  private truncated = false;
+
+  info(): FileInfo {
+    const info = this.parser.info();
+    return {
+      ...info,
+      format: this.gzipped ? `${info.format}+gzip` : info.format,
+      truncated: info.truncated || this.truncated,
+    };
+  }
 }
 
-async function readChunks(
-  file: string, fileIndex: number, chunks: AsyncIterable<Buffer>, sink: RecordSink, gunzipped: boolean,
-): Promise<FileInfo> {
-  const it = chunks[Symbol.asyncIterator]();
-  // Collect just enough bytes to sniff; the parser then gets them and everything after, unchanged.
+/** Reads until at least SNIFF_BYTES are known; `rest` yields those bytes again, then the others. */
+async function sniffHead(file: string, it: AsyncIterator<Buffer>, gunzipped: boolean): Promise<{ head: Buffer; rest: AsyncIterator<Buffer> }> {
   let head: Buffer = Buffer.alloc(0);
   let done = false;
   try {
@@ -94,45 +158,23 @@ async function readChunks(
   } catch (e) {
     throw new InputError(file, readErrorMessage(e, gunzipped), head.length);
   }
-  if (head.length === 0) throw new InputError(file, 'empty file');
-  const format = sniffFormat(head);
-  if (format === null) {
-    const hex = [...head.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
-    throw new InputError(file, `not a capture: unrecognized first bytes ${hex} (expected pcap, pcapng, gzip or tcpdump text)`, 0);
-  }
-  const rest: AsyncIterable<Buffer> = {
-    [Symbol.asyncIterator]: () => ({
-      next: async () => {
-        if (head.length > 0) { const value = head; head = Buffer.alloc(0); return { done: false, value }; }
-        if (done) return { done: true, value: undefined };
-        return it.next();
-      },
-    }),
+  if (head.length === 0) throw new InputError(file, gunzipped ? 'gzip data holds nothing' : 'empty file');
+  let pending: Buffer | null = head;
+  const rest: AsyncIterator<Buffer> = {
+    next: async () => {
+      if (pending) { const value = pending; pending = null; return { done: false, value }; }
+      if (done) return { done: true, value: undefined };
+      return it.next();
+    },
   };
-  if (format === 'gzip') {
-    if (gunzipped) throw new InputError(file, 'gzip inside gzip is not supported', 0);
-    const gunzip = Readable.from(rest).pipe(createGunzip());
-    const info = await readChunks(file, fileIndex, gunzip, sink, true);
-    return { ...info, format: `${info.format}+gzip` };
-  }
-  const factory = PARSERS[format];
-  if (!factory) throw new InputError(file, `${format} captures are not supported yet`, 0);
-  const parser = factory(file, fileIndex, sink);
-  let offset = 0;
-  try {
-    for await (const chunk of rest) {
-      parser.push(chunk);
-      offset += chunk.length;
-    }
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-    // A stream error mid-file (a corrupt gzip member, a read error): keep what was read, warn.
-    sink.warning({ file, offset, message: readErrorMessage(e, gunzipped), truncated: true });
-    const info = parser.info();
-    return { ...info, truncated: true };
-  }
-  parser.end();
-  return parser.info();
+  return { head, rest };
+}
+
+/** Reads one capture file to its end, handing every record (or text line) to `sink`. */
+export async function readCapture(file: string, fileIndex: number, sink: RecordSink): Promise<FileInfo> {
+  const reader = await CaptureReader.open(file, fileIndex, sink);
+  while (await reader.pump());
+  return reader.info();
 }
 
 function readErrorMessage(e: unknown, gunzipped: boolean): string {

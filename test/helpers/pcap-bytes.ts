@@ -27,3 +27,13 @@ export function recordOffsets(pcap: Buffer): number[] {
   }
   return out;
 }
+
+/** Splits a little-endian classic pcap into captures holding the records `pick` sends to each. */
+export function splitPcap(pcap: Buffer, parts: number, pick: (index: number) => number): Buffer[] {
+  const header = pcap.subarray(0, 24);
+  const out: Buffer[][] = Array.from({ length: parts }, () => [header]);
+  recordOffsets(pcap).forEach((off, i) => {
+    out[pick(i)]!.push(pcap.subarray(off, off + 16 + pcap.readUInt32LE(off + 8)));
+  });
+  return out.map((bufs) => Buffer.concat(bufs));
+}
