@@ -3,7 +3,7 @@
  * state machine) -> findings. Views take the finished report (or the streamed pieces) from here.
  */
 import { Connection } from './connections/connection.js';
-import { FlowTable } from './connections/flow-table.js';
+import { DEFAULT_CLOSED_GRACE_S, FlowTable } from './connections/flow-table.js';
 import { Outcome, LINK_NAMES, decodePacket, isSupportedLinkType } from './decode/packet.js';
 import { Segment, flagString, newSegment } from './decode/segment.js';
 import { createTcpdumpTextDecoder } from './decode/tcpdump-text.js';
@@ -11,7 +11,7 @@ import type { LineDecoder } from './decode/text-decoder.js';
 import { FileInfo, InputError, InputWarning, PacketRecord, RecordSink } from './input/record.js';
 import { CaptureReader } from './input/source.js';
 import { checkSegment } from './findings/anomalies.js';
-import { FindingsContext, Summary, SummaryBuilder, connectionReport } from './findings/report.js';
+import { Summary, SummaryBuilder, connectionReport } from './findings/report.js';
 import type { AnomalyKind, AnomalyReport, ConnectionReport } from './findings/types.js';
 import { TOOL_NAME, TOOL_VERSION } from './version.js';
 
@@ -20,6 +20,11 @@ export const SCHEMA_VERSION = 1;
 export interface AnalyzeOptions {
   /** TIME_WAIT length in seconds. */
   timeWaitS: number;
+  /** Streaming: each connection as soon as it is finished, each anomaly as it is seen. */
+  onConnection?: (c: ConnectionReport) => void;
+  onAnomaly?: (a: AnomalyReport) => void;
+  /** False for streaming views: the report then holds no connections or anomalies (flat memory). */
+  keep?: boolean;
   /** Called for each input warning as it happens (the CLI prints them to stderr). */
   onWarning?: (w: InputWarning) => void;
 }
@@ -131,7 +136,7 @@ function supportedList(): string {
 class Run {
   private readonly seg: Segment = newSegment();
   private readonly table: FlowTable;
-  private readonly finished: Connection[] = [];
+  private readonly reports: ConnectionReport[] = [];
   private readonly anomaliesByConn = new Map<number, AnomalyReport[]>();
   private readonly anomalies: AnomalyReport[] = [];
   private readonly summary = new SummaryBuilder();
@@ -140,6 +145,7 @@ class Run {
   private packets = 0;
   /** Several files: frames number the merged capture. */
   readonly merging: boolean;
+  private readonly keep: boolean;
   private tcpPackets = 0;
   private originSec = 0;
   private originNsec = 0;
@@ -148,7 +154,8 @@ class Run {
   private truncated = false;
 
   constructor(private readonly files: string[], private readonly opts: AnalyzeOptions) {
-    this.table = new FlowTable((c) => this.finished.push(c));
+    this.table = new FlowTable((c, endS) => this.finished(c, endS), { timeWaitS: opts.timeWaitS, closedGraceS: DEFAULT_CLOSED_GRACE_S });
+    this.keep = opts.keep ?? true;
     this.merging = files.length > 1;
   }
 
@@ -203,24 +210,28 @@ class Run {
       file: this.files[seg.fileIndex]!, fileFrame: seg.fileFrame,
       from: fromClient ? 'client' : 'server', src: `${seg.src}:${seg.srcPort}`, dst: `${seg.dst}:${seg.dstPort}`,
     };
-    this.anomalies.push(a);
+    if (this.keep) this.anomalies.push(a);
     this.summary.addAnomaly(a);
+    this.opts.onAnomaly?.(a);
     let list = this.anomaliesByConn.get(conn.id);
     if (!list) this.anomaliesByConn.set(conn.id, (list = []));
     list.push(a);
   }
 
+  /** A connection is done (by capture time `endS`): its findings are final. */
+  private finished(conn: Connection, endS: number): void {
+    const report = connectionReport(conn, this.anomaliesByConn.get(conn.id) ?? [], {
+      captureEndS: endS, timeWaitS: this.opts.timeWaitS, fileName: (i) => this.files[i]!,
+    });
+    this.anomaliesByConn.delete(conn.id);
+    this.summary.addConnection(report);
+    if (this.keep) this.reports.push(report);
+    this.opts.onConnection?.(report);
+  }
+
   finish(infos: FileInfo[]): Report {
-    this.table.end();
-    const ctx: FindingsContext = {
-      captureEndS: this.endS,
-      timeWaitS: this.opts.timeWaitS,
-      fileName: (i) => this.files[i]!,
-    };
-    const connections = this.finished
-      .sort((a, b) => a.id - b.id)
-      .map((c) => connectionReport(c, this.anomaliesByConn.get(c.id) ?? [], ctx));
-    for (const c of connections) this.summary.addConnection(c);
+    this.table.end(this.endS);
+    const connections = this.reports.sort((a, b) => a.id - b.id);
     const digits = Math.max(6, ...infos.map((i) => i.timeDigits));
     const linkTypes = [...new Set(infos.flatMap((i) => i.linkTypes))].map(linkName);
     return {

@@ -3,9 +3,10 @@
  * 2 unusable input or usage, always as one line on stderr, never a stack trace.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { InputError } from '../input/record.js';
+import { InputError, type InputWarning } from '../input/record.js';
 import { analyzeCaptures } from '../pipeline.js';
 import { reportJson } from '../views/json.js';
+import { NdjsonWriter } from '../views/ndjson.js';
 import { makeChalk } from '../views/style.js';
 import { renderReport } from '../views/table.js';
 import { TOOL_VERSION } from '../version.js';
@@ -16,6 +17,11 @@ export const EXIT_FAIL_ON = 1;
 export const EXIT_USAGE = 2;
 
 class UsageError extends Error {}
+
+function describeWarning(w: InputWarning): string {
+  const where = w.offset !== undefined ? ` (at byte offset ${w.offset})` : w.line !== undefined ? ` (line ${w.line})` : '';
+  return `${w.file}: ${w.message}${where}`;
+}
 
 function seconds(value: string): number {
   const n = Number(value);
@@ -33,6 +39,7 @@ function failOnList(value: string): string[] {
 
 interface AnalyzeFlags {
   json?: boolean;
+  ndjson?: boolean;
   timeWait: number;
   failOn?: string[];
   color: boolean;
@@ -56,6 +63,7 @@ export function buildProgram(): Command {
     .description('analyze one or more captures (pcap; "-" reads stdin) and report every TCP connection')
     .argument('<files...>', 'capture files; the format is sniffed from the content, never the name')
     .option('--json', 'print the report as one JSON document (see schema/report.schema.json)')
+    .option('--ndjson', 'stream one JSON object per line: each connection when it finishes, anomalies as seen, the summary last (schema/ndjson-record.schema.json); memory stays flat, and a live "tcpdump -l | tcptrace analyze - --ndjson" reports as it goes')
     .addOption(new Option('--time-wait <seconds>', 'TIME_WAIT length used to decide expiry (Linux 60; RFC 793 2xMSL 240)').default(60).argParser(seconds))
     .option('--fail-on <conditions>', 'exit 1 when any of these comma-separated conditions holds (see below)', failOnList)
     .option('--no-color', 'no colour even on a terminal (NO_COLOR is honoured too)')
@@ -73,20 +81,23 @@ Examples:
 Exit codes: 0 success; 1 a --fail-on condition held (one line per violation on stderr);
 2 unusable input or usage (one line naming the file and offset).`)
     .action(async (files: string[], flags: AnalyzeFlags) => {
-      const warnings: string[] = [];
+      if (flags.json && flags.ndjson) throw new UsageError('--json and --ndjson are two different outputs: choose one');
+      const ndjson = flags.ndjson ? new NdjsonWriter((line) => process.stdout.write(line)) : null;
       const report = await analyzeCaptures(files, {
         timeWaitS: flags.timeWait,
+        keep: !ndjson,
+        onConnection: ndjson ? (c) => ndjson.connection(c) : undefined,
+        onAnomaly: ndjson ? (a) => ndjson.anomaly(a) : undefined,
         onWarning: (w) => {
-          const where = w.offset !== undefined ? ` (at byte offset ${w.offset})` : w.line !== undefined ? ` (line ${w.line})` : '';
-          const line = `tcptrace: warning: ${w.file}: ${w.message}${where}`;
-          warnings.push(line);
-          if (flags.verbose || flags.json) process.stderr.write(line + '\n');
+          // --strict: a capture cut short is unusable; stop at once rather than report part of it.
+          if (flags.strict && w.truncated) throw new UsageError(`${describeWarning(w)} (--strict)`);
+          ndjson?.warning(w);
+          // Machine outputs keep stdout clean, so their warnings go to stderr as they happen.
+          if (flags.verbose || flags.json || flags.ndjson) process.stderr.write(`tcptrace: warning: ${describeWarning(w)}\n`);
         },
       });
-      if (flags.strict && report.input.truncated) {
-        throw new UsageError(`${report.input.warnings[0]?.file ?? files[0]}: capture is cut short or corrupt (--strict): ${report.input.warnings[0]?.message ?? ''}`);
-      }
-      if (flags.json) process.stdout.write(reportJson(report) + '\n');
+      if (ndjson) ndjson.summary(report);
+      else if (flags.json) process.stdout.write(reportJson(report) + '\n');
       else process.stdout.write(renderReport(report, { chalk: makeChalk(flags.color), width: process.stdout.columns || 100 }));
       if (flags.failOn && flags.failOn.length > 0) {
         const violations = failOnViolations(report, flags.failOn);

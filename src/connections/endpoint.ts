@@ -144,6 +144,13 @@ export class Endpoint {
     return out;
   }
 
+  /** When the endpoint last entered TIME_WAIT, by what has been seen so far; null if it has not. */
+  timeWaitEnteredS(): number | null {
+    const h = this.history(0, null);
+    for (let i = h.length - 1; i >= 0; i--) if (h[i]!.state === 'TIME_WAIT') return h[i]!.s;
+    return null;
+  }
+
   /** The state after everything seen so far (no timer applied). */
   current(): TcpState {
     const h = this.history(0, null);

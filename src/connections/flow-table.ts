@@ -1,33 +1,52 @@
 /**
  * The flow table: four-tuple (order-independent) -> its current connection incarnation.
  *
- * Connections are handed to `onFinished` as soon as nothing more can happen to them (both sides
- * closed, TIME_WAIT expired by capture time, or the four-tuple taken over by a new incarnation),
- * so a streaming view can print and forget them; the rest are handed over by `end()`.
+ * A connection leaves the table, handed to `onFinished`, as soon as nothing more can happen to it
+ * by capture time: a new incarnation took the four-tuple over; its TIME_WAIT expired; or both sides
+ * were closed (by a RST) and a short grace passed for segments still in flight, which the closed
+ * side answers with RSTs of its own. Memory then follows the connections open at once, not the
+ * packets, and the same rule holds for every view, so streamed and whole reports agree.
  */
 import type { Segment } from '../decode/segment.js';
 import { Connection } from './connection.js';
+import type { TcpState } from './state.js';
 
 export interface Tracked {
   conn: Connection;
   fromClient: boolean;
 }
 
+export interface FlowTableOptions {
+  /** TIME_WAIT length (seconds): a connection waiting only on TIME_WAIT finishes when it expires. */
+  timeWaitS: number;
+  /** How long a connection both of whose sides are closed stays to collect late segments. */
+  closedGraceS: number;
+}
+
+export const DEFAULT_CLOSED_GRACE_S = 2;
+
+const gone = (s: TcpState) => s === 'CLOSED' || s === 'LISTEN';
+
 export class FlowTable {
   private readonly open = new Map<string, Connection>();
   private nextId = 1;
   private readonly result: Tracked = { conn: undefined as unknown as Connection, fromClient: false };
+  /** Connections that will be finished at a known capture time, earliest first (a binary heap). */
+  private readonly due: { at: number; conn: Connection }[] = [];
 
-  constructor(private readonly onFinished: (conn: Connection) => void = () => {}) {}
+  constructor(
+    private readonly onFinished: (conn: Connection, endS: number) => void,
+    private readonly opts: FlowTableOptions = { timeWaitS: 60, closedGraceS: DEFAULT_CLOSED_GRACE_S },
+  ) {}
 
   /** Finds (or opens) the connection of `seg` and feeds it. The result object is reused. */
   track(seg: Segment): Tracked {
+    this.expire(seg.s);
     const key = flowKey(seg);
     let conn = this.open.get(key);
     if (conn !== undefined && conn.startsNewIncarnation(seg)) {
       conn.reuse(seg.s, seg.frame);
-      this.open.delete(key);
-      this.onFinished(conn);
+      this.finish(key, conn, seg.s);
       conn = undefined;
     }
     if (conn === undefined) {
@@ -36,26 +55,104 @@ export class FlowTable {
     }
     const fromClient = conn.isFromClient(seg);
     conn.observe(seg, fromClient);
+    if (seg.flags & 0x07) this.schedule(conn); // only SYN, FIN or RST can close a side
     this.result.conn = conn;
     this.result.fromClient = fromClient;
     return this.result;
   }
 
   /** Hands over every connection still in the table, in the order they were opened. */
-  end(): void {
+  end(endS: number): void {
     const rest = [...this.open.values()].sort((a, b) => a.id - b.id);
     this.open.clear();
-    for (const c of rest) this.onFinished(c);
+    this.due.length = 0;
+    for (const c of rest) this.onFinished(c, endS);
   }
 
   get openCount(): number {
     return this.open.size;
   }
+
+  /** When `conn` can be finished if nothing else happens to it; null while a side is open. */
+  private finishTime(conn: Connection): number | null {
+    const c = conn.client.current();
+    const s = conn.server.current();
+    if (gone(c) && gone(s)) return conn.lastS + this.opts.closedGraceS;
+    const waiting = (st: TcpState, other: TcpState) => st === 'TIME_WAIT' && (gone(other) || other === 'TIME_WAIT');
+    if (waiting(c, s) || waiting(s, c)) {
+      const entries = [conn.client, conn.server].map((e) => e.timeWaitEnteredS()).filter((t): t is number => t !== null);
+      return Math.max(...entries) + this.opts.timeWaitS;
+    }
+    return null;
+  }
+
+  private schedule(conn: Connection): void {
+    const at = this.finishTime(conn);
+    if (at !== null) heapPush(this.due, { at, conn });
+  }
+
+  /** Finishes the connections due by capture time `now` (re-checking: packets may have come since). */
+  private expire(now: number): void {
+    while (this.due.length > 0 && this.due[0]!.at <= now) {
+      const { conn } = heapPop(this.due)!;
+      const key = flowKeyOf(conn);
+      if (this.open.get(key) !== conn) continue; // already finished
+      const at = this.finishTime(conn);
+      if (at === null) continue;
+      if (at > now) heapPush(this.due, { at, conn });
+      else this.finish(key, conn, at);
+    }
+  }
+
+  private finish(key: string, conn: Connection, endS: number): void {
+    this.open.delete(key);
+    this.onFinished(conn, endS);
+  }
 }
 
 /** The same key for both directions: the lower (address, port) first. */
 export function flowKey(seg: Segment): string {
-  const a = `${seg.src}|${seg.srcPort}`;
-  const b = `${seg.dst}|${seg.dstPort}`;
+  return keyOf(seg.src, seg.srcPort, seg.dst, seg.dstPort);
+}
+
+function flowKeyOf(conn: Connection): string {
+  return keyOf(conn.client.ip, conn.client.port, conn.server.ip, conn.server.port);
+}
+
+function keyOf(ipA: string, portA: number, ipB: string, portB: number): string {
+  const a = `${ipA}|${portA}`;
+  const b = `${ipB}|${portB}`;
   return a < b ? `${a}|${b}` : `${b}|${a}`;
+}
+
+type Due = { at: number; conn: Connection };
+
+function heapPush(h: Due[], x: Due): void {
+  h.push(x);
+  let i = h.length - 1;
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (h[p]!.at <= x.at) break;
+    h[i] = h[p]!;
+    i = p;
+  }
+  h[i] = x;
+}
+
+function heapPop(h: Due[]): Due | undefined {
+  const top = h[0];
+  const last = h.pop();
+  if (h.length === 0 || last === undefined) return top;
+  let i = 0;
+  for (;;) {
+    const l = 2 * i + 1;
+    if (l >= h.length) break;
+    const r = l + 1;
+    const c = r < h.length && h[r]!.at < h[l]!.at ? r : l;
+    if (h[c]!.at >= last.at) break;
+    h[i] = h[c]!;
+    i = c;
+  }
+  h[i] = last;
+  return top;
 }

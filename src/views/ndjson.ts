@@ -1,0 +1,39 @@
+/**
+ * `--ndjson`: one JSON object per line, as things happen: each connection as soon as it is finished,
+ * each anomaly as it is seen, warnings, and the summary last (schema/ndjson-record.schema.json).
+ * Memory stays flat: nothing is kept for the end but counts.
+ */
+import type { InputWarning } from '../input/record.js';
+import type { Report } from '../pipeline.js';
+import type { AnomalyReport, ConnectionReport } from '../findings/types.js';
+import { toJson } from './json.js';
+
+/** Digits kept in streamed times: the finest any input has (ns); µs times stay exact. */
+const STREAM_DIGITS = 9;
+
+export class NdjsonWriter {
+  constructor(private readonly write: (line: string) => void) {}
+
+  connection(c: ConnectionReport): void {
+    this.line({ type: 'connection', ...c });
+  }
+
+  anomaly(a: AnomalyReport): void {
+    this.line({ type: 'anomaly', ...a });
+  }
+
+  warning(w: InputWarning): void {
+    const { truncated: _t, ...rest } = w;
+    this.line({ type: 'warning', ...rest });
+  }
+
+  /** The last line: the report without the per-connection and per-packet lists already streamed. */
+  summary(r: Report): void {
+    const { connections: _c, anomalies: _a, ...rest } = r;
+    this.line({ type: 'summary', ...rest });
+  }
+
+  private line(obj: object): void {
+    this.write(toJson(obj, STREAM_DIGITS, 0) + '\n');
+  }
+}
