@@ -25,6 +25,8 @@ export interface AnalyzeOptions {
   onAnomaly?: (a: AnomalyReport) => void;
   /** False for streaming views: the report then holds no connections or anomalies (flat memory). */
   keep?: boolean;
+  /** Every TCP segment with its connection, after the tracker has seen it (the ladder collects them). */
+  onSegment?: (seg: Readonly<Segment>, conn: Connection, fromClient: boolean) => void;
   /** Called for each input warning as it happens (the CLI prints them to stderr). */
   onWarning?: (w: InputWarning) => void;
 }
@@ -202,6 +204,7 @@ class Run {
     this.tcpPackets++;
     const { conn, fromClient } = this.table.track(seg);
     checkSegment(seg, (kind) => this.anomaly(kind, seg, conn, fromClient));
+    this.opts.onSegment?.(seg, conn, fromClient);
   }
 
   private anomaly(kind: AnomalyKind, seg: Segment, conn: Connection, fromClient: boolean): void {

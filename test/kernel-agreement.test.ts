@@ -3,20 +3,11 @@
  * kernel, the state the tracker holds for each endpoint agrees with what `ss -tan` showed for that
  * socket while the capture ran, allowing for the polling delay.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, analyze } from './helpers/run.js';
-import { disagreements, epochOf, readSsViews } from './helpers/kernel-view.js';
-
-interface Scenario {
-  timeline: { t: number; what: string }[];
-  captureToEndpointDelayS?: number;
-  client?: string;
-  server?: string;
-  /** Packets crafted with scapy: their source is no kernel socket, so ss cannot judge that end. */
-  crafted?: { sport: number }[];
-}
+import { disagreements, epochOf, notASocket, readScenario, readSsViews } from './helpers/kernel-view.js';
 
 const fixtures = readdirSync(FIXTURES).filter((d) => existsSync(join(FIXTURES, d, 'ss.jsonl')) && existsSync(join(FIXTURES, d, 'capture.pcap')) && existsSync(join(FIXTURES, d, 'scenario.json')));
 
@@ -31,7 +22,7 @@ describe('tracker agrees with the kernel (ss -tan) on every fixture', () => {
     it(name, async () => {
       const dir = join(FIXTURES, name);
       const report = await analyze(join(dir, 'capture.pcap'));
-      const scenario = JSON.parse(readFileSync(join(dir, 'scenario.json'), 'utf8')) as Scenario;
+      const scenario = readScenario(join(dir, 'scenario.json'));
       const stopped = scenario.timeline.find((e) => /capture stopped/.test(e.what))?.t ?? Infinity;
       // A pcap says nothing of the time after its last packet (the kernel may still time a socket
       // out silently then), so the judge looks at the capture's own span.
@@ -41,10 +32,7 @@ describe('tracker agrees with the kernel (ss -tan) on every fixture', () => {
       // Where the capture point sits in the middle of a delayed path, packets reach their endpoint
       // that much after the capture saw them.
       const tolerance = TOLERANCE_S + (scenario.captureToEndpointDelayS ?? 0);
-      const kernelPorts = new Set([scenario.client, scenario.server].map((a) => Number(a?.split(':').pop())));
-      const craftedPorts = new Set((scenario.crafted ?? []).map((c) => c.sport).filter((p) => !kernelPorts.has(p)));
-      const notSocket = (local: string) => craftedPorts.has(Number(local.split(':').pop()));
-      expect(disagreements(report, views, tolerance, judgeUntil, notSocket)).toEqual([]);
+      expect(disagreements(report, views, tolerance, judgeUntil, notASocket(scenario))).toEqual([]);
     });
   }
 });

@@ -9,6 +9,9 @@ import { reportJson } from '../views/json.js';
 import { NdjsonWriter } from '../views/ndjson.js';
 import { makeChalk } from '../views/style.js';
 import { renderReport } from '../views/table.js';
+import { LadderSegment, renderLadder } from '../views/ladder.js';
+import { parseAt, renderStatesAt, statesAt } from '../views/states-at.js';
+import { flagAnomaly } from '../findings/anomalies.js';
 import { TOOL_VERSION } from '../version.js';
 import { CONDITIONS, failOnViolations, parseFailOn } from './fail-on.js';
 
@@ -35,6 +38,37 @@ function failOnList(value: string): string[] {
   } catch (e) {
     throw new InvalidArgumentError((e as Error).message);
   }
+}
+
+const LADDER_LIMIT = 20;
+
+interface LadderFlags {
+  conn?: number;
+  client?: string;
+  server?: string;
+  full?: boolean;
+  ascii?: boolean;
+  timeWait: number;
+  color: boolean;
+}
+
+interface StatesFlags {
+  at: string;
+  timeWait: number;
+  json?: boolean;
+  color: boolean;
+}
+
+function positiveInt(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} expects a connection id (1, 2, ...)`);
+  return n;
+}
+
+/** Matches "ip:port", "[v6]:port" or "v6:port" against an endpoint. */
+function sameEndpoint(a: { ip: string; port: number }, spec: string): boolean {
+  const m = /^\[?(.+?)\]?:(\d+)$/.exec(spec.trim());
+  return m !== null && m[1] === a.ip && Number(m[2]) === a.port;
 }
 
 interface AnalyzeFlags {
@@ -104,6 +138,76 @@ Exit codes: 0 success; 1 a --fail-on condition held (one line per violation on s
         for (const v of violations) process.stderr.write(`tcptrace: fail-on ${v}\n`);
         if (violations.length > 0) process.exitCode = EXIT_FAIL_ON;
       }
+    });
+  program
+    .command('ladder')
+    .description('draw a ladder diagram of each selected connection: both lifelines, every segment, each side\'s states')
+    .argument('<files...>', 'capture files (as for analyze)')
+    .option('--conn <id>', 'the connection with this id (as analyze numbers them)', (v) => positiveInt(v, '--conn'))
+    .option('--client <ip:port>', 'connections whose client is this endpoint')
+    .option('--server <ip:port>', 'connections whose server is this endpoint')
+    .option('--full', 'show every segment (long runs of data segments are folded otherwise)')
+    .option('--ascii', 'plain ASCII instead of Unicode box drawing')
+    .addOption(new Option('--time-wait <seconds>', 'TIME_WAIT length (as for analyze)').default(60).argParser(seconds))
+    .option('--no-color', 'no colour even on a terminal')
+    .addHelpText('after', `
+Examples:
+  $ tcptrace ladder capture.pcap --conn 3
+  $ tcptrace ladder capture.pcap --server 10.0.0.2:443 --ascii | less -R
+
+Without a selection every connection is drawn (the first ${LADDER_LIMIT}; the rest are named on stderr).`)
+    .action(async (files: string[], flags: LadderFlags) => {
+      const wanted = (conn: { id: number; client: { ip: string; port: number }; server: { ip: string; port: number } }) =>
+        (flags.conn === undefined || conn.id === flags.conn) &&
+        (flags.client === undefined || sameEndpoint(conn.client, flags.client)) &&
+        (flags.server === undefined || sameEndpoint(conn.server, flags.server));
+      const segments = new Map<number, LadderSegment[]>();
+      const report = await analyzeCaptures(files, {
+        timeWaitS: flags.timeWait,
+        onSegment: (seg, conn, fromClient) => {
+          if (!wanted(conn)) return;
+          let list = segments.get(conn.id);
+          if (!list) {
+            if (segments.size >= LADDER_LIMIT && flags.conn === undefined) return;
+            segments.set(conn.id, (list = []));
+          }
+          const kind = flagAnomaly(seg.flags);
+          list.push({
+            frame: seg.frame, s: seg.s, fromClient, flags: seg.flags, seq: seg.seq, ack: seg.ack, len: seg.payloadLen,
+            retransmit: conn.lastWasRetransmit, anomalies: [...(kind ? [kind] : []), ...(seg.reservedBits ? ['reserved-bits'] : [])],
+          });
+        },
+      });
+      const selected = report.connections.filter(wanted);
+      if (selected.length === 0) throw new UsageError(`no connection matches the selection (the capture has ${report.connections.length}; see tcptrace analyze)`);
+      const chalk = makeChalk(flags.color);
+      const drawn = selected.filter((c) => segments.has(c.id));
+      const opts = { chalk, unicode: !flags.ascii, width: process.stdout.columns || 100, full: !!flags.full, digits: report.input.timePrecision };
+      process.stdout.write(drawn.map((c) => renderLadder(c, segments.get(c.id)!, opts)).join('\n\n') + '\n');
+      if (drawn.length < selected.length) {
+        process.stderr.write(`tcptrace: drew the first ${drawn.length} of ${selected.length} connections; choose with --conn, --client or --server\n`);
+      }
+    });
+
+  program
+    .command('states')
+    .description('every endpoint\'s state at one moment, laid out like ss -tan, with counts per state')
+    .argument('<files...>', 'capture files (as for analyze)')
+    .requiredOption('--at <time>', 'seconds since the first packet (1.5), a clock time as tcpdump prints it (09:15:16.08, local time), or an ISO time')
+    .addOption(new Option('--time-wait <seconds>', 'TIME_WAIT length (as for analyze)').default(60).argParser(seconds))
+    .option('--json', 'print the endpoints as JSON')
+    .option('--no-color', 'no colour even on a terminal')
+    .addHelpText('after', `
+Examples:
+  $ tcptrace states capture.pcap --at 12.5
+  $ tcptrace states capture.pcap --at 09:15:16 | grep SYN-RECV | wc -l`)
+    .action(async (files: string[], flags: StatesFlags) => {
+      const report = await analyzeCaptures(files, { timeWaitS: flags.timeWait });
+      const at = parseAt(flags.at, report.input.startTime);
+      if (at === null) throw new UsageError(`--at ${flags.at}: expected seconds, a clock time (HH:MM:SS[.frac]) or an ISO time`);
+      const rows = statesAt(report, at);
+      if (flags.json) process.stdout.write(JSON.stringify({ atS: at, endpoints: rows }, null, 2) + '\n');
+      else process.stdout.write(renderStatesAt(report, at, rows, makeChalk(flags.color)));
     });
   return program;
 }

@@ -48,6 +48,8 @@ export class Connection {
   lastFrame: number;
   readonly resets: RstFact[] = [];
   readonly notes: NoteFact[] = [];
+  /** Whether the segment last observed resent sequence space already sent (for the ladder). */
+  lastWasRetransmit = false;
   /** Set when a SYN with a new ISN started the next incarnation of this four-tuple. */
   reusedBy: { s: number; frame: number } | null = null;
 
@@ -108,9 +110,8 @@ export class Connection {
     }
 
     const len = segmentLength(seg);
-    if (len > 0 && !(f & RST) && x.sndNxt !== null && seqLT(seg.seq, x.sndNxt) && !isKeepAlive(seg, x.sndNxt)) {
-      x.retransmits++;
-    }
+    this.lastWasRetransmit = len > 0 && !(f & RST) && x.sndNxt !== null && seqLT(seg.seq, x.sndNxt) && !isKeepAlive(seg, x.sndNxt);
+    if (this.lastWasRetransmit) x.retransmits++;
     if (seg.payloadLen > 0 && (f & SYN)) this.note('syn-data', seg, x.side);
     if (seg.payloadLen > 0 && (f & RST)) this.note('rst-data', seg, x.side);
 

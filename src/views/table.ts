@@ -1,4 +1,5 @@
 /** The default report: a summary, then each connection as a small table (cli-table3). */
+import { endpoint } from './format.js';
 import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
 import type { Report } from '../pipeline.js';
@@ -67,7 +68,7 @@ function summaryTable(report: Report, c: ChalkInstance): string {
 function connectionTable(conn: ConnectionReport, report: Report, c: ChalkInstance, t: (s: number) => string, width: number): string {
   const h = conn.handshake;
   const cl = conn.close;
-  const title = c.bold(`#${conn.id} ${addr(conn.client)} -> ${addr(conn.server)}`) +
+  const title = c.bold(`#${conn.id} ${endpoint(conn.client)} -> ${endpoint(conn.server)}`) +
     `  ${conn.packets.clientToServer}/${conn.packets.serverToClient} packets, ` +
     `${conn.bytes.clientToServer}/${conn.bytes.serverToClient} bytes, ${t(conn.firstS)}-${t(conn.lastS)} s` +
     (conn.midstream ? c.yellow('  (midstream)') : '') + (report.input.files.length > 1 ? `  [${conn.file}]` : '');
@@ -120,7 +121,7 @@ function statesTable(conn: ConnectionReport, t: (s: number) => string): string {
     ...conn.states.client.map((e) => ({ e, side: 'client' as const })),
     ...conn.states.server.map((e) => ({ e, side: 'server' as const })),
   ].sort((a, b) => a.e.s - b.e.s || (a.e.frame ?? Infinity) - (b.e.frame ?? Infinity) || initialFirst(a.e) - initialFirst(b.e));
-  const tab = new Table({ head: ['time s', 'frame', `client ${addr(conn.client)}`, `server ${addr(conn.server)}`, 'cause'], style: { head: [], border: [] }, chars: COMPACT });
+  const tab = new Table({ head: ['time s', 'frame', `client ${endpoint(conn.client)}`, `server ${endpoint(conn.server)}`, 'cause'], style: { head: [], border: [] }, chars: COMPACT });
   for (const { e, side } of rows) {
     tab.push([t(e.s), e.frame ?? '-', side === 'client' ? e.state : '', side === 'server' ? e.state : '', e.event]);
   }
@@ -132,9 +133,6 @@ const COMPACT = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
 
 const initialFirst = (e: StateEntry) => (e.event === 'initial' ? 0 : 1);
 
-function addr(a: { ip: string; port: number }): string {
-  return a.ip.includes(':') ? `[${a.ip}]:${a.port}` : `${a.ip}:${a.port}`;
-}
 
 export function timeFormatter(digits: number): (s: number) => string {
   return (s) => s.toFixed(digits);

@@ -102,3 +102,27 @@ export function disagreements(
 }
 
 const round = (x: number) => Math.round(x * 1e6) / 1e6;
+
+/** What a fixture's scenario.json says that the judges need. */
+export interface Scenario {
+  timeline: { t: number; what: string }[];
+  captureToEndpointDelayS?: number;
+  client?: string;
+  server?: string;
+  /** Packets crafted with scapy: their source is no kernel socket, so ss cannot judge that end. */
+  crafted?: { sport: number }[];
+}
+
+export function readScenario(path: string): Scenario {
+  return JSON.parse(readFileSync(path, 'utf8')) as Scenario;
+}
+
+/**
+ * Whether an endpoint ("ip:port") is no kernel socket: a port scapy crafted packets from, unless it
+ * is the scenario's own client or server (a segment spoofed into the kernel's connection).
+ */
+export function notASocket(scenario: Scenario): (local: string) => boolean {
+  const kernelPorts = new Set([scenario.client, scenario.server].map((a) => Number(a?.split(':').pop())));
+  const crafted = new Set((scenario.crafted ?? []).map((c) => c.sport).filter((p) => !kernelPorts.has(p)));
+  return (local) => crafted.has(Number(local.split(':').pop()));
+}

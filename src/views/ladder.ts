@@ -1,0 +1,131 @@
+/**
+ * The ladder diagram: the picture every seed article draws. Two lifelines (client left, server
+ * right), one arrow per segment labelled as tcpdump would (flags, relative seq/ack, length) with
+ * its time and frame, and each side's state written beside its lifeline on the row of the frame
+ * that changed it. Long runs of plain data segments fold unless --full.
+ */
+import { endpoint, padVisible } from './format.js';
+import type { ChalkInstance } from 'chalk';
+import { ACK, FIN, RST, SYN, flagString } from '../decode/segment.js';
+import type { ConnectionReport, StateEntry } from '../findings/types.js';
+
+/** One segment of the connection, as the ladder needs it (collected while the capture is read). */
+export interface LadderSegment {
+  frame: number;
+  s: number;
+  fromClient: boolean;
+  flags: number;
+  seq: number;
+  ack: number;
+  len: number;
+  retransmit: boolean;
+  anomalies: string[];
+}
+
+export interface LadderOptions {
+  chalk: ChalkInstance;
+  unicode: boolean;
+  width: number;
+  full: boolean;
+  digits: number;
+}
+
+const STATE_W = 13;
+/** Plain data segments in a row beyond this many are folded (the first and last two stay). */
+const FOLD_AFTER = 6;
+
+export function renderLadder(conn: ConnectionReport, segs: LadderSegment[], o: LadderOptions): string {
+  const c = o.chalk;
+  const g = o.unicode
+    ? { line: '│', dash: '─', right: '▶', left: '◀', retx: '↻ ', warn: ' ⚠ ', fold: '⋮' }
+    : { line: '|', dash: '-', right: '>', left: '<', retx: 'R ', warn: ' !! ', fold: ':' };
+  const t = (s: number) => s.toFixed(o.digits);
+  const arrowW = Math.max(44, o.width - 2 * STATE_W - 4);
+  const isn = initialSequenceNumbers(segs);
+  const byFrame = statesByFrame(conn);
+  const out: string[] = [];
+
+  const row = (left: string, mid: string, right: string) =>
+    `${padVisible(left, STATE_W)} ${g.line}${mid}${g.line} ${right}`.trimEnd();
+  const client = `client ${endpoint(conn.client)}`;
+  const server = `server ${endpoint(conn.server)}`;
+  out.push(c.bold(`#${conn.id}  ${client} -> ${server}`) + `  handshake ${conn.handshake.kind}, close ${conn.close.kind}`);
+  out.push(`${padVisible('', STATE_W)} ${padVisible(client, arrowW / 2 + 1)}${padVisible(server, arrowW / 2 + 1).trimEnd()}`.trimEnd());
+  out.push(row(c.cyan(conn.states.client[0]!.state), ' '.repeat(arrowW), c.cyan(conn.states.server[0]!.state)));
+
+  const plain = (x: LadderSegment) => !(x.flags & (SYN | FIN | RST)) && !x.retransmit && x.anomalies.length === 0 && !byFrame.has(x.frame);
+  for (let i = 0; i < segs.length; i++) {
+    let j = i;
+    while (j < segs.length && plain(segs[j]!)) j++;
+    if (!o.full && j - i > FOLD_AFTER) {
+      const run = segs.slice(i, j);
+      for (const x of run.slice(0, 2)) out.push(segmentRow(x));
+      const bytes = (fromClient: boolean) => run.filter((x) => x.fromClient === fromClient).reduce((n, x) => n + x.len, 0);
+      const note = ` ${g.fold} ${run.length - 4} data and ACK segments folded (${bytes(true)} B ->, ${bytes(false)} B <- in the run; --full shows them)`;
+      out.push(row('', c.dim(padVisible(note.slice(0, arrowW), arrowW)), ''));
+      for (const x of run.slice(-2)) out.push(segmentRow(x));
+      i = j - 1;
+      continue;
+    }
+    out.push(segmentRow(segs[i]!));
+  }
+  // Timer transitions (TIME_WAIT expiry) have no frame: they close the diagram.
+  for (const side of ['client', 'server'] as const) {
+    for (const e of conn.states[side].filter((x) => x.frame === null)) {
+      const text = `${t(e.s)} ${e.event}`;
+      out.push(side === 'client' ? row(c.cyan(e.state), c.dim(padVisible(` ${text}`, arrowW)), '') : row('', c.dim(padVisible(` ${text}`, arrowW)), c.cyan(e.state)));
+    }
+  }
+  for (const w of conn.timeWait) {
+    const how = w.end === 'open' ? `still open at capture end: at least ${t(w.durationS)} s` : `${w.end} after ${t(w.durationS)} s`;
+    out.push(`${padVisible('', STATE_W)}  TIME_WAIT (${w.side}) ${how}`);
+  }
+  return out.join('\n');
+
+  function segmentRow(x: LadderSegment): string {
+    const base = x.fromClient ? isn : { send: isn.recv, recv: isn.send };
+    const seq = x.flags & (SYN | FIN | RST) || x.len > 0 ? ` seq ${rel(x.seq, base.send)}` : '';
+    const ack = x.flags & ACK ? ` ack ${rel(x.ack, base.recv)}` : '';
+    let label = ` ${x.retransmit ? g.retx : ''}[${flagString(x.flags)}]${seq}${ack} len ${x.len}  ${t(x.s)}  #${x.frame}`;
+    if (x.anomalies.length) label += g.warn + x.anomalies.join(', ');
+    label += ' ';
+    const room = arrowW - 3;
+    if (label.length > room) label = label.slice(0, room);
+    const fill = g.dash.repeat(Math.max(0, arrowW - 2 - label.length));
+    let arrow = x.fromClient ? `${g.dash}${label}${fill}${g.right}` : `${g.left}${fill}${label}${g.dash}`;
+    if (x.flags & RST || x.anomalies.length) arrow = c.red(arrow);
+    else if (x.retransmit) arrow = c.yellow(arrow);
+    else if (x.flags & (SYN | FIN)) arrow = c.bold(arrow);
+    const states = byFrame.get(x.frame);
+    return row(c.cyan(states?.client ?? ''), arrow, c.cyan(states?.server ?? ''));
+  }
+}
+
+/** Each side's state changes keyed by the frame that made them ("A -> B" when several). */
+function statesByFrame(conn: ConnectionReport): Map<number, { client?: string; server?: string }> {
+  const m = new Map<number, { client?: string; server?: string }>();
+  for (const side of ['client', 'server'] as const) {
+    const changes = conn.states[side].slice(1).filter((e): e is StateEntry & { frame: number } => e.frame !== null);
+    for (const e of changes) {
+      const cur = m.get(e.frame) ?? {};
+      cur[side] = cur[side] ? `${cur[side]}>${e.state}` : e.state;
+      m.set(e.frame, cur);
+    }
+  }
+  return m;
+}
+
+/** Relative numbers as tcpdump prints them: each side's from its ISN (or first sequence number seen). */
+function initialSequenceNumbers(segs: LadderSegment[]): { send: number | null; recv: number | null } {
+  const first = (fromClient: boolean) => {
+    const syn = segs.find((x) => x.fromClient === fromClient && x.flags & SYN);
+    return syn ? syn.seq : segs.find((x) => x.fromClient === fromClient)?.seq ?? null;
+  };
+  return { send: first(true), recv: first(false) };
+}
+
+function rel(n: number, base: number | null): number {
+  return base === null ? n : (n - base) >>> 0;
+}
+
+

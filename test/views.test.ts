@@ -1,0 +1,93 @@
+/**
+ * The terminal views: ladder diagrams fixed by snapshots made from fixtures, and the states-at
+ * view judged, like the tracker, by the kernel's ss recordings.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FIXTURES, analyze, cli, fixture } from './helpers/run.js';
+import { epochOf, notASocket, readScenario, readSsViews } from './helpers/kernel-view.js';
+import { statesAt, parseAt } from '../src/views/states-at.js';
+import { SS_NAMES } from '../src/connections/state.js';
+
+const ladder = (name: string, ...args: string[]) => cli(['ladder', fixture(name), ...args], undefined, { COLUMNS: '100' });
+
+describe('tcptrace ladder', () => {
+  for (const name of ['client-close-first', 'three-way-close', 'simultaneous-close', 'last-ack', 'refused', 'rst-after-close']) {
+    it(`${name} (unicode)`, async () => {
+      const r = ladder(name);
+      expect(r.code).toBe(0);
+      await expect(r.stdout).toMatchFileSnapshot(`__snapshots__/ladder-${name}.txt`);
+    });
+  }
+  it('draws in plain ASCII with --ascii', async () => {
+    const r = ladder('fin-dropped', '--ascii');
+    expect(r.stdout).toMatch(/^[\x20-\x7e\n]*$/);
+    await expect(r.stdout).toMatchFileSnapshot('__snapshots__/ladder-fin-dropped-ascii.txt');
+  });
+  it('writes each side\'s state changes beside its lifeline, on the frame that made them', () => {
+    const lines = ladder('client-close-first').stdout.split('\n');
+    const synRow = lines.find((l) => l.includes('  #1 '))!;
+    expect(synRow.startsWith('SYN_SENT')).toBe(true);
+    expect(synRow.trimEnd().endsWith('SYN_RECEIVED')).toBe(true);
+    expect(lines.find((l) => l.includes('[F.]') && l.startsWith('FIN_WAIT_1'))).toBeDefined();
+  });
+  it('marks retransmissions and folds long data phases unless --full', () => {
+    const retx = ladder('fin-dropped').stdout;
+    expect(retx.match(/↻ \[F\.\]/g)!.length).toBe(4);
+    const folded = ladder('half-close').stdout;
+    expect(folded).toMatch(/data and ACK segments folded/);
+    const full = ladder('half-close', '--full').stdout;
+    expect(full).not.toMatch(/folded/);
+    expect(full.split('\n').filter((l) => / #\d+ /.test(l)).length).toBe(17);
+  });
+  it('marks illegal-flag segments', () => {
+    const r = ladder('illegal-flags', '--client', '127.0.0.1:42001');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/\[FS\].*⚠ syn-fin/);
+  });
+  it('selects by --conn, --client, --server; an empty selection is a usage error', () => {
+    expect(ladder('time-wait-reuse', '--conn', '2').stdout).toMatch(/^#2 /);
+    expect(ladder('illegal-flags', '--server', '127.0.0.1:5121').stdout.match(/^#\d+ /gm)!.length).toBe(10);
+    const none = ladder('refused', '--conn', '9');
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/no connection matches/);
+  });
+});
+
+describe('tcptrace states --at', () => {
+  const fixtures = readdirSync(FIXTURES).filter((d) => existsSync(join(FIXTURES, d, 'ss.jsonl')) && existsSync(join(FIXTURES, d, 'scenario.json')));
+  for (const name of fixtures) {
+    it(`${name}: at the middle of each long ss view, the listed endpoints are the kernel's sockets`, async () => {
+      const report = await analyze(fixture(name));
+      const notSocket = notASocket(readScenario(join(FIXTURES, name, 'scenario.json')));
+      const origin = epochOf(report.input.startTime!);
+      let judged = 0;
+      for (const v of readSsViews(join(FIXTURES, name, 'ss.jsonl'))) {
+        // Long views only (the middle is far from any transition), clipped to the capture's span.
+        const from = Math.max(v.first[1] - origin, 0);
+        const to = Math.min(v.last[0] - origin, report.input.durationS);
+        if (to - from < 0.04) continue;
+        const at = (from + to) / 2;
+        const ours = statesAt(report, at).filter((e) => !notSocket(e.local))
+          .map((e) => `${SS_NAMES[e.state]} ${e.local} ${e.peer}`).sort();
+        const kernel = v.sockets.filter((s) => s.state !== 'LISTEN').map((s) => `${s.state} ${s.local} ${s.peer}`).sort();
+        expect({ at, ours }).toEqual({ at, ours: kernel });
+        judged++;
+      }
+      // Only a capture over in a blink (refused: two packets in microseconds) has no view to judge.
+      if (report.input.durationS > 0.1) expect(judged).toBeGreaterThan(0);
+    });
+  }
+  it('reads seconds, clock times and ISO times', () => {
+    const start = '2026-11-21T09:15:15.381417Z';
+    expect(parseAt('1.5', start)).toBe(1.5);
+    expect(parseAt('2026-11-21T09:15:16.381417Z', start)).toBeCloseTo(1, 6);
+    expect(parseAt('nonsense', start)).toBeNull();
+  });
+  it('counts endpoints per state at the bottom, like netstat | grep | wc -l', () => {
+    const r = cli(['states', fixture('simultaneous-close'), '--at', '1.49']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n').at(-1)).toBe('CLOSING 2');
+  });
+});
