@@ -12,6 +12,7 @@ import { FileInfo, InputError, InputWarning, PacketRecord, RecordSink } from './
 import { CaptureReader } from './input/source.js';
 import { checkSegment } from './findings/anomalies.js';
 import { Summary, SummaryBuilder, connectionReport } from './findings/report.js';
+import { Alert, AlertBuilder, AlertThresholds, DEFAULT_THRESHOLDS } from './findings/alerts.js';
 import type { AnomalyKind, AnomalyReport, ConnectionReport } from './findings/types.js';
 import { TOOL_NAME, TOOL_VERSION } from './version.js';
 
@@ -20,6 +21,8 @@ export const SCHEMA_VERSION = 1;
 export interface AnalyzeOptions {
   /** TIME_WAIT length in seconds. */
   timeWaitS: number;
+  /** Alert thresholds (defaults: DEFAULT_THRESHOLDS). */
+  thresholds?: Partial<AlertThresholds>;
   /** Streaming: each connection as soon as it is finished, each anomaly as it is seen. */
   onConnection?: (c: ConnectionReport) => void;
   onAnomaly?: (a: AnomalyReport) => void;
@@ -51,11 +54,11 @@ export interface Report {
   schemaVersion: number;
   tool: { name: string; version: string };
   input: InputReport;
-  options: { timeWaitS: number };
+  options: { timeWaitS: number; thresholds: AlertThresholds };
   summary: Summary;
   connections: ConnectionReport[];
   anomalies: AnomalyReport[];
-  alerts: unknown[];
+  alerts: Alert[];
 }
 
 const SKIP_KEYS: Record<number, keyof InputReport['skipped']> = {
@@ -148,6 +151,8 @@ class Run {
   /** Several files: frames number the merged capture. */
   readonly merging: boolean;
   private readonly keep: boolean;
+  private readonly thresholds: AlertThresholds;
+  private readonly alerts: AlertBuilder;
   private tcpPackets = 0;
   private originSec = 0;
   private originNsec = 0;
@@ -158,6 +163,8 @@ class Run {
   constructor(private readonly files: string[], private readonly opts: AnalyzeOptions) {
     this.table = new FlowTable((c, endS) => this.finished(c, endS), { timeWaitS: opts.timeWaitS, closedGraceS: DEFAULT_CLOSED_GRACE_S });
     this.keep = opts.keep ?? true;
+    this.thresholds = { ...DEFAULT_THRESHOLDS, ...opts.thresholds };
+    this.alerts = new AlertBuilder(this.thresholds);
     this.merging = files.length > 1;
   }
 
@@ -228,6 +235,7 @@ class Run {
     });
     this.anomaliesByConn.delete(conn.id);
     this.summary.addConnection(report);
+    this.alerts.add(report);
     if (this.keep) this.reports.push(report);
     this.opts.onConnection?.(report);
   }
@@ -235,6 +243,8 @@ class Run {
   finish(infos: FileInfo[]): Report {
     this.table.end(this.endS);
     const connections = this.reports.sort((a, b) => a.id - b.id);
+    const alerts = this.alerts.result(this.endS);
+    for (const a of alerts) this.summary.addAlert(a);
     const digits = Math.max(6, ...infos.map((i) => i.timeDigits));
     const linkTypes = [...new Set(infos.flatMap((i) => i.linkTypes))].map(linkName);
     return {
@@ -253,11 +263,11 @@ class Run {
         truncated: this.truncated || infos.some((i) => i.truncated),
         warnings: this.warnings,
       },
-      options: { timeWaitS: this.opts.timeWaitS },
+      options: { timeWaitS: this.opts.timeWaitS, thresholds: this.thresholds },
       summary: this.summary.result(),
       connections,
       anomalies: this.anomalies,
-      alerts: [],
+      alerts,
     };
   }
 }

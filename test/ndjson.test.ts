@@ -31,6 +31,7 @@ describe('--ndjson', () => {
       expect(conns).toEqual(whole.connections);
       expect(recs.filter((x) => x.type === 'anomaly').map(({ type: _t, ...a }) => a)).toEqual(whole.anomalies);
       expect(recs.at(-1).summary).toEqual(whole.summary);
+      expect(recs.filter((x) => x.type === 'alert').map(({ type: _t, ...a }) => a)).toEqual(whole.alerts);
     });
   }
 

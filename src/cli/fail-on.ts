@@ -3,6 +3,8 @@
  */
 import type { Report } from '../pipeline.js';
 import type { ConnectionReport } from '../findings/types.js';
+import type { Alert } from '../findings/alerts.js';
+import { describeAlert } from '../views/format.js';
 
 interface Condition {
   description: string;
@@ -56,11 +58,23 @@ export const CONDITIONS: Record<string, Condition> = {
     description: 'any endpoint entering TIME_WAIT',
     violations: (r) => r.connections.flatMap((c) => c.timeWait.map((w) => `${conn(c)}: ${w.side} in TIME_WAIT from ${w.enteredS}`)),
   },
+  alerts: {
+    description: 'any alert (syn-flood, port-scan, lingering, time-wait-pileup)',
+    violations: (r) => r.alerts.map(describeAlert),
+  },
+  'syn-flood': { description: 'a SYN flood alert', violations: alertsOf('syn-flood') },
+  'port-scan': { description: 'a port scan alert', violations: alertsOf('port-scan') },
+  lingering: { description: 'an endpoint lingering in a closing or opening state past --linger', violations: alertsOf('lingering') },
+  'time-wait-pileup': { description: 'a host with more endpoints in TIME_WAIT at once than --time-wait-pileup', violations: alertsOf('time-wait-pileup') },
   truncated: {
     description: 'the capture was cut short or held a corrupt record',
     violations: (r) => (r.input.truncated ? r.input.warnings.map((w) => `${w.file}: ${w.message}`) : []),
   },
 };
+
+function alertsOf(kind: Alert['kind']) {
+  return (r: Report) => r.alerts.filter((a) => a.kind === kind).map(describeAlert);
+}
 
 /** Parses a comma-separated list; throws with the list of valid names on an unknown one. */
 export function parseFailOn(value: string): string[] {

@@ -12,6 +12,7 @@ import { renderReport } from '../views/table.js';
 import { LadderSegment, renderLadder } from '../views/ladder.js';
 import { parseAt, renderStatesAt, statesAt } from '../views/states-at.js';
 import { flagAnomaly } from '../findings/anomalies.js';
+import { DEFAULT_THRESHOLDS } from '../findings/alerts.js';
 import { TOOL_VERSION } from '../version.js';
 import { CONDITIONS, failOnViolations, parseFailOn } from './fail-on.js';
 
@@ -71,7 +72,18 @@ function sameEndpoint(a: { ip: string; port: number }, spec: string): boolean {
   return m !== null && m[1] === a.ip && Number(m[2]) === a.port;
 }
 
+function count(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} expects a whole number >= 1`);
+  return n;
+}
+
 interface AnalyzeFlags {
+  synFlood: number;
+  synFloodWindow: number;
+  portScan: number;
+  linger: number;
+  timeWaitPileup: number;
   json?: boolean;
   ndjson?: boolean;
   timeWait: number;
@@ -100,6 +112,11 @@ export function buildProgram(): Command {
     .option('--ndjson', 'stream one JSON object per line: each connection when it finishes, anomalies as seen, the summary last (schema/ndjson-record.schema.json); memory stays flat, and a live "tcpdump -l | tcptrace analyze - --ndjson" reports as it goes')
     .addOption(new Option('--time-wait <seconds>', 'TIME_WAIT length used to decide expiry (Linux 60; RFC 793 2xMSL 240)').default(60).argParser(seconds))
     .option('--fail-on <conditions>', 'exit 1 when any of these comma-separated conditions holds (see below)', failOnList)
+    .addOption(new Option('--syn-flood <count>', 'alert: half-open connections to one server endpoint within --syn-flood-window').default(DEFAULT_THRESHOLDS.synFlood).argParser((v) => count(v, '--syn-flood')))
+    .addOption(new Option('--syn-flood-window <seconds>', 'the window of --syn-flood').default(DEFAULT_THRESHOLDS.synFloodWindowS).argParser(seconds))
+    .addOption(new Option('--port-scan <ports>', 'alert: distinct ports of one target probed by one source').default(DEFAULT_THRESHOLDS.portScan).argParser((v) => count(v, '--port-scan')))
+    .addOption(new Option('--linger <seconds>', 'alert: an endpoint in SYN_SENT, SYN_RECEIVED, FIN_WAIT_1/2, CLOSE_WAIT or LAST_ACK this long').default(DEFAULT_THRESHOLDS.lingerS).argParser(seconds))
+    .addOption(new Option('--time-wait-pileup <count>', 'alert: endpoints of one host in TIME_WAIT at once').default(DEFAULT_THRESHOLDS.timeWaitPileup).argParser((v) => count(v, '--time-wait-pileup')))
     .option('--no-color', 'no colour even on a terminal (NO_COLOR is honoured too)')
     .option('--strict', 'treat a capture that is cut short or corrupt as unusable (exit 2)')
     .option('--verbose', 'print input warnings as they happen')
@@ -119,6 +136,10 @@ Exit codes: 0 success; 1 a --fail-on condition held (one line per violation on s
       const ndjson = flags.ndjson ? new NdjsonWriter((line) => process.stdout.write(line)) : null;
       const report = await analyzeCaptures(files, {
         timeWaitS: flags.timeWait,
+        thresholds: {
+          synFlood: flags.synFlood, synFloodWindowS: flags.synFloodWindow, portScan: flags.portScan,
+          lingerS: flags.linger, timeWaitPileup: flags.timeWaitPileup,
+        },
         keep: !ndjson,
         onConnection: ndjson ? (c) => ndjson.connection(c) : undefined,
         onAnomaly: ndjson ? (a) => ndjson.anomaly(a) : undefined,

@@ -1,5 +1,6 @@
 /** Assembles the per-connection findings and the summary into the report (SPEC sections 4 and 6). */
 import type { Connection } from '../connections/connection.js';
+import { ALERT_KINDS, type Alert } from './alerts.js';
 import { analyzeClose } from './close.js';
 import { analyzeHandshake } from './handshake.js';
 import { analyzeResets } from './resets.js';
@@ -60,6 +61,7 @@ export interface Summary {
   anomalies: number;
   anomalyKinds: Record<string, number>;
   alerts: number;
+  alertKinds: Record<string, number>;
 }
 
 /** Counts by kind, every kind present (zero included) so scripts can rely on the keys. */
@@ -79,6 +81,7 @@ export class SummaryBuilder {
     anomalies: 0,
     anomalyKinds: tally(ANOMALY_KINDS),
     alerts: 0,
+    alertKinds: tally(ALERT_KINDS),
   };
 
   addConnection(c: ConnectionReport): void {
@@ -97,6 +100,11 @@ export class SummaryBuilder {
   addAnomaly(a: AnomalyReport): void {
     this.s.anomalies++;
     this.s.anomalyKinds[a.kind]!++;
+  }
+
+  addAlert(a: Alert): void {
+    this.s.alerts++;
+    this.s.alertKinds[a.kind]!++;
   }
 
   result(): Summary {

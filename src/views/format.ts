@@ -1,4 +1,5 @@
-/** Small formatting helpers shared by the terminal views. */
+/** Small formatting helpers shared by the terminal views (and --fail-on's messages). */
+import type { Alert } from '../findings/alerts.js';
 
 /** An endpoint as ss and tcpdump write it: `ip:port`, IPv6 in brackets. */
 export function endpoint(a: { ip: string; port: number }): string {
@@ -10,4 +11,19 @@ export function padVisible(s: string, w: number): string {
   // eslint-disable-next-line no-control-regex
   const visible = s.replace(/\x1b\[[0-9;]*m/g, '').length;
   return visible >= w ? s : s + ' '.repeat(w - visible);
+}
+
+/** One line for an alert, for --fail-on and the table view. */
+export function describeAlert(a: Alert): string {
+  const ep = (x: { ip: string; port: number }) => `${x.ip}:${x.port}`;
+  switch (a.kind) {
+    case 'syn-flood':
+      return `syn-flood on ${ep(a.server)}: ${a.count} half-open connections within ${a.windowS} s (${a.total} in all) from ${a.sources} sources, peak ${a.peakHalfOpen} at once`;
+    case 'port-scan':
+      return `port-scan (${a.style}) of ${a.target} from ${a.source}: ${a.ports} ports, open ${a.openPorts.join(',') || 'none'}`;
+    case 'lingering':
+      return `lingering: ${a.side} ${ep(a.endpoint)} (connection #${a.connection}) in ${a.state} for ${a.atCaptureEnd ? 'at least ' : ''}${a.durationS.toFixed(3)} s`;
+    case 'time-wait-pileup':
+      return `time-wait-pileup on ${a.host}: ${a.peak} endpoints in TIME_WAIT at once (at ${a.peakS.toFixed(3)} s)`;
+  }
 }

@@ -27,9 +27,10 @@ export class NdjsonWriter {
     this.line({ type: 'warning', ...rest });
   }
 
-  /** The last line: the report without the per-connection and per-packet lists already streamed. */
+  /** The end: each alert (they need the whole capture), then the summary without the lists already streamed. */
   summary(r: Report): void {
-    const { connections: _c, anomalies: _a, ...rest } = r;
+    for (const a of r.alerts) this.line({ type: 'alert', ...a });
+    const { connections: _c, anomalies: _a, alerts: _al, ...rest } = r;
     this.line({ type: 'summary', ...rest });
   }
 

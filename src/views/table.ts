@@ -1,8 +1,9 @@
 /** The default report: a summary, then each connection as a small table (cli-table3). */
-import { endpoint } from './format.js';
+import { describeAlert, endpoint } from './format.js';
 import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
 import type { Report } from '../pipeline.js';
+import type { Alert } from '../findings/alerts.js';
 import type { ConnectionReport, StateEntry } from '../findings/types.js';
 
 export interface TableOptions {
@@ -29,6 +30,11 @@ export function renderReport(report: Report, opts: TableOptions): string {
     out.push('');
     out.push(connectionTable(conn, report, c, t, opts.width ?? 100));
   }
+  if (report.alerts.length > 0) {
+    out.push('');
+    out.push(c.bold('Alerts'));
+    for (const a of report.alerts) out.push(c.red(`  ${describeAlert(a)}`) + alertDetail(a, t));
+  }
   if (report.anomalies.length > 0) {
     out.push('');
     out.push(c.bold('Anomalies (flag combinations no correct stack sends)'));
@@ -37,6 +43,21 @@ export function renderReport(report: Report, opts: TableOptions): string {
     out.push(tab.toString());
   }
   return out.join('\n') + '\n';
+}
+
+/** The figures of an alert beyond its one-line description. */
+function alertDetail(a: Alert, t: (s: number) => string): string {
+  switch (a.kind) {
+    case 'syn-flood':
+      return `\n    ${t(a.firstS)}-${t(a.lastS)} s, ${a.ratePerS.toFixed(1)} SYN/s at the busiest, peak at ${t(a.peakS)} s; server answered: ` +
+        `${a.answers.retransmitted} with retransmitted SYN/ACKs, ${a.answers.once} with a single SYN/ACK (syncookies), ${a.answers.none} not at all`;
+    case 'port-scan':
+      return `\n    ${t(a.firstS)}-${t(a.lastS)} s; closed ${a.closedPorts.length}, silent ${a.silentPorts.length}`;
+    case 'lingering':
+      return a.retransmitIntervalsS.length ? `\n    retransmission intervals ${a.retransmitIntervalsS.map(t).join(', ')} s` : '';
+    case 'time-wait-pileup':
+      return `\n    ${a.entries} TIME_WAIT entries in all`;
+  }
 }
 
 function skippedText(report: Report): string {
@@ -61,6 +82,7 @@ function summaryTable(report: Report, c: ChalkInstance): string {
     { [c.bold('resets')]: s.resets ? `${s.resets} (${counts(s.resetKinds)})` : '0' },
     { [c.bold('TIME_WAIT')]: tw.entries ? `${tw.entries} (${counts({ reused: tw.reused, expired: tw.expired, open: tw.open, reset: tw.reset })})` : '0' },
     { [c.bold('anomalies')]: s.anomalies ? c.red(`${s.anomalies} (${counts(s.anomalyKinds)})`) : '0' },
+    { [c.bold('alerts')]: s.alerts ? c.red(`${s.alerts} (${counts(s.alertKinds)})`) : '0' },
   );
   return tab.toString();
 }

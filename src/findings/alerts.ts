@@ -1,0 +1,264 @@
+/**
+ * Alerts across connections (SPEC section 4): the patterns the seed articles spend most words on.
+ * Each finished connection is folded into small aggregates (no connection is kept), and the alerts
+ * are named at the end, so they work as well on a streamed capture as on a whole one. Thresholds
+ * are options, with defaults that do not fire on ordinary traffic.
+ */
+import type { TcpState } from '../connections/state.js';
+import type { Address, ConnectionReport } from './types.js';
+
+export interface AlertThresholds {
+  /** Half-open connections to one server endpoint within `synFloodWindowS` seconds. */
+  synFlood: number;
+  synFloodWindowS: number;
+  /** Distinct ports of one target probed by one source. */
+  portScan: number;
+  /** Seconds an endpoint may sit in SYN_SENT, SYN_RECEIVED, FIN_WAIT_1/2, CLOSE_WAIT, LAST_ACK. */
+  lingerS: number;
+  /** Endpoints of one host in TIME_WAIT at once. */
+  timeWaitPileup: number;
+}
+
+export const DEFAULT_THRESHOLDS: AlertThresholds = {
+  synFlood: 100, synFloodWindowS: 10, portScan: 15, lingerS: 30, timeWaitPileup: 500,
+};
+
+export type ScanStyle = 'syn' | 'connect' | 'fin' | 'null' | 'xmas';
+
+export interface SynFloodAlert {
+  kind: 'syn-flood';
+  server: Address;
+  /** Half-open connections in the busiest window of `windowS` seconds, and in all. */
+  count: number;
+  windowS: number;
+  total: number;
+  sources: number;
+  peakHalfOpen: number;
+  peakS: number;
+  ratePerS: number;
+  firstS: number;
+  lastS: number;
+  /** How the server answered the half-open SYNs: SYN/ACKs it retransmitted (queued requests), single SYN/ACKs never retransmitted (syncookies answer once), or none. */
+  answers: { retransmitted: number; once: number; none: number };
+}
+
+export interface PortScanAlert {
+  kind: 'port-scan';
+  source: string;
+  target: string;
+  ports: number;
+  style: ScanStyle;
+  styles: Partial<Record<ScanStyle, number>>;
+  /** Ports that answered a SYN with SYN/ACK. */
+  openPorts: number[];
+  /** Ports that answered with RST. */
+  closedPorts: number[];
+  /** Ports that did not answer (open|filtered for FIN, NULL and XMAS probes; filtered for SYN). */
+  silentPorts: number[];
+  firstS: number;
+  lastS: number;
+}
+
+export interface LingerAlert {
+  kind: 'lingering';
+  state: TcpState;
+  side: 'client' | 'server';
+  endpoint: Address;
+  peer: Address;
+  connection: number;
+  enteredS: number;
+  durationS: number;
+  /** Still in that state at capture end: the duration is a lower bound. */
+  atCaptureEnd: boolean;
+  /** The retransmission intervals seen while it waited (SYN, SYN/ACK or FIN back-off). */
+  retransmitIntervalsS: number[];
+}
+
+export interface TimeWaitPileupAlert {
+  kind: 'time-wait-pileup';
+  host: string;
+  peak: number;
+  peakS: number;
+  entries: number;
+}
+
+export type Alert = SynFloodAlert | PortScanAlert | LingerAlert | TimeWaitPileupAlert;
+export const ALERT_KINDS = ['syn-flood', 'port-scan', 'lingering', 'time-wait-pileup'] as const;
+
+const LINGER_STATES: ReadonlySet<TcpState> = new Set(['SYN_SENT', 'SYN_RECEIVED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'CLOSE_WAIT', 'LAST_ACK']);
+const HALF_OPEN = new Set(['half-open', 'no-reply', 'reset-by-client']);
+
+interface HalfOpen { synS: number; untilS: number; source: string; answer: 'retransmitted' | 'once' | 'none' }
+interface Probe { style: ScanStyle | null; open: boolean; closed: boolean; s: number }
+
+export class AlertBuilder {
+  private readonly halfOpen = new Map<string, { server: Address; list: HalfOpen[] }>();
+  private readonly probes = new Map<string, { source: string; target: string; ports: Map<number, Probe> }>();
+  private readonly lingering: LingerAlert[] = [];
+  private readonly timeWait = new Map<string, { enteredS: number; endS: number | null }[]>();
+
+  constructor(private readonly t: AlertThresholds) {}
+
+  /** Folds one finished connection in. */
+  add(c: ConnectionReport): void {
+    this.addHalfOpen(c);
+    this.addProbe(c);
+    this.addLingering(c);
+    for (const w of c.timeWait) {
+      const host = c[w.side].ip;
+      let list = this.timeWait.get(host);
+      if (!list) this.timeWait.set(host, (list = []));
+      list.push({ enteredS: w.enteredS, endS: w.endS });
+    }
+  }
+
+  /** The alerts, once the capture has ended at `captureEndS`. */
+  result(captureEndS: number): Alert[] {
+    return [...this.synFloods(captureEndS), ...this.portScans(), ...this.lingering, ...this.pileups(captureEndS)];
+  }
+
+  private addHalfOpen(c: ConnectionReport): void {
+    if (!HALF_OPEN.has(c.handshake.kind) || c.handshake.synS === null) return;
+    const key = `${c.server.ip}|${c.server.port}`;
+    let e = this.halfOpen.get(key);
+    if (!e) this.halfOpen.set(key, (e = { server: c.server, list: [] }));
+    // Half-open from the SYN until the server let go: its SYN_RECEIVED ended, or the connection's last packet.
+    const recv = c.states.server.findIndex((x) => x.state === 'SYN_RECEIVED');
+    const after = recv >= 0 ? c.states.server[recv + 1] : undefined;
+    const h = c.handshake;
+    e.list.push({
+      synS: h.synS!,
+      untilS: after ? after.s : Math.max(c.lastS, h.synS!),
+      source: c.client.ip,
+      answer: h.synAckS === null ? 'none' : h.synAckRetransmits.length > 0 ? 'retransmitted' : 'once',
+    });
+  }
+
+  private synFloods(captureEndS: number): SynFloodAlert[] {
+    const out: SynFloodAlert[] = [];
+    for (const { server, list } of this.halfOpen.values()) {
+      if (list.length < this.t.synFlood) continue;
+      list.sort((a, b) => a.synS - b.synS);
+      // The busiest window of synFloodWindowS seconds (two pointers over the SYN times).
+      let best = 0;
+      let bestStart = 0;
+      for (let i = 0, j = 0; j < list.length; j++) {
+        while (list[j]!.synS - list[i]!.synS > this.t.synFloodWindowS) i++;
+        if (j - i + 1 > best) { best = j - i + 1; bestStart = i; }
+      }
+      if (best < this.t.synFlood) continue;
+      const win = list.slice(bestStart, bestStart + best);
+      const { peak, at } = peakOverlap(list.map((x) => [x.synS, x.untilS === x.synS ? captureEndS : x.untilS] as const));
+      const firstS = list[0]!.synS;
+      const lastS = list.at(-1)!.synS;
+      out.push({
+        kind: 'syn-flood', server, count: best, windowS: this.t.synFloodWindowS, total: list.length,
+        sources: new Set(list.map((x) => x.source)).size,
+        peakHalfOpen: peak, peakS: at,
+        ratePerS: best / Math.max(win.at(-1)!.synS - win[0]!.synS, 1e-6),
+        firstS, lastS,
+        answers: {
+          retransmitted: list.filter((x) => x.answer === 'retransmitted').length,
+          once: list.filter((x) => x.answer === 'once').length,
+          none: list.filter((x) => x.answer === 'none').length,
+        },
+      });
+    }
+    return out;
+  }
+
+  private addProbe(c: ConnectionReport): void {
+    const key = `${c.client.ip}|${c.server.ip}`;
+    let e = this.probes.get(key);
+    if (!e) this.probes.set(key, (e = { source: c.client.ip, target: c.server.ip, ports: new Map() }));
+    if (e.ports.has(c.server.port) && e.ports.size < this.t.portScan) return; // ordinary repeat traffic
+    e.ports.set(c.server.port, {
+      style: probeStyle(c),
+      open: c.handshake.synAckS !== null,
+      closed: c.resets.some((r) => r.from === 'server'),
+      s: c.firstS,
+    });
+  }
+
+  private portScans(): PortScanAlert[] {
+    const out: PortScanAlert[] = [];
+    for (const { source, target, ports } of this.probes.values()) {
+      if (ports.size < this.t.portScan) continue;
+      const styles: Partial<Record<ScanStyle, number>> = {};
+      for (const p of ports.values()) if (p.style) styles[p.style] = (styles[p.style] ?? 0) + 1;
+      const style = (Object.entries(styles).sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'syn') as ScanStyle;
+      const sorted = [...ports.entries()].sort((a, b) => a[0] - b[0]);
+      const times = [...ports.values()].map((p) => p.s);
+      out.push({
+        kind: 'port-scan', source, target, ports: ports.size, style, styles,
+        openPorts: sorted.filter(([, p]) => p.open).map(([n]) => n),
+        closedPorts: sorted.filter(([, p]) => !p.open && p.closed).map(([n]) => n),
+        silentPorts: sorted.filter(([, p]) => !p.open && !p.closed).map(([n]) => n),
+        firstS: Math.min(...times), lastS: Math.max(...times),
+      });
+    }
+    return out;
+  }
+
+  private addLingering(c: ConnectionReport): void {
+    for (const side of ['client', 'server'] as const) {
+      const states = c.states[side];
+      states.forEach((e, i) => {
+        if (i === 0 || !LINGER_STATES.has(e.state)) return; // the initial state is assumed, not seen
+        const next = states[i + 1];
+        const endS = next ? next.s : c.lastS;
+        if (endS - e.s < this.t.lingerS) return;
+        const [endpoint, peer] = side === 'client' ? [c.client, c.server] : [c.server, c.client];
+        this.lingering.push({
+          kind: 'lingering', state: e.state, side, endpoint, peer, connection: c.id, enteredS: e.s,
+          durationS: endS - e.s, atCaptureEnd: !next, retransmitIntervalsS: retransmitsDuring(c, side, e.state),
+        });
+      });
+    }
+  }
+
+  private pileups(captureEndS: number): TimeWaitPileupAlert[] {
+    const out: TimeWaitPileupAlert[] = [];
+    for (const [host, list] of this.timeWait) {
+      if (list.length < this.t.timeWaitPileup) continue;
+      const { peak, at } = peakOverlap(list.map((w) => [w.enteredS, w.endS ?? captureEndS] as const));
+      if (peak >= this.t.timeWaitPileup) out.push({ kind: 'time-wait-pileup', host, peak, peakS: at, entries: list.length });
+    }
+    return out;
+  }
+}
+
+/** What a probe looked like: the first segment's flags decide (SYN-based probes by what followed). */
+function probeStyle(c: ConnectionReport): ScanStyle | null {
+  const first = c.anomalies.find((a) => a.frame === c.firstFrame && a.from === 'client');
+  if (first?.kind === 'null') return 'null';
+  if (first?.kind === 'xmas') return 'xmas';
+  if (first?.kind === 'fin-no-ack') return 'fin';
+  if (c.handshake.synS === null) return null;
+  if (c.handshake.kind === 'reset-by-client') return 'syn';
+  // A full connect() that sends nothing and hangs up at once.
+  if (c.handshake.kind === 'complete' && c.bytes.clientToServer === 0 && c.packets.clientToServer <= 4) return 'connect';
+  return null;
+}
+
+function retransmitsDuring(c: ConnectionReport, side: 'client' | 'server', state: TcpState): number[] {
+  if (state === 'SYN_SENT') return c.handshake.synRetransmitIntervalsS;
+  if (state === 'SYN_RECEIVED') return c.handshake.synAckRetransmitIntervalsS;
+  if (state === 'FIN_WAIT_1' || state === 'LAST_ACK') return c.close.finRetransmits.filter((r) => r.side === side).map((r) => r.intervalS);
+  return [];
+}
+
+/** The most intervals [start, end) open at once, and the first moment it happened. */
+export function peakOverlap(intervals: readonly (readonly [number, number])[]): { peak: number; at: number } {
+  const events: [number, number][] = [];
+  for (const [a, b] of intervals) { events.push([a, 1]); events.push([Math.max(a, b), -1]); }
+  events.sort((x, y) => x[0] - y[0] || x[1] - y[1]); // ends before starts at the same instant
+  let cur = 0;
+  let peak = 0;
+  let at = 0;
+  for (const [t, d] of events) {
+    cur += d;
+    if (cur > peak) { peak = cur; at = t; }
+  }
+  return { peak, at };
+}
