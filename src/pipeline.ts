@@ -157,6 +157,7 @@ class Run {
   private originSec = 0;
   private originNsec = 0;
   private haveOrigin = false;
+  private absoluteStart = true;
   private endS = 0;
   private truncated = false;
 
@@ -182,10 +183,9 @@ class Run {
     this.segment(seg);
   }
 
-  /** Packets counted outside `packet()`: non-TCP lines of a text capture. */
-  countSkipped(key: SkipKey, n: number): void {
-    this.packets += n;
-    this.skipped[key] += n;
+  /** The input's times carry no date (tcpdump text without one): there is no absolute start. */
+  noAbsoluteTime(): void {
+    this.absoluteStart = false;
   }
 
   warning(w: InputWarning): void {
@@ -257,7 +257,7 @@ class Run {
         packets: this.packets,
         tcpPackets: this.tcpPackets,
         skipped: this.skipped,
-        startTime: this.haveOrigin ? isoTime(this.originSec, this.originNsec, digits) : null,
+        startTime: this.haveOrigin && this.absoluteStart ? isoTime(this.originSec, this.originNsec, digits) : null,
         durationS: this.endS,
         timePrecision: digits,
         truncated: this.truncated || infos.some((i) => i.truncated),
@@ -319,8 +319,13 @@ class FileDecoder implements RecordSink {
 
   line(text: string, lineNo: number): void {
     this.text ??= createTcpdumpTextDecoder(this.file, this.fileIndex);
-    this.text.line(text, lineNo, this.seg, this.emitText);
+    this.text.line(text, lineNo, this.seg, this.emitText, this.tickText);
   }
+
+  /** A packet line that is not TCP: counted and timed like a skipped binary record. */
+  private readonly tickText = (frame: number, tsSec: number, tsNsec: number): void => {
+    this.emit(frame, tsSec, tsNsec, null, 'nonTcp');
+  };
 
   private readonly emitText = (seg: Segment): void => {
     seg.fileIndex = this.fileIndex;
@@ -348,7 +353,7 @@ class FileDecoder implements RecordSink {
 
   /** The input is exhausted: a text decoder may still hold its last packet (a -v first line). */
   finishInput(): void {
-    if (this.text && !this.finished) this.text.end(this.seg, this.emitText);
+    if (this.text && !this.finished) this.text.end(this.seg, this.emitText, this.tickText);
     this.finished = true;
   }
 
@@ -357,10 +362,12 @@ class FileDecoder implements RecordSink {
     const text = this.text;
     if (!text) return info;
     const st = text.stats();
-    this.run.countSkipped('nonTcp', st.nonTcp);
+    if (!text.absoluteTime) this.run.noAbsoluteTime();
     if (st.packets === 0) throw new InputError(info.file, `not a capture: no tcpdump packet line among ${info.packets} lines of text`);
     if (st.unrecognized > 0) {
-      this.run.warning({ file: info.file, line: st.unrecognizedLines[0], message: `${st.unrecognized} lines are not tcpdump output (first at line ${st.unrecognizedLines[0]}); skipped`, truncated: false });
+      const shown = st.unrecognizedLines.slice(0, 20).join(', ');
+      const more = st.unrecognized > 20 ? `, ... (${st.unrecognized - 20} more)` : '';
+      this.run.warning({ file: info.file, line: st.unrecognizedLines[0], message: `${st.unrecognized} lines are not tcpdump output, skipped: lines ${shown}${more}`, truncated: false });
     }
     return { ...info, timeDigits: text.timeDigits, packets: st.packets };
   }

@@ -1,7 +1,750 @@
-/** tcpdump text output -> segments. */
+/**
+ * tcpdump text output -> segments: what `tcpdump -r FILE` or a live `tcpdump -l` prints, read
+ * back so that the tracker sees the same segments as from the capture itself.
+ *
+ * A packet line is, left to right (each part optional):
+ *
+ *     [    N  ]        -#: the packet's number, "%5u  "
+ *     [timestamp ]     see tcpdump-time.ts (-t prints none)
+ *     [lo    In  ]     -i any on Linux (SLL2): interface name, direction In/Out/B/M/P
+ *     [link layer]     -e: MACs, "ethertype IPv4 (0x0800), length N: ", VLAN tags ...
+ *     IP | IP6 ...     the network layer (with -e the keyword is left out)
+ *     SRC.PORT > DST.PORT: Flags [S.], cksum ..., seq A[:B], ack N, win N, urg N, options [...], length N
+ *
+ * With -v an IPv4 packet takes two lines: `IP (tos ..., proto TCP (6), length 60)` and the TCP
+ * part on an indented continuation line. Other indented lines (payload decoders, -x hex dumps)
+ * belong to the packet above and are skipped. Every field is read by scanning, not by regular
+ * expressions: this runs once per packet.
+ */
 import { InputError } from '../input/record.js';
-import type { LineDecoder } from './text-decoder.js';
+import { formatIPv6 } from './addr.js';
+import { ACK, AE, CWR, ECE, FIN, PSH, RST, SYN, Segment, TcpOptions, URG } from './segment.js';
+import { servicePort } from './tcpdump-services.js';
+import { SeqRecovery } from './tcpdump-seq.js';
+import { DeltaMode, DeltaResolver, TimestampReader, TsKind } from './tcpdump-time.js';
+import type { LineDecoder, TextDecodeStats, Tick } from './text-decoder.js';
 
-export function createTcpdumpTextDecoder(file: string, _fileIndex: number): LineDecoder {
-  throw new InputError(file, 'tcpdump text input is not supported yet');
+function noTick(): void {}
+
+/** What the body of a packet line turned out to be. */
+const enum Body {
+  TCP = 0,
+  NON_TCP = 1,
+  /** A -v IPv4 header of a TCP packet: the TCP part is on the next line. */
+  PENDING = 2,
+  /** Not a packet at all (only for lines without timestamp or number, i.e. -t output). */
+  NOT_PACKET = 3,
+}
+
+/** Lines without any timestamp before giving up on the file as tcpdump text. */
+const GIVE_UP_LINES = 1000;
+const MAX_LISTED = 1000;
+
+/** A packet of a -ttt/-ttttt file held back until the file's delta meaning is known. */
+interface Held {
+  frame: number;
+  neg: boolean;
+  sec: number;
+  nsec: number;
+  seg: Segment | null;
+}
+
+/** A -v IPv4 header line waiting for its TCP line. */
+interface Pending {
+  frame: number;
+  tsSec: number;
+  tsNsec: number;
+  held: Held | null;
+  /** The delta value of its line, for the TS-val evidence. */
+  deltaV: number;
+}
+
+export function createTcpdumpTextDecoder(file: string, fileIndex: number): LineDecoder {
+  return new TcpdumpTextDecoder(file, fileIndex);
+}
+
+export class TcpdumpTextDecoder implements LineDecoder {
+  private readonly ts = new TimestampReader();
+  private readonly seqs = new SeqRecovery();
+  private readonly deltas = new DeltaResolver();
+  private readonly st: TextDecodeStats = { packets: 0, tcp: 0, nonTcp: 0, unrecognized: 0, unrecognizedLines: [] };
+  private frames = 0;
+  /** Packet lines so far have carried a timestamp / a -# number. */
+  private stamped = false;
+  private numbered = false;
+  private absolute = true;
+  private emit: (seg: Segment) => void = noTick;
+  private tick: Tick = noTick;
+  private lines = 0;
+  private pending: Pending | null = null;
+  /** Packets held while the delta meaning is unknown (null once known or never needed). */
+  private held: Held[] | null = null;
+  /** -ttt: time so far (sum of the deltas). */
+  private cumSec = 0;
+  private cumNsec = 0;
+  /** Facts of the line being parsed, beyond the segment. */
+  private seqPrinted = false;
+  private tsVal = -1;
+  private v4Tcp = false;
+  private v4Frag = false;
+
+  constructor(private readonly file: string, private readonly fileIndex: number) {}
+
+  get timeDigits(): number {
+    return this.ts.digits;
+  }
+
+  /**
+   * True while every timestamp read was absolute (-tt seconds since the epoch, -tttt date and
+   * time); false once one was a time of day without date, a delta, or missing (-t). The pipe may
+   * then leave the capture's absolute start unreported (SPEC section 2: "where the input has it").
+   */
+  get absoluteTime(): boolean {
+    return this.absolute;
+  }
+
+  stats(): TextDecodeStats {
+    return this.st;
+  }
+
+  /**
+   * `tick`, when the pipe gives it, hears the frame and time of every packet line that is not a
+   * TCP segment (ARP, UDP, ...), in order with the segments: the capture's time starts at its
+   * first packet whatever it carried (SPEC section 2), and merged files number every packet.
+   */
+  line(text: string, lineNo: number, seg: Segment, emit: (seg: Segment) => void, tick?: Tick): void {
+    this.emit = emit;
+    this.tick = tick ?? noTick;
+    this.lines++;
+    const len = text.length;
+    let p = 0;
+    while (p < len && (text.charCodeAt(p) === 32 || text.charCodeAt(p) === 9)) p++;
+    if (p === len) return; // blank
+
+    // -#: "%5u  " before everything else. Digits followed by two spaces; an indented IPv4
+    // continuation line has digits followed by '.', a -ttt timestamp digits followed by ':'.
+    let frameNo = -1;
+    let q = p;
+    let n = 0;
+    while (q < len && q - p < 10) {
+      const c = text.charCodeAt(q);
+      if (c < 48 || c > 57) break;
+      n = n * 10 + (c - 48);
+      q++;
+    }
+    if (q > p && text.charCodeAt(q) === 32 && text.charCodeAt(q + 1) === 32) {
+      frameNo = n;
+      p = q + 2;
+    } else {
+      p = 0;
+    }
+
+    const afterTs = this.ts.parse(text, p);
+    const hasTs = afterTs >= 0;
+    if (hasTs) p = afterTs;
+    else if (frameNo < 0 && (text.charCodeAt(0) === 32 || text.charCodeAt(0) === 9)) {
+      this.continuation(text, lineNo, seg);
+      return;
+    }
+
+    // Once the file has shown timestamps (or -# numbers), a line without them is not a packet:
+    // -A payload text and decoders printing an embedded frame write at column 0.
+    if (!hasTs && frameNo < 0 && (this.stamped || this.numbered)) {
+      this.notPacket(text, lineNo);
+      return;
+    }
+
+    // A new packet: the -v header before it, if any, got no TCP line.
+    if (this.pending !== null) this.dropPending();
+
+    const body = this.body(text, p, seg, hasTs || frameNo >= 0);
+    if (body === Body.NOT_PACKET) {
+      this.notPacket(text, lineNo);
+      return;
+    }
+    this.st.packets++;
+    this.frames++;
+    if (hasTs) this.stamped = true;
+    if (frameNo >= 0) this.numbered = true;
+    const frame = frameNo >= 0 ? frameNo : this.frames;
+
+    // The packet's time.
+    let held: Held | null = null;
+    let deltaV = 0;
+    if (this.ts.kind === TsKind.DELTA) {
+      this.absolute = false;
+      deltaV = (this.ts.negative ? -1 : 1) * (this.ts.sec + this.ts.nsec / 1e9);
+      if (this.deltas.mode === DeltaMode.UNKNOWN && this.deltas.packet(deltaV) === DeltaMode.UNKNOWN) {
+        held = { frame, neg: this.ts.negative, sec: this.ts.sec, nsec: this.ts.nsec, seg: null };
+        (this.held ??= []).push(held);
+      } else {
+        this.release();
+        this.deltaTime(this.ts.negative, this.ts.sec, this.ts.nsec, seg);
+      }
+    } else if (hasTs) {
+      seg.tsSec = this.ts.sec;
+      seg.tsNsec = this.ts.nsec;
+      if (this.ts.kind === TsKind.TOD) this.absolute = false;
+    } else {
+      this.absolute = false;
+      seg.tsSec = 0; // -t: no time at all
+      seg.tsNsec = 0;
+    }
+
+    if (body === Body.NON_TCP) {
+      this.st.nonTcp++;
+      if (held === null) this.tick(frame, seg.tsSec, seg.tsNsec);
+      return;
+    }
+    if (body === Body.PENDING) {
+      this.pending = { frame, tsSec: seg.tsSec, tsNsec: seg.tsNsec, held, deltaV };
+      return;
+    }
+    seg.frame = frame;
+    this.tcp(seg, held, deltaV);
+  }
+
+  end(seg: Segment, emit: (seg: Segment) => void, tick?: Tick): void {
+    this.emit = emit;
+    this.tick = tick ?? noTick;
+    if (this.pending !== null) this.dropPending();
+    if (this.held !== null) {
+      this.deltas.settle();
+      this.release();
+    }
+    void seg;
+  }
+
+  // ---- packets -------------------------------------------------------------------------------
+
+  /** A TCP segment is decoded (printed numbers): make them absolute and hand it on. */
+  private tcp(seg: Segment, held: Held | null, deltaV: number): void {
+    this.st.tcp++;
+    seg.fileIndex = this.fileIndex;
+    this.seqs.recover(seg, this.seqPrinted);
+    if (held === null) {
+      this.emit(seg);
+      return;
+    }
+    held.seg = { ...seg };
+    if (this.tsVal >= 0 && this.deltas.tsVal(`${seg.src} ${seg.srcPort}`, this.tsVal, deltaV) !== DeltaMode.UNKNOWN) {
+      this.release();
+    }
+  }
+
+  /** The indented line after a packet line. */
+  private continuation(text: string, lineNo: number, seg: Segment): void {
+    const pend = this.pending;
+    if (pend === null) {
+      // Payload decoders and hex dumps print indented lines after their packet; before any
+      // packet, an indented line is not tcpdump's.
+      if (this.st.packets === 0) this.notPacket(text, lineNo);
+      return;
+    }
+    this.pending = null;
+    let p = 0;
+    while (text.charCodeAt(p) === 32 || text.charCodeAt(p) === 9) p++;
+    if (this.content(text, p, seg, 4) !== Body.TCP) {
+      this.st.nonTcp++;
+      if (pend.held === null) this.tick(pend.frame, pend.tsSec, pend.tsNsec);
+      return;
+    }
+    seg.frame = pend.frame;
+    seg.tsSec = pend.tsSec;
+    seg.tsNsec = pend.tsNsec;
+    this.tcp(seg, pend.held, pend.deltaV);
+  }
+
+  private dropPending(): void {
+    const pend = this.pending!;
+    this.pending = null;
+    this.st.nonTcp++;
+    if (pend.held === null) this.tick(pend.frame, pend.tsSec, pend.tsNsec);
+  }
+
+  private notPacket(text: string, lineNo: number): void {
+    if (isTcpdumpChatter(text)) return;
+    this.st.unrecognized++;
+    if (this.st.unrecognizedLines.length < MAX_LISTED) this.st.unrecognizedLines.push(lineNo);
+    if (this.st.packets === 0 && this.st.unrecognized >= GIVE_UP_LINES) {
+      throw new InputError(this.file, `not tcpdump text: no packet line among the first ${this.lines} lines`);
+    }
+  }
+
+  // ---- time ----------------------------------------------------------------------------------
+
+  /** The time of a delta-stamped packet once the file's delta meaning is known. */
+  private deltaTime(neg: boolean, sec: number, nsec: number, seg: Segment): void {
+    if (this.deltas.mode === DeltaMode.FIRST) {
+      // -ttttt: since the first packet, which is day 0 of the epoch.
+      if (neg) {
+        seg.tsSec = -sec - (nsec > 0 ? 1 : 0);
+        seg.tsNsec = nsec > 0 ? 1e9 - nsec : 0;
+      } else {
+        seg.tsSec = sec;
+        seg.tsNsec = nsec;
+      }
+      return;
+    }
+    // -ttt: since the previous packet; add them up (in integers: no drift over long files).
+    if (neg) {
+      this.cumSec -= sec;
+      this.cumNsec -= nsec;
+      if (this.cumNsec < 0) {
+        this.cumNsec += 1e9;
+        this.cumSec--;
+      }
+    } else {
+      this.cumSec += sec;
+      this.cumNsec += nsec;
+      if (this.cumNsec >= 1e9) {
+        this.cumNsec -= 1e9;
+        this.cumSec++;
+      }
+    }
+    seg.tsSec = this.cumSec;
+    seg.tsNsec = this.cumNsec;
+  }
+
+  /** The delta meaning is known: time and hand on the held packets, in order. */
+  private release(): void {
+    const held = this.held;
+    if (held === null) return;
+    this.held = null;
+    for (const h of held) {
+      if (h.seg === null) {
+        // A packet that was not TCP: it still counts in -ttt's running sum, and has a time.
+        this.deltaTime(h.neg, h.sec, h.nsec, this.scratch);
+        this.tick(h.frame, this.scratch.tsSec, this.scratch.tsNsec);
+        continue;
+      }
+      this.deltaTime(h.neg, h.sec, h.nsec, h.seg);
+      this.emit(h.seg);
+    }
+  }
+
+  private readonly scratch = { tsSec: 0, tsNsec: 0 } as Segment;
+
+  // ---- the body of a packet line ---------------------------------------------------------------
+
+  /** Everything after the timestamp: interface, link layer, network layer, TCP. */
+  private body(text: string, p: number, seg: Segment, isPacket: boolean): Body {
+    p = skipInterface(text, p);
+    let version = 0;
+    if (startsWith(text, p, 'IP ')) {
+      version = 4;
+      p += 3;
+    } else if (startsWith(text, p, 'IP6 ')) {
+      version = 6;
+      p += 4;
+    } else {
+      // -e: the link layer comes first and names the network protocol by its ethertype.
+      const r = this.linkLayer(text, p);
+      if (r < 0) return isPacket || looksLikeProtocol(text, p) ? Body.NON_TCP : Body.NOT_PACKET;
+      if (r === 0) return Body.NON_TCP;
+      version = this.linkVersion;
+      p = r;
+    }
+    if (version === 4 && text.charCodeAt(p) === 40) {
+      // -v: "(tos 0x0, ttl 64, id 1, offset 0, flags [DF], proto TCP (6), length 60)".
+      const close = matchParen(text, p);
+      if (close < 0) return Body.NON_TCP;
+      this.ipv4Header(text, p, close);
+      p = close + 1;
+      while (text.charCodeAt(p) === 32) p++;
+      if (!this.v4Tcp || this.v4Frag) return Body.NON_TCP; // other protocols; later fragments
+      if (p >= text.length) return Body.PENDING; // the TCP part is on the next line
+    } else if (version === 6 && text.charCodeAt(p) === 40) {
+      // -v: "(flowlabel 0x..., hlim 64, next-header TCP (6) payload length: 40) " on the same line.
+      const close = matchParen(text, p);
+      if (close < 0) return Body.NON_TCP;
+      p = close + 1;
+      while (text.charCodeAt(p) === 32) p++;
+    }
+    return this.content(text, p, seg, version);
+  }
+
+  private linkVersion = 0;
+
+  /**
+   * -e output: finds the ethertype chain ("ethertype 802.1Q (0x8100), length 78: vlan 10, p 0,
+   * ethertype IPv4 (0x0800), ..."). Returns where the network layer starts (linkVersion then
+   * says 4 or 6), 0 for a non-IP protocol, -1 when there is no link layer to read.
+   */
+  private linkLayer(text: string, p: number): number {
+    let e = text.indexOf('ethertype ', p);
+    if (e < 0) {
+      // BSD loopback (DLT_NULL) with -e: "AF IPv4 (2), length 88: ".
+      const af = text.indexOf('AF IPv', p);
+      if (af < 0) return -1;
+      this.linkVersion = text.charCodeAt(af + 6) === 52 ? 4 : text.charCodeAt(af + 6) === 54 ? 6 : 0;
+      const colon = text.indexOf(': ', af);
+      return this.linkVersion === 0 || colon < 0 ? 0 : colon + 2;
+    }
+    for (;;) {
+      const hex = text.indexOf('(0x', e);
+      if (hex < 0) return 0;
+      const type = parseInt(text.slice(hex + 3, hex + 7), 16);
+      let q = text.indexOf(')', hex) + 1;
+      if (startsWith(text, q, ', ')) q += 2;
+      if (startsWith(text, q, 'length ')) {
+        const colon = text.indexOf(': ', q);
+        if (colon < 0) return 0;
+        q = colon + 2;
+      }
+      if (type === 0x0800 || type === 0x86dd) {
+        this.linkVersion = type === 0x0800 ? 4 : 6;
+        return q;
+      }
+      // 802.1Q, 802.1ad and the old QinQ types: "vlan 10, p 0, ethertype ..." follows.
+      if (type !== 0x8100 && type !== 0x88a8 && type !== 0x9100 && type !== 0x9200) return 0;
+      e = text.indexOf('ethertype ', q);
+      if (e < 0) return 0;
+    }
+  }
+
+  /** Reads "proto TCP (6)" and "offset N" from a -v IPv4 header in [p, close]. */
+  private ipv4Header(text: string, p: number, close: number): void {
+    const proto = text.indexOf('proto TCP (6)', p);
+    this.v4Tcp = proto > 0 && proto < close;
+    const off = text.indexOf('offset ', p);
+    this.v4Frag = off > 0 && off < close && text.charCodeAt(off + 7) !== 48; // "offset 0" or not
+  }
+
+  /**
+   * The network-layer content: "SRC.PORT > DST.PORT: Flags [...]..." for TCP. Anything else
+   * there (UDP, ICMP, a tunnel's outer header, a later fragment) is not a TCP packet: the
+   * capture's own decoder would not see TCP in it either.
+   */
+  private content(text: string, p: number, seg: Segment, version: number): Body {
+    const gt = text.indexOf(' > ', p);
+    if (gt < 0) return Body.NON_TCP;
+    let srcStart = text.lastIndexOf(' ', gt - 1) + 1;
+    if (srcStart < p) srcStart = p;
+    const colon = text.indexOf(': ', gt + 3);
+    if (colon < 0) return Body.NON_TCP;
+    let hostSrc: string | null = null;
+    let hostDst: string | null = null;
+    let flagsAt = colon + 2;
+    let tcpSrcStart = srcStart;
+    let tcpGt = gt;
+    let tcpColon = colon;
+    if (!startsWith(text, flagsAt, 'Flags [')) {
+      // IPv6 with extension headers (ip6_print): "SRC > DST: HBH ... SPORT > DPORT: Flags [" —
+      // the addresses come first and TCP then prints its ports alone. A TCP part with its own
+      // addresses is tunnelled, not this packet's TCP.
+      if (version !== 6) return Body.NON_TCP;
+      const f = text.indexOf(': Flags [', colon + 2);
+      if (f < 0) return Body.NON_TCP;
+      tcpColon = f;
+      flagsAt = f + 2;
+      tcpGt = text.lastIndexOf(' > ', f);
+      if (tcpGt <= colon) return Body.NON_TCP;
+      tcpSrcStart = text.lastIndexOf(' ', tcpGt - 1) + 1;
+      if (!isPortOnly(text, tcpSrcStart, tcpGt) || !isPortOnly(text, tcpGt + 3, tcpColon)) return Body.NON_TCP;
+      hostSrc = text.slice(srcStart, gt);
+      hostDst = text.slice(gt + 3, colon);
+    }
+    // The flags: tcp_flag_values in print-tcp.c; 'e' (AE) is printed by tcpdump newer than 4.99.
+    const fEnd = text.indexOf(']', flagsAt + 7);
+    if (fEnd < 0) return Body.NON_TCP;
+    let flags = 0;
+    if (!startsWith(text, flagsAt + 7, 'none')) {
+      for (let i = flagsAt + 7; i < fEnd; i++) flags |= flagBit(text.charCodeAt(i));
+    }
+    // "[bad hdr length N - too long, > M]": the header does not fit the packet, which the
+    // capture decoder rejects too (malformed). "too short" is printed before any Flags.
+    if (text.indexOf('[bad hdr length', fEnd) >= 0) return Body.NON_TCP;
+
+    // Addresses and ports.
+    seg.ipVersion = version === 6 ? 6 : 4;
+    if (hostSrc === null) {
+      const sDot = text.lastIndexOf('.', tcpGt - 1);
+      const dDot = text.lastIndexOf('.', tcpColon - 1);
+      if (sDot < tcpSrcStart || dDot < tcpGt + 3) return Body.NON_TCP;
+      seg.src = this.host(text, tcpSrcStart, sDot, version);
+      seg.dst = this.host(text, tcpGt + 3, dDot, version);
+      seg.srcPort = port(text, sDot + 1, tcpGt);
+      seg.dstPort = port(text, dDot + 1, tcpColon);
+    } else {
+      seg.src = address(hostSrc, 6);
+      seg.dst = address(hostDst!, 6);
+      seg.srcPort = port(text, tcpSrcStart, tcpGt);
+      seg.dstPort = port(text, tcpGt + 3, tcpColon);
+    }
+    seg.flags = flags;
+    seg.reservedBits = 0; // tcpdump does not print them
+    return this.fields(text, fEnd + 1, seg);
+  }
+
+  /** ", cksum ..., seq A:B, ack N, win N, urg N, options [...], length N" after the flags. */
+  private fields(text: string, p: number, seg: Segment): Body {
+    const len = text.length;
+    let seqEnd = -1;
+    let payload = -1;
+    this.seqPrinted = false;
+    this.tsVal = -1;
+    seg.seq = 0;
+    seg.ack = 0;
+    seg.window = 0;
+    seg.options = null;
+    seg.truncated = false;
+    const wantOptions = (seg.flags & SYN) !== 0;
+    const wantTs = this.held !== null || this.ts.kind === TsKind.DELTA && this.deltas.mode === DeltaMode.UNKNOWN;
+    while (p < len && startsWith(text, p, ', ')) {
+      p += 2;
+      const c = text.charCodeAt(p);
+      if (c === 115 && startsWith(text, p, 'seq ')) { // seq A or seq A:B (end of the data)
+        p = this.uint(text, p + 4);
+        seg.seq = this.num;
+        this.seqPrinted = true;
+        if (text.charCodeAt(p) === 58) {
+          p = this.uint(text, p + 1);
+          seqEnd = this.num;
+        }
+      } else if (c === 97 && startsWith(text, p, 'ack ')) {
+        p = this.uint(text, p + 4);
+        seg.ack = this.num;
+      } else if (c === 119 && startsWith(text, p, 'win ')) {
+        p = this.uint(text, p + 4);
+        seg.window = this.num;
+      } else if (c === 117 && startsWith(text, p, 'urg ')) {
+        p = this.uint(text, p + 4);
+      } else if (c === 108 && startsWith(text, p, 'length ')) {
+        p = this.uint(text, p + 7);
+        payload = this.num;
+        break; // what follows is the payload's decoder
+      } else if (c === 111 && startsWith(text, p, 'options [')) {
+        p = this.options(text, p + 9, seg, wantOptions, wantTs);
+      } else if (c === 99 && startsWith(text, p, 'cksum ')) {
+        // "cksum 0x1234 (incorrect -> 0x5678)": checksums are not needed.
+        const next = text.indexOf(', ', p);
+        p = next < 0 ? len : next;
+      } else {
+        break;
+      }
+    }
+    // The TCP header was cut by the snaplen: tcpdump says "[|tcp]".
+    if (text.indexOf('[|tcp]', p) >= 0) seg.truncated = true;
+    if (payload < 0) {
+      // No "length" (a bad option or a cut header stopped tcpdump): the seq range tells it.
+      payload = seqEnd >= 0 && this.seqPrinted ? (seqEnd - seg.seq) >>> 0 : 0;
+    }
+    seg.payloadLen = payload;
+    if (!(seg.flags & ACK)) seg.ack = 0;
+    return Body.TCP;
+  }
+
+  /**
+   * "mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7]": returns the index past the closing ']'.
+   * Items may hold brackets and braces of their own (mptcp, sack blocks), so depth is counted.
+   */
+  private options(text: string, p: number, seg: Segment, want: boolean, wantTs: boolean): number {
+    const len = text.length;
+    if (!want && !wantTs) {
+      // Nothing to read (not a SYN): skip to the ']', unless an item holds brackets of its own.
+      const close = text.indexOf(']', p);
+      const open = text.indexOf('[', p);
+      if (close >= 0 && (open < 0 || open > close)) return close + 1;
+    }
+    const o: TcpOptions | null = want ? { mss: null, windowScale: null, sackPermitted: false, timestamps: false, fastOpen: false } : null;
+    let depth = 0;
+    let item = p;
+    for (; p <= len; p++) {
+      const c = p < len ? text.charCodeAt(p) : 93;
+      if (c === 91 || c === 123) {
+        depth++;
+        continue;
+      }
+      if ((c === 125 || c === 93) && depth > 0) {
+        depth--;
+        continue;
+      }
+      if (depth > 0 || (c !== 44 && c !== 93)) continue;
+      // One item in [item, p).
+      if (o !== null || wantTs) this.option(text, item, o, wantTs);
+      item = p + 1;
+      if (c === 93) break;
+    }
+    if (o !== null) seg.options = o;
+    return p + 1;
+  }
+
+  private option(text: string, p: number, o: TcpOptions | null, wantTs: boolean): void {
+    const c = text.charCodeAt(p);
+    if (c === 84 && startsWith(text, p, 'TS val ')) { // RFC 7323 timestamps
+      if (o !== null) o.timestamps = true;
+      if (wantTs) {
+        this.uint(text, p + 7);
+        this.tsVal = this.num;
+      }
+      return;
+    }
+    if (o === null) return;
+    if (c === 109 && startsWith(text, p, 'mss ')) {
+      this.uint(text, p + 4);
+      o.mss = this.num;
+    } else if (c === 119 && startsWith(text, p, 'wscale ')) {
+      this.uint(text, p + 7);
+      o.windowScale = this.num;
+    } else if (c === 115 && startsWith(text, p, 'sackOK')) {
+      o.sackPermitted = true;
+    } else if ((c === 116 && startsWith(text, p, 'tfo')) || (c === 101 && startsWith(text, p, 'exp-tfo'))) {
+      o.fastOpen = true; // RFC 7413 (kind 34) or its experimental form (kind 254, magic 0xF989)
+    }
+  }
+
+  private num = 0;
+  /** The last two addresses read: most lines repeat them, and reusing the string saves garbage. */
+  private hostA = '';
+  private hostB = '';
+
+  /** The address in text[p, end), as a string the pcap decoder would write. */
+  private host(text: string, p: number, end: number, version: number): string {
+    const n = end - p;
+    if (this.hostA.length === n && text.startsWith(this.hostA, p)) return this.hostA;
+    if (this.hostB.length === n && text.startsWith(this.hostB, p)) {
+      const h = this.hostB;
+      this.hostB = this.hostA;
+      this.hostA = h;
+      return h;
+    }
+    this.hostB = this.hostA;
+    this.hostA = address(text.slice(p, end), version);
+    // address() may rewrite it (an IPv6 ::a.b.c.d): then it cannot be matched against the text.
+    if (this.hostA.length !== n) {
+      const h = this.hostA;
+      this.hostA = '';
+      return h;
+    }
+    return this.hostA;
+  }
+
+  /** Unsigned decimal at p into this.num; returns the index after it. */
+  private uint(text: string, p: number): number {
+    let v = 0;
+    const start = p;
+    for (;;) {
+      const c = text.charCodeAt(p);
+      if (!(c >= 48 && c <= 57) || p - start > 15) break; // NaN past the end stops it too
+      v = v * 10 + (c - 48);
+      p++;
+    }
+    this.num = v;
+    return p;
+  }
+}
+
+// ---- helpers ------------------------------------------------------------------------------------
+
+function startsWith(text: string, p: number, s: string): boolean {
+  return text.startsWith(s, p);
+}
+
+function flagBit(c: number): number {
+  switch (c) {
+    case 70: return FIN; // F
+    case 83: return SYN; // S
+    case 82: return RST; // R
+    case 80: return PSH; // P
+    case 46: return ACK; // .
+    case 85: return URG; // U
+    case 69: return ECE; // E
+    case 87: return CWR; // W
+    case 101: return AE; // e (AccECN, tcpdump > 4.99.3)
+    default: return 0;
+  }
+}
+
+/** Index of the ')' that closes the '(' at p, or -1. */
+function matchParen(text: string, p: number): number {
+  let depth = 0;
+  for (let i = p; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 40) depth++;
+    else if (c === 41 && --depth === 0) return i;
+  }
+  return -1;
+}
+
+/**
+ * -i any on Linux (LINKTYPE_LINUX_SLL2, print-sll.c): "lo    In  IP ..." — the interface name
+ * padded to 5 and the direction padded to 3. Returns the index after them (or p).
+ */
+function skipInterface(text: string, p: number): number {
+  const sp = text.indexOf(' ', p);
+  if (sp <= p) return p;
+  if (startsWith(text, p, 'IP ') || startsWith(text, p, 'IP6 ')) return p;
+  let d = sp;
+  while (text.charCodeAt(d) === 32) d++;
+  let e = -1;
+  if (startsWith(text, d, 'In ')) e = d + 3;
+  else if (startsWith(text, d, 'Out ')) e = d + 4;
+  else if (startsWith(text, d, 'B ') || startsWith(text, d, 'M ') || startsWith(text, d, 'P ')) e = d + 2;
+  if (e < 0) return p;
+  while (text.charCodeAt(e) === 32) e++;
+  return e;
+}
+
+/** A protocol name opening a -t line ("ARP, ...", "STP 802.1d", "LLDP, ..."): upper case first. */
+function looksLikeProtocol(text: string, p: number): boolean {
+  const c = text.charCodeAt(p);
+  if (c < 65 || c > 90) return false;
+  for (let i = p + 1; i < text.length; i++) {
+    const d = text.charCodeAt(i);
+    if (d === 32 || d === 44) return i - p >= 2;
+    if (!((d >= 65 && d <= 90) || (d >= 48 && d <= 57) || d === 45 || d === 46)) return false;
+  }
+  return false;
+}
+
+/** A port alone (IPv6 with extension headers): digits or a service name, no address in it. */
+function isPortOnly(text: string, p: number, end: number): boolean {
+  if (end <= p) return false;
+  for (let i = p; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 || c === 58 || c === 32) return false;
+  }
+  return true;
+}
+
+function port(text: string, p: number, end: number): number {
+  let v = 0;
+  for (let i = p; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return servicePort(text.slice(p, end)); // resolved: "http", "ssh" ...
+    v = v * 10 + (c - 48);
+  }
+  return v;
+}
+
+/**
+ * An address as the pcap decoder writes it. tcpdump prints IPv6 with the C library's inet_ntop,
+ * which writes ::/96 addresses with a dotted quad ("::0.0.0.2"); RFC 5952 (and addr.ts) does
+ * not. Host names (no -n) stay as they are: the only identifier the text has.
+ */
+function address(host: string, version: number): string {
+  if (version !== 6 || host.indexOf('.') < 0 || host.startsWith('::ffff:')) return host;
+  const bytes = ipv6Bytes(host);
+  return bytes === null ? host : formatIPv6(bytes, 0);
+}
+
+function ipv6Bytes(host: string): Uint8Array | null {
+  // glibc writes a dotted quad only for ::/96 ("::a.b.c.d") and ::ffff:0:0/96 (kept as is).
+  if (!host.startsWith('::')) return null;
+  const quad = host.slice(2).split('.');
+  if (quad.length !== 4) return null;
+  const b = new Uint8Array(16);
+  for (let i = 0; i < 4; i++) b[12 + i] = Number(quad[i]);
+  return b;
+}
+
+/** tcpdump's own lines that are not packets: headers, counters, warnings. */
+function isTcpdumpChatter(text: string): boolean {
+  return (
+    text.startsWith('reading from file ') ||
+    text.startsWith('listening on ') ||
+    text.startsWith('tcpdump: ') ||
+    / packets? (captured|received by filter|dropped by (kernel|interface))$/.test(text)
+  );
 }

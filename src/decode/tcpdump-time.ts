@@ -46,7 +46,6 @@ export class TimestampReader {
   private lastTod = -1;
   private dayOffset = 0;
   private num = 0;
-  private end = 0;
 
   /**
    * Parses a timestamp at `p`; returns the index just past it and its separating space, or -1
@@ -139,7 +138,6 @@ export class TimestampReader {
       q++;
     }
     this.num = v;
-    this.end = q;
     return q;
   }
 
@@ -179,17 +177,20 @@ const TS_RATES = [1000, 1_000_000, 250, 100, 10];
 
 /** Packets read before giving up on evidence and taking the values as since-the-first. */
 export const DELTA_DECIDE_AFTER = 64;
+/** Drops that out-of-order timestamps do not explain: that many at once, or that share of steps. */
+const MANY_DROPS = 8;
+const DROP_SHARE = 0.15;
 
 /**
  * Tells -ttt from -ttttt. They print the same thing, so the values decide:
  *  - since-the-first values only go down when timestamps are out of order, which happens rarely
- *    and by tens of µs (loopback); deltas go down all the time. A drop of more than 1 ms, or a
- *    third drop of any size, means -ttt.
+ *    and by tens of µs (loopback); deltas go down about every other packet. A drop of more than
+ *    1 ms, or MANY_DROPS drops, means -ttt.
  *  - TCP timestamps (TS val) tick with the sender's clock: between two packets of one sender,
  *    the elapsed time under one reading matches the tick count at a usual clock rate and under
  *    the other it does not.
- *  - Otherwise, after DELTA_DECIDE_AFTER packets with no drop (or at the end of the file), the
- *    values are read as since-the-first unless they ever dropped.
+ *  - Otherwise, after DELTA_DECIDE_AFTER packets (or at the end of the file), the values are
+ *    deltas if they dropped at DROP_SHARE of the steps or more, else since-the-first.
  */
 export class DeltaResolver {
   mode: DeltaMode = DeltaMode.UNKNOWN;
@@ -205,7 +206,7 @@ export class DeltaResolver {
     this.cum += v;
     if (this.count > 0 && v < this.prevV) {
       this.drops++;
-      if (this.prevV - v > 0.001 || this.drops >= 3) this.mode = DeltaMode.PREVIOUS;
+      if (this.prevV - v > 0.001 || this.drops >= MANY_DROPS) this.mode = DeltaMode.PREVIOUS;
     }
     this.prevV = v;
     this.count++;
@@ -236,7 +237,9 @@ export class DeltaResolver {
 
   /** No more evidence will come: decide. */
   settle(): DeltaMode {
-    if (this.mode === DeltaMode.UNKNOWN) this.mode = this.drops > 0 ? DeltaMode.PREVIOUS : DeltaMode.FIRST;
+    if (this.mode === DeltaMode.UNKNOWN) {
+      this.mode = this.drops > 0 && this.drops >= DROP_SHARE * (this.count - 1) ? DeltaMode.PREVIOUS : DeltaMode.FIRST;
+    }
     this.firstTs.clear();
     return this.mode;
   }

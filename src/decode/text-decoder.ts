@@ -14,15 +14,21 @@ export interface TextDecodeStats {
   unrecognizedLines: number[];
 }
 
+/** Hears every packet line that is not TCP (its frame and time), so it still counts and ticks the clock. */
+export type Tick = (frame: number, tsSec: number, tsNsec: number) => void;
+
 export interface LineDecoder {
   /** 6 or 9: digits of the fraction of a second the timestamps carried. */
   readonly timeDigits: number;
+  /** False when the text carried no date (time of day, -t, -ttt): there is no absolute start. */
+  readonly absoluteTime: boolean;
   /**
    * Feeds one line. For every TCP segment it completes it fills `seg` (frame, fileIndex, tsSec,
-   * tsNsec and every TCP field with absolute sequence numbers) and calls `emit(seg)`.
+   * tsNsec and every TCP field with absolute sequence numbers) and calls `emit(seg)`; for every
+   * other packet line it calls `tick`.
    */
-  line(text: string, lineNo: number, seg: Segment, emit: (seg: Segment) => void): void;
-  /** The file ended: emit whatever is pending. */
-  end(seg: Segment, emit: (seg: Segment) => void): void;
+  line(text: string, lineNo: number, seg: Segment, emit: (seg: Segment) => void, tick?: Tick): void;
+  /** The file ended: emit (or tick) whatever is pending. */
+  end(seg: Segment, emit: (seg: Segment) => void, tick?: Tick): void;
   stats(): TextDecodeStats;
 }

@@ -1,0 +1,356 @@
+/**
+ * tcpdump text input (SPEC section 1, issue 4): the line parser on literal lines of every form,
+ * the agreement of every committed rendering (fixtures/<name>/text/*.txt, made by
+ * fixtures/render-text.sh) with the report from the pcap itself, and text piped to the CLI.
+ */
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createTcpdumpTextDecoder } from '../src/decode/tcpdump-text.js';
+import { ACK, AE, CWR, ECE, FIN, PSH, RST, SYN, URG, newSegment, type Segment } from '../src/decode/segment.js';
+import type { Report } from '../src/pipeline.js';
+import { FIXTURES, ROOT, analyze, cli } from './helpers/run.js';
+
+/** Feeds `lines` to a fresh decoder; returns copies of the segments it emitted, and its stats. */
+function decode(lines: string[]) {
+  const d = createTcpdumpTextDecoder('test.txt', 0);
+  const seg = newSegment();
+  const out: Segment[] = [];
+  const emit = (s: Segment) => out.push({ ...s });
+  lines.forEach((l, i) => d.line(l, i + 1, seg, emit));
+  d.end(seg, emit);
+  return { segs: out, stats: d.stats(), timeDigits: d.timeDigits };
+}
+
+function one(line: string | string[]): Segment {
+  const { segs } = decode(Array.isArray(line) ? line : [line]);
+  expect(segs).toHaveLength(1);
+  return segs[0]!;
+}
+
+const SYN_LINE = 'IP 127.0.0.1.41113 > 127.0.0.1.5113: Flags [S], seq 3112885078, win 65495, options [mss 65495,sackOK,TS val 3927747608 ecr 0,nop,wscale 10], length 0';
+
+describe('tcpdump text: one line of each form', () => {
+  it('reads a SYN with its options (default time of day)', () => {
+    const s = one(`09:17:21.807237 ${SYN_LINE}`);
+    expect(s).toMatchObject({
+      frame: 1, ipVersion: 4, src: '127.0.0.1', srcPort: 41113, dst: '127.0.0.1', dstPort: 5113,
+      seq: 3112885078, ack: 0, flags: SYN, window: 65495, payloadLen: 0, tsSec: 9 * 3600 + 17 * 60 + 21, tsNsec: 807237000,
+      options: { mss: 65495, windowScale: 10, sackPermitted: true, timestamps: true, fastOpen: false },
+    });
+  });
+
+  it('reads every timestamp form', () => {
+    expect(one(`1795252641.807237 ${SYN_LINE}`)).toMatchObject({ tsSec: 1795252641, tsNsec: 807237000 }); // -tt
+    expect(one(`2026-11-21 09:17:21.807237 ${SYN_LINE}`)).toMatchObject({ tsSec: Date.UTC(2026, 10, 21, 9, 17, 21) / 1000, tsNsec: 807237000 }); // -tttt
+    expect(one(SYN_LINE)).toMatchObject({ tsSec: 0, tsNsec: 0 }); // -t
+    const nano = decode([`1795252641.807237123 ${SYN_LINE}`]);
+    expect(nano.segs[0]).toMatchObject({ tsSec: 1795252641, tsNsec: 807237123 });
+    expect(nano.timeDigits).toBe(9);
+    expect(decode([`09:17:21.807237 ${SYN_LINE}`]).timeDigits).toBe(6);
+  });
+
+  it('crosses midnight with time of day', () => {
+    const { segs } = decode([`23:59:59.900000 ${SYN_LINE}`, `00:00:00.100000 ${SYN_LINE}`]);
+    expect(segs[1]!.tsSec - segs[0]!.tsSec + (segs[1]!.tsNsec - segs[0]!.tsNsec) / 1e9).toBeCloseTo(0.2, 9);
+  });
+
+  it('adds up -ttt deltas once they are recognised as such', () => {
+    const { segs } = decode([
+      ` 00:00:00.000000 ${SYN_LINE}`,
+      ` 00:00:01.000000 ${SYN_LINE}`,
+      ` 00:00:00.000100 ${SYN_LINE}`, // a drop of more than 1 ms: deltas since the previous packet
+      `-00:00:00.000050 ${SYN_LINE}`,
+    ]);
+    expect(segs.map((s) => s.tsSec * 1e6 + s.tsNsec / 1e3)).toEqual([0, 1e6, 1e6 + 100, 1e6 + 50]);
+  });
+
+  it('takes -ttttt values as they are', () => {
+    const lines = [0, 1, 3, 7, 15].map((t) => ` 00:00:${String(t).padStart(2, '0')}.000000 ${SYN_LINE}`);
+    expect(decode(lines).segs.map((s) => s.tsSec)).toEqual([0, 1, 3, 7, 15]);
+  });
+
+  it('tells -ttt from -ttttt by the TCP timestamp clock when the values alone cannot', () => {
+    // SYN retransmissions 1, 2, 4 s apart; TS val ticks at 1 kHz. As -ttt: 1, 2, 4 (monotone).
+    const syn = (ts: number) => `IP 10.0.0.1.40000 > 10.0.0.2.80: Flags [S], seq 1, win 64240, options [mss 1460,TS val ${ts} ecr 0], length 0`;
+    const ttt = decode([` 00:00:00.000000 ${syn(1000)}`, ` 00:00:01.000000 ${syn(2000)}`, ` 00:00:02.000000 ${syn(4000)}`, ` 00:00:04.000000 ${syn(8000)}`]);
+    expect(ttt.segs.map((s) => s.tsSec)).toEqual([0, 1, 3, 7]);
+    const ttttt = decode([` 00:00:00.000000 ${syn(1000)}`, ` 00:00:01.000000 ${syn(2000)}`, ` 00:00:03.000000 ${syn(4000)}`, ` 00:00:07.000000 ${syn(8000)}`]);
+    expect(ttttt.segs.map((s) => s.tsSec)).toEqual([0, 1, 3, 7]);
+  });
+
+  it('keeps -ttttt despite a few out-of-order timestamps', () => {
+    const us = Array.from({ length: 20 }, (_, i) => i * 100);
+    us[5] = 390; // out of order by 10 µs
+    const lines = us.map((u) => ` 00:00:00.${String(u).padStart(6, '0')} ${SYN_LINE}`);
+    expect(decode(lines).segs.map((s) => s.tsNsec / 1000)).toEqual(us);
+  });
+
+  it('tells the pipe the frame and time of every packet that is not TCP, in order', () => {
+    const d = createTcpdumpTextDecoder('test.txt', 0);
+    const seg = newSegment();
+    const events: string[] = [];
+    const emit = (s: Segment) => events.push(`tcp ${s.frame} ${s.tsSec}.${s.tsNsec}`);
+    const tick = (frame: number, sec: number, nsec: number) => events.push(`other ${frame} ${sec}.${nsec}`);
+    const lines = [
+      ' 00:00:00.000000 ARP, Request who-has 10.0.0.2 tell 10.0.0.1, length 28',
+      ` 00:00:00.000010 ${SYN_LINE}`,
+      ' 00:00:02.000000 IP (tos 0x0, ttl 64, id 1, offset 0, flags [DF], proto TCP (6), length 60)',
+      `    ${SYN_LINE.slice(3)}`,
+      ' 00:00:00.000005 IP 10.0.0.1.53 > 10.0.0.2.40000: 1234 1/0/0 A 1.2.3.4 (45)',
+    ];
+    lines.forEach((l, i) => d.line(l, i + 1, seg, emit, tick));
+    d.end(seg, emit, tick);
+    // A drop of more than 1 ms (2 s, then 5 µs): deltas since the previous packet.
+    expect(events).toEqual(['other 1 0.0', 'tcp 2 0.10000', 'tcp 3 2.10000', 'other 4 2.15000']);
+  });
+
+  it('reads a pasted excerpt of relative numbers as relative', () => {
+    const { segs } = decode([
+      '10:00:00.000001 IP 10.0.0.1.40000 > 10.0.0.2.80: Flags [P.], seq 1:17, ack 1, win 502, length 16',
+      '10:00:00.000002 IP 10.0.0.2.80 > 10.0.0.1.40000: Flags [.], ack 17, win 510, length 0',
+      '10:00:00.000003 IP 10.0.0.1.40000 > 10.0.0.2.80: Flags [F.], seq 17, ack 1, win 502, length 0',
+    ]);
+    expect(segs.map((s) => [s.seq, s.ack])).toEqual([[1, 1], [1, 17], [17, 1]]);
+  });
+
+  it('reads -# numbers as frames, with or without a timestamp', () => {
+    expect(one(`   42  09:17:21.807237 ${SYN_LINE}`).frame).toBe(42);
+    expect(one(`    7  ${SYN_LINE}`).frame).toBe(7);
+    expect(one(`    3   00:00:00.000088 ${SYN_LINE}`)).toMatchObject({ frame: 3, tsSec: 0, tsNsec: 88000 });
+  });
+
+  it('reads every flag string', () => {
+    const cases: [string, number][] = [
+      ['S', SYN], ['S.', SYN | ACK], ['.', ACK], ['P.', PSH | ACK], ['F.', FIN | ACK], ['R', RST], ['R.', RST | ACK],
+      ['FS', FIN | SYN], ['SR', SYN | RST], ['FPU', FIN | PSH | URG], ['SEW', SYN | ECE | CWR], ['S.E', SYN | ACK | ECE],
+      ['none', 0], ['FSRP.UEW', 0xff], ['SEWe', SYN | ECE | CWR | AE], ['S.W', SYN | ACK | CWR],
+    ];
+    for (const [str, bits] of cases) {
+      const s = one(`1.000000 IP 10.0.0.1.1000 > 10.0.0.2.80: Flags [${str}], seq 5, ack 7, win 0, length 0`);
+      expect(s.flags, str).toBe(bits);
+    }
+  });
+
+  it('reads IPv6, -v two-line IPv4, -vv, -e, VLAN, -i any and IPv6 -v forms', () => {
+    const v6 = one('09:17:25.583873 IP6 ::1.41114 > ::1.5114: Flags [S], seq 2743550665, win 65476, length 0');
+    expect(v6).toMatchObject({ ipVersion: 6, src: '::1', srcPort: 41114, dst: '::1', dstPort: 5114, seq: 2743550665 });
+    const v = one([
+      '    5  09:17:39.659496 IP (tos 0x0, ttl 64, id 31397, offset 0, flags [DF], proto TCP (6), length 60)',
+      '    127.0.0.1.41116 > 127.0.0.1.5116: Flags [S], cksum 0xfe30 (incorrect -> 0xaa4a), seq 1291685401, win 65495, options [mss 65495,sackOK,TS val 3862245327 ecr 0,nop,wscale 10], length 0',
+    ]);
+    expect(v).toMatchObject({ frame: 5, src: '127.0.0.1', srcPort: 41116, seq: 1291685401, tsSec: 9 * 3600 + 17 * 60 + 39, options: { mss: 65495 } });
+    const e = one('09:18:12.778013 22:69:33:c9:ac:1f > ae:1c:22:3c:95:11, ethertype 802.1Q-QinQ (0x88a8), length 82: vlan 100, p 0, ethertype 802.1Q (0x8100), vlan 20, p 0, ethertype IPv4 (0x0800), 10.77.0.1.4118 > 10.77.0.2.5118: Flags [S], seq 2807583217, win 64240, length 0');
+    expect(e).toMatchObject({ src: '10.77.0.1', srcPort: 4118, dst: '10.77.0.2', dstPort: 5118, seq: 2807583217 });
+    const ev = one([
+      '09:18:09.961503 f2:99:f6:0d:7e:e7 > 3a:95:f3:4f:de:e1, ethertype 802.1Q (0x8100), length 78: vlan 10, p 0, ethertype IPv4 (0x0800), (tos 0x0, ttl 64, id 6288, offset 0, flags [DF], proto TCP (6), length 60)',
+      '    10.77.0.1.4117 > 10.77.0.2.5117: Flags [S], cksum 0x212a (correct), seq 2843436003, win 64240, length 0',
+    ]);
+    expect(ev).toMatchObject({ src: '10.77.0.1', seq: 2843436003 });
+    expect(one('09:17:37.078946 lo    In  IP 127.0.0.1.41115 > 127.0.0.1.5115: Flags [S], seq 119100145, win 65495, length 0')).toMatchObject({ srcPort: 41115 });
+    expect(one('09:17:37.078946 enp0s31f6 Out IP 127.0.0.1.41115 > 127.0.0.1.5115: Flags [S], seq 1, win 1, length 0')).toMatchObject({ srcPort: 41115 });
+    expect(one('09:17:37.078946 lo    In  ifindex 1 00:00:00:00:00:00 ethertype IPv4 (0x0800), length 80: 127.0.0.1.41115 > 127.0.0.1.5115: Flags [S], seq 1, win 1, length 0')).toMatchObject({ srcPort: 41115 });
+    expect(one('09:17:39.659496  In 00:00:00:00:00:00 ethertype IPv4 (0x0800), length 76: 127.0.0.1.41116 > 127.0.0.1.5116: Flags [S], seq 1, win 1, length 0')).toMatchObject({ srcPort: 41116 });
+    expect(one('09:17:25.583873 IP6 (flowlabel 0xf9362, hlim 64, next-header TCP (6) payload length: 40) ::1.41114 > ::1.5114: Flags [S], cksum 0x0030 (incorrect -> 0x6c6b), seq 2743550665, win 65476, length 0')).toMatchObject({ src: '::1', srcPort: 41114 });
+    // IPv6 with an extension header: addresses first, then TCP prints its ports alone.
+    const hbh = one('14:13:27.172200 IP6 (flowlabel 0xa31ee, hlim 64, next-header HBH (0), payload length 0) 2604:1380:4091:ce00::d > 2604:1380:4091:ce00::b: HBH (jumbo: 80040)  41851 > 43913: Flags [P.], seq 592820498:592900498, ack 2512896041, win 2128, length 80000');
+    expect(hbh).toMatchObject({ src: '2604:1380:4091:ce00::d', dst: '2604:1380:4091:ce00::b', srcPort: 41851, dstPort: 43913, payloadLen: 80000 });
+  });
+
+  it('keeps host names and maps service names to ports', () => {
+    const s = one('10:50:09.891237 IP client.example.com.62146 > localhost.ssh: Flags [S], seq 1, win 1, length 0');
+    expect(s).toMatchObject({ src: 'client.example.com', srcPort: 62146, dst: 'localhost', dstPort: 22 });
+    for (const [name, n] of [['http', 80], ['https', 443], ['domain', 53], ['smtp', 25], ['http-alt', 8080], ['ms-wbt-server', 3389]] as const) {
+      expect(one(`1.0 IP a.${name} > b.40000: Flags [S], seq 1, win 1, length 0`).srcPort, name).toBe(n);
+    }
+  });
+
+  it('recovers absolute numbers from relative ones (base per conversation, reset by SYN/ACK)', () => {
+    const { segs } = decode([
+      '1.000001 IP 10.0.0.1.40000 > 10.0.0.2.80: Flags [S], seq 1000000000, win 64240, length 0',
+      '1.000002 IP 10.0.0.2.80 > 10.0.0.1.40000: Flags [S.], seq 3000000000, ack 1000000001, win 65160, length 0',
+      '1.000003 IP 10.0.0.1.40000 > 10.0.0.2.80: Flags [.], ack 1, win 502, length 0',
+      '1.000004 IP 10.0.0.1.40000 > 10.0.0.2.80: Flags [P.], seq 1:17, ack 1, win 502, length 16',
+      '1.000005 IP 10.0.0.2.80 > 10.0.0.1.40000: Flags [.], ack 17, win 510, length 0',
+      '1.000006 IP 10.0.0.2.80 > 10.0.0.1.40000: Flags [F.], seq 1, ack 17, win 510, length 0',
+    ]);
+    expect(segs.map((s) => [s.seq, s.ack])).toEqual([
+      [1000000000, 0], [3000000000, 1000000001], [1000000001, 3000000001], [1000000001, 3000000001],
+      [3000000001, 1000000017], [3000000001, 1000000017],
+    ]);
+    expect(segs[3]!.payloadLen).toBe(16);
+  });
+
+  it('leaves -S numbers alone, telling them from relative ones', () => {
+    const { segs } = decode([
+      '1.000001 IP 10.0.0.1.40000 > 10.0.0.2.80: Flags [S], seq 1000000000, win 64240, length 0',
+      '1.000002 IP 10.0.0.2.80 > 10.0.0.1.40000: Flags [S.], seq 3000000000, ack 1000000001, win 65160, length 0',
+      '1.000003 IP 10.0.0.1.40000 > 10.0.0.2.80: Flags [.], ack 3000000001, win 502, length 0',
+      '1.000004 IP 10.0.0.1.40000 > 10.0.0.2.80: Flags [P.], seq 1000000001:1000000017, ack 3000000001, win 502, length 16',
+    ]);
+    expect(segs.slice(2).map((s) => [s.seq, s.ack])).toEqual([[1000000001, 3000000001], [1000000001, 3000000001]]);
+  });
+
+  it('reads a RST/ACK refusing a SYN as tcpdump numbers it (seq 0, absolute ack)', () => {
+    const { segs } = decode([
+      '09:16:01.119215 IP 127.0.0.1.41104 > 127.0.0.1.5104: Flags [S], seq 3001902048, win 65495, length 0',
+      '09:16:01.119225 IP 127.0.0.1.5104 > 127.0.0.1.41104: Flags [R.], seq 0, ack 3001902049, win 0, length 0',
+    ]);
+    expect(segs[1]).toMatchObject({ flags: RST | ACK, seq: 0, ack: 3001902049 });
+  });
+
+  it('counts non-TCP packets and skips what is not tcpdump output', () => {
+    const { segs, stats } = decode([
+      'reading from file x.pcap, link-type EN10MB (Ethernet), snapshot length 262144',
+      '09:18:09.961273 ARP, Request who-has 10.77.0.2 tell 10.77.0.1, length 28',
+      '09:18:09.961300 IP 10.0.0.1.53 > 10.0.0.2.40000: 1234 1/0/0 A 1.2.3.4 (45)',
+      '09:18:09.961400 IP 20.0.0.2.43443 > 20.0.0.1.6081: Geneve, Flags [none], vni 0xb: IP 30.0.0.2.51225 > 30.0.0.1.22: Flags [S], seq 1, win 14600, length 0',
+      '09:18:09.961500 IP 1.2.3.4 > 5.6.7.8: ip-proto-6',
+      '09:18:09.961600 IP 1.2.3.4.80 > 5.6.7.8.99: Flags [S] [bad hdr length 60 - too long, > 40]',
+      '    48.48.48.48.12336 > 48.48.48.48.12336:  [|tcp]',
+      'this is not tcpdump',
+      `09:18:09.961700 ${SYN_LINE}`,
+      '\t0x0000:  4500 003c 1b68 4000 4006 2152 7f00 0001',
+      '3 packets captured',
+    ]);
+    expect(segs).toHaveLength(1);
+    expect(segs[0]!.frame).toBe(6);
+    expect(stats).toMatchObject({ packets: 6, tcp: 1, nonTcp: 5, unrecognized: 1, unrecognizedLines: [8] });
+  });
+
+  it('reads a cut header and options it cannot fully see', () => {
+    const s = one('1.0 IP 199.204.31.89.80 > 172.16.133.41.52875: Flags [R.], seq 1617159969:1617160027, ack 1936660873, win 5785, length 58 [|tcp]');
+    expect(s).toMatchObject({ truncated: true, payloadLen: 58 });
+    const bad = one('1.0 IP 182.181.202.230.52750 > 83.253.102.83.63764: Flags [S], seq 3757264999, win 8192, options [mss 1452,nop,wscale 2,nop,nop,scps[bad opt]]');
+    expect(bad).toMatchObject({ payloadLen: 0, options: { mss: 1452, windowScale: 2 } });
+    const tfo = one('1.0 IP 192.168.0.100.13047 > 3.3.3.3.13054: Flags [S], seq 218476388, win 1400, options [mss 1460,exp-tfo cookiereq], length 0');
+    expect(tfo.options?.fastOpen).toBe(true);
+  });
+
+  it('reads the urgent pointer, SACK blocks and MPTCP options without losing the fields after them', () => {
+    const s = one('1.0 IP 10.0.1.1.33306 > 10.0.2.1.10004: Flags [P.U], seq 1000:1100, ack 2000, win 256, urg 3, options [nop,nop,sack 1 {1:2},mptcp 22 capable v1 flags [H] {0x1f,0x29,data_len=8192},nop,nop], length 100');
+    expect(s).toMatchObject({ flags: PSH | ACK | URG, payloadLen: 100, window: 256 });
+  });
+});
+
+// ---- agreement with the pcap ------------------------------------------------------------------
+
+interface Digest {
+  connections: unknown[];
+  anomalies: unknown[];
+}
+
+/**
+ * The facts the text must reproduce. Times are rounded to what the text printed; `timed` false
+ * (-t) drops them and TIME_WAIT ends (which depend on time). Addresses are replaced by their order
+ * of appearance when the rendering resolved names. reserved-bits anomalies are left out: tcpdump
+ * does not print the reserved bits.
+ */
+function digest(r: Report, digits: number, timed: boolean, byName: boolean, times = timed): Digest {
+  const names = new Map<string, string>();
+  const addr = (ip: string, port: number) => {
+    if (byName && !names.has(ip)) names.set(ip, `host${names.size}`);
+    return `${byName ? names.get(ip) : ip}.${port}`;
+  };
+  const unit = 10 ** digits;
+  const t = (s: number | null) => (!times || s === null ? null : Math.round(s * unit) / unit);
+  const anomalies = (list: Report['anomalies']) => list.filter((a) => a.kind !== 'reserved-bits').map((a) => ({ kind: a.kind, frame: a.frame }));
+  return {
+    connections: r.connections.map((c) => ({
+      client: addr(c.client.ip, c.client.port),
+      server: addr(c.server.ip, c.server.port),
+      midstream: c.midstream,
+      packets: c.packets,
+      bytes: c.bytes,
+      handshake: { kind: c.handshake.kind, synS: t(c.handshake.synS), synAckS: t(c.handshake.synAckS), ackS: t(c.handshake.ackS), synFrame: c.handshake.synFrame },
+      close: { kind: c.close.kind, initiator: c.close.initiator, firstFinS: t(c.close.firstFinS), completeS: t(c.close.completeS) },
+      resets: c.resets.map((x) => ({ kind: x.kind, frame: x.frame, from: x.from, s: t(x.s) })),
+      timeWait: c.timeWait.map((w) => ({ side: w.side, enteredS: t(w.enteredS), end: timed ? w.end : null })),
+      finalState: timed ? c.finalState : null, // TIME_WAIT expiry depends on time
+      anomalies: anomalies(c.anomalies),
+    })),
+    anomalies: anomalies(r.anomalies),
+  };
+}
+
+/** Times in a µs rendering of a ns capture differ by up to 1 µs: compare at the coarser unit. */
+function renderingDigits(file: string): number {
+  const first = readFileSync(file, 'utf8').split('\n', 1)[0]!;
+  return /\.\d{9} /.test(first) ? 9 : 6;
+}
+
+const renderings = readdirSync(FIXTURES)
+  .filter((d) => existsSync(join(FIXTURES, d, 'capture.pcap')) && existsSync(join(FIXTURES, d, 'text')))
+  .map((d) => ({ name: d, files: readdirSync(join(FIXTURES, d, 'text')).filter((f) => f.endsWith('.txt')).sort() }))
+  .filter((d) => d.files.length > 0);
+
+/**
+ * Whether the pipe times packet lines that are not TCP (the decoder's `tick`): without it, a text
+ * capture's time starts at its first TCP packet instead of its first packet.
+ */
+let pipeTimesNonTcp = false;
+
+describe('tcpdump text agrees with the pcap', () => {
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tcptrace-text-'));
+    const file = join(dir, 'probe.txt');
+    writeFileSync(file, `1.000000 ARP, Request who-has 10.0.0.2 tell 10.0.0.1, length 28\n2.000000 ${SYN_LINE}\n`);
+    pipeTimesNonTcp = (await analyze(file)).connections[0]?.handshake.synS === 1;
+    rmSync(dir, { recursive: true });
+  });
+
+  it('has renderings to check', () => {
+    expect(renderings.length).toBeGreaterThan(0);
+  });
+  for (const { name, files } of renderings) {
+    describe(name, () => {
+      let pcap: Report;
+      beforeAll(async () => {
+        pcap = await analyze(join(FIXTURES, name, 'capture.pcap'));
+      });
+      for (const f of files) {
+        it(f, async () => {
+          const file = join(FIXTURES, name, 'text', f);
+          // Until the pipe passes the decoder its `tick` (see tcpdump-text.ts), a rendering that
+          // opens with a non-TCP packet (ARP) starts its clock later than the pcap does: its
+          // times are then all shifted, and left out.
+          const shifted = !pipeTimesNonTcp && Math.min(...pcap.connections.map((c) => c.firstFrame)) > 1;
+          const text = await analyze(file);
+          const timed = !/(^|-)t\.txt$/.test(f); // -t prints no time
+          const byName = !/^n/.test(f); // without -n, names replace addresses
+          const digits = Math.min(renderingDigits(file), pcap.input.timePrecision);
+          expect(text.input.format).toBe('tcpdump-text');
+          expect(text.input.packets).toBe(pcap.input.packets);
+          expect(text.input.tcpPackets).toBe(pcap.input.tcpPackets);
+          expect(text.input.timePrecision).toBe(digits);
+          expect(digest(text, digits, timed, byName, timed && !shifted)).toEqual(digest(pcap, digits, timed, byName, timed && !shifted));
+        });
+      }
+    });
+  }
+});
+
+// ---- the CLI --------------------------------------------------------------------------------
+
+describe('tcpdump text through the CLI', () => {
+  const built = existsSync(join(ROOT, 'dist/cli/main.js'));
+  it.skipIf(!built)('reads text piped to stdin (`tcpdump -l ... | tcptrace analyze -`)', () => {
+    const text = readFileSync(join(FIXTURES, 'refused', 'text', 'nn-S-tt.txt'), 'utf8');
+    const r = cli(['analyze', '-', '--json'], text);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.input.format).toBe('tcpdump-text');
+    expect(doc.connections).toHaveLength(1);
+    expect(doc.connections[0].handshake.kind).toBe('refused');
+    expect(doc.connections[0].resets[0]).toMatchObject({ kind: 'refused', from: 'server' });
+  });
+
+  it.skipIf(!built)('rejects text that is not tcpdump output with exit 2 and one line', () => {
+    const r = cli(['analyze', '-'], 'hello\nthis is a shopping list\nmilk\n');
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/not a capture|not tcpdump text/);
+  });
+});
