@@ -297,6 +297,10 @@ class FileDecoder implements RecordSink {
   private text: LineDecoder | null = null;
   private queue: QueuedPacket[] | null = null;
   private finished = false;
+  private prevSec = -Infinity;
+  private prevNsec = 0;
+  private backwards = 0;
+  private firstBackwards = 0;
 
   constructor(private readonly file: string, private readonly fileIndex: number, private readonly run: Run) {
     this.out.fileIndex = fileIndex;
@@ -338,6 +342,13 @@ class FileDecoder implements RecordSink {
   }
 
   private emit(fileFrame: number, tsSec: number, tsNsec: number, seg: Segment | null, skip: SkipKey | null): void {
+    // Time going backwards within a file (loopback captures do it by tens of µs): file order is
+    // kept, and the file's info notes it.
+    if (tsSec < this.prevSec || (tsSec === this.prevSec && tsNsec < this.prevNsec)) {
+      if (this.backwards++ === 0) this.firstBackwards = fileFrame;
+    }
+    this.prevSec = tsSec;
+    this.prevNsec = tsNsec;
     if (this.queue) {
       this.queue.push({ fileIndex: this.fileIndex, fileFrame, tsSec, tsNsec, seg: seg ? { ...seg } : null, skip });
       return;
@@ -357,8 +368,14 @@ class FileDecoder implements RecordSink {
     this.finished = true;
   }
 
-  /** The file has been read and merged: fold the text decoder's counts into the file's info. */
+  /** The file has been read and merged: note time going backwards, fold the text decoder's counts in. */
   end(info: FileInfo): FileInfo {
+    if (this.backwards > 0) {
+      this.run.warning({
+        file: this.file, truncated: false,
+        message: `${this.backwards} packets have a timestamp earlier than the packet before them (first at frame ${this.firstBackwards}); file order is kept`,
+      });
+    }
     const text = this.text;
     if (!text) return info;
     const st = text.stats();

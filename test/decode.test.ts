@@ -87,6 +87,14 @@ describe('link layers', () => {
     for (const lt of [101, 12, 14, 228]) expect(decode(lt, pkt).outcome).toBe(Outcome.TCP);
     expect(decode(229, ipv6(6, tcp())).outcome).toBe(Outcome.TCP);
   });
+  it('PPP (9, 50) with and without address/control and protocol compression, Cisco HDLC (104)', () => {
+    expect(decode(9, [0xff, 0x03, 0x00, 0x21, ...pkt]).outcome).toBe(Outcome.TCP);
+    expect(decode(9, [0x00, 0x21, ...pkt]).outcome).toBe(Outcome.TCP);
+    expect(decode(9, [0x21, ...pkt]).outcome).toBe(Outcome.TCP);
+    expect(decode(50, [0xff, 0x03, 0x00, 0x57, ...ipv6(6, tcp())]).outcome).toBe(Outcome.TCP);
+    expect(decode(9, [0xff, 0x03, 0xc0, 0x21, 1, 2, 0, 4]).outcome).toBe(Outcome.NON_IP); // LCP
+    expect(decode(104, [0x0f, 0x00, 0x08, 0x00, ...pkt]).outcome).toBe(Outcome.TCP);
+  });
   it('an unknown link type is reported as such, not guessed', () => {
     expect(decode(147, pkt).outcome).toBe(Outcome.UNSUPPORTED_LINK);
   });
@@ -151,7 +159,7 @@ describe('TCP', () => {
   it('parses handshake options on SYN segments', () => {
     const opts = [2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7];
     const { seg } = decode(101, ipv4(tcp({ options: opts })));
-    expect(seg.options).toEqual({ mss: 1460, windowScale: 7, sackPermitted: true, timestamps: true, fastOpen: false });
+    expect(seg.options).toEqual({ mss: 1460, windowScale: 7, sackPermitted: true, timestamps: true, fastOpen: false, truncated: false });
   });
   it('reads the reserved bits and the AE flag', () => {
     const t = tcp({ flags: ACK, reserved: 0b100 });

@@ -37,7 +37,7 @@ describe('tcpdump text: one line of each form', () => {
     expect(s).toMatchObject({
       frame: 1, ipVersion: 4, src: '127.0.0.1', srcPort: 41113, dst: '127.0.0.1', dstPort: 5113,
       seq: 3112885078, ack: 0, flags: SYN, window: 65495, payloadLen: 0, tsSec: 9 * 3600 + 17 * 60 + 21, tsNsec: 807237000,
-      options: { mss: 65495, windowScale: 10, sackPermitted: true, timestamps: true, fastOpen: false },
+      options: { mss: 65495, windowScale: 10, sackPermitted: true, timestamps: true, fastOpen: false, truncated: false },
     });
   });
 

@@ -131,6 +131,18 @@ describe('handshakes', () => {
     expect(c!.states.client[0]).toMatchObject({ state: 'ESTABLISHED', event: 'initial', frame: 1 });
     expect(c!.close.kind).toBe('none');
   });
+  it('a SYN captured after the SYN/ACK that answers it joins that connection (capture reordering)', () => {
+    const conns = run([
+      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 0 },
+      { dir: 'c>s', flags: SYN, seq: 100, s: -0.0003 },
+      { dir: 'c>s', flags: ACK, seq: 101, ack: 5001, s: 0.001 },
+    ]);
+    expect(conns).toHaveLength(1);
+    expect(conns[0]!.midstream).toBe(false);
+    expect(conns[0]!.handshake.kind).toBe('complete');
+    // Times going backwards: first and last are the earliest and latest, whatever the order.
+    expect([conns[0]!.firstS, conns[0]!.lastS]).toEqual([-0.0003, 0.001]);
+  });
   it('SYN retransmissions are counted as retransmissions of the client', () => {
     const [c] = run([{ dir: 'c>s', flags: SYN, seq: 100, s: 0 }, { dir: 'c>s', flags: SYN, seq: 100, s: 1 }, { dir: 'c>s', flags: SYN, seq: 100, s: 3 }]);
     expect(c!.retransmits.clientToServer).toBe(2);

@@ -39,8 +39,10 @@ export interface NoteFact {
 export class Connection {
   readonly client: Endpoint;
   readonly server: Endpoint;
-  readonly midstream: boolean;
-  readonly firstS: number;
+  /** No SYN seen (false again if a SYN captured after its SYN/ACK turns up: capture reordering). */
+  midstream: boolean;
+  /** Earliest and latest packet times (timestamps can go backwards; frames keep capture order). */
+  firstS: number;
   readonly firstFrame: number;
   readonly fileIndex: number;
   readonly ipVersion: 4 | 6;
@@ -99,7 +101,8 @@ export class Connection {
     const x = fromClient ? this.client : this.server; // the sender
     const y = fromClient ? this.server : this.client; // the receiver
     const f = seg.flags;
-    this.lastS = seg.s;
+    if (seg.s > this.lastS) this.lastS = seg.s;
+    if (seg.s < this.firstS) this.firstS = seg.s;
     this.lastFrame = seg.frame;
     x.packets++;
     x.bytes += seg.payloadLen;
@@ -148,6 +151,8 @@ export class Connection {
     const sender = fromClient ? this.client : this.server;
     const receiver = fromClient ? this.server : this.client;
     if (sender.syn !== null && sender.syn.seq === seg.seq) return false;
+    // The SYN this connection's first SYN/ACK answered, captured after it (capture reordering).
+    if (this.answersOpeningSynAck(seg)) return false;
     const c = this.client.current();
     const s = this.server.current();
     const open = (st: TcpState) => isSynchronized(st) && st !== 'TIME_WAIT';
@@ -156,6 +161,13 @@ export class Connection {
     const peerOpening = receiver.current() === 'SYN_SENT' || receiver.current() === 'SYN_RECEIVED';
     if (sender.syn === null && sender.synAck === null && receiver.syn !== null && peerOpening) return false;
     return true;
+  }
+
+  /** Is `seg` the client's SYN that the SYN/ACK which opened this connection acknowledged? */
+  private answersOpeningSynAck(seg: Segment): boolean {
+    const synAck = this.server.synAck;
+    return this.midstream && this.client.syn === null && synAck !== null && this.isFromClient(seg) &&
+      synAck.copies[0]!.frame === this.firstFrame && synAck.copies[0]!.ack === seqAdd(seg.seq, 1);
   }
 
   private sentSyn(x: Endpoint, y: Endpoint, seg: Segment): void {
@@ -182,6 +194,7 @@ export class Connection {
       if (withAck) x.retractAcks('recv-ack-of-syn', seg.frame);
       return;
     }
+    if (!withAck && this.answersOpeningSynAck(seg)) this.midstream = false; // the handshake is whole after all
     if (x.isn === null || !withAck) x.isn = seg.seq;
     if (seg.options) x.options = seg.options;
     if (withAck) x.synAck = control(seg.seq, true, seg);

@@ -23,7 +23,7 @@ export const SKIP_NAMES = ['tcp', 'nonIp', 'nonTcp', 'fragments', 'truncated', '
 
 /** Link types this decoder understands (LINKTYPE_* numbers, see pcap-linktype(7)). */
 export const LINK_NAMES: Record<number, string> = {
-  0: 'null', 1: 'ethernet', 12: 'raw', 14: 'raw', 101: 'raw', 108: 'loop', 113: 'linux-sll',
+  0: 'null', 1: 'ethernet', 9: 'ppp', 12: 'raw', 14: 'raw', 50: 'ppp-hdlc', 101: 'raw', 104: 'c-hdlc', 108: 'loop', 113: 'linux-sll',
   228: 'ipv4', 229: 'ipv6', 276: 'linux-sll2',
 };
 
@@ -66,6 +66,22 @@ export function decodePacket(rec: PacketRecord, out: Segment): Outcome {
       if (end - start < 20) return Outcome.TRUNCATED;
       etherType = (b[start]! << 8) | b[start + 1]!;
       off = start + 20;
+      break;
+    case 9: // PPP (RFC 1661), with or without the HDLC-like address/control bytes (RFC 1662)
+    case 50: { // PPP in HDLC-like framing
+      off = start;
+      if (end - off >= 2 && b[off] === 0xff && b[off + 1] === 0x03) off += 2;
+      if (end - off < 1) return Outcome.TRUNCATED;
+      let proto = b[off]!;
+      if (proto & 1) off += 1; // protocol field compressed to one byte (RFC 1661 6.5)
+      else { if (end - off < 2) return Outcome.TRUNCATED; proto = (proto << 8) | b[off + 1]!; off += 2; }
+      etherType = proto === 0x21 ? ETH_IPV4 : proto === 0x57 ? ETH_IPV6 : 0;
+      break;
+    }
+    case 104: // Cisco HDLC: address, control, then an Ethernet type
+      if (end - start < 4) return Outcome.TRUNCATED;
+      etherType = (b[start + 2]! << 8) | b[start + 3]!;
+      off = start + 4;
       break;
     case 0: // BSD null: 4-byte address family in the writer's byte order
     case 108: // OpenBSD loop: the same in network order
@@ -162,12 +178,13 @@ function decodeTcp(b: Uint8Array, off: number, end: number, ipPayloadLen: number
   out.payloadLen = ipPayloadLen - hdrLen;
   out.truncated = end - off < hdrLen;
   out.options = out.flags & SYN ? parseOptions(b, off + 20, Math.min(end, off + hdrLen)) : null;
+  if (out.options && out.truncated) out.options.truncated = true;
   return Outcome.TCP;
 }
 
 /** Handshake options (RFC 9293 3.2, RFC 7323, RFC 2018, RFC 7413); stops at what was captured. */
 export function parseOptions(b: Uint8Array, off: number, end: number): TcpOptions {
-  const o: TcpOptions = { mss: null, windowScale: null, sackPermitted: false, timestamps: false, fastOpen: false };
+  const o: TcpOptions = { mss: null, windowScale: null, sackPermitted: false, timestamps: false, fastOpen: false, truncated: false };
   while (off < end) {
     const kind = b[off]!;
     if (kind === 0) break; // end of option list

@@ -24,6 +24,8 @@ export interface TcpOptions {
   timestamps: boolean;
   /** A TCP Fast Open cookie option (kind 34, or the experimental 254/0xF989) was present. */
   fastOpen: boolean;
+  /** The snaplen cut the options: what is absent above may have been offered all the same. */
+  truncated: boolean;
 }
 
 export interface Segment {

@@ -547,7 +547,7 @@ export class TcpdumpTextDecoder implements LineDecoder {
       const open = text.indexOf('[', p);
       if (close >= 0 && (open < 0 || open > close)) return close + 1;
     }
-    const o: TcpOptions | null = want ? { mss: null, windowScale: null, sackPermitted: false, timestamps: false, fastOpen: false } : null;
+    const o: TcpOptions | null = want ? { mss: null, windowScale: null, sackPermitted: false, timestamps: false, fastOpen: false, truncated: false } : null;
     let depth = 0;
     let item = p;
     for (; p <= len; p++) {

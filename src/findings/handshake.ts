@@ -74,5 +74,5 @@ export function intervals(ctl: Control | null): number[] {
 
 function options(e: Endpoint): OptionsReport | null {
   const o = e.options;
-  return o ? { mss: o.mss, windowScale: o.windowScale, sackPermitted: o.sackPermitted, timestamps: o.timestamps, fastOpen: o.fastOpen } : null;
+  return o ? { mss: o.mss, windowScale: o.windowScale, sackPermitted: o.sackPermitted, timestamps: o.timestamps, fastOpen: o.fastOpen, truncated: o.truncated } : null;
 }

@@ -41,6 +41,8 @@ export interface OptionsReport {
   sackPermitted: boolean;
   timestamps: boolean;
   fastOpen: boolean;
+  /** The capture's snaplen cut the options: absent ones may have been offered. */
+  truncated: boolean;
 }
 
 export interface HandshakeReport {

@@ -27,6 +27,7 @@ export class PcapParser implements CaptureParser {
   private consumed = 0; // file offset of carry[0] (or of the next chunk when no carry)
   private packets = 0;
   private truncated = false;
+  private warnedSubsecond = false;
   private readonly rec: PacketRecord;
 
   constructor(
@@ -121,10 +122,23 @@ export class PcapParser implements CaptureParser {
       rec.data = buf;
       rec.offset = off + RECORD_HEADER;
       rec.fileOffset = this.consumed + off;
+      if (rec.tsNsec >= 1e9) this.fixSubsecond(rec);
       this.sink.record(rec);
       off += RECORD_HEADER + capLen;
     }
     return off;
+  }
+
+  /**
+   * A sub-second field of a whole second or more is invalid (tcpdump prints it as such): carry
+   * the excess into the seconds, so times stay ordered and sane, and warn once.
+   */
+  private fixSubsecond(rec: PacketRecord): void {
+    rec.tsSec += Math.floor(rec.tsNsec / 1e9);
+    rec.tsNsec %= 1e9;
+    if (this.warnedSubsecond) return;
+    this.warnedSubsecond = true;
+    this.sink.warning({ file: this.file, offset: rec.fileOffset, message: `invalid timestamp: the sub-second field holds a second or more (frame ${rec.frame}); carried into the seconds`, truncated: false });
   }
 
   private u32(buf: Buffer, at: number): number {

@@ -8,10 +8,10 @@
  * Why not pcap-ng-parser 1.0.0 (the only pcapng reader on the registry; evaluated in
  * docs/corpus.md): it emits EPBs only (SPB and PB packets are lost), ignores `if_tsresol` and
  * `if_tsoffset` (hands out raw 32+32-bit timestamps), reads option lengths as 8-byte units and
- * loops past the end option (an IDB with any option throws a RangeError), keeps the first
+ * loops past the end option (an IDB with options reads garbage or throws a RangeError), keeps the first
  * section's byte order for the whole file, never checks the trailing length copy, and re-copies
  * its carry on every chunk while waiting for a block (quadratic on a corrupt length, like
- * pcap-parser; see NOTES.md). What we need is ~300 lines, so it is written here, in the shape of
+ * pcap-parser; see NOTES.md). What we need is under 400 lines, so it is written here, in the shape of
  * pcap.ts: a push parser with a bounded carry, a corrupt block is a warning and a stop.
  */
 import { CaptureParser, FileInfo, InputError, PacketRecord, RecordSink } from './record.js';
@@ -44,6 +44,8 @@ interface Iface {
   nsPerUnit: number;
   /** if_tsoffset: seconds added to every timestamp. */
   offsetSec: number;
+  /** Carried a packet (its link type is then listed in info()). */
+  used: boolean;
 }
 
 export class PcapngParser implements CaptureParser {
@@ -189,12 +191,12 @@ export class PcapngParser implements CaptureParser {
   private interfaceDescription(buf: Buffer, off: number, len: number): void {
     if (len < 20) {
       this.warnOnce('short-idb', off, `interface description block too short (${len} bytes); packets of its interface are skipped`);
-      this.ifaces.push({ linkType: -1, snaplen: 0, pow2: false, exp: 6, div: 1e6, nsPerUnit: 1000, offsetSec: 0 });
+      this.ifaces.push({ linkType: -1, snaplen: 0, pow2: false, exp: 6, div: 1e6, nsPerUnit: 1000, offsetSec: 0, used: false });
       return;
     }
     const iface: Iface = {
       linkType: this.u16(buf, off + 8), snaplen: this.u32(buf, off + 12),
-      pow2: false, exp: 6, div: 1e6, nsPerUnit: 1000, offsetSec: 0,
+      pow2: false, exp: 6, div: 1e6, nsPerUnit: 1000, offsetSec: 0, used: false,
     };
     // Options: code (2), length (2), value padded to 4 bytes; they end at opt_endofopt or the block's end.
     const end = off + len - 4;
@@ -278,7 +280,10 @@ export class PcapngParser implements CaptureParser {
     rec.fileOffset = this.consumed + blockOff;
     this.lastSec = rec.tsSec;
     this.lastNsec = rec.tsNsec;
-    this.linkTypesSeen.add(iface.linkType);
+    if (!iface.used) {
+      iface.used = true;
+      this.linkTypesSeen.add(iface.linkType);
+    }
     this.sink.record(rec);
   }
 
@@ -291,7 +296,16 @@ export class PcapngParser implements CaptureParser {
     const rec = this.rec;
     let sec: number;
     let nsec: number;
-    if (iface.div !== 0) {
+    if (iface.div !== 0 && hi < 0x200000) {
+      // The count is below 2^53 (every µs timestamp until 2255): one exact Number. The quotient can
+      // come out one too high when the division rounds up; the remainder check corrects it.
+      const div = iface.div;
+      const ts = hi * 4294967296 + lo;
+      sec = Math.floor(ts / div);
+      let rem = ts - sec * div;
+      if (rem < 0) { sec--; rem += div; }
+      nsec = rem * iface.nsPerUnit;
+    } else if (iface.div !== 0) {
       const div = iface.div; // <= 1e9 < 2^30
       // ts = hi*2^32 + lo, long division in 16-bit steps: every intermediate stays below 2^53,
       // so each quotient and remainder is an exact integer.
