@@ -18,6 +18,9 @@ import { TOOL_NAME, TOOL_VERSION } from './version.js';
 
 export const SCHEMA_VERSION = 1;
 
+/** How often a live input's silence advances capture time. */
+const LIVE_TICK_MS = 250;
+
 export interface AnalyzeOptions {
   /** TIME_WAIT length in seconds. */
   timeWaitS: number;
@@ -80,7 +83,14 @@ export async function analyzeCaptures(files: string[], opts: AnalyzeOptions): Pr
   const readers: CaptureReader[] = [];
   for (let i = 0; i < files.length; i++) readers.push(await CaptureReader.open(files[i]!, i, decoders[i]!));
   if (files.length === 1) {
-    while (await readers[0]!.pump());
+    // A live pipe (stdin) may fall silent: capture time then moves on with the wall clock, so a
+    // finished connection is reported without waiting for the next packet.
+    const live = files[0] === '-' ? setInterval(() => run.idle(), LIVE_TICK_MS) : null;
+    try {
+      while (await readers[0]!.pump());
+    } finally {
+      if (live) clearInterval(live);
+    }
     decoders[0]!.finishInput();
   } else {
     await mergeByTime(readers, decoders, run);
@@ -158,6 +168,7 @@ class Run {
   private originNsec = 0;
   private haveOrigin = false;
   private absoluteStart = true;
+  private lastPacketWallMs = 0;
   private endS = 0;
   private truncated = false;
 
@@ -172,6 +183,7 @@ class Run {
   /** One packet of the input, in input order: counted, timed, and tracked when it is TCP. */
   packet(p: Packet): void {
     this.packets++;
+    this.lastPacketWallMs = Date.now();
     const s = this.relativeTime(p.tsSec, p.tsNsec);
     if (p.skip !== null) {
       this.skipped[p.skip]++;
@@ -181,6 +193,12 @@ class Run {
     seg.frame = this.merging ? this.packets : seg.fileFrame;
     seg.s = s;
     this.segment(seg);
+  }
+
+  /** Live input fell silent: capture time is the last packet's plus the wall time since. */
+  idle(): void {
+    if (this.lastPacketWallMs === 0) return;
+    this.table.expire(this.endS + (Date.now() - this.lastPacketWallMs) / 1000);
   }
 
   /** The input's times carry no date (tcpdump text without one): there is no absolute start. */

@@ -59,6 +59,27 @@ describe('--ndjson', () => {
     expect(lines(out).map((x) => x.type)).toEqual(['connection', 'connection', 'summary']);
   });
 
+  it('a live text pipe that falls silent still reports a finished connection (capture time follows the wall clock)', async () => {
+    // tcpdump -l -n ... | tcptrace analyze - --ndjson: an aborted connection, then silence with the pipe open.
+    const text = readFileSync(join(FIXTURES, 'abort-linger0', 'text', 'nn-S-tt.txt'));
+    const child = spawn(process.execPath, [join(ROOT, 'bin/tcptrace.js'), 'analyze', '-', '--ndjson']);
+    let out = '';
+    const started = Date.now();
+    const firstLine = new Promise<string>((resolve) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
+      });
+    });
+    child.stdin.write(text);
+    const line = JSON.parse(await firstLine);
+    expect(line).toMatchObject({ type: 'connection', close: { kind: 'reset' } });
+    expect(child.exitCode).toBeNull(); // stdin is still open
+    expect(Date.now() - started).toBeLessThan(10_000);
+    child.stdin.end();
+    expect(await new Promise((resolve) => child.on('close', resolve))).toBe(0);
+  });
+
   it('a connection leaves when its TIME_WAIT expires by capture time, before the capture ends', () => {
     const recs = lines(cli(['analyze', fixture('time-wait-expiry'), '--ndjson']).stdout).filter((x) => x.type === 'connection');
     expect(recs[0].timeWait[0].end).toBe('expired');

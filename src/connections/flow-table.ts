@@ -92,7 +92,7 @@ export class FlowTable {
   }
 
   /** Finishes the connections due by capture time `now` (re-checking: packets may have come since). */
-  private expire(now: number): void {
+  expire(now: number): void {
     while (this.due.length > 0 && this.due[0]!.at <= now) {
       const { conn } = heapPop(this.due)!;
       const key = flowKeyOf(conn);
