@@ -171,3 +171,29 @@ describe('colour', () => {
     expect(r.stdout).not.toMatch(/\x1b\[/);
   });
 });
+
+describe('tcptrace check (SPEC section 7)', () => {
+  const expect1 = (obj: unknown) => write(`expect-${Math.random().toString(36).slice(2)}.json`, JSON.stringify(obj));
+  it('exits 0 when every expected fact holds', () => {
+    const file = expect1({ summary: { handshakes: { complete: 1 }, anomalies: 0 }, connections: [{ close: { kind: 'four-way', initiator: 'client' }, finalState: { client: 'TIME_WAIT' } }] });
+    const r = cli(['check', fixture('client-close-first'), '--expect', file]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+  });
+  it('exits 1 with one line per fact that does not hold, naming its JSON path', () => {
+    const file = expect1({ summary: { resets: 3 }, connections: [{ close: { kind: 'three-way' } }, { id: 2 }], nope: 1 });
+    const r = cli(['check', fixture('client-close-first'), '--expect', file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      'tcptrace: check summary.resets: expected 3, got 0',
+      'tcptrace: check connections: expected at least 2 items, got 1',
+      'tcptrace: check connections[0].close.kind: expected "three-way", got "four-way"',
+      'tcptrace: check nope: expected 1, but the report has no such field',
+    ]);
+  });
+  it('an unreadable expectation file is a usage error (exit 2)', () => {
+    const r = cli(['check', fixture('client-close-first'), '--expect', write('bad.json', '{nope')]);
+    expect(r.code).toBe(2);
+    oneLineError(r.stderr);
+  });
+});

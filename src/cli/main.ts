@@ -15,6 +15,8 @@ import { flagAnomaly } from '../findings/anomalies.js';
 import { DEFAULT_THRESHOLDS } from '../findings/alerts.js';
 import { TOOL_VERSION } from '../version.js';
 import { CONDITIONS, failOnViolations, parseFailOn } from './fail-on.js';
+import { mismatches } from './check.js';
+import { readFileSync } from 'node:fs';
 
 export const EXIT_OK = 0;
 export const EXIT_FAIL_ON = 1;
@@ -160,6 +162,33 @@ Exit codes: 0 success; 1 a --fail-on condition held (one line per violation on s
         if (violations.length > 0) process.exitCode = EXIT_FAIL_ON;
       }
     });
+  program
+    .command('check')
+    .description('check a capture against an expectation file: exit 1 with one line per fact that does not hold')
+    .argument('<files...>', 'capture files (as for analyze)')
+    .requiredOption('--expect <file>', 'a JSON file holding any part of the --json report (objects matched field by field, arrays item by item)')
+    .addOption(new Option('--time-wait <seconds>', 'TIME_WAIT length (as for analyze)').default(60).argParser(seconds))
+    .addHelpText('after', `
+Example expectation (expect.json):
+  { "summary": { "handshakes": { "complete": 1 }, "anomalies": 0 },
+    "connections": [ { "close": { "kind": "four-way", "initiator": "client" },
+                       "finalState": { "client": "TIME_WAIT" } } ] }
+
+  $ tcptrace check capture.pcap --expect expect.json && echo ok`)
+    .action(async (files: string[], flags: { expect: string; timeWait: number }) => {
+      let expected: unknown;
+      try {
+        expected = JSON.parse(readFileSync(flags.expect, 'utf8'));
+      } catch (e) {
+        throw new UsageError(`${flags.expect}: not a readable JSON expectation file (${(e as Error).message})`);
+      }
+      const report = await analyzeCaptures(files, { timeWaitS: flags.timeWait });
+      // Compare with the report as --json prints it (times rounded the same way).
+      const violations = mismatches(expected, JSON.parse(reportJson(report)));
+      for (const v of violations) process.stderr.write(`tcptrace: check ${v}\n`);
+      if (violations.length > 0) process.exitCode = EXIT_FAIL_ON;
+    });
+
   program
     .command('ladder')
     .description('draw a ladder diagram of each selected connection: both lifelines, every segment, each side\'s states')
