@@ -253,7 +253,7 @@ class Run {
     });
     this.anomaliesByConn.delete(conn.id);
     this.summary.addConnection(report);
-    this.alerts.add(report);
+    this.alerts.add(report, endS);
     if (this.keep) this.reports.push(report);
     this.opts.onConnection?.(report);
   }

@@ -10,14 +10,14 @@ import { connectionReport } from '../src/findings/report.js';
 import type { ConnectionReport } from '../src/findings/types.js';
 
 type Dir = 'c>s' | 's>c';
-interface Step { dir: Dir; flags: number; seq: number; ack?: number; len?: number; s: number }
+interface Step { dir: Dir; flags: number; seq: number; ack?: number; len?: number; s: number; clientPort?: number }
 
 function run(steps: Step[], timeWaitS = 60): ConnectionReport[] {
   const conns: Connection[] = [];
   const table = new FlowTable((c) => conns.push(c));
   steps.forEach((st, i) => {
     const seg = newSegment();
-    const c = { ip: '10.0.0.1', port: 40000 };
+    const c = { ip: '10.0.0.1', port: st.clientPort ?? 40000 };
     const s = { ip: '10.0.0.2', port: 80 };
     const [from, to] = st.dir === 'c>s' ? [c, s] : [s, c];
     Object.assign(seg, {
@@ -99,6 +99,30 @@ describe('what is received counts once the receiver proves it', () => {
       { dir: 's>c', flags: ACK, seq: 5001, ack: 102, s: 1.25 },
     ]);
     expect(c!.states.server.find((e) => e.state === 'CLOSE_WAIT')).toMatchObject({ s: 1.2, frame: 5 });
+  });
+});
+
+describe('what the kernel does silently, inferred only when the capture shows it', () => {
+  const synOnly = (times: number[]): Step[] => times.map((s) => ({ dir: 'c>s', flags: SYN, seq: 100, s }));
+  /** A packet of another connection: the capture's clock goes on. */
+  const tick = (s: number): Step => ({ dir: 'c>s', flags: SYN, seq: 1, s, clientPort: 40001 });
+
+  it('a client that stops retransmitting its SYN gave up one doubled interval after the last copy', () => {
+    // Not provable before 7 + 2 x 4 + slack: the next SYN could still come.
+    expect(run([...synOnly([0, 1, 3, 7]), tick(15)])[0]!.finalState.client).toBe('SYN_SENT');
+    const c = run([...synOnly([0, 1, 3, 7]), tick(20)])[0]!;
+    expect(c.states.client.at(-1)).toMatchObject({ state: 'CLOSED', s: 15, frame: null, event: 'gave-up' });
+  });
+
+  it('in the linear phase (tcp_syn_linear_timeouts) the last wait is one interval', () => {
+    const c = run([...synOnly([0, 1, 2, 3]), tick(10)])[0]!;
+    expect(c.states.client.at(-1)).toMatchObject({ s: 4, event: 'gave-up' });
+  });
+
+  it('a SYN/ACK sent once and never retransmitted long after the 1 s RTO was a syncookie: no SYN_RECEIVED', () => {
+    const steps: Step[] = [{ dir: 'c>s', flags: SYN, seq: 100, s: 0 }, { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 0.001 }];
+    expect(run([...steps, tick(1)])[0]!.finalState.server).toBe('SYN_RECEIVED'); // too soon to tell
+    expect(run([...steps, tick(5)])[0]!.states.server.map((e) => e.state)).toEqual(['LISTEN']);
   });
 });
 

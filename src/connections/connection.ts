@@ -106,6 +106,7 @@ export class Connection {
     this.lastFrame = seg.frame;
     x.packets++;
     x.bytes += seg.payloadLen;
+    if (seg.s > x.lastSentS) x.lastSentS = seg.s;
     // The server was only assumed to listen: one that first answers with a RST (refused), or
     // opens with its own SYN (simultaneous open), was not listening.
     if (x === this.server && x.packets === 1 && x.initialState === 'LISTEN' && ((f & RST) || (f & (SYN | ACK)) === SYN)) {

@@ -7,6 +7,11 @@ import { EventKind, TcpState, nextState } from './state.js';
 
 export type Side = 'client' | 'server';
 
+/** Margin beyond a retransmission's due time (timer slack) before an endpoint is taken to have given up. */
+const GIVE_UP_SLACK_S = 0.2;
+/** How long a SYN/ACK must go without its 1 s retransmission to be taken as a syncookie answer. */
+const STATELESS_AFTER_S = 3;
+
 /** A state event, dated when the endpoint really sent or received what caused it. */
 export interface StateEvent {
   kind: EventKind;
@@ -26,8 +31,8 @@ export interface Transition {
   state: TcpState;
   s: number;
   frame: number | null;
-  /** What caused it: an EventKind, or 'initial' for the state the endpoint was first seen in. */
-  event: EventKind | 'initial';
+  /** What caused it: an EventKind; 'initial' for the state it was first seen in; 'gave-up' when its retransmissions ran out. */
+  event: EventKind | 'initial' | 'gave-up';
 }
 
 /** A copy (first or retransmitted) of a SYN, SYN/ACK or FIN. */
@@ -80,6 +85,8 @@ export class Endpoint {
 
   packets = 0;
   bytes = 0;
+  /** Time of the last segment it sent. */
+  lastSentS = -Infinity;
   retransmits = 0;
   /** New payload bytes sent after the peer's FIN (a half-close seen from the passive side). */
   bytesAfterPeerFin = 0;
@@ -132,16 +139,64 @@ export class Endpoint {
         out.push({ state, s: enteredTimeWait + timeWaitS, frame: null, event: 'time-wait-expired' });
       }
     };
+    const stateless = endS !== null && this.answeredStatelessly(endS);
     for (const ev of this.events) {
       expireBefore(ev.s);
+      // A syncookie answer keeps no request: the SYN and its SYN/ACK leave the listener as it was.
+      if (stateless && (ev.kind === 'recv-syn' || ev.kind === 'send-syn-ack')) continue;
       const next = nextState(state, ev.kind);
       if (next === state) continue;
       state = next;
       if (state === 'TIME_WAIT') enteredTimeWait = ev.s;
       out.push({ state, s: ev.s, frame: ev.frame, event: ev.kind });
     }
-    if (endS !== null) expireBefore(endS);
+    if (endS !== null) {
+      expireBefore(endS);
+      const gaveUp = this.gaveUpAt(state, endS);
+      if (gaveUp !== null) {
+        state = 'CLOSED';
+        out.push({ state, s: gaveUp, frame: null, event: 'gave-up' });
+      }
+    }
     return out;
+  }
+
+  /**
+   * When an endpoint still waiting for an answer (SYN_SENT, SYN_RECEIVED, FIN_WAIT_1, CLOSING,
+   * LAST_ACK) gave up retransmitting, if the capture shows it did: the kernel backs off (doubling
+   * the interval; SYN_SENT keeps it constant for its first tcp_syn_linear_timeouts retries) and
+   * drops the socket one more interval after its last retransmission, sending nothing. Taken as
+   * shown once the capture runs past the next retransmission's latest due time with none, and
+   * the endpoint sent nothing after its last copy. Null otherwise.
+   */
+  private gaveUpAt(state: TcpState, endS: number): number | null {
+    const ctl = state === 'SYN_SENT' ? this.syn
+      : state === 'SYN_RECEIVED' ? this.synAck
+      : state === 'FIN_WAIT_1' || state === 'CLOSING' || state === 'LAST_ACK' ? this.fin : null;
+    if (ctl === null || ctl.copies.length < 2) return null;
+    const c = ctl.copies;
+    const last = c[c.length - 1]!.s;
+    if (this.lastSentS > last) return null;
+    const interval = last - c[c.length - 2]!.s;
+    if (interval <= 0) return null;
+    if (endS < last + 2 * interval + Math.max(GIVE_UP_SLACK_S, interval / 4)) return null;
+    const prev = c.length >= 3 ? c[c.length - 2]!.s - c[c.length - 3]!.s : 0;
+    const linear = state === 'SYN_SENT' && c.length >= 3 && Math.abs(interval - prev) <= prev / 4;
+    return last + (linear ? 1 : 2) * interval;
+  }
+
+  /**
+   * A SYN/ACK sent once, never retransmitted although the capture ran on well past the 1 s
+   * initial RTO, never acknowledged, and nothing after it: the server answered with a syncookie
+   * (under a SYN flood) and kept no request, as `ss` shows. Linux retransmits a queued request's
+   * SYN/ACK after 1 s.
+   */
+  private answeredStatelessly(endS: number): boolean {
+    const sa = this.synAck;
+    if (sa === null || sa.copies.length !== 1 || this.synAckProven || this.syn !== null) return false;
+    const at = sa.copies[0]!.s;
+    const lastEvent = this.events[this.events.length - 1];
+    return this.lastSentS <= at && lastEvent?.kind === 'send-syn-ack' && endS - at >= STATELESS_AFTER_S;
   }
 
   /** When the endpoint last entered TIME_WAIT, by what has been seen so far; null if it has not. */

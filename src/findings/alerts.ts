@@ -99,11 +99,11 @@ export class AlertBuilder {
 
   constructor(private readonly t: AlertThresholds) {}
 
-  /** Folds one finished connection in. */
-  add(c: ConnectionReport): void {
+  /** Folds one finished connection in; `endS` is the capture time it was finished at. */
+  add(c: ConnectionReport, endS: number): void {
     this.addHalfOpen(c);
     this.addProbe(c);
-    this.addLingering(c);
+    this.addLingering(c, endS);
     for (const w of c.timeWait) {
       const host = c[w.side].ip;
       let list = this.timeWait.get(host);
@@ -168,12 +168,16 @@ export class AlertBuilder {
   }
 
   private addProbe(c: ConnectionReport): void {
-    const key = `${c.client.ip}|${c.server.ip}`;
+    // One scan per source, target and probe family: FIN, NULL and XMAS probes are scans of their
+    // own (nmap -sF, -sN, -sX); SYN-based probes (half-open or full connect) are one family.
+    const style = probeStyle(c);
+    const family = style === 'fin' || style === 'null' || style === 'xmas' ? style : 'syn';
+    const key = `${c.client.ip}|${c.server.ip}|${family}`;
     let e = this.probes.get(key);
     if (!e) this.probes.set(key, (e = { source: c.client.ip, target: c.server.ip, ports: new Map() }));
     if (e.ports.has(c.server.port) && e.ports.size < this.t.portScan) return; // ordinary repeat traffic
     e.ports.set(c.server.port, {
-      style: probeStyle(c),
+      style,
       open: c.handshake.synAckS !== null,
       closed: c.resets.some((r) => r.from === 'server'),
       s: c.firstS,
@@ -200,13 +204,13 @@ export class AlertBuilder {
     return out;
   }
 
-  private addLingering(c: ConnectionReport): void {
+  private addLingering(c: ConnectionReport, finishedS: number): void {
     for (const side of ['client', 'server'] as const) {
       const states = c.states[side];
       states.forEach((e, i) => {
         if (i === 0 || !LINGER_STATES.has(e.state)) return; // the initial state is assumed, not seen
         const next = states[i + 1];
-        const endS = next ? next.s : c.lastS;
+        const endS = next ? next.s : finishedS; // the last state lasts until the connection was finished
         if (endS - e.s < this.t.lingerS) return;
         const [endpoint, peer] = side === 'client' ? [c.client, c.server] : [c.server, c.client];
         this.lingering.push({
