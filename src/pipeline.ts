@@ -15,6 +15,7 @@ import { Summary, SummaryBuilder, connectionReport } from './findings/report.js'
 import { Alert, AlertBuilder, AlertThresholds, DEFAULT_THRESHOLDS } from './findings/alerts.js';
 import type { AnomalyKind, AnomalyReport, ConnectionReport } from './findings/types.js';
 import { TOOL_NAME, TOOL_VERSION } from './version.js';
+import { nsToS } from './time.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -220,7 +221,7 @@ class Run {
       this.originSec = sec;
       this.originNsec = nsec;
     }
-    const s = sec - this.originSec + (nsec - this.originNsec) / 1e9;
+    const s = nsToS((sec - this.originSec) * 1e9 + (nsec - this.originNsec));
     if (s > this.endS) this.endS = s;
     return s;
   }

@@ -19,6 +19,7 @@ describe('--ndjson', () => {
     it(`${name}: every line validates, the summary comes last, and it agrees with --json`, () => {
       const r = cli(['analyze', fixture(name), '--ndjson']);
       expect(r.code).toBe(0);
+      expect(r.stdout).not.toMatch(/\d\.\d{10,}/); // no float noise in any time
       const recs = lines(r.stdout);
       for (const rec of recs) {
         validate(rec);

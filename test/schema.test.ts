@@ -14,6 +14,8 @@ describe('--json output validates against schema/report.schema.json', () => {
     it(name, () => {
       const r = cli(['analyze', join(FIXTURES, name, 'capture.pcap'), '--json']);
       expect(r.code).toBe(0);
+      // Every time is an exact decimal of at most 9 places: no float noise (0.30000000000000004).
+      expect(r.stdout).not.toMatch(/\d\.\d{10,}/);
       const doc = JSON.parse(r.stdout);
       const ok = validate(doc);
       expect(validate.errors ?? []).toEqual([]);

@@ -4,6 +4,7 @@
  */
 import type { TcpOptions } from '../decode/segment.js';
 import { EventKind, TcpState, nextState } from './state.js';
+import { diffS, sumS } from '../time.js';
 
 export type Side = 'client' | 'server';
 
@@ -136,7 +137,7 @@ export class Endpoint {
     const expireBefore = (s: number) => {
       if (state === 'TIME_WAIT' && timeWaitS > 0 && s >= enteredTimeWait + timeWaitS) {
         state = 'CLOSED';
-        out.push({ state, s: enteredTimeWait + timeWaitS, frame: null, event: 'time-wait-expired' });
+        out.push({ state, s: sumS(enteredTimeWait, timeWaitS), frame: null, event: 'time-wait-expired' });
       }
     };
     const stateless = endS !== null && this.answeredStatelessly(endS);
@@ -177,12 +178,12 @@ export class Endpoint {
     const c = ctl.copies;
     const last = c[c.length - 1]!.s;
     if (this.lastSentS > last) return null;
-    const interval = last - c[c.length - 2]!.s;
+    const interval = diffS(c[c.length - 2]!.s, last);
     if (interval <= 0) return null;
     if (endS < last + 2 * interval + Math.max(GIVE_UP_SLACK_S, interval / 4)) return null;
     const prev = c.length >= 3 ? c[c.length - 2]!.s - c[c.length - 3]!.s : 0;
     const linear = state === 'SYN_SENT' && c.length >= 3 && Math.abs(interval - prev) <= prev / 4;
-    return last + (linear ? 1 : 2) * interval;
+    return sumS(last, (linear ? 1 : 2) * interval);
   }
 
   /**

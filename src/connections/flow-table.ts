@@ -10,6 +10,7 @@
 import type { Segment } from '../decode/segment.js';
 import { Connection } from './connection.js';
 import type { TcpState } from './state.js';
+import { sumS } from '../time.js';
 
 export interface Tracked {
   conn: Connection;
@@ -77,11 +78,11 @@ export class FlowTable {
   private finishTime(conn: Connection): number | null {
     const c = conn.client.current();
     const s = conn.server.current();
-    if (gone(c) && gone(s)) return conn.lastS + this.opts.closedGraceS;
+    if (gone(c) && gone(s)) return sumS(conn.lastS, this.opts.closedGraceS);
     const waiting = (st: TcpState, other: TcpState) => st === 'TIME_WAIT' && (gone(other) || other === 'TIME_WAIT');
     if (waiting(c, s) || waiting(s, c)) {
       const entries = [conn.client, conn.server].map((e) => e.timeWaitEnteredS()).filter((t): t is number => t !== null);
-      return Math.max(...entries) + this.opts.timeWaitS;
+      return sumS(Math.max(...entries), this.opts.timeWaitS);
     }
     return null;
   }

@@ -6,6 +6,7 @@
  */
 import type { TcpState } from '../connections/state.js';
 import type { Address, ConnectionReport } from './types.js';
+import { diffS } from '../time.js';
 
 export interface AlertThresholds {
   /** Half-open connections to one server endpoint within `synFloodWindowS` seconds. */
@@ -155,7 +156,7 @@ export class AlertBuilder {
         kind: 'syn-flood', server, count: best, windowS: this.t.synFloodWindowS, total: list.length,
         sources: new Set(list.map((x) => x.source)).size,
         peakHalfOpen: peak, peakS: at,
-        ratePerS: best / Math.max(win.at(-1)!.synS - win[0]!.synS, 1e-6),
+        ratePerS: Math.round((best / Math.max(win.at(-1)!.synS - win[0]!.synS, 1e-6)) * 1000) / 1000,
         firstS, lastS,
         answers: {
           retransmitted: list.filter((x) => x.answer === 'retransmitted').length,
@@ -211,11 +212,11 @@ export class AlertBuilder {
         if (i === 0 || !LINGER_STATES.has(e.state)) return; // the initial state is assumed, not seen
         const next = states[i + 1];
         const endS = next ? next.s : finishedS; // the last state lasts until the connection was finished
-        if (endS - e.s < this.t.lingerS) return;
+        if (diffS(e.s, endS) < this.t.lingerS) return;
         const [endpoint, peer] = side === 'client' ? [c.client, c.server] : [c.server, c.client];
         this.lingering.push({
           kind: 'lingering', state: e.state, side, endpoint, peer, connection: c.id, enteredS: e.s,
-          durationS: endS - e.s, atCaptureEnd: !next, retransmitIntervalsS: retransmitsDuring(c, side, e.state),
+          durationS: diffS(e.s, endS), atCaptureEnd: !next, retransmitIntervalsS: retransmitsDuring(c, side, e.state),
         });
       });
     }

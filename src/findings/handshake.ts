@@ -3,6 +3,7 @@ import type { Connection } from '../connections/connection.js';
 import type { Control, Endpoint } from '../connections/endpoint.js';
 import { seqAdd } from '../connections/seq.js';
 import type { HandshakeKind, HandshakeReport, OptionsReport } from './types.js';
+import { diffS } from '../time.js';
 
 export function analyzeHandshake(conn: Connection): HandshakeReport {
   const syn = conn.client.syn;
@@ -20,7 +21,7 @@ export function analyzeHandshake(conn: Connection): HandshakeReport {
     synAckFrame: synAck?.copies[0]!.frame ?? null,
     ackS,
     ackFrame,
-    rttS: synS !== null && ackS !== null ? ackS - synS : null,
+    rttS: synS !== null && ackS !== null ? diffS(synS, ackS) : null,
     synToSynAckS: syn && synAck ? gapToLastBefore(syn, synAck.copies[0]!.frame, synAck.copies[0]!.s) : null,
     synAckToAckS: synAck && ackFrame !== null && ackS !== null ? gapToLastBefore(synAck, ackFrame, ackS) : null,
     synRetransmits: retransmitTimes(syn),
@@ -58,7 +59,7 @@ function synAckValid(synAck: Control, client: Endpoint): boolean {
 function gapToLastBefore(ctl: Control, frame: number, s: number): number | null {
   let last: number | null = null;
   for (const c of ctl.copies) if (c.frame < frame) last = c.s;
-  return last === null ? null : s - last;
+  return last === null ? null : diffS(last, s);
 }
 
 export function retransmitTimes(ctl: Control | null): number[] {
@@ -68,7 +69,7 @@ export function retransmitTimes(ctl: Control | null): number[] {
 export function intervals(ctl: Control | null): number[] {
   if (!ctl) return [];
   const out: number[] = [];
-  for (let i = 1; i < ctl.copies.length; i++) out.push(ctl.copies[i]!.s - ctl.copies[i - 1]!.s);
+  for (let i = 1; i < ctl.copies.length; i++) out.push(diffS(ctl.copies[i - 1]!.s, ctl.copies[i]!.s));
   return out;
 }
 

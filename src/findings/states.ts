@@ -2,6 +2,7 @@
 import type { Transition } from '../connections/endpoint.js';
 import type { TcpState } from '../connections/state.js';
 import type { StateEntry } from './types.js';
+import { diffS, sumS } from '../time.js';
 
 export function stateEntries(h: Transition[]): StateEntry[] {
   return h.map((t) => ({ state: t.state, s: t.s, frame: t.frame, event: t.event }));
@@ -21,7 +22,7 @@ export function timeInState(h: Transition[], captureEndS: number): Partial<Recor
     const t = h[i]!;
     const next = h[i + 1];
     if (!next && t.state === 'CLOSED') continue;
-    out[t.state] = (out[t.state] ?? 0) + Math.max(0, (next ? next.s : captureEndS) - t.s);
+    out[t.state] = sumS(out[t.state] ?? 0, Math.max(0, diffS(t.s, next ? next.s : captureEndS)));
   }
   return out;
 }

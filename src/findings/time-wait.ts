@@ -2,6 +2,7 @@
 import type { Connection } from '../connections/connection.js';
 import type { Side, Transition } from '../connections/endpoint.js';
 import type { TimeWaitEnd, TimeWaitReport } from './types.js';
+import { diffS } from '../time.js';
 
 export function analyzeTimeWait(
   conn: Connection, hist: { client: Transition[]; server: Transition[] }, captureEndS: number,
@@ -25,7 +26,7 @@ export function analyzeTimeWait(
         enteredFrame: t.frame,
         end,
         endS,
-        durationS: (endS ?? captureEndS) - t.s,
+        durationS: diffS(t.s, endS ?? captureEndS),
         // Why TIME_WAIT exists: the peer's FIN sent again (its ACK lost) and acknowledged again.
         finRetransmitsAnswered: (peerFin?.copies.slice(1) ?? [])
           .filter((c) => after(c) && c.answeredFrame !== null)

@@ -8,9 +8,6 @@ import type { Report } from '../pipeline.js';
 import type { AnomalyReport, ConnectionReport } from '../findings/types.js';
 import { toJson } from './json.js';
 
-/** Digits kept in streamed times: the finest any input has (ns); µs times stay exact. */
-const STREAM_DIGITS = 9;
-
 export class NdjsonWriter {
   constructor(private readonly write: (line: string) => void) {}
 
@@ -35,6 +32,6 @@ export class NdjsonWriter {
   }
 
   private line(obj: object): void {
-    this.write(toJson(obj, STREAM_DIGITS, 0) + '\n');
+    this.write(toJson(obj, 0) + '\n');
   }
 }

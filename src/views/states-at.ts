@@ -8,7 +8,8 @@ import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
 import { SS_NAMES, TCP_STATES, type TcpState } from '../connections/state.js';
 import type { Report } from '../pipeline.js';
-import type { ConnectionReport, StateEntry } from '../findings/types.js';
+import type { StateEntry } from '../findings/types.js';
+import { roundS } from '../time.js';
 
 export interface EndpointState {
   state: TcpState;
@@ -72,6 +73,11 @@ function clockAt(startIso: string, atS: number): string {
  * capture started; a clock earlier than the start means the next day). Null if unreadable.
  */
 export function parseAt(value: string, startIso: string | null): number | null {
+  const at = parseAtRaw(value, startIso);
+  return at === null ? null : roundS(at);
+}
+
+function parseAtRaw(value: string, startIso: string | null): number | null {
   if (/^-?\d+(\.\d+)?$/.test(value)) return Number(value);
   if (!startIso) return null;
   const [whole, frac = '0'] = startIso.replace('Z', '').split('.');
