@@ -86,6 +86,20 @@ describe('classic pcap', () => {
     expect(r.warnings[0]!.offset).toBe(offs[3]);
   });
 
+  it('clamps an invalid sub-second field (a second or more) to the end of its second, warning once', () => {
+    const offs = recordOffsets(us);
+    const bad = Buffer.from(us);
+    bad.writeUInt32LE(0x80000000, offs[2]! + 4);
+    bad.writeUInt32LE(1_000_000, offs[3]! + 4);
+    const r = parse(bad);
+    expect(r.records[2]!.tsNsec).toBe(999_999_000);
+    expect(r.records[3]!.tsNsec).toBe(999_999_000);
+    expect(r.records[2]!.tsSec).toBe(parse(us).records[2]!.tsSec);
+    expect(r.warnings).toHaveLength(1);
+    expect(r.warnings[0]).toMatchObject({ truncated: false, offset: offs[2] });
+    expect(r.truncated).toBe(false);
+  });
+
   it('rejects what is not a pcap', () => {
     expect(() => parse(Buffer.from('0123456789abcdef0123456789abcdef'))).toThrow(/not a pcap file/);
     expect(() => parse(us.subarray(0, 10))).toThrow(/file ends inside the pcap file header/);

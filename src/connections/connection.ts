@@ -88,6 +88,11 @@ export class Connection {
     this.ipVersion = seg.ipVersion;
   }
 
+  /** Changes whenever either endpoint's state events change (so its states may have). */
+  get stateVersion(): number {
+    return this.client.version + this.server.version;
+  }
+
   isFromClient(seg: Segment): boolean {
     return seg.srcPort === this.client.port && seg.src === this.client.ip;
   }

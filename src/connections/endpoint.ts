@@ -103,7 +103,11 @@ export class Endpoint {
     public initialFrame: number,
   ) {}
 
+  /** Bumped whenever the event log changes: the endpoint's state may have changed. */
+  version = 0;
+
   addEvent(ev: StateEvent): void {
+    this.version++;
     const last = this.events[this.events.length - 1];
     if (last && compareEvents(last, ev) > 0) this.sorted = false;
     this.events.push(ev);
@@ -113,7 +117,10 @@ export class Endpoint {
   retractAcks(kind: EventKind, frame: number): void {
     for (let i = this.events.length - 1; i >= 0; i--) {
       const ev = this.events[i]!;
-      if (ev.kind === kind && ev.frame !== null && ev.frame < frame) this.events.splice(i, 1);
+      if (ev.kind === kind && ev.frame !== null && ev.frame < frame) {
+        this.events.splice(i, 1);
+        this.version++;
+      }
     }
   }
 

@@ -9,7 +9,7 @@
  */
 import type { Segment } from '../decode/segment.js';
 import { Connection } from './connection.js';
-import type { TcpState } from './state.js';
+import { type TcpState, isSynchronized } from './state.js';
 import { sumS } from '../time.js';
 
 export interface Tracked {
@@ -26,14 +26,27 @@ export interface FlowTableOptions {
 
 export const DEFAULT_CLOSED_GRACE_S = 2;
 
+/**
+ * A connection that never got synchronized (a SYN, SYN/ACK or probe nobody completed) is finished
+ * after this much capture-time silence: Linux gives up on SYN_SENT after ~127 s and SYN_RECV after
+ * ~63 s, so nothing is lost, and a SYN flood of spoofed sources cannot grow the table for ever.
+ */
+export const HANDSHAKE_IDLE_S = 300;
+
 const gone = (s: TcpState) => s === 'CLOSED' || s === 'LISTEN';
 
 export class FlowTable {
   private readonly open = new Map<string, Connection>();
   private nextId = 1;
   private readonly result: Tracked = { conn: undefined as unknown as Connection, fromClient: false };
-  /** Connections that will be finished at a known capture time, earliest first (a binary heap). */
-  private readonly due: { at: number; conn: Connection }[] = [];
+  /**
+   * Connections that will be finished at a known capture time, earliest first (a binary heap).
+   * Entries name a connection by flow key and id, never by reference: a stale entry must not keep
+   * a finished connection alive until its time comes.
+   */
+  private readonly due: Due[] = [];
+  /** The due time last scheduled for each open connection, by id (to skip stale entries). */
+  private readonly dueAt = new Map<number, number>();
 
   constructor(
     private readonly onFinished: (conn: Connection, endS: number) => void,
@@ -50,13 +63,16 @@ export class FlowTable {
       this.finish(key, conn, seg.s);
       conn = undefined;
     }
+    const opened = conn === undefined;
     if (conn === undefined) {
       conn = new Connection(this.nextId++, seg);
       this.open.set(key, conn);
     }
     const fromClient = conn.isFromClient(seg);
+    const version = opened ? -1 : conn.stateVersion;
     conn.observe(seg, fromClient);
-    if (seg.flags & 0x07) this.schedule(conn); // only SYN, FIN or RST can close a side
+    // Only a change of state can make a connection finishable (a pure ACK can: the last ACK of a close).
+    if (conn.stateVersion !== version) this.schedule(key, conn);
     this.result.conn = conn;
     this.result.fromClient = fromClient;
     return this.result;
@@ -67,6 +83,7 @@ export class FlowTable {
     const rest = [...this.open.values()].sort((a, b) => a.id - b.id);
     this.open.clear();
     this.due.length = 0;
+    this.dueAt.clear();
     for (const c of rest) this.onFinished(c, endS);
   }
 
@@ -84,29 +101,33 @@ export class FlowTable {
       const entries = [conn.client, conn.server].map((e) => e.timeWaitEnteredS()).filter((t): t is number => t !== null);
       return sumS(Math.max(...entries), this.opts.timeWaitS);
     }
+    if (!isSynchronized(c) && !isSynchronized(s)) return sumS(conn.lastS, HANDSHAKE_IDLE_S);
     return null;
   }
 
-  private schedule(conn: Connection): void {
+  private schedule(key: string, conn: Connection): void {
     const at = this.finishTime(conn);
-    if (at !== null) heapPush(this.due, { at, conn });
+    if (at === null || this.dueAt.get(conn.id) === at) return;
+    this.dueAt.set(conn.id, at);
+    heapPush(this.due, { at, key, id: conn.id });
   }
 
   /** Finishes the connections due by capture time `now` (re-checking: packets may have come since). */
   expire(now: number): void {
     while (this.due.length > 0 && this.due[0]!.at <= now) {
-      const { conn } = heapPop(this.due)!;
-      const key = flowKeyOf(conn);
-      if (this.open.get(key) !== conn) continue; // already finished
+      const { key, id } = heapPop(this.due)!;
+      const conn = this.open.get(key);
+      if (conn === undefined || conn.id !== id) continue; // already finished
       const at = this.finishTime(conn);
-      if (at === null) continue;
-      if (at > now) heapPush(this.due, { at, conn });
+      if (at === null) { this.dueAt.delete(id); continue; }
+      if (at > now) { this.dueAt.set(id, at); heapPush(this.due, { at, key, id }); }
       else this.finish(key, conn, at);
     }
   }
 
   private finish(key: string, conn: Connection, endS: number): void {
     this.open.delete(key);
+    this.dueAt.delete(conn.id);
     this.onFinished(conn, endS);
   }
 }
@@ -116,17 +137,13 @@ export function flowKey(seg: Segment): string {
   return keyOf(seg.src, seg.srcPort, seg.dst, seg.dstPort);
 }
 
-function flowKeyOf(conn: Connection): string {
-  return keyOf(conn.client.ip, conn.client.port, conn.server.ip, conn.server.port);
-}
-
 function keyOf(ipA: string, portA: number, ipB: string, portB: number): string {
   const a = `${ipA}|${portA}`;
   const b = `${ipB}|${portB}`;
   return a < b ? `${a}|${b}` : `${b}|${a}`;
 }
 
-type Due = { at: number; conn: Connection };
+type Due = { at: number; key: string; id: number };
 
 function heapPush(h: Due[], x: Due): void {
   h.push(x);

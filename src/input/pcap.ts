@@ -130,15 +130,15 @@ export class PcapParser implements CaptureParser {
   }
 
   /**
-   * A sub-second field of a whole second or more is invalid (tcpdump prints it as such): carry
-   * the excess into the seconds, so times stay ordered and sane, and warn once.
+   * A sub-second field of a whole second or more is invalid (tcpdump prints it as such, and
+   * fuzzed captures hold values like 2^31 µs): clamp it to the last instant of its second, so
+   * times stay sane and no packet jumps minutes ahead, and warn once.
    */
   private fixSubsecond(rec: PacketRecord): void {
-    rec.tsSec += Math.floor(rec.tsNsec / 1e9);
-    rec.tsNsec %= 1e9;
+    rec.tsNsec = 1e9 - this.nsPerTick;
     if (this.warnedSubsecond) return;
     this.warnedSubsecond = true;
-    this.sink.warning({ file: this.file, offset: rec.fileOffset, message: `invalid timestamp: the sub-second field holds a second or more (frame ${rec.frame}); carried into the seconds`, truncated: false });
+    this.sink.warning({ file: this.file, offset: rec.fileOffset, message: `invalid timestamp: the sub-second field holds a second or more (frame ${rec.frame}); clamped to the end of its second`, truncated: false });
   }
 
   private u32(buf: Buffer, at: number): number {
