@@ -32,11 +32,25 @@ export interface AnalyzeOptions {
   onAnomaly?: (a: AnomalyReport) => void;
   /** False for streaming views: the report then holds no connections or anomalies (flat memory). */
   keep?: boolean;
+  /** Called every few thousand packets, for a progress line. */
+  onProgress?: (p: ProgressInfo) => void;
+  /** List every line that is not tcpdump output in the warning (not just the first 20). */
+  verbose?: boolean;
   /** Every TCP segment with its connection, after the tracker has seen it (the ladder collects them). */
   onSegment?: (seg: Readonly<Segment>, conn: Connection, fromClient: boolean) => void;
   /** Called for each input warning as it happens (the CLI prints them to stderr). */
   onWarning?: (w: InputWarning) => void;
 }
+
+export interface ProgressInfo {
+  packets: number;
+  /** Connections seen so far, and open now. */
+  connections: number;
+  open: number;
+}
+
+/** Packets between two progress calls. */
+const PROGRESS_EVERY = 1 << 16;
 
 export interface InputReport {
   files: { name: string; format: string; linkTypes: string[]; packets: number; truncated: boolean }[];
@@ -183,7 +197,9 @@ class Run {
 
   /** One packet of the input, in input order: counted, timed, and tracked when it is TCP. */
   packet(p: Packet): void {
-    this.packets++;
+    if ((++this.packets & (PROGRESS_EVERY - 1)) === 0 && this.opts.onProgress) {
+      this.opts.onProgress({ packets: this.packets, connections: this.table.openedCount, open: this.table.openCount });
+    }
     this.lastPacketWallMs = Date.now();
     const s = this.relativeTime(p.tsSec, p.tsNsec);
     if (p.skip !== null) {
@@ -194,6 +210,10 @@ class Run {
     seg.frame = this.merging ? this.packets : seg.fileFrame;
     seg.s = s;
     this.segment(seg);
+  }
+
+  get verbose(): boolean {
+    return this.opts.verbose === true;
   }
 
   /** Live input fell silent: capture time is the last packet's plus the wall time since. */
@@ -401,8 +421,9 @@ class FileDecoder implements RecordSink {
     if (!text.absoluteTime) this.run.noAbsoluteTime();
     if (st.packets === 0) throw new InputError(info.file, `not a capture: no tcpdump packet line among ${info.packets} lines of text`);
     if (st.unrecognized > 0) {
-      const shown = st.unrecognizedLines.slice(0, 20).join(', ');
-      const more = st.unrecognized > 20 ? `, ... (${st.unrecognized - 20} more)` : '';
+      const listed = this.run.verbose ? st.unrecognizedLines.length : 20;
+      const shown = st.unrecognizedLines.slice(0, listed).join(', ');
+      const more = st.unrecognized > listed ? `, ... (${st.unrecognized - listed} more)` : '';
       this.run.warning({ file: info.file, line: st.unrecognizedLines[0], message: `${st.unrecognized} lines are not tcpdump output, skipped: lines ${shown}${more}`, truncated: false });
     }
     return { ...info, timeDigits: text.timeDigits, packets: st.packets };

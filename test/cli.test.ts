@@ -197,3 +197,26 @@ describe('tcptrace check (SPEC section 7)', () => {
     oneLineError(r.stderr);
   });
 });
+
+describe('large captures in the table view', () => {
+  it('lists the connections worth a look and says how many it left out; --all lists every one', () => {
+    // 150 ordinary connections and one refused: only the refused one is listed.
+    const r = cli(['analyze', fixture('time-wait-pileup')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.match(/^#\d+ /gm)).toHaveLength(1);
+    expect(r.stdout).toMatch(/handshake +│ refused/);
+    expect(r.stdout).toMatch(/150 more connections not listed/);
+    expect(cli(['analyze', fixture('time-wait-pileup'), '--all']).stdout.match(/^#\d+ /gm)).toHaveLength(151);
+  });
+  it('a small capture lists every connection', () => {
+    expect(cli(['analyze', fixture('time-wait-reuse')]).stdout.match(/^#\d+ /gm)).toHaveLength(2);
+  });
+  it('--fail-on works with --ndjson too (it judges the stream)', () => {
+    const r = cli(['analyze', fixture('refused'), '--ndjson', '--fail-on', 'resets,refused']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(2);
+  });
+  it('no progress line when stderr is not a terminal', () => {
+    expect(cli(['analyze', fixture('syn-flood')]).stderr).toBe('');
+  });
+});

@@ -4,17 +4,18 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { InputError, type InputWarning } from '../input/record.js';
-import { analyzeCaptures } from '../pipeline.js';
+import { analyzeCaptures, type Report } from '../pipeline.js';
 import { reportJson } from '../views/json.js';
 import { NdjsonWriter } from '../views/ndjson.js';
 import { makeChalk } from '../views/style.js';
-import { renderReport } from '../views/table.js';
+import { TableSelection, renderReport } from '../views/table.js';
 import { LadderSegment, renderLadder } from '../views/ladder.js';
 import { parseAt, renderStatesAt, statesAt } from '../views/states-at.js';
 import { flagAnomaly } from '../findings/anomalies.js';
 import { DEFAULT_THRESHOLDS } from '../findings/alerts.js';
 import { TOOL_VERSION } from '../version.js';
-import { CONDITIONS, failOnViolations, parseFailOn } from './fail-on.js';
+import { CONDITIONS, FailOn, parseFailOn } from './fail-on.js';
+import { Progress } from './progress.js';
 import { mismatches } from './check.js';
 import { readFileSync } from 'node:fs';
 
@@ -81,6 +82,7 @@ function count(value: string, name: string): number {
 }
 
 interface AnalyzeFlags {
+  all?: boolean;
   synFlood: number;
   synFloodWindow: number;
   portScan: number;
@@ -121,7 +123,8 @@ export function buildProgram(): Command {
     .addOption(new Option('--time-wait-pileup <count>', 'alert: endpoints of one host in TIME_WAIT at once').default(DEFAULT_THRESHOLDS.timeWaitPileup).argParser((v) => count(v, '--time-wait-pileup')))
     .option('--no-color', 'no colour even on a terminal (NO_COLOR is honoured too)')
     .option('--strict', 'treat a capture that is cut short or corrupt as unusable (exit 2)')
-    .option('--verbose', 'print input warnings as they happen')
+    .option('--verbose', 'print input warnings as they happen (all lines that are not tcpdump output, for text)')
+    .option('--all', 'the table view lists every connection and anomaly (by default a large capture lists those worth a look)')
     .addHelpText('after', `
 Conditions for --fail-on:
 ${conditionHelp}
@@ -136,31 +139,51 @@ Exit codes: 0 success; 1 a --fail-on condition held (one line per violation on s
     .action(async (files: string[], flags: AnalyzeFlags) => {
       if (flags.json && flags.ndjson) throw new UsageError('--json and --ndjson are two different outputs: choose one');
       const ndjson = flags.ndjson ? new NdjsonWriter((line) => process.stdout.write(line)) : null;
-      const report = await analyzeCaptures(files, {
+      const table = !flags.json && !ndjson ? new TableSelection(!!flags.all) : null;
+      const failOn = new FailOn(flags.failOn ?? []);
+      const progress = new Progress(files);
+      let report: Report;
+      try {
+        report = await analyzeCaptures(files, {
         timeWaitS: flags.timeWait,
         thresholds: {
           synFlood: flags.synFlood, synFloodWindowS: flags.synFloodWindow, portScan: flags.portScan,
           lingerS: flags.linger, timeWaitPileup: flags.timeWaitPileup,
         },
-        keep: !ndjson,
-        onConnection: ndjson ? (c) => ndjson.connection(c) : undefined,
-        onAnomaly: ndjson ? (a) => ndjson.anomaly(a) : undefined,
+        // Only --json prints every connection at the end; the other views take them as they come.
+        keep: !!flags.json,
+        verbose: !!flags.verbose,
+        onConnection: (c) => {
+          ndjson?.connection(c);
+          table?.connection(c);
+          failOn.connection(c);
+        },
+        onAnomaly: (a) => {
+          ndjson?.anomaly(a);
+          table?.anomaly(a);
+          failOn.anomaly(a);
+        },
+        onProgress: (p) => progress.update(p),
         onWarning: (w) => {
           // --strict: a capture cut short is unusable; stop at once rather than report part of it.
           if (flags.strict && w.truncated) throw new UsageError(`${describeWarning(w)} (--strict)`);
           ndjson?.warning(w);
           // Machine outputs keep stdout clean, so their warnings go to stderr as they happen.
-          if (flags.verbose || flags.json || flags.ndjson) process.stderr.write(`tcptrace: warning: ${describeWarning(w)}\n`);
+          if (flags.verbose || flags.json || flags.ndjson) {
+            progress.clear();
+            process.stderr.write(`tcptrace: warning: ${describeWarning(w)}\n`);
+          }
         },
-      });
+        });
+      } finally {
+        progress.clear();
+      }
       if (ndjson) ndjson.summary(report);
       else if (flags.json) process.stdout.write(reportJson(report) + '\n');
-      else process.stdout.write(renderReport(report, { chalk: makeChalk(flags.color), width: process.stdout.columns || 100 }));
-      if (flags.failOn && flags.failOn.length > 0) {
-        const violations = failOnViolations(report, flags.failOn);
-        for (const v of violations) process.stderr.write(`tcptrace: fail-on ${v}\n`);
-        if (violations.length > 0) process.exitCode = EXIT_FAIL_ON;
-      }
+      else process.stdout.write(renderReport(report, { chalk: makeChalk(flags.color), width: process.stdout.columns || 100 }, table!));
+      const violations = failOn.finish(report);
+      for (const v of violations) process.stderr.write(`tcptrace: fail-on ${v}\n`);
+      if (violations.length > 0) process.exitCode = EXIT_FAIL_ON;
     });
   program
     .command('check')

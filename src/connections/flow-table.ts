@@ -91,6 +91,10 @@ export class FlowTable {
     return this.open.size;
   }
 
+  get openedCount(): number {
+    return this.nextId - 1;
+  }
+
   /** When `conn` can be finished if nothing else happens to it; null while a side is open. */
   private finishTime(conn: Connection): number | null {
     const c = conn.client.current();

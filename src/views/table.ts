@@ -4,7 +4,7 @@ import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
 import type { Report } from '../pipeline.js';
 import type { Alert } from '../findings/alerts.js';
-import type { ConnectionReport, StateEntry } from '../findings/types.js';
+import type { AnomalyReport, ConnectionReport, StateEntry } from '../findings/types.js';
 
 export interface TableOptions {
   chalk: ChalkInstance;
@@ -12,7 +12,57 @@ export interface TableOptions {
   width?: number;
 }
 
-export function renderReport(report: Report, opts: TableOptions): string {
+/** Up to this many connections the report lists them all. */
+const SMALL = 20;
+/** Beyond it, at most this many connections worth a look, and this many anomalies, are listed. */
+const LIST_LIMIT = 200;
+const ANOMALY_LIMIT = 100;
+
+/**
+ * What the table view lists, gathered as the analysis streams by so a capture of a million
+ * connections costs no more than what is printed: every connection of a small capture; of a large
+ * one, those worth a look (a handshake that did not complete, a reset or unfinished close, an
+ * anomaly, a note) up to a limit, unless --all.
+ */
+export class TableSelection {
+  readonly shown: ConnectionReport[] = [];
+  private ordinary: ConnectionReport[] = [];
+  hidden = 0;
+  readonly anomalies: AnomalyReport[] = [];
+  hiddenAnomalies = 0;
+  private total = 0;
+
+  constructor(private readonly all: boolean) {}
+
+  connection(c: ConnectionReport): void {
+    this.total++;
+    if (this.all || (worthALook(c) && this.shown.length < LIST_LIMIT)) {
+      this.shown.push(c);
+    } else if (this.total <= SMALL) {
+      this.ordinary.push(c);
+    } else {
+      this.hidden += this.ordinary.length + 1;
+      this.ordinary = [];
+    }
+  }
+
+  anomaly(a: AnomalyReport): void {
+    if (this.all || this.anomalies.length < ANOMALY_LIMIT) this.anomalies.push(a);
+    else this.hiddenAnomalies++;
+  }
+
+  /** The connections to list, in id order. */
+  connections(): ConnectionReport[] {
+    return [...this.shown, ...this.ordinary].sort((a, b) => a.id - b.id);
+  }
+}
+
+function worthALook(c: ConnectionReport): boolean {
+  return !['complete', 'midstream'].includes(c.handshake.kind) || ['reset', 'fin-then-reset', 'incomplete'].includes(c.close.kind) ||
+    c.resets.length > 0 || c.anomalies.length > 0 || c.notes.length > 0;
+}
+
+export function renderReport(report: Report, opts: TableOptions, selection?: TableSelection): string {
   const c = opts.chalk;
   const t = timeFormatter(report.input.timePrecision);
   const out: string[] = [];
@@ -26,21 +76,27 @@ export function renderReport(report: Report, opts: TableOptions): string {
   for (const w of inp.warnings) out.push(c.yellow(`warning: ${w.file}: ${w.message}${w.offset !== undefined ? ` (at byte offset ${w.offset})` : ''}${w.line !== undefined ? ` (line ${w.line})` : ''}`));
   out.push('');
   out.push(summaryTable(report, c));
-  for (const conn of report.connections) {
+  for (const conn of selection ? selection.connections() : report.connections) {
     out.push('');
     out.push(connectionTable(conn, report, c, t, opts.width ?? 100));
+  }
+  if (selection && selection.hidden > 0) {
+    out.push('');
+    out.push(c.dim(`${selection.hidden} more connections not listed (${selection.shown.length >= LIST_LIMIT ? 'the limit was reached' : 'completed handshake, clean or no close, nothing unusual'}): --all lists every one, --json gives them all`));
   }
   if (report.alerts.length > 0) {
     out.push('');
     out.push(c.bold('Alerts'));
     for (const a of report.alerts) out.push(c.red(`  ${describeAlert(a)}`) + alertDetail(a, t));
   }
-  if (report.anomalies.length > 0) {
+  const anomalies = selection ? selection.anomalies : report.anomalies;
+  if (anomalies.length > 0) {
     out.push('');
     out.push(c.bold('Anomalies (flag combinations no correct stack sends)'));
     const tab = new Table({ head: ['frame', 'time s', 'kind', 'flags', 'from', 'to', 'conn'], style: { head: [], border: [] }, chars: COMPACT });
-    for (const a of report.anomalies) tab.push([a.frame, t(a.s), c.red(a.kind), a.flags, a.src, a.dst, a.connection ?? '-']);
+    for (const a of anomalies) tab.push([a.frame, t(a.s), c.red(a.kind), a.flags, a.src, a.dst, a.connection ?? '-']);
     out.push(tab.toString());
+    if (selection && selection.hiddenAnomalies > 0) out.push(c.dim(`${selection.hiddenAnomalies} more anomalies not listed: --all lists every one`));
   }
   return out.join('\n') + '\n';
 }
