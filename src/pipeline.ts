@@ -19,8 +19,13 @@ import { nsToS } from './time.js';
 
 export const SCHEMA_VERSION = 1;
 
-/** How often a live input's silence advances capture time. */
+/** How often a live input's silence is looked at. */
 const LIVE_TICK_MS = 250;
+/**
+ * Wall-clock silence that counts as capture time passing. Shorter gaps are reading, not silence:
+ * a file piped into stdin must give the same report as the file.
+ */
+const LIVE_SILENCE_MS = 1000;
 
 export interface AnalyzeOptions {
   /** TIME_WAIT length in seconds. */
@@ -218,8 +223,9 @@ class Run {
 
   /** Live input fell silent: capture time is the last packet's plus the wall time since. */
   idle(): void {
-    if (this.lastPacketWallMs === 0) return;
-    this.table.expire(this.endS + (Date.now() - this.lastPacketWallMs) / 1000);
+    const silence = Date.now() - this.lastPacketWallMs;
+    if (this.lastPacketWallMs === 0 || silence < LIVE_SILENCE_MS) return;
+    this.table.expire(this.endS + silence / 1000);
   }
 
   /** The input's times carry no date (tcpdump text without one): there is no absolute start. */

@@ -26,6 +26,8 @@ const NO_EDITCAP = HAVE_EDITCAP ? '' : ' [skipped: editcap not found; apt-get in
 /** The report without what legitimately differs between containers: `input` and the file's name. */
 function comparable(json: string, fileName: string): unknown {
   const { input: _input, ...rest } = JSON.parse(json) as Record<string, unknown>;
+  // The CLI writes connections as they finish; ids give the order they opened.
+  (rest.connections as { id: number }[]).sort((a, b) => a.id - b.id);
   return JSON.parse(JSON.stringify(rest, (_k, v) => (v === fileName ? '<file>' : v)));
 }
 

@@ -4,8 +4,8 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { InputError, type InputWarning } from '../input/record.js';
-import { analyzeCaptures, type Report } from '../pipeline.js';
-import { reportJson } from '../views/json.js';
+import { SCHEMA_VERSION, analyzeCaptures, type Report } from '../pipeline.js';
+import { JsonStreamWriter, reportJson } from '../views/json.js';
 import { NdjsonWriter } from '../views/ndjson.js';
 import { makeChalk } from '../views/style.js';
 import { TableSelection, renderReport } from '../views/table.js';
@@ -13,7 +13,7 @@ import { LadderSegment, renderLadder } from '../views/ladder.js';
 import { parseAt, renderStatesAt, statesAt } from '../views/states-at.js';
 import { flagAnomaly } from '../findings/anomalies.js';
 import { DEFAULT_THRESHOLDS } from '../findings/alerts.js';
-import { TOOL_VERSION } from '../version.js';
+import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { CONDITIONS, FailOn, parseFailOn } from './fail-on.js';
 import { Progress } from './progress.js';
 import { mismatches } from './check.js';
@@ -138,7 +138,9 @@ Exit codes: 0 success; 1 a --fail-on condition held (one line per violation on s
 2 unusable input or usage (one line naming the file and offset).`)
     .action(async (files: string[], flags: AnalyzeFlags) => {
       if (flags.json && flags.ndjson) throw new UsageError('--json and --ndjson are two different outputs: choose one');
-      const ndjson = flags.ndjson ? new NdjsonWriter((line) => process.stdout.write(line)) : null;
+      const write = (text: string) => process.stdout.write(text);
+      const ndjson = flags.ndjson ? new NdjsonWriter(write) : null;
+      const json = flags.json ? new JsonStreamWriter(write, { schemaVersion: SCHEMA_VERSION, tool: { name: TOOL_NAME, version: TOOL_VERSION } }) : null;
       const table = !flags.json && !ndjson ? new TableSelection(!!flags.all) : null;
       const failOn = new FailOn(flags.failOn ?? []);
       const progress = new Progress(files);
@@ -150,16 +152,18 @@ Exit codes: 0 success; 1 a --fail-on condition held (one line per violation on s
           synFlood: flags.synFlood, synFloodWindowS: flags.synFloodWindow, portScan: flags.portScan,
           lingerS: flags.linger, timeWaitPileup: flags.timeWaitPileup,
         },
-        // Only --json prints every connection at the end; the other views take them as they come.
-        keep: !!flags.json,
+        // Every view takes the connections as they finish: nothing is kept for the end.
+        keep: false,
         verbose: !!flags.verbose,
         onConnection: (c) => {
           ndjson?.connection(c);
+          json?.connection(c);
           table?.connection(c);
           failOn.connection(c);
         },
         onAnomaly: (a) => {
           ndjson?.anomaly(a);
+          json?.anomaly(a);
           table?.anomaly(a);
           failOn.anomaly(a);
         },
@@ -179,7 +183,7 @@ Exit codes: 0 success; 1 a --fail-on condition held (one line per violation on s
         progress.clear();
       }
       if (ndjson) ndjson.summary(report);
-      else if (flags.json) process.stdout.write(reportJson(report) + '\n');
+      else if (json) json.finish(report);
       else process.stdout.write(renderReport(report, { chalk: makeChalk(flags.color), width: process.stdout.columns || 100 }, table!));
       const violations = failOn.finish(report);
       for (const v of violations) process.stderr.write(`tcptrace: fail-on ${v}\n`);

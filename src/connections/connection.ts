@@ -62,7 +62,8 @@ export class Connection {
    */
   constructor(readonly id: number, seg: Segment) {
     const f = seg.flags;
-    const synOnly = (f & (SYN | ACK | RST | FIN)) === SYN;
+    // A SYN without ACK opens a connection, whatever else it carries (SYN+FIN, SYN+RST probes).
+    const synOnly = (f & (SYN | ACK)) === SYN;
     const synAck = (f & (SYN | ACK | RST | FIN)) === (SYN | ACK);
     const senderIsClient = synOnly ? true : synAck ? false : seg.srcPort >= seg.dstPort;
     this.midstream = !synOnly;

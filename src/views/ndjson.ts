@@ -1,30 +1,18 @@
 /**
  * `--ndjson`: one JSON object per line, as things happen: each connection as soon as it is finished,
- * each anomaly as it is seen, warnings, and the summary last (schema/ndjson-record.schema.json).
- * Memory stays flat: nothing is kept for the end but counts.
+ * each anomaly as it is seen, warnings, and the alerts and summary last
+ * (schema/ndjson-record.schema.json). Memory stays flat: nothing is kept for the end but counts.
  */
 import type { InputWarning } from '../input/record.js';
 import type { Report } from '../pipeline.js';
 import type { AnomalyReport, ConnectionReport } from '../findings/types.js';
-import { toJson } from './json.js';
-
-/** Lines are gathered up to this size before a write: one system call per line costs more than the line. */
-const BATCH_BYTES = 1 << 16;
+import { BatchedWriter } from './output.js';
 
 export class NdjsonWriter {
-  private pending: string[] = [];
-  private size = 0;
-  private flushQueued = false;
+  private readonly out: BatchedWriter;
 
-  constructor(private readonly write: (text: string) => void) {}
-
-  /** Writes what is gathered. Also runs by itself once the current burst of work is done. */
-  flush(): void {
-    if (this.pending.length === 0) return;
-    const text = this.pending.join('');
-    this.pending = [];
-    this.size = 0;
-    this.write(text);
+  constructor(write: (text: string) => void) {
+    this.out = new BatchedWriter(write);
   }
 
   connection(c: ConnectionReport): void {
@@ -45,21 +33,10 @@ export class NdjsonWriter {
     for (const a of r.alerts) this.line({ type: 'alert', ...a });
     const { connections: _c, anomalies: _a, alerts: _al, ...rest } = r;
     this.line({ type: 'summary', ...rest });
-    this.flush();
+    this.out.flush();
   }
 
   private line(obj: object): void {
-    const text = toJson(obj, 0) + '\n';
-    this.pending.push(text);
-    this.size += text.length;
-    if (this.size >= BATCH_BYTES) this.flush();
-    else if (!this.flushQueued) {
-      // A live pipe still sees each line as soon as the chunk that produced it is processed.
-      this.flushQueued = true;
-      setImmediate(() => {
-        this.flushQueued = false;
-        this.flush();
-      });
-    }
+    this.out.push(JSON.stringify(obj) + '\n');
   }
 }
