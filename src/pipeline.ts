@@ -106,6 +106,7 @@ export async function analyzeCaptures(files: string[], opts: AnalyzeOptions): Pr
     // A live pipe (stdin) may fall silent: capture time then moves on with the wall clock, so a
     // finished connection is reported without waiting for the next packet.
     const live = files[0] === '-' ? setInterval(() => run.idle(), LIVE_TICK_MS) : null;
+    run.live = live !== null;
     try {
       while (await readers[0]!.pump());
     } finally {
@@ -189,6 +190,8 @@ class Run {
   private haveOrigin = false;
   private absoluteStart = true;
   private lastPacketWallMs = 0;
+  /** Reading a live pipe: its silences move capture time on (see idle()). */
+  live = false;
   private endS = 0;
   private truncated = false;
 
@@ -196,7 +199,7 @@ class Run {
     this.table = new FlowTable((c, endS) => this.finished(c, endS), { timeWaitS: opts.timeWaitS, closedGraceS: DEFAULT_CLOSED_GRACE_S });
     this.keep = opts.keep ?? true;
     this.thresholds = { ...DEFAULT_THRESHOLDS, ...opts.thresholds };
-    this.alerts = new AlertBuilder(this.thresholds);
+    this.alerts = new AlertBuilder(this.thresholds, opts.timeWaitS);
     this.merging = files.length > 1;
   }
 
@@ -205,7 +208,7 @@ class Run {
     if ((++this.packets & (PROGRESS_EVERY - 1)) === 0 && this.opts.onProgress) {
       this.opts.onProgress({ packets: this.packets, connections: this.table.openedCount, open: this.table.openCount });
     }
-    this.lastPacketWallMs = Date.now();
+    if (this.live) this.lastPacketWallMs = Date.now();
     const s = this.relativeTime(p.tsSec, p.tsNsec);
     if (p.skip !== null) {
       this.skipped[p.skip]++;

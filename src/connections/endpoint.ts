@@ -209,15 +209,33 @@ export class Endpoint {
 
   /** When the endpoint last entered TIME_WAIT, by what has been seen so far; null if it has not. */
   timeWaitEnteredS(): number | null {
-    const h = this.history(0, null);
-    for (let i = h.length - 1; i >= 0; i--) if (h[i]!.state === 'TIME_WAIT') return h[i]!.s;
-    return null;
+    this.refresh();
+    return this.memoTimeWait;
   }
 
   /** The state after everything seen so far (no timer applied). */
   current(): TcpState {
+    this.refresh();
+    return this.memoState;
+  }
+
+  // current() is asked for on every control segment and state change: replay only when the event
+  // log (its version) or the initial state changed since the last time.
+  private memoVersion = -1;
+  private memoInitial: TcpState = 'CLOSED';
+  private memoState: TcpState = 'CLOSED';
+  private memoTimeWait: number | null = null;
+
+  private refresh(): void {
+    if (this.memoVersion === this.version && this.memoInitial === this.initialState) return;
     const h = this.history(0, null);
-    return h[h.length - 1]!.state;
+    this.memoState = h[h.length - 1]!.state;
+    this.memoTimeWait = null;
+    for (let i = h.length - 1; i >= 0; i--) {
+      if (h[i]!.state === 'TIME_WAIT') { this.memoTimeWait = h[i]!.s; break; }
+    }
+    this.memoVersion = this.version;
+    this.memoInitial = this.initialState;
   }
 }
 

@@ -94,11 +94,18 @@ interface Probe { style: ScanStyle | null; open: boolean; closed: boolean; s: nu
 
 export class AlertBuilder {
   private readonly halfOpen = new Map<string, { server: Address; list: HalfOpen[] }>();
-  private readonly probes = new Map<string, { source: string; target: string; ports: Map<number, Probe> }>();
+  /**
+   * Probed ports per source, target and probe family. Ordinary traffic uses one port per pair, so a
+   * pair holds just its first port until a second one shows up (a Map for each pair would cost
+   * memory in proportion to the connections).
+   */
+  private readonly probes = new Map<string, { source: string; target: string; first: number; firstProbe: Probe; ports: Map<number, Probe> | null; lastS: number }>();
+  private probesAdded = 0;
   private readonly lingering: LingerAlert[] = [];
-  private readonly timeWait = new Map<string, { enteredS: number; endS: number | null }[]>();
+  private readonly timeWait = new Map<string, PeakCounter>();
 
-  constructor(private readonly t: AlertThresholds) {}
+  /** `timeWaitS`: the TIME_WAIT length, which bounds how late a TIME_WAIT can be reported. */
+  constructor(private readonly t: AlertThresholds, private readonly timeWaitS: number) {}
 
   /** Folds one finished connection in; `endS` is the capture time it was finished at. */
   add(c: ConnectionReport, endS: number): void {
@@ -107,9 +114,11 @@ export class AlertBuilder {
     this.addLingering(c, endS);
     for (const w of c.timeWait) {
       const host = c[w.side].ip;
-      let list = this.timeWait.get(host);
-      if (!list) this.timeWait.set(host, (list = []));
-      list.push({ enteredS: w.enteredS, endS: w.endS });
+      let counter = this.timeWait.get(host);
+      if (!counter) this.timeWait.set(host, (counter = new PeakCounter()));
+      // A TIME_WAIT still to be reported began at most a TIME_WAIT length before now: what ended
+      // well before that can be folded into the running peak (memory stays flat).
+      counter.add(w.enteredS, w.endS, endS - 2 * this.timeWaitS);
     }
   }
 
@@ -174,21 +183,37 @@ export class AlertBuilder {
     const style = probeStyle(c);
     const family = style === 'fin' || style === 'null' || style === 'xmas' ? style : 'syn';
     const key = `${c.client.ip}|${c.server.ip}|${family}`;
-    let e = this.probes.get(key);
-    if (!e) this.probes.set(key, (e = { source: c.client.ip, target: c.server.ip, ports: new Map() }));
-    if (e.ports.has(c.server.port) && e.ports.size < this.t.portScan) return; // ordinary repeat traffic
-    e.ports.set(c.server.port, {
-      style,
-      open: c.handshake.synAckS !== null,
-      closed: c.resets.some((r) => r.from === 'server'),
-      s: c.firstS,
-    });
+    const probe: Probe = { style, open: c.handshake.synAckS !== null, closed: c.resets.some((r) => r.from === 'server'), s: c.firstS };
+    if (++this.probesAdded % PRUNE_EVERY === 0) this.pruneProbes(c.lastS);
+    const e = this.probes.get(key);
+    if (!e) {
+      this.probes.set(key, { source: c.client.ip, target: c.server.ip, first: c.server.port, firstProbe: probe, ports: null, lastS: c.lastS });
+      return;
+    }
+    e.lastS = Math.max(e.lastS, c.lastS);
+    if (e.ports === null) {
+      if (c.server.port === e.first) return; // ordinary repeat traffic to one port
+      e.ports = new Map([[e.first, e.firstProbe]]);
+    }
+    if (e.ports.has(c.server.port) && e.ports.size < this.t.portScan) return;
+    e.ports.set(c.server.port, probe);
+  }
+
+  /**
+   * Forgets source/target pairs quiet for SCAN_IDLE_S that have not reached the threshold: a scan
+   * that slow cannot be told from ordinary traffic anyway, and ordinary pairs would otherwise
+   * cost memory in proportion to the connections.
+   */
+  private pruneProbes(now: number): void {
+    for (const [key, e] of this.probes) {
+      if (now - e.lastS > SCAN_IDLE_S && (e.ports === null || e.ports.size < this.t.portScan)) this.probes.delete(key);
+    }
   }
 
   private portScans(): PortScanAlert[] {
     const out: PortScanAlert[] = [];
     for (const { source, target, ports } of this.probes.values()) {
-      if (ports.size < this.t.portScan) continue;
+      if (ports === null || ports.size < this.t.portScan) continue;
       const styles: Partial<Record<ScanStyle, number>> = {};
       for (const p of ports.values()) if (p.style) styles[p.style] = (styles[p.style] ?? 0) + 1;
       const style = (Object.entries(styles).sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'syn') as ScanStyle;
@@ -224,12 +249,53 @@ export class AlertBuilder {
 
   private pileups(captureEndS: number): TimeWaitPileupAlert[] {
     const out: TimeWaitPileupAlert[] = [];
-    for (const [host, list] of this.timeWait) {
-      if (list.length < this.t.timeWaitPileup) continue;
-      const { peak, at } = peakOverlap(list.map((w) => [w.enteredS, w.endS ?? captureEndS] as const));
-      if (peak >= this.t.timeWaitPileup) out.push({ kind: 'time-wait-pileup', host, peak, peakS: at, entries: list.length });
+    for (const [host, counter] of this.timeWait) {
+      if (counter.entries < this.t.timeWaitPileup) continue;
+      const { peak, at } = counter.result();
+      if (peak >= this.t.timeWaitPileup) out.push({ kind: 'time-wait-pileup', host, peak, peakS: at, entries: counter.entries });
     }
     return out;
+  }
+}
+
+/** Pairs of source and target are looked over every so many connections, and forgotten after this quiet. */
+const PRUNE_EVERY = 4096;
+const SCAN_IDLE_S = 300;
+
+/**
+ * The most intervals open at once, computed as they come: intervals are added roughly in the order
+ * they end, and none added later starts before `foldBefore` (given with each), so the change points
+ * before it are swept into a running count and peak, and dropped. Exact; memory follows the
+ * intervals of the last few minutes.
+ */
+class PeakCounter {
+  private points: [number, number][] = [];
+  private running = 0;
+  private peak = 0;
+  private at = 0;
+  entries = 0;
+
+  add(start: number, end: number | null, foldBefore: number): void {
+    this.entries++;
+    this.points.push([start, 1]);
+    if (end !== null) this.points.push([Math.max(start, end), -1]);
+    if (this.points.length > 8192) this.fold(foldBefore);
+  }
+
+  result(): { peak: number; at: number } {
+    this.fold(Infinity);
+    return { peak: this.peak, at: this.at };
+  }
+
+  private fold(before: number): void {
+    this.points.sort((a, b) => a[0] - b[0] || a[1] - b[1]); // ends before starts at the same instant
+    let i = 0;
+    for (; i < this.points.length && this.points[i]![0] < before; i++) {
+      const [t, d] = this.points[i]!;
+      this.running += d;
+      if (this.running > this.peak) { this.peak = this.running; this.at = t; }
+    }
+    this.points = this.points.slice(i);
   }
 }
 
