@@ -6,7 +6,7 @@
  * EventEmitter event per packet. This push parser has none of those limits; the test suite keeps
  * pcap-parser as an independent oracle for the µs files it can read.
  */
-import { CaptureParser, FileInfo, InputError, PacketRecord, RecordSink } from './record.js';
+import { CaptureParser, FileInfo, InputError, PacketRecord, RecordSink, newPacketRecord } from './record.js';
 
 const GLOBAL_HEADER = 24;
 const RECORD_HEADER = 16;
@@ -35,10 +35,7 @@ export class PcapParser implements CaptureParser {
     fileIndex: number,
     private readonly sink: RecordSink,
   ) {
-    this.rec = {
-      frame: 0, fileIndex, linkType: 0, data: Buffer.alloc(0), offset: 0, capLen: 0, origLen: 0,
-      tsSec: 0, tsNsec: 0, fileOffset: 0,
-    };
+    this.rec = newPacketRecord(fileIndex);
   }
 
   push(chunk: Buffer): void {

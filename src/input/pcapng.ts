@@ -14,7 +14,7 @@
  * pcap-parser; see NOTES.md). What we need is under 400 lines, so it is written here, in the shape of
  * pcap.ts: a push parser with a bounded carry, a corrupt block is a warning and a stop.
  */
-import { CaptureParser, FileInfo, InputError, PacketRecord, RecordSink } from './record.js';
+import { CaptureParser, FileInfo, InputError, PacketRecord, RecordSink, newPacketRecord } from './record.js';
 
 export const PCAPNG_SHB = 0x0a0d0d0a;
 const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
@@ -75,10 +75,7 @@ export class PcapngParser implements CaptureParser {
     fileIndex: number,
     private readonly sink: RecordSink,
   ) {
-    this.rec = {
-      frame: 0, fileIndex, linkType: 0, data: Buffer.alloc(0), offset: 0, capLen: 0, origLen: 0,
-      tsSec: 0, tsNsec: 0, fileOffset: 0,
-    };
+    this.rec = newPacketRecord(fileIndex);
   }
 
   push(chunk: Buffer): void {

@@ -25,6 +25,14 @@ export interface PacketRecord {
   fileOffset: number;
 }
 
+/** The one record object a reader reuses for every packet of its file. */
+export function newPacketRecord(fileIndex: number): PacketRecord {
+  return {
+    frame: 0, fileIndex, linkType: 0, data: Buffer.alloc(0), offset: 0, capLen: 0, origLen: 0,
+    tsSec: 0, tsNsec: 0, fileOffset: 0,
+  };
+}
+
 /** Something a reader noticed that did not stop it: reported as a warning. */
 export interface InputWarning {
   file: string;
