@@ -126,6 +126,37 @@ describe('what the kernel does silently, inferred only when the capture shows it
   });
 });
 
+describe('one-sided captures (a tap that sees one direction only)', () => {
+  it('client side only: its ACK after the SYN shows the SYN/ACK came, unseen', () => {
+    const [c] = run([
+      { dir: 'c>s', flags: SYN, seq: 100, s: 0 },
+      { dir: 'c>s', flags: ACK, seq: 101, ack: 5001, s: 0.01 },
+      { dir: 'c>s', flags: ACK | 0x08, seq: 101, ack: 5001, len: 50, s: 0.02 },
+    ]);
+    expect(c!.handshake.kind).toBe('complete');
+    expect(c!.handshake.synAckS).toBeNull();
+    expect(c!.states.client.map((e) => e.state)).toEqual(['CLOSED', 'SYN_SENT', 'ESTABLISHED']);
+    expect(c!.states.server.map((e) => e.state)).toEqual(['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED']);
+    expect(c!.notes.map((n) => n.kind)).toEqual(['syn-ack-not-captured']);
+  });
+  it('server side only: acknowledging client data shows both sides synchronized', () => {
+    const [c] = run([
+      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 0 },
+      { dir: 's>c', flags: ACK, seq: 5001, ack: 181, s: 0.05 },
+    ]);
+    expect(c!.handshake.kind).toBe('midstream');
+    expect(c!.states.client.map((e) => `${e.state}@${e.frame}`)).toEqual(['SYN_SENT@1', 'ESTABLISHED@1']);
+    expect(c!.states.server.map((e) => `${e.state}@${e.frame}`)).toEqual(['SYN_RECEIVED@1', 'ESTABLISHED@2']);
+  });
+  it('an ACK of only the SYN proves nothing more (the server may send data in SYN_RECEIVED)', () => {
+    const [c] = run([
+      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 0 },
+      { dir: 's>c', flags: ACK | 0x08, seq: 5001, ack: 101, len: 80, s: 0.05 },
+    ]);
+    expect(c!.finalState).toEqual({ client: 'SYN_SENT', server: 'SYN_RECEIVED' });
+  });
+});
+
 describe('handshakes', () => {
   it('a SYN/ACK that does not acknowledge ISN + 1 is invalid', () => {
     const [c] = run([

@@ -26,7 +26,7 @@ export interface RstFact {
   answersFrame: number;
 }
 
-export type NoteKind = 'syn-data' | 'rst-data' | 'syn-on-open-connection' | 'syn-ack-new-isn';
+export type NoteKind = 'syn-data' | 'rst-data' | 'syn-on-open-connection' | 'syn-ack-new-isn' | 'syn-ack-not-captured' | 'ack-not-captured';
 
 export interface NoteFact {
   kind: NoteKind;
@@ -213,6 +213,7 @@ export class Connection {
   private sentAck(x: Endpoint, y: Endpoint, seg: Segment): void {
     const a = seg.ack;
     const carriesControl = (seg.flags & (SYN | FIN)) !== 0;
+    if (!(seg.flags & SYN)) this.impliedByOneSidedCapture(x, y, seg);
     // Proofs: x acknowledging y's SYN, SYN/ACK or FIN shows x received it.
     if (y.syn !== null && !y.synProven && this.proves(a, y.syn, seg)) {
       y.synProven = true;
@@ -241,6 +242,35 @@ export class Connection {
       if (y.fin !== null && covers(a, y.fin.seq) && !y.hasEvent('recv-ack-of-fin')) {
         y.addEvent({ ...event('recv-ack-of-fin', seg.frame, seg.s), ack: a });
       }
+    }
+  }
+
+  /**
+   * What an acknowledgment proves when the capture saw only one direction (a tap on an asymmetric
+   * route): the peer's segments are missing, so the usual proofs never come, yet the endpoints
+   * plainly talk. Only used where the direct evidence is absent.
+   * - An ACK from an endpoint in SYN_SENT shows it received a SYN/ACK the capture missed: it is
+   *   ESTABLISHED, and the peer (which answered its SYN) got that SYN, and then this ACK.
+   * - Acknowledging the peer's data shows the peer was synchronized when it sent it: a peer whose
+   *   opening was never seen (its state only assumed from a SYN/ACK) had received that SYN/ACK,
+   *   and this endpoint, in SYN_RECEIVED, had received its ACK.
+   */
+  private impliedByOneSidedCapture(x: Endpoint, y: Endpoint, seg: Segment): void {
+    if (seg.flags & RST) return;
+    if (y.synAck === null && x.syn !== null && x.current() === 'SYN_SENT') {
+      this.note('syn-ack-not-captured', seg, x.side);
+      x.addEvent({ ...event('recv-syn-ack', seg.frame, seg.s), order: -1 });
+      if (y.syn === null && (y.current() === 'LISTEN' || y.current() === 'CLOSED')) {
+        y.addEvent(receipt('recv-syn', x.syn, seg.frame));
+        y.addEvent({ ...event('recv-ack-of-syn', seg.frame, seg.s), ack: seg.ack });
+      }
+      return;
+    }
+    const ySent = y.isn !== null && y.syn === null && seqGE(seg.ack, seqAdd(y.isn, 2));
+    if (ySent && x.synAck !== null && y.current() === 'SYN_SENT') {
+      this.note('ack-not-captured', seg, x.side);
+      y.addEvent(receipt('recv-syn-ack', x.synAck, seg.frame));
+      if (x.current() === 'SYN_RECEIVED') x.addEvent({ ...event('recv-ack-of-syn', seg.frame, seg.s), order: -1, ack: seg.ack });
     }
   }
 

@@ -38,6 +38,8 @@ function handshakeKind(conn: Connection): HandshakeKind {
   if (client.syn === null) return 'midstream';
   const synAck = server.synAck;
   if (synAck !== null && !synAckValid(synAck, client)) return 'invalid';
+  // A one-sided capture: the client went on as established, so the unseen SYN/ACK did come.
+  if (synAck === null && conn.notes.some((n) => n.kind === 'syn-ack-not-captured')) return 'complete';
   if (synAck !== null && server.synAckProven) return 'complete';
   const synAckFrame = synAck?.copies[0]!.frame ?? Infinity;
   const synFrame = client.syn.copies[0]!.frame;
