@@ -429,6 +429,10 @@ class FileDecoder implements RecordSink {
     const st = text.stats();
     if (!text.absoluteTime) this.run.noAbsoluteTime();
     if (st.packets === 0) throw new InputError(info.file, `not a capture: no tcpdump packet line among ${info.packets} lines of text`);
+    // Prose that happens to quote a few packet lines (a README, a ticket) is not a capture either.
+    if (st.tcp === 0 && st.unrecognized > st.packets) {
+      throw new InputError(info.file, `not a capture: ${st.unrecognized} of ${info.packets} lines are not tcpdump output, and none is a TCP packet`);
+    }
     if (st.unrecognized > 0) {
       const listed = this.run.verbose ? st.unrecognizedLines.length : 20;
       const shown = st.unrecognizedLines.slice(0, listed).join(', ');

@@ -220,3 +220,12 @@ describe('large captures in the table view', () => {
     expect(cli(['analyze', fixture('syn-flood')]).stderr).toBe('');
   });
 });
+
+describe('text that is not a capture', () => {
+  it('prose quoting a few tcpdump lines (this README) is rejected with exit 2, not analyzed', () => {
+    const r = cli(['analyze', join(ROOT, 'README.md')]);
+    expect(r.code).toBe(2);
+    oneLineError(r.stderr);
+    expect(r.stderr).toMatch(/README\.md: not a capture: \d+ of \d+ lines are not tcpdump output/);
+  });
+});

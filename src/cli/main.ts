@@ -101,7 +101,7 @@ export function buildProgram(): Command {
   const program = new Command();
   program
     .name('tcptrace')
-    .description('TCP trace analyzer: replays a capture through a TCP state tracker for every endpoint\nand reports handshakes, closes, resets, TIME_WAIT and illegal flag combinations.')
+    .description('TCP trace analyzer: replays a capture (pcap, pcapng, tcpdump text, gzip, stdin) through a TCP state tracker for every endpoint, and reports handshakes, closes, resets, TIME_WAIT and illegal flags.')
     .version(TOOL_VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (str, write) => write(str) })
@@ -110,7 +110,7 @@ export function buildProgram(): Command {
   const conditionHelp = Object.entries(CONDITIONS).map(([n, c]) => `  ${n.padEnd(22)}${c.description}`).join('\n');
   program
     .command('analyze')
-    .description('analyze one or more captures (pcap; "-" reads stdin) and report every TCP connection')
+    .description('analyze one or more captures (pcap, pcapng, tcpdump text, gzip; "-" reads stdin) and report every TCP connection')
     .argument('<files...>', 'capture files; the format is sniffed from the content, never the name')
     .option('--json', 'print the report as one JSON document (see schema/report.schema.json)')
     .option('--ndjson', 'stream one JSON object per line: each connection when it finishes, anomalies as seen, the summary last (schema/ndjson-record.schema.json); memory stays flat, and a live "tcpdump -l | tcptrace analyze - --ndjson" reports as it goes')
