@@ -160,7 +160,7 @@ async function mergeByTime(readers: CaptureReader[], decoders: FileDecoder[], ru
   }
 }
 
-function earlier(a: QueuedPacket, b: QueuedPacket): boolean {
+function earlier(a: Packet, b: Packet): boolean {
   return a.tsSec < b.tsSec || (a.tsSec === b.tsSec && a.tsNsec < b.tsNsec);
 }
 
@@ -168,9 +168,8 @@ function supportedList(): string {
   return Object.entries(LINK_NAMES).map(([n, name]) => `${name} (${n})`).join(', ');
 }
 
-/** The state of one analysis; it is the record sink of the input stage. */
+/** The state of one analysis: packets in (from the files' decoders), findings out. */
 class Run {
-  private readonly seg: Segment = newSegment();
   private readonly table: FlowTable;
   private readonly reports: ConnectionReport[] = [];
   private readonly anomaliesByConn = new Map<number, AnomalyReport[]>();
@@ -333,8 +332,6 @@ interface Packet {
   skip: SkipKey | null;
 }
 
-interface QueuedPacket extends Packet {}
-
 /**
  * Stage 2 for one file: its records (or text lines) become packets. With one file they go
  * straight on in a reused object; when merging they are copied into the file's queue.
@@ -343,7 +340,7 @@ class FileDecoder implements RecordSink {
   private readonly seg: Segment = newSegment();
   private readonly out: Packet = { fileIndex: 0, fileFrame: 0, tsSec: 0, tsNsec: 0, seg: null, skip: null };
   private text: LineDecoder | null = null;
-  private queue: QueuedPacket[] | null = null;
+  private queue: Packet[] | null = null;
   private finished = false;
   private prevSec = -Infinity;
   private prevNsec = 0;
@@ -355,7 +352,7 @@ class FileDecoder implements RecordSink {
   }
 
   /** From now on packets are queued (copied) for the merge instead of handed on. */
-  startQueueing(): QueuedPacket[] {
+  startQueueing(): Packet[] {
     return (this.queue = []);
   }
 

@@ -125,7 +125,7 @@ export class Connection {
     if (seg.payloadLen > 0 && (f & SYN)) this.note('syn-data', seg, x.side);
     if (seg.payloadLen > 0 && (f & RST)) this.note('rst-data', seg, x.side);
 
-    if (f & SYN) this.sentSyn(x, y, seg);
+    if (f & SYN) this.sentSyn(x, seg);
     // A RST's acknowledgment field proves nothing: the kernel fills it in for a segment it is
     // refusing (a closed port's RST+ACK acknowledges the SYN it never accepted).
     if ((f & ACK) && !(f & RST)) this.sentAck(x, y, seg);
@@ -177,7 +177,7 @@ export class Connection {
       synAck.copies[0]!.frame === this.firstFrame && synAck.copies[0]!.ack === seqAdd(seg.seq, 1);
   }
 
-  private sentSyn(x: Endpoint, y: Endpoint, seg: Segment): void {
+  private sentSyn(x: Endpoint, seg: Segment): void {
     const withAck = (seg.flags & ACK) !== 0;
     const ctl = withAck ? x.synAck : x.syn;
     if (ctl !== null && withAck && ctl.seq !== seg.seq && !x.synAckProven && !isSynchronized(x.current())) {

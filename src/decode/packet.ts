@@ -18,9 +18,6 @@ export const enum Outcome {
   UNSUPPORTED_LINK = 6,
 }
 
-/** The names under which skipped packets are counted in the report (`input.skipped`). */
-export const SKIP_NAMES = ['tcp', 'nonIp', 'nonTcp', 'fragments', 'truncated', 'malformed', 'unsupportedLink'] as const;
-
 /** Link types this decoder understands (LINKTYPE_* numbers, see pcap-linktype(7)). */
 export const LINK_NAMES: Record<number, string> = {
   0: 'null', 1: 'ethernet', 9: 'ppp', 12: 'raw', 14: 'raw', 50: 'ppp-hdlc', 101: 'raw', 104: 'c-hdlc', 108: 'loop', 113: 'linux-sll',

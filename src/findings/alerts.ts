@@ -124,7 +124,7 @@ export class AlertBuilder {
 
   /** The alerts, once the capture has ended at `captureEndS`. */
   result(captureEndS: number): Alert[] {
-    return [...this.synFloods(captureEndS), ...this.portScans(), ...this.lingering, ...this.pileups(captureEndS)];
+    return [...this.synFloods(captureEndS), ...this.portScans(), ...this.lingering, ...this.pileups()];
   }
 
   private addHalfOpen(c: ConnectionReport): void {
@@ -247,7 +247,7 @@ export class AlertBuilder {
     }
   }
 
-  private pileups(captureEndS: number): TimeWaitPileupAlert[] {
+  private pileups(): TimeWaitPileupAlert[] {
     const out: TimeWaitPileupAlert[] = [];
     for (const [host, counter] of this.timeWait) {
       if (counter.entries < this.t.timeWaitPileup) continue;
