@@ -158,6 +158,21 @@ describe('one-sided captures (a tap that sees one direction only)', () => {
 });
 
 describe('handshakes', () => {
+  it('TCP Fast Open: a SYN/ACK acknowledging the SYN\'s data (accepted) or only the SYN (declined) is valid', () => {
+    for (const ack of [111, 101]) {
+      const [c] = run([
+        { dir: 'c>s', flags: SYN, seq: 100, len: 10, s: 0 },
+        { dir: 's>c', flags: SYN | ACK, seq: 5000, ack, s: 0.01 },
+        { dir: 'c>s', flags: ACK, seq: 111, ack: 5001, s: 0.02 },
+      ]);
+      expect(c!.handshake.kind).toBe('complete');
+      expect(c!.finalState).toEqual({ client: 'ESTABLISHED', server: 'ESTABLISHED' });
+      expect(c!.notes.map((n) => n.kind)).toEqual(['syn-data']);
+    }
+    // Acknowledging more than the SYN carried is invalid.
+    const [bad] = run([{ dir: 'c>s', flags: SYN, seq: 100, len: 10, s: 0 }, { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 112, s: 0.01 }]);
+    expect(bad!.handshake.kind).toBe('invalid');
+  });
   it('a SYN/ACK that does not acknowledge ISN + 1 is invalid', () => {
     const [c] = run([
       { dir: 'c>s', flags: SYN, seq: 100, s: 0 },

@@ -353,7 +353,7 @@ function copy(seg: Segment): Copy {
 
 function control(seq: number, withAck: boolean, seg: Segment): Control {
   return {
-    seq, withAck, copies: [copy(seg)], notCoveredFrame: null, notCoveredS: 0, ackedFrame: null,
+    seq, end: seqAdd(seg.seq, segmentLength(seg)), withAck, copies: [copy(seg)], notCoveredFrame: null, notCoveredS: 0, ackedFrame: null,
     ackedS: null, ackedByControl: false,
   };
 }
@@ -396,10 +396,9 @@ function receipt(kind: EventKind, ctl: Control, proof: number): StateEvent {
   };
 }
 
-/** A SYN/ACK completes the handshake only if it acknowledges the client's ISN + 1 exactly. */
+/** A SYN/ACK completes the handshake only if it acknowledges the client's SYN (see Endpoint.acknowledgesOpening). */
 function synAckIsValid(synAck: Control, client: Endpoint): boolean {
-  const ack = synAck.copies[synAck.copies.length - 1]!.ack;
-  return client.isn === null || (ack !== null && ack === seqAdd(client.isn, 1));
+  return client.acknowledgesOpening(synAck.copies[synAck.copies.length - 1]!.ack);
 }
 
 /** A bare ACK one byte below the next sequence number (or empty) is a keep-alive probe, not data. */

@@ -5,6 +5,7 @@
 import type { TcpOptions } from '../decode/segment.js';
 import { EventKind, TcpState, nextState } from './state.js';
 import { diffS, sumS } from '../time.js';
+import { seqAdd, seqGE, seqLE } from './seq.js';
 
 export type Side = 'client' | 'server';
 
@@ -51,6 +52,8 @@ export interface Copy {
 export interface Control {
   /** Sequence number of the SYN or FIN itself. */
   seq: number;
+  /** Next sequence number after the segment: after the SYN's data too (TCP Fast Open). */
+  end: number;
   withAck: boolean;
   copies: Copy[];
   /** The peer's latest packet that showed it had NOT received this yet (ack short of it). */
@@ -205,6 +208,18 @@ export class Endpoint {
     const at = sa.copies[0]!.s;
     const lastEvent = this.events[this.events.length - 1];
     return this.lastSentS <= at && lastEvent?.kind === 'send-syn-ack' && endS - at >= STATELESS_AFTER_S;
+  }
+
+  /**
+   * Does acknowledgment number `ack` (of the peer's SYN/ACK) acknowledge this endpoint's SYN? It
+   * must cover the SYN and no more than was sent with it: ISN + 1, or up to the end of the SYN's
+   * data when a TCP Fast Open server accepted it (RFC 7413 4.2). With the SYN unseen, any will do.
+   */
+  acknowledgesOpening(ack: number | null): boolean {
+    if (this.isn === null) return true;
+    if (ack === null) return false;
+    const end = this.syn?.end ?? seqAdd(this.isn, 1);
+    return seqGE(ack, seqAdd(this.isn, 1)) && seqLE(ack, end);
   }
 
   /** When the endpoint last entered TIME_WAIT, by what has been seen so far; null if it has not. */

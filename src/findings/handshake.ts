@@ -1,7 +1,6 @@
 /** How a connection opened (SPEC section 4, handshake). */
 import type { Connection } from '../connections/connection.js';
 import type { Control, Endpoint } from '../connections/endpoint.js';
-import { seqAdd } from '../connections/seq.js';
 import type { HandshakeKind, HandshakeReport, OptionsReport } from './types.js';
 import { diffS } from '../time.js';
 
@@ -51,10 +50,9 @@ function handshakeKind(conn: Connection): HandshakeKind {
   return 'half-open';
 }
 
-/** A SYN/ACK is valid when it acknowledges the client's ISN + 1 (RFC 9293 3.5). */
+/** A SYN/ACK is valid when it acknowledges the client's SYN (and, with TCP Fast Open, its data). */
 function synAckValid(synAck: Control, client: Endpoint): boolean {
-  const ack = synAck.copies[0]!.ack;
-  return client.isn === null || ack === seqAdd(client.isn, 1);
+  return client.acknowledgesOpening(synAck.copies[0]!.ack);
 }
 
 /** Time from the last copy of `ctl` sent before `frame`, to `s`. */
