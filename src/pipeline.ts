@@ -37,6 +37,11 @@ export interface AnalyzeOptions {
   onAnomaly?: (a: AnomalyReport) => void;
   /** False for streaming views: the report then holds no connections or anomalies (flat memory). */
   keep?: boolean;
+  /**
+   * Backpressure from the output: called between input chunks; a promise returned there is awaited
+   * before more input is read (a slow reader of a pipe must not make the output pile up in memory).
+   */
+  outputReady?: () => Promise<void> | null;
   /** Called every few thousand packets, for a progress line. */
   onProgress?: (p: ProgressInfo) => void;
   /** List every line that is not tcpdump output in the warning (not just the first 20). */
@@ -108,13 +113,13 @@ export async function analyzeCaptures(files: string[], opts: AnalyzeOptions): Pr
     const live = files[0] === '-' ? setInterval(() => run.idle(), LIVE_TICK_MS) : null;
     run.live = live !== null;
     try {
-      while (await readers[0]!.pump());
+      while (await readers[0]!.pump()) await opts.outputReady?.();
     } finally {
       if (live) clearInterval(live);
     }
     decoders[0]!.finishInput();
   } else {
-    await mergeByTime(readers, decoders, run);
+    await mergeByTime(readers, decoders, run, opts);
   }
   const infos = readers.map((r, i) => {
     const info = decoders[i]!.end(r.info());
@@ -130,11 +135,12 @@ export async function analyzeCaptures(files: string[], opts: AnalyzeOptions): Pr
  * The k-way merge: each file's decoder queues its packets; the earliest head goes on (ties to the
  * file named first). A file is read a chunk at a time, only when its queue is empty.
  */
-async function mergeByTime(readers: CaptureReader[], decoders: FileDecoder[], run: Run): Promise<void> {
+async function mergeByTime(readers: CaptureReader[], decoders: FileDecoder[], run: Run, opts: AnalyzeOptions): Promise<void> {
   const queues = decoders.map((d) => d.startQueueing());
   const live = readers.map(() => true);
   const fill = async (i: number) => {
     while (live[i] && queues[i]!.length === 0) {
+      await opts.outputReady?.();
       live[i] = await readers[i]!.pump();
       if (!live[i]) decoders[i]!.finishInput();
     }

@@ -138,7 +138,13 @@ Exit codes: 0 success; 1 a --fail-on condition held (one line per violation on s
 2 unusable input or usage (one line naming the file and offset).`)
     .action(async (files: string[], flags: AnalyzeFlags) => {
       if (flags.json && flags.ndjson) throw new UsageError('--json and --ndjson are two different outputs: choose one');
-      const write = (text: string) => process.stdout.write(text);
+      // Respect the reader of stdout: when its pipe is full, stop reading input until it drains.
+      let full = false;
+      const write = (text: string) => {
+        if (!process.stdout.write(text)) full = true;
+      };
+      const outputReady = () =>
+        full ? new Promise<void>((resolve) => process.stdout.once('drain', () => { full = false; resolve(); })) : null;
       const ndjson = flags.ndjson ? new NdjsonWriter(write) : null;
       const json = flags.json ? new JsonStreamWriter(write, { schemaVersion: SCHEMA_VERSION, tool: { name: TOOL_NAME, version: TOOL_VERSION } }) : null;
       const table = !flags.json && !ndjson ? new TableSelection(!!flags.all) : null;
@@ -154,6 +160,7 @@ Exit codes: 0 success; 1 a --fail-on condition held (one line per violation on s
         },
         // Every view takes the connections as they finish: nothing is kept for the end.
         keep: false,
+        outputReady,
         verbose: !!flags.verbose,
         onConnection: (c) => {
           ndjson?.connection(c);
