@@ -131,7 +131,7 @@ export class Connection {
     if ((f & ACK) && !(f & RST)) this.sentAck(x, y, seg);
     else if (!(f & ACK)) this.sentWithoutAck(y, seg);
     if (!(f & RST)) this.countHalfCloseBytes(x, y, seg);
-    if (f & FIN) this.sentFin(x, y, seg);
+    if (f & FIN) this.sentFin(x, seg);
     if (f & RST) this.sentRst(x, y, seg);
 
     if (!(f & RST) && (len > 0 || x.sndNxt === null)) x.sndNxt = seqMax(x.sndNxt, seqAdd(seg.seq, len));
@@ -301,7 +301,7 @@ export class Connection {
     return false;
   }
 
-  private sentFin(x: Endpoint, _y: Endpoint, seg: Segment): void {
+  private sentFin(x: Endpoint, seg: Segment): void {
     const finSeq = seqAdd(seg.seq, seg.payloadLen + (seg.flags & SYN ? 1 : 0));
     const ctl = x.fin;
     if (ctl !== null) {
