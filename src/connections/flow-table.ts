@@ -33,6 +33,13 @@ export const DEFAULT_CLOSED_GRACE_S = 2;
  */
 export const HANDSHAKE_IDLE_S = 300;
 
+/**
+ * How often (in capture time) the table is swept for such idle handshakes. A sweep rather than a
+ * deadline per connection: every connection starts unsynchronized, and a 300 s deadline each would
+ * keep a stale entry per connection alive for five minutes of capture.
+ */
+const IDLE_SWEEP_S = 30;
+
 const gone = (s: TcpState) => s === 'CLOSED' || s === 'LISTEN';
 
 export class FlowTable {
@@ -47,6 +54,7 @@ export class FlowTable {
   private readonly due: Due[] = [];
   /** The due time last scheduled for each open connection, by id (to skip stale entries). */
   private readonly dueAt = new Map<number, number>();
+  private nextSweepS = -Infinity;
 
   constructor(
     private readonly onFinished: (conn: Connection, endS: number) => void,
@@ -56,6 +64,7 @@ export class FlowTable {
   /** Finds (or opens) the connection of `seg` and feeds it. The result object is reused. */
   track(seg: Segment): Tracked {
     this.expire(seg.s);
+    if (seg.s >= this.nextSweepS) this.sweepIdleHandshakes(seg.s);
     const key = flowKey(seg);
     let conn = this.open.get(key);
     if (conn !== undefined && conn.startsNewIncarnation(seg)) {
@@ -105,7 +114,6 @@ export class FlowTable {
       const entries = [conn.client, conn.server].map((e) => e.timeWaitEnteredS()).filter((t): t is number => t !== null);
       return sumS(Math.max(...entries), this.opts.timeWaitS);
     }
-    if (!isSynchronized(c) && !isSynchronized(s)) return sumS(conn.lastS, HANDSHAKE_IDLE_S);
     return null;
   }
 
@@ -126,6 +134,16 @@ export class FlowTable {
       if (at === null) { this.dueAt.delete(id); continue; }
       if (at > now) { this.dueAt.set(id, at); heapPush(this.due, { at, key, id }); }
       else this.finish(key, conn, at);
+    }
+  }
+
+  /** Finishes the connections that never got synchronized and have been silent HANDSHAKE_IDLE_S. */
+  private sweepIdleHandshakes(now: number): void {
+    this.nextSweepS = now + IDLE_SWEEP_S;
+    for (const [key, conn] of this.open) {
+      if (now - conn.lastS < HANDSHAKE_IDLE_S) continue;
+      if (isSynchronized(conn.client.current()) || isSynchronized(conn.server.current())) continue;
+      this.finish(key, conn, sumS(conn.lastS, HANDSHAKE_IDLE_S));
     }
   }
 

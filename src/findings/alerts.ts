@@ -200,9 +200,10 @@ export class AlertBuilder {
   }
 
   /**
-   * Forgets source/target pairs quiet for SCAN_IDLE_S that have not reached the threshold: a scan
-   * that slow cannot be told from ordinary traffic anyway, and ordinary pairs would otherwise
-   * cost memory in proportion to the connections.
+   * Forgets source/target pairs below the threshold that have been quiet for SCAN_IDLE_S. Quiet is
+   * per pair, so a scan stays as long as its probes keep coming (nmap's "sneaky" -T1 sends one
+   * every 15 s); a scan slower than that cannot be told from ordinary traffic anyway, and ordinary
+   * pairs would otherwise cost memory in proportion to the connections.
    */
   private pruneProbes(now: number): void {
     for (const [key, e] of this.probes) {
@@ -258,9 +259,9 @@ export class AlertBuilder {
   }
 }
 
-/** Pairs of source and target are looked over every so many connections, and forgotten after this quiet. */
+/** Pairs of source and target are looked over every so many connections, and forgotten after this quiet (s). */
 const PRUNE_EVERY = 4096;
-const SCAN_IDLE_S = 300;
+const SCAN_IDLE_S = 60;
 
 /**
  * The most intervals open at once, computed as they come: intervals are added roughly in the order
@@ -273,13 +274,18 @@ class PeakCounter {
   private running = 0;
   private peak = 0;
   private at = 0;
+  /** Fold again once the points have doubled since the last fold (amortized; most hosts have few). */
+  private foldAt = 32;
   entries = 0;
 
   add(start: number, end: number | null, foldBefore: number): void {
     this.entries++;
     this.points.push([start, 1]);
     if (end !== null) this.points.push([Math.max(start, end), -1]);
-    if (this.points.length > 8192) this.fold(foldBefore);
+    if (this.points.length > this.foldAt) {
+      this.fold(foldBefore);
+      this.foldAt = Math.max(32, 2 * this.points.length);
+    }
   }
 
   result(): { peak: number; at: number } {
