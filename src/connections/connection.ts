@@ -231,7 +231,10 @@ export class Connection {
       const acksOurs = x.fin !== null && finAck !== null && covers(finAck, x.fin.seq);
       x.addEvent(receipt(acksOurs ? 'recv-fin-ack-of-fin' : 'recv-fin', y.fin, seg.frame));
     }
-    for (const ctl of [y.syn, y.synAck, y.fin]) if (ctl !== null) answerCopies(ctl, a, seg);
+    // Three calls, not a loop over a fresh array: this runs for every segment carrying ACK.
+    if (y.syn !== null) answerCopies(y.syn, a, seg);
+    if (y.synAck !== null) answerCopies(y.synAck, a, seg);
+    if (y.fin !== null) answerCopies(y.fin, a, seg);
     // A segment without SYN or FIN is taken as received at its own time (SPEC section 3); a later
     // retransmission by y of what it acknowledged retracts it (Endpoint.retractAcks).
     if (!carriesControl) {

@@ -62,7 +62,8 @@ function worthALook(c: ConnectionReport): boolean {
     c.resets.length > 0 || c.anomalies.length > 0 || c.notes.length > 0;
 }
 
-export function renderReport(report: Report, opts: TableOptions, selection?: TableSelection): string {
+/** The report as tables: the summary from `report`, the connections and anomalies `selection` kept. */
+export function renderReport(report: Report, opts: TableOptions, selection: TableSelection): string {
   const c = opts.chalk;
   const t = timeFormatter(report.input.timePrecision);
   const out: string[] = [];
@@ -76,11 +77,11 @@ export function renderReport(report: Report, opts: TableOptions, selection?: Tab
   for (const w of inp.warnings) out.push(c.yellow(`warning: ${w.file}: ${w.message}${w.offset !== undefined ? ` (at byte offset ${w.offset})` : ''}${w.line !== undefined ? ` (line ${w.line})` : ''}`));
   out.push('');
   out.push(summaryTable(report, c));
-  for (const conn of selection ? selection.connections() : report.connections) {
+  for (const conn of selection.connections()) {
     out.push('');
     out.push(connectionTable(conn, report, c, t, opts.width ?? 100));
   }
-  if (selection && selection.hidden > 0) {
+  if (selection.hidden > 0) {
     out.push('');
     out.push(c.dim(`${selection.hidden} more connections not listed (${selection.shown.length >= LIST_LIMIT ? 'the limit was reached' : 'completed handshake, clean or no close, nothing unusual'}): --all lists every one, --json gives them all`));
   }
@@ -89,14 +90,14 @@ export function renderReport(report: Report, opts: TableOptions, selection?: Tab
     out.push(c.bold('Alerts'));
     for (const a of report.alerts) out.push(c.red(`  ${describeAlert(a)}`) + alertDetail(a, t));
   }
-  const anomalies = selection ? selection.anomalies : report.anomalies;
+  const anomalies = selection.anomalies;
   if (anomalies.length > 0) {
     out.push('');
     out.push(c.bold('Anomalies (flag combinations no correct stack sends)'));
     const tab = new Table({ head: ['frame', 'time s', 'kind', 'flags', 'from', 'to', 'conn'], style: { head: [], border: [] }, chars: COMPACT });
     for (const a of anomalies) tab.push([a.frame, t(a.s), c.red(a.kind), a.flags, a.src, a.dst, a.connection ?? '-']);
     out.push(tab.toString());
-    if (selection && selection.hiddenAnomalies > 0) out.push(c.dim(`${selection.hiddenAnomalies} more anomalies not listed: --all lists every one`));
+    if (selection.hiddenAnomalies > 0) out.push(c.dim(`${selection.hiddenAnomalies} more anomalies not listed: --all lists every one`));
   }
   return out.join('\n') + '\n';
 }
