@@ -401,7 +401,7 @@ class FileDecoder implements RecordSink {
     this.prevSec = tsSec;
     this.prevNsec = tsNsec;
     if (this.queue) {
-      this.queue.push({ fileIndex: this.fileIndex, fileFrame, tsSec, tsNsec, seg: seg ? { ...seg } : null, skip });
+      this.queue.push({ fileIndex: this.fileIndex, fileFrame, tsSec, tsNsec, seg: seg ? seg.clone() : null, skip });
       return;
     }
     const p = this.out;

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { Outcome, decodePacket } from '../src/decode/packet.js';
 import { ACK, SYN, newSegment } from '../src/decode/segment.js';
-import { formatIPv6 } from '../src/decode/addr.js';
+import { formatAddress, formatIPv6, parseAddress } from '../src/decode/addr.js';
 import type { PacketRecord } from '../src/input/record.js';
 
 function tcp(opts: { flags?: number; seq?: number; ack?: number; payload?: number; options?: number[]; reserved?: number } = {}): number[] {
@@ -152,6 +152,43 @@ describe('IPv6', () => {
     expect(formatIPv6(hex('2001:0db8:0000:0001:0001:0001:0001:0001'), 0)).toBe('2001:db8:0:1:1:1:1:1');
     expect(formatIPv6(hex('fe80:0000:0000:0000:0000:0000:0000:0000'), 0)).toBe('fe80::');
     expect(formatIPv6(hex('0000:0000:0000:0000:0000:ffff:c000:0201'), 0)).toBe('::ffff:192.0.2.1');
+  });
+});
+
+describe('addresses as numbers', () => {
+  const roundTrip = (text: string, version: 4 | 6) => {
+    const w = new Uint32Array(4);
+    parseAddress(text, version, w, 0);
+    return { words: [...w], text: formatAddress(version, w, 0) };
+  };
+  it('an IPv4 address is its last word; the text comes back as it was', () => {
+    expect(roundTrip('192.0.2.1', 4)).toEqual({ words: [0, 0, 0, 0xc0000201], text: '192.0.2.1' });
+    expect(roundTrip('255.255.255.255', 4).words[3]).toBe(0xffffffff);
+  });
+  it('IPv6 in every written form parses to the same words and is written back in RFC 5952 form', () => {
+    expect(roundTrip('2001:db8::1:0:0:1', 6)).toEqual({ words: [0x20010db8, 0, 0x10000, 1], text: '2001:db8::1:0:0:1' });
+    expect(roundTrip('2001:DB8:0:0:1:0:0:1', 6).text).toBe('2001:db8::1:0:0:1');
+    expect(roundTrip('::1', 6).words).toEqual([0, 0, 0, 1]);
+    expect(roundTrip('fe80::', 6).words).toEqual([0xfe800000, 0, 0, 0]);
+    expect(roundTrip('::ffff:192.0.2.1', 6)).toEqual({ words: [0, 0, 0xffff, 0xc0000201], text: '::ffff:192.0.2.1' });
+  });
+  it('names and malformed text get a number of their own: equal texts equal, different texts different', () => {
+    const a = roundTrip('client.example.com', 4);
+    expect(a.text).toBe('client.example.com');
+    expect(roundTrip('client.example.com', 4).words).toEqual(a.words);
+    expect(roundTrip('localhost', 4).words).not.toEqual(a.words);
+    expect(roundTrip('1.2.3', 4).text).toBe('1.2.3');
+    expect(roundTrip('256.1.1.1', 4).text).toBe('256.1.1.1');
+    expect(roundTrip('1::2::3', 6).text).toBe('1::2::3');
+  });
+  it('a decoded packet writes its addresses only when asked, and as tcpdump -n does', () => {
+    const r = decode(229, ipv6(6, tcp()));
+    expect(r.outcome).toBe(Outcome.TCP);
+    expect([...r.seg.addrs]).toEqual([0x20010db8, 0, 0, 1, 0x20010db8, 0, 0, 2]);
+    expect([r.seg.src, r.seg.dst]).toEqual(['2001:db8::1', '2001:db8::2']);
+    const v4 = decode(101, ipv4(tcp()));
+    expect(v4.seg.src).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect(v4.seg.addrs[3]).toBe(v4.seg.src.split('.').reduce((n, x) => n * 256 + Number(x), 0));
   });
 });
 

@@ -3,7 +3,7 @@
  * demand: an out-of-window RST, a lost pure ACK, an invalid SYN/ACK, a midstream start.
  */
 import { describe, expect, it } from 'vitest';
-import { FlowTable } from '../src/connections/flow-table.js';
+import { FlowTable, flowHash } from '../src/connections/flow-table.js';
 import type { Connection } from '../src/connections/connection.js';
 import { ACK, FIN, RST, SYN, newSegment } from '../src/decode/segment.js';
 import { connectionReport } from '../src/findings/report.js';
@@ -217,5 +217,53 @@ describe('handshakes', () => {
     const [c] = run([{ dir: 'c>s', flags: SYN, seq: 100, s: 0 }, { dir: 'c>s', flags: SYN, seq: 100, s: 1 }, { dir: 'c>s', flags: SYN, seq: 100, s: 3 }]);
     expect(c!.retransmits.clientToServer).toBe(2);
     expect(c!.handshake.synRetransmitIntervalsS).toEqual([1, 2]);
+  });
+});
+
+describe('flow table: four-tuples by hash', () => {
+  const seg = (src: string, srcPort: number, dst: string, dstPort: number, frame: number, version: 4 | 6 = 4) => {
+    const g = newSegment();
+    g.ipVersion = version;
+    Object.assign(g, { frame, fileFrame: frame, s: frame / 1000, src, srcPort, dst, dstPort, flags: SYN, seq: 1000 + frame, window: 1 });
+    return g;
+  };
+  it('both directions of a four-tuple hash alike', () => {
+    expect(flowHash(seg('10.0.0.1', 40000, '10.0.0.2', 80, 1))).toBe(flowHash(seg('10.0.0.2', 80, '10.0.0.1', 40000, 2)));
+  });
+  it('four-tuples whose hashes collide stay separate connections, and finishing one leaves the other', () => {
+    // Find two client ports whose four-tuples share a hash (30 bits: a few ten thousand tries).
+    const seen = new Map<number, string>();
+    let pair: [string, string] | null = null;
+    for (let i = 0; pair === null; i++) {
+      const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+      const h = flowHash(seg(ip, 40000, '10.255.0.1', 80, 1));
+      const other = seen.get(h);
+      if (other !== undefined) pair = [other, ip];
+      else seen.set(h, ip);
+    }
+    const finished: Connection[] = [];
+    const table = new FlowTable((c) => finished.push(c), { timeWaitS: 60, closedGraceS: 2 });
+    const [a, b] = pair;
+    const ca = table.track(seg(a, 40000, '10.255.0.1', 80, 1)).conn;
+    const cb = table.track(seg(b, 40000, '10.255.0.1', 80, 2)).conn;
+    expect(cb).not.toBe(ca);
+    expect(table.openCount).toBe(2);
+    // A's server refuses (RST/ACK): A finishes after the grace; B, in the same bucket, stays.
+    const rst = seg('10.255.0.1', 80, a, 40000, 3);
+    Object.assign(rst, { flags: RST | ACK, seq: 0, ack: 1002 });
+    expect(table.track(rst).conn).toBe(ca);
+    table.expire(10);
+    expect(finished).toEqual([ca]);
+    expect(table.openCount).toBe(1);
+    const back = seg('10.255.0.1', 80, b, 40000, 4);
+    Object.assign(back, { flags: SYN | ACK, seq: 9000, ack: 1003 });
+    expect(table.track(back)).toMatchObject({ conn: cb, fromClient: false });
+  });
+  it('an IPv4 address and the IPv6 address ::a.b.c.d are different hosts', () => {
+    const table = new FlowTable(() => {}, { timeWaitS: 60, closedGraceS: 2 });
+    const v4 = table.track(seg('1.2.3.4', 40000, '5.6.7.8', 80, 1)).conn;
+    const v6 = table.track(seg('::1.2.3.4', 40000, '::5.6.7.8', 80, 2, 6)).conn;
+    expect(v6).not.toBe(v4);
+    expect(v6.client.ip).toBe('::1.2.3.4');
   });
 });

@@ -36,6 +36,8 @@ export interface NoteFact {
   bytes: number;
 }
 
+const NONE: readonly never[] = Object.freeze([]);
+
 export class Connection {
   readonly client: Endpoint;
   readonly server: Endpoint;
@@ -48,12 +50,20 @@ export class Connection {
   readonly ipVersion: 4 | 6;
   lastS: number;
   lastFrame: number;
-  readonly resets: RstFact[] = [];
-  readonly notes: NoteFact[] = [];
+  /** Most connections have neither: both start as one shared empty list, replaced at the first entry. */
+  resets: readonly RstFact[] = NONE;
+  notes: readonly NoteFact[] = NONE;
   /** Whether the segment last observed resent sequence space already sent (for the ladder). */
   lastWasRetransmit = false;
   /** Set when a SYN with a new ISN started the next incarnation of this four-tuple. */
   reusedBy: { s: number; frame: number } | null = null;
+  // The client's and the server's address words (Segment.addrs), kept as signed 32-bit integers:
+  // small integers live inside the object, where an array or a double would be one more allocation.
+  private readonly c0: number; private readonly c1: number; private readonly c2: number; private readonly c3: number;
+  private readonly s0: number; private readonly s1: number; private readonly s2: number; private readonly s3: number;
+  /** The flow table's hash of the four-tuple, and the next open connection with the same hash. */
+  flowHash = 0;
+  nextSameHash: Connection | null = null;
 
   /**
    * Opens a connection at its first segment. SPEC section 2: the client is the sender of the first
@@ -82,6 +92,11 @@ export class Connection {
       : [seg.dst, seg.dstPort, seg.src, seg.srcPort];
     this.client = new Endpoint('client', cIp, cPort, clientState, seg.s, seg.frame);
     this.server = new Endpoint('server', sIp, sPort, serverState, seg.s, seg.frame);
+    const w = seg.addrs;
+    const c = senderIsClient ? 0 : 4;
+    const v = 4 - c;
+    this.c0 = w[c]! | 0; this.c1 = w[c + 1]! | 0; this.c2 = w[c + 2]! | 0; this.c3 = w[c + 3]! | 0;
+    this.s0 = w[v]! | 0; this.s1 = w[v + 1]! | 0; this.s2 = w[v + 2]! | 0; this.s3 = w[v + 3]! | 0;
     if (synAck) this.client.isn = (seg.ack - 1) >>> 0; // inferred from the SYN/ACK
     this.firstS = this.lastS = seg.s;
     this.firstFrame = this.lastFrame = seg.frame;
@@ -95,7 +110,23 @@ export class Connection {
   }
 
   isFromClient(seg: Segment): boolean {
-    return seg.srcPort === this.client.port && seg.src === this.client.ip;
+    const a = seg.addrs;
+    return seg.srcPort === this.client.port && (a[3]! | 0) === this.c3 && (a[0]! | 0) === this.c0 && (a[1]! | 0) === this.c1 && (a[2]! | 0) === this.c2;
+  }
+
+  /** Does `seg` belong to this four-tuple (either direction)? */
+  carries(seg: Segment): boolean {
+    if (seg.ipVersion !== this.ipVersion) return false; // ::a.b.c.d and a.b.c.d share their words
+    const a = seg.addrs;
+    const src3 = a[3]! | 0;
+    const dst3 = a[7]! | 0;
+    // The last words first: they differ in most four-tuples, and are all IPv4 has.
+    if (seg.srcPort === this.client.port && seg.dstPort === this.server.port && src3 === this.c3 && dst3 === this.s3 &&
+      (a[0]! | 0) === this.c0 && (a[1]! | 0) === this.c1 && (a[2]! | 0) === this.c2 &&
+      (a[4]! | 0) === this.s0 && (a[5]! | 0) === this.s1 && (a[6]! | 0) === this.s2) return true;
+    return seg.srcPort === this.server.port && seg.dstPort === this.client.port && src3 === this.s3 && dst3 === this.c3 &&
+      (a[0]! | 0) === this.s0 && (a[1]! | 0) === this.s1 && (a[2]! | 0) === this.s2 &&
+      (a[4]! | 0) === this.c0 && (a[5]! | 0) === this.c1 && (a[6]! | 0) === this.c2;
   }
 
   endpoint(side: Side): Endpoint {
@@ -327,7 +358,8 @@ export class Connection {
     const acceptable = rstAcceptable(seg, x, y);
     x.addEvent(event('send-rst', seg.frame, seg.s));
     if (acceptable) y.addEvent({ ...event('recv-rst', seg.frame, seg.s), order: 1 });
-    this.resets.push({
+    if (this.resets === NONE) this.resets = [];
+    (this.resets as RstFact[]).push({
       s: seg.s, frame: seg.frame, fileIndex: seg.fileIndex, fileFrame: seg.fileFrame, from: x.side, seq: seg.seq,
       ack: seg.flags & ACK ? seg.ack : null, payloadLen: seg.payloadLen, acceptable,
       answersFrame: y.lastDataOrFinFrame,
@@ -342,7 +374,8 @@ export class Connection {
   }
 
   private note(kind: NoteKind, seg: Segment, from: Side): void {
-    this.notes.push({ kind, s: seg.s, frame: seg.frame, from, bytes: seg.payloadLen });
+    if (this.notes === NONE) this.notes = [];
+    (this.notes as NoteFact[]).push({ kind, s: seg.s, frame: seg.frame, from, bytes: seg.payloadLen });
   }
 }
 

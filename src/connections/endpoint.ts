@@ -112,23 +112,32 @@ export class Endpoint {
   addEvent(ev: StateEvent): void {
     this.version++;
     const last = this.events[this.events.length - 1];
-    if (last && compareEvents(last, ev) > 0) this.sorted = false;
+    if (last && compareEvents(last, ev) > 0) { this.sorted = false; this.folded = -1; }
     this.events.push(ev);
+    if (ev.kind === 'recv-ack-of-syn') this.ackOfSynEvents++;
+    else if (ev.kind === 'recv-ack-of-fin') this.ackOfFinEvents++;
   }
 
   /** Drops ACK-driven events of `kind` before `frame`: the endpoint's retransmission shows they were lost. */
-  retractAcks(kind: EventKind, frame: number): void {
+  retractAcks(kind: 'recv-ack-of-syn' | 'recv-ack-of-fin', frame: number): void {
     for (let i = this.events.length - 1; i >= 0; i--) {
       const ev = this.events[i]!;
       if (ev.kind === kind && ev.frame !== null && ev.frame < frame) {
         this.events.splice(i, 1);
         this.version++;
+        this.folded = -1;
+        if (kind === 'recv-ack-of-syn') this.ackOfSynEvents--;
+        else this.ackOfFinEvents--;
       }
     }
   }
 
-  hasEvent(kind: EventKind): boolean {
-    return this.events.some((e) => e.kind === kind);
+  // Asked on every segment carrying an ACK: counted as events come and go, not searched for.
+  private ackOfSynEvents = 0;
+  private ackOfFinEvents = 0;
+
+  hasEvent(kind: 'recv-ack-of-syn' | 'recv-ack-of-fin'): boolean {
+    return (kind === 'recv-ack-of-syn' ? this.ackOfSynEvents : this.ackOfFinEvents) > 0;
   }
 
   /**
@@ -234,23 +243,36 @@ export class Endpoint {
     return this.memoState;
   }
 
-  // current() is asked for on every control segment and state change: replay only when the event
-  // log (its version) or the initial state changed since the last time.
-  private memoVersion = -1;
+  // current() is asked for on every control segment and state change. Events almost always come
+  // in order, so the state is folded forward from the events already folded; only an event
+  // inserted out of order, a retraction or a changed initial state folds again from the start.
+  // (The same fold as history(0, null), without its transitions.)
+  /** How many events memoState folds in; -1 when it must be folded again from the start. */
+  private folded = -1;
   private memoInitial: TcpState = 'CLOSED';
   private memoState: TcpState = 'CLOSED';
   private memoTimeWait: number | null = null;
 
   private refresh(): void {
-    if (this.memoVersion === this.version && this.memoInitial === this.initialState) return;
-    const h = this.history(0, null);
-    this.memoState = h[h.length - 1]!.state;
-    this.memoTimeWait = null;
-    for (let i = h.length - 1; i >= 0; i--) {
-      if (h[i]!.state === 'TIME_WAIT') { this.memoTimeWait = h[i]!.s; break; }
+    if (this.folded < 0 || this.memoInitial !== this.initialState) {
+      if (!this.sorted) {
+        this.events.sort(compareEvents);
+        this.sorted = true;
+      }
+      this.folded = 0;
+      this.memoInitial = this.initialState;
+      this.memoState = this.initialState;
+      this.memoTimeWait = null;
     }
-    this.memoVersion = this.version;
-    this.memoInitial = this.initialState;
+    const events = this.events;
+    for (let i = this.folded; i < events.length; i++) {
+      const ev = events[i]!;
+      const next = nextState(this.memoState, ev.kind);
+      if (next === this.memoState) continue;
+      this.memoState = next;
+      if (next === 'TIME_WAIT') this.memoTimeWait = ev.s;
+    }
+    this.folded = events.length;
   }
 }
 

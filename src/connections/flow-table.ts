@@ -43,12 +43,17 @@ const IDLE_SWEEP_S = 30;
 const gone = (s: TcpState) => s === 'CLOSED' || s === 'LISTEN';
 
 export class FlowTable {
-  private readonly open = new Map<string, Connection>();
+  /**
+   * Open connections by the hash of their four-tuple (a small integer: V8 hashes it without
+   * allocating); connections whose hashes collide are chained through `nextSameHash`.
+   */
+  private readonly open = new Map<number, Connection>();
+  private openSize = 0;
   private nextId = 1;
   private readonly result: Tracked = { conn: undefined as unknown as Connection, fromClient: false };
   /**
    * Connections that will be finished at a known capture time, earliest first (a binary heap).
-   * Entries name a connection by flow key and id, never by reference: a stale entry must not keep
+   * Entries name a connection by flow hash and id, never by reference: a stale entry must not keep
    * a finished connection alive until its time comes.
    */
   private readonly due: Due[] = [];
@@ -65,23 +70,23 @@ export class FlowTable {
   track(seg: Segment): Tracked {
     this.expire(seg.s);
     if (seg.s >= this.nextSweepS) this.sweepIdleHandshakes(seg.s);
-    const key = flowKey(seg);
-    let conn = this.open.get(key);
+    const hash = flowHash(seg);
+    let conn = this.find(hash, seg);
     if (conn !== undefined && conn.startsNewIncarnation(seg)) {
       conn.reuse(seg.s, seg.frame);
-      this.finish(key, conn, seg.s);
+      this.finish(conn, seg.s);
       conn = undefined;
     }
     const opened = conn === undefined;
     if (conn === undefined) {
       conn = new Connection(this.nextId++, seg);
-      this.open.set(key, conn);
+      this.insert(hash, conn);
     }
     const fromClient = conn.isFromClient(seg);
     const version = opened ? -1 : conn.stateVersion;
     conn.observe(seg, fromClient);
     // Only a change of state can make a connection finishable (a pure ACK can: the last ACK of a close).
-    if (conn.stateVersion !== version) this.schedule(key, conn);
+    if (conn.stateVersion !== version) this.schedule(conn);
     this.result.conn = conn;
     this.result.fromClient = fromClient;
     return this.result;
@@ -89,15 +94,60 @@ export class FlowTable {
 
   /** Hands over every connection still in the table, in the order they were opened. */
   end(endS: number): void {
-    const rest = [...this.open.values()].sort((a, b) => a.id - b.id);
+    const rest = this.openConnections().sort((a, b) => a.id - b.id);
     this.open.clear();
+    this.openSize = 0;
     this.due.length = 0;
     this.dueAt.clear();
     for (const c of rest) this.onFinished(c, endS);
   }
 
   get openCount(): number {
-    return this.open.size;
+    return this.openSize;
+  }
+
+  private find(hash: number, seg: Segment): Connection | undefined {
+    for (let c = this.open.get(hash) ?? null; c !== null; c = c.nextSameHash) {
+      if (c.carries(seg)) return c;
+    }
+    return undefined;
+  }
+
+  private findById(hash: number, id: number): Connection | undefined {
+    for (let c = this.open.get(hash) ?? null; c !== null; c = c.nextSameHash) {
+      if (c.id === id) return c;
+    }
+    return undefined;
+  }
+
+  private insert(hash: number, conn: Connection): void {
+    conn.flowHash = hash;
+    conn.nextSameHash = this.open.get(hash) ?? null;
+    this.open.set(hash, conn);
+    this.openSize++;
+  }
+
+  private remove(conn: Connection): void {
+    const head = this.open.get(conn.flowHash);
+    if (head === conn) {
+      if (conn.nextSameHash === null) this.open.delete(conn.flowHash);
+      else this.open.set(conn.flowHash, conn.nextSameHash);
+    } else {
+      let c = head ?? null;
+      while (c !== null && c.nextSameHash !== conn) c = c.nextSameHash;
+      if (c === null) return;
+      c.nextSameHash = conn.nextSameHash;
+    }
+    conn.nextSameHash = null;
+    this.openSize--;
+  }
+
+  private openConnections(): Connection[] {
+    const all: Connection[] = [];
+    for (const head of this.open.values()) {
+      for (let c: Connection | null = head; c !== null; c = c.nextSameHash) all.push(c);
+    }
+    return all;
   }
 
   get openedCount(): number {
@@ -117,55 +167,66 @@ export class FlowTable {
     return null;
   }
 
-  private schedule(key: string, conn: Connection): void {
+  private schedule(conn: Connection): void {
     const at = this.finishTime(conn);
     if (at === null || this.dueAt.get(conn.id) === at) return;
     this.dueAt.set(conn.id, at);
-    heapPush(this.due, { at, key, id: conn.id });
+    heapPush(this.due, { at, hash: conn.flowHash, id: conn.id });
   }
 
   /** Finishes the connections due by capture time `now` (re-checking: packets may have come since). */
   expire(now: number): void {
     while (this.due.length > 0 && this.due[0]!.at <= now) {
-      const { key, id } = heapPop(this.due)!;
-      const conn = this.open.get(key);
-      if (conn === undefined || conn.id !== id) continue; // already finished
+      const { hash, id } = heapPop(this.due)!;
+      const conn = this.findById(hash, id);
+      if (conn === undefined) continue; // already finished
       const at = this.finishTime(conn);
       if (at === null) { this.dueAt.delete(id); continue; }
-      if (at > now) { this.dueAt.set(id, at); heapPush(this.due, { at, key, id }); }
-      else this.finish(key, conn, at);
+      if (at > now) { this.dueAt.set(id, at); heapPush(this.due, { at, hash, id }); }
+      else this.finish(conn, at);
     }
   }
 
   /** Finishes the connections that never got synchronized and have been silent HANDSHAKE_IDLE_S. */
   private sweepIdleHandshakes(now: number): void {
     this.nextSweepS = now + IDLE_SWEEP_S;
-    for (const [key, conn] of this.open) {
+    for (const conn of this.openConnections()) {
       if (now - conn.lastS < HANDSHAKE_IDLE_S) continue;
       if (isSynchronized(conn.client.current()) || isSynchronized(conn.server.current())) continue;
-      this.finish(key, conn, sumS(conn.lastS, HANDSHAKE_IDLE_S));
+      this.finish(conn, sumS(conn.lastS, HANDSHAKE_IDLE_S));
     }
   }
 
-  private finish(key: string, conn: Connection, endS: number): void {
-    this.open.delete(key);
+  private finish(conn: Connection, endS: number): void {
+    this.remove(conn);
     this.dueAt.delete(conn.id);
     this.onFinished(conn, endS);
   }
 }
 
-/** The same key for both directions: the lower (address, port) first. */
-export function flowKey(seg: Segment): string {
-  return keyOf(seg.src, seg.srcPort, seg.dst, seg.dstPort);
+/**
+ * The same hash for both directions of a four-tuple: each endpoint (address words, port) is mixed
+ * into 32 bits, the two are combined order-independently, and the result kept to 30 bits (a
+ * V8 small integer). Connections compare their four-tuples on lookup, so collisions only chain.
+ */
+export function flowHash(seg: Segment): number {
+  const w = seg.addrs;
+  const a = endpointHash(w[0]!, w[1]!, w[2]!, w[3]!, seg.srcPort);
+  const b = endpointHash(w[4]!, w[5]!, w[6]!, w[7]!, seg.dstPort);
+  const lo = a < b ? a : b;
+  const hi = a < b ? b : a;
+  return (Math.imul(lo ^ Math.imul(hi, 0x85ebca77), 0xc2b2ae3d) >>> 2);
 }
 
-function keyOf(ipA: string, portA: number, ipB: string, portB: number): string {
-  const a = `${ipA}|${portA}`;
-  const b = `${ipB}|${portB}`;
-  return a < b ? `${a}|${b}` : `${b}|${a}`;
+function endpointHash(w0: number, w1: number, w2: number, w3: number, port: number): number {
+  let h = Math.imul(w3 ^ port, 0x9e3779b1);
+  h = Math.imul(h ^ (h >>> 15) ^ w2, 0x85ebca77);
+  h = Math.imul(h ^ (h >>> 13) ^ w1, 0xc2b2ae3d);
+  h = Math.imul(h ^ (h >>> 16) ^ w0, 0x27d4eb2f);
+  return (h ^ (h >>> 15)) >>> 0;
 }
 
-type Due = { at: number; key: string; id: number };
+type Due = { at: number; hash: number; id: number };
 
 function heapPush(h: Due[], x: Due): void {
   h.push(x);

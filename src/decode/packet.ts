@@ -4,7 +4,7 @@
  * so a packet costs no allocation beyond its two address strings.
  */
 import type { PacketRecord } from '../input/record.js';
-import { formatIPv4, formatIPv6 } from './addr.js';
+import { readIPv6Words } from './addr.js';
 import { SYN, Segment, TcpOptions } from './segment.js';
 
 /** Why a packet did not become a segment; `TCP` means it did. */
@@ -115,8 +115,11 @@ function decodeIPv4(b: Uint8Array, off: number, end: number, wireLen: number, ou
   if (totalLen < ihl) return Outcome.MALFORMED;
   if (end - off < ihl) return Outcome.TRUNCATED;
   out.ipVersion = 4;
-  out.src = formatIPv4(b, off + 12);
-  out.dst = formatIPv4(b, off + 16);
+  const a = out.addrs;
+  a[0] = a[1] = a[2] = a[4] = a[5] = a[6] = 0;
+  a[3] = ((b[off + 12]! << 24) | (b[off + 13]! << 16) | (b[off + 14]! << 8) | b[off + 15]!) >>> 0;
+  a[7] = ((b[off + 16]! << 24) | (b[off + 17]! << 16) | (b[off + 18]! << 8) | b[off + 19]!) >>> 0;
+  out.addressesChanged();
   return decodeTcp(b, off + ihl, end, totalLen - ihl, out);
 }
 
@@ -127,8 +130,9 @@ function decodeIPv6(b: Uint8Array, off: number, end: number, wireLen: number, ou
   if (payloadLen === 0) payloadLen = wireLen - 40; // jumbogram (RFC 2675) or BIG TCP
   let next = b[off + 6]!;
   out.ipVersion = 6;
-  out.src = formatIPv6(b, off + 8);
-  out.dst = formatIPv6(b, off + 24);
+  readIPv6Words(b, off + 8, out.addrs, 0);
+  readIPv6Words(b, off + 24, out.addrs, 4);
+  out.addressesChanged();
   let p = off + 40;
   // Walk the extension headers (RFC 8200 4.1) to the upper-layer header.
   for (;;) {

@@ -2,9 +2,10 @@
  * Stage 2 of the pipe: records -> segments.
  *
  * A segment is the TCP header of one packet plus the few IP facts the tracker needs. Decoders fill
- * one reusable Segment per packet (no per-packet objects beyond the address strings), and the
- * connections stage copies what it keeps.
+ * one reusable Segment per packet (no per-packet objects or strings), and the connections stage
+ * copies what it keeps.
  */
+import { formatAddress, parseAddress } from './addr.js';
 
 /** TCP flag bits as they sit in the 9-bit flags field (RFC 9293, AE from RFC 9768 AccECN). */
 export const FIN = 0x01;
@@ -28,43 +29,92 @@ export interface TcpOptions {
   truncated: boolean;
 }
 
-export interface Segment {
+/**
+ * One packet's TCP segment. Decoders fill one reused instance per packet; whoever keeps one copies
+ * it (`clone`). Addresses live as numbers (`addrs`); their text is written only when asked for.
+ */
+export class Segment {
   /** 1-based position in the input: in the file, or in the merged capture when several are read. */
-  frame: number;
-  fileIndex: number;
+  frame = 0;
+  fileIndex = 0;
   /** 1-based position within its own file (equal to `frame` for a single file). */
-  fileFrame: number;
-  tsSec: number;
-  tsNsec: number;
+  fileFrame = 0;
+  tsSec = 0;
+  tsNsec = 0;
   /** Seconds since the first packet of the input; set by the pipe once the segment is decoded. */
-  s: number;
-  ipVersion: 4 | 6;
-  src: string;
-  dst: string;
-  srcPort: number;
-  dstPort: number;
+  s = 0;
+  ipVersion: 4 | 6 = 4;
+  /**
+   * Source address in words 0-3, destination in 4-7, 32 bits each, network order (IPv4: word 3,
+   * the others 0). The tracker hashes and compares these: no string per packet.
+   */
+  readonly addrs = new Uint32Array(8);
+  srcPort = 0;
+  dstPort = 0;
   /** Sequence and acknowledgment numbers, unsigned 32-bit, as on the wire. */
-  seq: number;
-  ack: number;
+  seq = 0;
+  ack = 0;
   /** FIN..CWR plus AE, see the constants above. */
-  flags: number;
+  flags = 0;
   /** The three reserved header bits (no correct stack sets them). */
-  reservedBits: number;
-  window: number;
+  reservedBits = 0;
+  window = 0;
   /** TCP payload length on the wire (from the IP lengths, not from what the snaplen kept). */
-  payloadLen: number;
+  payloadLen = 0;
   /** Parsed only for segments carrying SYN, where the handshake options live. */
-  options: TcpOptions | null;
+  options: TcpOptions | null = null;
   /** True when the snaplen cut the TCP header's options. */
-  truncated: boolean;
+  truncated = false;
+
+  // The addresses' text, once written (or as read from tcpdump text); null when not yet.
+  private srcText: string | null = null;
+  private dstText: string | null = null;
+
+  /** The binary decoders set the words directly, then call this: the old text no longer holds. */
+  addressesChanged(): void {
+    this.srcText = null;
+    this.dstText = null;
+  }
+
+  get src(): string {
+    return (this.srcText ??= formatAddress(this.ipVersion, this.addrs, 0));
+  }
+
+  /** Sets the source address from its text (tcpdump text, tests); `ipVersion` must be set first. */
+  set src(text: string) {
+    this.setAddress(text, 0);
+  }
+
+  get dst(): string {
+    return (this.dstText ??= formatAddress(this.ipVersion, this.addrs, 4));
+  }
+
+  set dst(text: string) {
+    this.setAddress(text, 4);
+  }
+
+  private setAddress(text: string, at: 0 | 4): void {
+    // Lines mostly repeat the previous line's two addresses, often swapped: reuse their words.
+    const other = at === 0 ? this.dstText : this.srcText;
+    const same = at === 0 ? this.srcText : this.dstText;
+    if (text !== same) {
+      if (text === other) this.addrs.copyWithin(at, 4 - at, 8 - at);
+      else parseAddress(text, this.ipVersion, this.addrs, at);
+    }
+    if (at === 0) this.srcText = text;
+    else this.dstText = text;
+  }
+
+  clone(): Segment {
+    const c = new Segment();
+    Object.assign(c, this);
+    (c as { addrs: Uint32Array }).addrs = this.addrs.slice();
+    return c;
+  }
 }
 
 export function newSegment(): Segment {
-  return {
-    frame: 0, fileIndex: 0, fileFrame: 0, tsSec: 0, tsNsec: 0, s: 0, ipVersion: 4, src: '', dst: '', srcPort: 0,
-    dstPort: 0, seq: 0, ack: 0, flags: 0, reservedBits: 0, window: 0, payloadLen: 0, options: null,
-    truncated: false,
-  };
+  return new Segment();
 }
 
 /** Flags written the way tcpdump writes them: `F S R P . U E W`, `e` for AE, `none` for no flag. */

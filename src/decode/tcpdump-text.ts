@@ -226,7 +226,7 @@ export class TcpdumpTextDecoder implements LineDecoder {
       this.emit(seg);
       return;
     }
-    held.seg = { ...seg };
+    held.seg = seg.clone();
     if (this.tsVal >= 0 && this.deltas.tsVal(`${seg.src} ${seg.srcPort}`, this.tsVal, deltaV) !== DeltaMode.UNKNOWN) {
       this.release();
     }
