@@ -4,8 +4,12 @@ import type { TcpState } from '../connections/state.js';
 import type { StateEntry } from './types.js';
 import { diffS, sumS } from '../time.js';
 
+/**
+ * A history's transitions are its state entries, field for field: Endpoint.history() builds a
+ * fresh list for each report, so the report takes it as it is (no copy per transition).
+ */
 export function stateEntries(h: Transition[]): StateEntry[] {
-  return h.map((t) => ({ state: t.state, s: t.s, frame: t.frame, event: t.event }));
+  return h;
 }
 
 export function finalState(h: Transition[]): TcpState {
