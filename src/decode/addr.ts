@@ -94,9 +94,25 @@ function ipv4Word(text: string): number | null {
   return parts === 4 ? w >>> 0 : null;
 }
 
+// IPv6 text is slow to parse and a capture talks to few hosts again and again: parsed words are
+// kept by text, up to a bound (a flood of spoofed sources only empties the cache now and then).
+const IPV6_CACHE_MAX = 1 << 16;
+const ipv6Cache = new Map<string, readonly number[] | null>();
+
 function parseIPv6(text: string, words: Uint32Array, to: number): boolean {
+  let w = ipv6Cache.get(text);
+  if (w === undefined) {
+    if (ipv6Cache.size >= IPV6_CACHE_MAX) ipv6Cache.clear();
+    ipv6Cache.set(text, (w = ipv6Words(text)));
+  }
+  if (w === null) return false;
+  words[to] = w[0]!; words[to + 1] = w[1]!; words[to + 2] = w[2]!; words[to + 3] = w[3]!;
+  return true;
+}
+
+function ipv6Words(text: string): number[] | null {
   const halves = text.split('::');
-  if (halves.length > 2) return false;
+  if (halves.length > 2) return null;
   const groups = (s: string): number[] | null => {
     if (s === '') return [];
     const out: number[] = [];
@@ -116,12 +132,11 @@ function parseIPv6(text: string, words: Uint32Array, to: number): boolean {
   };
   const head = groups(halves[0]!);
   const tail = halves.length === 2 ? groups(halves[1]!) : [];
-  if (head === null || tail === null) return false;
+  if (head === null || tail === null) return null;
   const fill = 8 - head.length - tail.length;
-  if (halves.length === 2 ? fill < 1 : fill !== 0) return false;
+  if (halves.length === 2 ? fill < 1 : fill !== 0) return null;
   const all = [...head, ...new Array<number>(fill).fill(0), ...tail];
-  for (let i = 0; i < 4; i++) words[to + i] = ((all[2 * i]! << 16) | all[2 * i + 1]!) >>> 0;
-  return true;
+  return [0, 1, 2, 3].map((i) => ((all[2 * i]! << 16) | all[2 * i + 1]!) >>> 0);
 }
 
 // Names (tcpdump text without -n) are numbered in the order first seen. The table lives as long as
