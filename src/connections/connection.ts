@@ -271,10 +271,10 @@ export class Connection {
     if (!carriesControl) {
       const opening = y.synAck ?? y.syn;
       if (opening !== null && covers(a, opening.seq) && !y.hasEvent('recv-ack-of-syn')) {
-        y.addEvent({ ...event('recv-ack-of-syn', seg.frame, seg.s), ack: a });
+        y.addEvent(event('recv-ack-of-syn', seg.frame, seg.s, 0, a));
       }
       if (y.fin !== null && covers(a, y.fin.seq) && !y.hasEvent('recv-ack-of-fin')) {
-        y.addEvent({ ...event('recv-ack-of-fin', seg.frame, seg.s), ack: a });
+        y.addEvent(event('recv-ack-of-fin', seg.frame, seg.s, 0, a));
       }
     }
   }
@@ -293,10 +293,10 @@ export class Connection {
     if (seg.flags & RST) return;
     if (y.synAck === null && x.syn !== null && x.current() === 'SYN_SENT') {
       this.note('syn-ack-not-captured', seg, x.side);
-      x.addEvent({ ...event('recv-syn-ack', seg.frame, seg.s), order: -1 });
+      x.addEvent(event('recv-syn-ack', seg.frame, seg.s, -1));
       if (y.syn === null && (y.current() === 'LISTEN' || y.current() === 'CLOSED')) {
         y.addEvent(receipt('recv-syn', x.syn, seg.frame));
-        y.addEvent({ ...event('recv-ack-of-syn', seg.frame, seg.s), ack: seg.ack });
+        y.addEvent(event('recv-ack-of-syn', seg.frame, seg.s, 0, seg.ack));
       }
       return;
     }
@@ -304,7 +304,7 @@ export class Connection {
     if (ySent && x.synAck !== null && y.current() === 'SYN_SENT') {
       this.note('ack-not-captured', seg, x.side);
       y.addEvent(receipt('recv-syn-ack', x.synAck, seg.frame));
-      if (x.current() === 'SYN_RECEIVED') x.addEvent({ ...event('recv-ack-of-syn', seg.frame, seg.s), order: -1, ack: seg.ack });
+      if (x.current() === 'SYN_RECEIVED') x.addEvent(event('recv-ack-of-syn', seg.frame, seg.s, -1, seg.ack));
     }
   }
 
@@ -357,7 +357,7 @@ export class Connection {
   private sentRst(x: Endpoint, y: Endpoint, seg: Segment): void {
     const acceptable = rstAcceptable(seg, x, y);
     x.addEvent(event('send-rst', seg.frame, seg.s));
-    if (acceptable) y.addEvent({ ...event('recv-rst', seg.frame, seg.s), order: 1 });
+    if (acceptable) y.addEvent(event('recv-rst', seg.frame, seg.s, 1));
     if (this.resets === NONE) this.resets = [];
     (this.resets as RstFact[]).push({
       s: seg.s, frame: seg.frame, fileIndex: seg.fileIndex, fileFrame: seg.fileFrame, from: x.side, seq: seg.seq,
@@ -379,8 +379,9 @@ export class Connection {
   }
 }
 
-function event(kind: EventKind, frame: number, s: number): StateEvent {
-  return { kind, frame, s, order: 0, ack: null, provenBy: null };
+/** A state event dated at `frame`; `order` and `ack` as in StateEvent (one object: this runs per state change). */
+function event(kind: EventKind, frame: number, s: number, order = 0, ack: number | null = null): StateEvent {
+  return { kind, frame, s, order, ack, provenBy: null };
 }
 
 function copy(seg: Segment): Copy {
