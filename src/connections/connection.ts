@@ -248,19 +248,19 @@ export class Connection {
     // Proofs: x acknowledging y's SYN, SYN/ACK or FIN shows x received it.
     if (y.syn !== null && !y.synProven && this.proves(a, y.syn, seg)) {
       y.synProven = true;
-      x.addEvent(receipt('recv-syn', y.syn, seg.frame));
+      x.addEvent(receipt('recv-syn', y.syn));
     }
     if (y.synAck !== null && !y.synAckProven && this.proves(a, y.synAck, seg)) {
       y.synAckProven = true;
       // A SYN/ACK that does not acknowledge x's ISN + 1 does not synchronize x (the handshake is invalid).
-      if (synAckIsValid(y.synAck, x)) x.addEvent(receipt('recv-syn-ack', y.synAck, seg.frame));
+      if (synAckIsValid(y.synAck, x)) x.addEvent(receipt('recv-syn-ack', y.synAck));
     }
     if (y.fin !== null && !y.finProven && this.proves(a, y.fin, seg)) {
       y.finProven = true;
       // A FIN that also acknowledged x's own FIN takes FIN-WAIT-1 straight to TIME-WAIT (RFC 9293).
       const finAck = y.fin.copies[y.fin.copies.length - 1]!.ack;
       const acksOurs = x.fin !== null && finAck !== null && covers(finAck, x.fin.seq);
-      x.addEvent(receipt(acksOurs ? 'recv-fin-ack-of-fin' : 'recv-fin', y.fin, seg.frame));
+      x.addEvent(receipt(acksOurs ? 'recv-fin-ack-of-fin' : 'recv-fin', y.fin));
     }
     // Three calls, not a loop over a fresh array: this runs for every segment carrying ACK.
     if (y.syn !== null) answerCopies(y.syn, a, seg);
@@ -271,10 +271,10 @@ export class Connection {
     if (!carriesControl) {
       const opening = y.synAck ?? y.syn;
       if (opening !== null && covers(a, opening.seq) && !y.hasEvent('recv-ack-of-syn')) {
-        y.addEvent(event('recv-ack-of-syn', seg.frame, seg.s, 0, a));
+        y.addEvent(event('recv-ack-of-syn', seg.frame, seg.s));
       }
       if (y.fin !== null && covers(a, y.fin.seq) && !y.hasEvent('recv-ack-of-fin')) {
-        y.addEvent(event('recv-ack-of-fin', seg.frame, seg.s, 0, a));
+        y.addEvent(event('recv-ack-of-fin', seg.frame, seg.s));
       }
     }
   }
@@ -295,16 +295,16 @@ export class Connection {
       this.note('syn-ack-not-captured', seg, x.side);
       x.addEvent(event('recv-syn-ack', seg.frame, seg.s, -1));
       if (y.syn === null && (y.current() === 'LISTEN' || y.current() === 'CLOSED')) {
-        y.addEvent(receipt('recv-syn', x.syn, seg.frame));
-        y.addEvent(event('recv-ack-of-syn', seg.frame, seg.s, 0, seg.ack));
+        y.addEvent(receipt('recv-syn', x.syn));
+        y.addEvent(event('recv-ack-of-syn', seg.frame, seg.s));
       }
       return;
     }
     const ySent = y.isn !== null && y.syn === null && seqGE(seg.ack, seqAdd(y.isn, 2));
     if (ySent && x.synAck !== null && y.current() === 'SYN_SENT') {
       this.note('ack-not-captured', seg, x.side);
-      y.addEvent(receipt('recv-syn-ack', x.synAck, seg.frame));
-      if (x.current() === 'SYN_RECEIVED') x.addEvent(event('recv-ack-of-syn', seg.frame, seg.s, -1, seg.ack));
+      y.addEvent(receipt('recv-syn-ack', x.synAck));
+      if (x.current() === 'SYN_RECEIVED') x.addEvent(event('recv-ack-of-syn', seg.frame, seg.s, -1));
     }
   }
 
@@ -379,9 +379,9 @@ export class Connection {
   }
 }
 
-/** A state event dated at `frame`; `order` and `ack` as in StateEvent (one object: this runs per state change). */
-function event(kind: EventKind, frame: number, s: number, order = 0, ack: number | null = null): StateEvent {
-  return { kind, frame, s, order, ack, provenBy: null };
+/** A state event dated at `frame`; `order` as in StateEvent. */
+function event(kind: EventKind, frame: number, s: number, order = 0): StateEvent {
+  return { kind, frame, s, order };
 }
 
 function copy(seg: Segment): Copy {
@@ -417,10 +417,10 @@ function answerCopies(ctl: Control, a: number, seg: Segment): void {
 }
 
 /**
- * The receipt of `ctl`, proven by frame `proof`: dated at the last copy sent before the proof, or
- * later, at the receiver's own last segment that showed it had not received it yet.
+ * The receipt of `ctl`, once proven: dated at the last copy sent before the proof, or later, at
+ * the receiver's own last segment that showed it had not received it yet.
  */
-function receipt(kind: EventKind, ctl: Control, proof: number): StateEvent {
+function receipt(kind: EventKind, ctl: Control): StateEvent {
   const last = ctl.copies[ctl.copies.length - 1]!;
   const after = ctl.notCoveredFrame !== null && ctl.notCoveredFrame > last.frame;
   return {
@@ -428,8 +428,6 @@ function receipt(kind: EventKind, ctl: Control, proof: number): StateEvent {
     frame: after ? ctl.notCoveredFrame : last.frame,
     s: after ? ctl.notCoveredS : last.s,
     order: after ? 1 : 0,
-    ack: null,
-    provenBy: proof,
   };
 }
 

@@ -22,11 +22,21 @@ export interface StateEvent {
   s: number;
   /** Tie-break inside one frame: 1 means "after the endpoint's own send in this frame". */
   order: number;
-  /** For ACK-driven events: the acknowledgment number, so a retransmission can mark it lost. */
-  ack: number | null;
-  /** The frame that proved a receipt (the endpoint's own ACK), for explanations. */
-  provenBy: number | null;
 }
+
+/**
+ * The event log keeps four numbers per event (kind, frame, time, order) in one list of numbers:
+ * an endpoint lives for a minute or more (TIME_WAIT), and a dozen small event objects each, held
+ * that long by every connection, were a third of what the garbage collector had to trace.
+ */
+const EV = 4;
+const EVENT_KINDS: readonly EventKind[] = [
+  'send-syn', 'send-syn-ack', 'send-fin', 'send-rst', 'recv-syn', 'recv-syn-ack', 'recv-ack-of-syn', 'recv-fin',
+  'recv-fin-ack-of-fin', 'recv-ack-of-fin', 'recv-rst', 'time-wait-expired', 'reused',
+];
+const KIND_CODE = new Map<EventKind, number>(EVENT_KINDS.map((k, i) => [k, i]));
+/** The frame number a timer event is logged with: after every frame. */
+const TIMER_FRAME = Number.MAX_SAFE_INTEGER;
 
 /** One entry of a state history. */
 export interface Transition {
@@ -67,7 +77,8 @@ export interface Control {
 }
 
 export class Endpoint {
-  readonly events: StateEvent[] = [];
+  /** The state events proven so far, EV numbers each (see above), in the order they were added. */
+  private readonly log: number[] = [];
   private sorted = true;
 
   /** Initial sequence number (of its SYN or SYN/ACK), when seen or inferred. */
@@ -111,19 +122,22 @@ export class Endpoint {
 
   addEvent(ev: StateEvent): void {
     this.version++;
-    const last = this.events[this.events.length - 1];
-    if (last && compareEvents(last, ev) > 0) { this.sorted = false; this.folded = -1; }
-    this.events.push(ev);
+    const log = this.log;
+    const frame = ev.frame ?? TIMER_FRAME;
+    const n = log.length;
+    if (n > 0 && (log[n - EV + 1]! - frame || log[n - EV + 3]! - ev.order) > 0) { this.sorted = false; this.folded = -1; }
+    log.push(KIND_CODE.get(ev.kind)!, frame, ev.s, ev.order);
     if (ev.kind === 'recv-ack-of-syn') this.ackOfSynEvents++;
     else if (ev.kind === 'recv-ack-of-fin') this.ackOfFinEvents++;
   }
 
   /** Drops ACK-driven events of `kind` before `frame`: the endpoint's retransmission shows they were lost. */
   retractAcks(kind: 'recv-ack-of-syn' | 'recv-ack-of-fin', frame: number): void {
-    for (let i = this.events.length - 1; i >= 0; i--) {
-      const ev = this.events[i]!;
-      if (ev.kind === kind && ev.frame !== null && ev.frame < frame) {
-        this.events.splice(i, 1);
+    const code = KIND_CODE.get(kind)!;
+    const log = this.log;
+    for (let i = log.length - EV; i >= 0; i -= EV) {
+      if (log[i] === code && log[i + 1]! !== TIMER_FRAME && log[i + 1]! < frame) {
+        log.splice(i, EV);
         this.version++;
         this.folded = -1;
         if (kind === 'recv-ack-of-syn') this.ackOfSynEvents--;
@@ -146,10 +160,7 @@ export class Endpoint {
    * or `endS` (the capture's end, when the history is final), lies past entry + timeWaitS.
    */
   history(timeWaitS: number, endS: number | null): Transition[] {
-    if (!this.sorted) {
-      this.events.sort(compareEvents);
-      this.sorted = true;
-    }
+    this.sortLog();
     let state = this.initialState;
     const out: Transition[] = [{ state, s: this.initialS, frame: this.initialFrame, event: 'initial' }];
     let enteredTimeWait = 0;
@@ -160,15 +171,19 @@ export class Endpoint {
       }
     };
     const stateless = endS !== null && this.answeredStatelessly(endS);
-    for (const ev of this.events) {
-      expireBefore(ev.s);
+    const log = this.log;
+    for (let i = 0; i < log.length; i += EV) {
+      const kind = EVENT_KINDS[log[i]!]!;
+      const s = log[i + 2]!;
+      expireBefore(s);
       // A syncookie answer keeps no request: the SYN and its SYN/ACK leave the listener as it was.
-      if (stateless && (ev.kind === 'recv-syn' || ev.kind === 'send-syn-ack')) continue;
-      const next = nextState(state, ev.kind);
+      if (stateless && (kind === 'recv-syn' || kind === 'send-syn-ack')) continue;
+      const next = nextState(state, kind);
       if (next === state) continue;
       state = next;
-      if (state === 'TIME_WAIT') enteredTimeWait = ev.s;
-      out.push({ state, s: ev.s, frame: ev.frame, event: ev.kind });
+      if (state === 'TIME_WAIT') enteredTimeWait = s;
+      const frame = log[i + 1]!;
+      out.push({ state, s, frame: frame === TIMER_FRAME ? null : frame, event: kind });
     }
     if (endS !== null) {
       expireBefore(endS);
@@ -215,8 +230,9 @@ export class Endpoint {
     const sa = this.synAck;
     if (sa === null || sa.copies.length !== 1 || this.synAckProven || this.syn !== null) return false;
     const at = sa.copies[0]!.s;
-    const lastEvent = this.events[this.events.length - 1];
-    return this.lastSentS <= at && lastEvent?.kind === 'send-syn-ack' && endS - at >= STATELESS_AFTER_S;
+    const n = this.log.length;
+    const lastIsSynAck = n > 0 && EVENT_KINDS[this.log[n - EV]!] === 'send-syn-ack';
+    return this.lastSentS <= at && lastIsSynAck && endS - at >= STATELESS_AFTER_S;
   }
 
   /**
@@ -255,32 +271,35 @@ export class Endpoint {
 
   private refresh(): void {
     if (this.folded < 0 || this.memoInitial !== this.initialState) {
-      if (!this.sorted) {
-        this.events.sort(compareEvents);
-        this.sorted = true;
-      }
+      this.sortLog();
       this.folded = 0;
       this.memoInitial = this.initialState;
       this.memoState = this.initialState;
       this.memoTimeWait = null;
     }
-    const events = this.events;
-    for (let i = this.folded; i < events.length; i++) {
-      const ev = events[i]!;
-      const next = nextState(this.memoState, ev.kind);
+    const log = this.log;
+    for (let i = this.folded * EV; i < log.length; i += EV) {
+      const next = nextState(this.memoState, EVENT_KINDS[log[i]!]!);
       if (next === this.memoState) continue;
       this.memoState = next;
-      if (next === 'TIME_WAIT') this.memoTimeWait = ev.s;
+      if (next === 'TIME_WAIT') this.memoTimeWait = log[i + 2]!;
     }
-    this.folded = events.length;
+    this.folded = log.length / EV;
+  }
+
+  /** Puts the log in the order the endpoint lived the events: by frame, then order (stable). */
+  private sortLog(): void {
+    if (this.sorted) return;
+    const log = this.log;
+    const events: number[][] = [];
+    for (let i = 0; i < log.length; i += EV) events.push(log.slice(i, i + EV));
+    events.sort((a, b) => a[1]! - b[1]! || a[3]! - b[3]!);
+    log.length = 0;
+    for (const e of events) log.push(...e);
+    this.sorted = true;
   }
 }
 
-function compareEvents(a: StateEvent, b: StateEvent): number {
-  const fa = a.frame ?? Number.MAX_SAFE_INTEGER;
-  const fb = b.frame ?? Number.MAX_SAFE_INTEGER;
-  return fa - fb || a.order - b.order;
-}
 
 /** The state an endpoint was in just before `frame` (timer transitions compare by time). */
 export function stateBefore(history: Transition[], frame: number, s: number): TcpState {
