@@ -270,7 +270,10 @@ const SCAN_IDLE_S = 60;
  * intervals of the last few minutes.
  */
 class PeakCounter {
-  private points: [number, number][] = [];
+  // Start and end times in two lists of numbers (not a [time, delta] pair each: at 10 M packets
+  // the pairs of the last two minutes were a million small arrays for the collector to trace).
+  private starts: number[] = [];
+  private ends: number[] = [];
   private running = 0;
   private peak = 0;
   private at = 0;
@@ -280,11 +283,12 @@ class PeakCounter {
 
   add(start: number, end: number | null, foldBefore: number): void {
     this.entries++;
-    this.points.push([start, 1]);
-    if (end !== null) this.points.push([Math.max(start, end), -1]);
-    if (this.points.length > this.foldAt) {
+    this.starts.push(start);
+    if (end !== null) this.ends.push(Math.max(start, end));
+    const points = this.starts.length + this.ends.length;
+    if (points > this.foldAt) {
       this.fold(foldBefore);
-      this.foldAt = Math.max(32, 2 * this.points.length);
+      this.foldAt = Math.max(32, 2 * (this.starts.length + this.ends.length));
     }
   }
 
@@ -293,17 +297,31 @@ class PeakCounter {
     return { peak: this.peak, at: this.at };
   }
 
+  /** Sweeps the change points before `before` into the running count, in time order, ends before starts at the same instant. */
   private fold(before: number): void {
-    this.points.sort((a, b) => a[0] - b[0] || a[1] - b[1]); // ends before starts at the same instant
+    const starts = this.starts.sort(byNumber);
+    const ends = this.ends.sort(byNumber);
     let i = 0;
-    for (; i < this.points.length && this.points[i]![0] < before; i++) {
-      const [t, d] = this.points[i]!;
-      this.running += d;
-      if (this.running > this.peak) { this.peak = this.running; this.at = t; }
+    let j = 0;
+    for (;;) {
+      const takeEnd = j < ends.length && (i >= starts.length || ends[j]! <= starts[i]!);
+      const t = takeEnd ? ends[j]! : i < starts.length ? starts[i]! : Infinity;
+      if (!(t < before)) break;
+      if (takeEnd) {
+        this.running--;
+        j++;
+      } else {
+        this.running++;
+        i++;
+        if (this.running > this.peak) { this.peak = this.running; this.at = t; }
+      }
     }
-    this.points = this.points.slice(i);
+    this.starts = starts.slice(i);
+    this.ends = ends.slice(j);
   }
 }
+
+const byNumber = (a: number, b: number) => a - b;
 
 /** What a probe looked like: the first segment's flags decide (SYN-based probes by what followed). */
 function probeStyle(c: ConnectionReport): ScanStyle | null {
