@@ -6,6 +6,7 @@ import { Connection } from './connections/connection.js';
 import { DEFAULT_CLOSED_GRACE_S, FlowTable } from './connections/flow-table.js';
 import { Outcome, LINK_NAMES, decodePacket, isSupportedLinkType } from './decode/packet.js';
 import { Segment, flagString, newSegment } from './decode/segment.js';
+import { formatEndpoint } from './decode/addr.js';
 import { createTcpdumpTextDecoder } from './decode/tcpdump-text.js';
 import type { LineDecoder } from './decode/text-decoder.js';
 import { FileInfo, InputError, InputWarning, PacketRecord, RecordSink } from './input/record.js';
@@ -271,7 +272,7 @@ class Run {
     const a: AnomalyReport = {
       kind, flags: flagString(seg.flags), frame: seg.frame, s: seg.s, connection: conn.id,
       file: this.files[seg.fileIndex]!, fileFrame: seg.fileFrame,
-      from: fromClient ? 'client' : 'server', src: `${seg.src}:${seg.srcPort}`, dst: `${seg.dst}:${seg.dstPort}`,
+      from: fromClient ? 'client' : 'server', src: formatEndpoint(seg.src, seg.srcPort), dst: formatEndpoint(seg.dst, seg.dstPort),
     };
     if (this.keep) this.anomalies.push(a);
     this.summary.addAnomaly(a);

@@ -82,6 +82,20 @@ describe('--fail-on for CI jobs', () => {
     expect(cli(['analyze', fixture('fin-dropped'), '--fail-on', 'unclosed']).code).toBe(1);
   });
 
+  it('writes IPv6 endpoints in brackets, in its lines and in the JSON anomalies', () => {
+    const text = write('v6.txt', [
+      '1.000000 IP6 2001:db8::1.40000 > 2001:db8::2.80: Flags [S], seq 1, win 1, length 0',
+      '1.000100 IP6 2001:db8::2.80 > 2001:db8::1.40000: Flags [R.], seq 0, ack 2, win 0, length 0',
+      '2.000000 IP6 2001:db8::1.40001 > 2001:db8::2.81: Flags [FS], seq 7, win 1, length 0',
+      '',
+    ].join('\n'));
+    const r = cli(['analyze', text, '--fail-on', 'resets,anomalies', '--json']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('connection #1 [2001:db8::1]:40000 -> [2001:db8::2]:80: refused RST from server');
+    expect(r.stderr).toContain('anomaly syn-fin [FS] [2001:db8::1]:40001 -> [2001:db8::2]:81');
+    expect(JSON.parse(r.stdout).anomalies[0]).toMatchObject({ src: '[2001:db8::1]:40001', dst: '[2001:db8::2]:81' });
+  });
+
   it('an unknown condition is a usage error (exit 2) naming the known ones', () => {
     const r = cli(['analyze', fixture('refused'), '--fail-on', 'bogus']);
     expect(r.code).toBe(2);

@@ -5,7 +5,7 @@
 import type { Report } from '../pipeline.js';
 import type { AnomalyReport, ConnectionReport } from '../findings/types.js';
 import type { Alert } from '../findings/alerts.js';
-import { describeAlert } from '../views/format.js';
+import { describeAlert, endpoint } from '../views/format.js';
 
 interface Condition {
   description: string;
@@ -15,7 +15,7 @@ interface Condition {
   report?: (r: Report) => string[];
 }
 
-const conn = (c: ConnectionReport) => `connection #${c.id} ${c.client.ip}:${c.client.port} -> ${c.server.ip}:${c.server.port}`;
+const conn = (c: ConnectionReport) => `connection #${c.id} ${endpoint(c.client)} -> ${endpoint(c.server)}`;
 
 const perConnection = (test: (c: ConnectionReport) => string | null) => (c: ConnectionReport) => {
   const why = test(c);

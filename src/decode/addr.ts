@@ -157,3 +157,8 @@ function numberOfName(name: string): number {
 function nameOf(n: number): string {
   return names[n] ?? '?';
 }
+
+/** An endpoint as ss writes it: `ip:port`, an IPv6 address in brackets (unambiguous before the port). */
+export function formatEndpoint(ip: string, port: number): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}

@@ -1,9 +1,10 @@
 /** Small formatting helpers shared by the terminal views (and --fail-on's messages). */
 import type { Alert } from '../findings/alerts.js';
+import { formatEndpoint } from '../decode/addr.js';
 
-/** An endpoint as ss and tcpdump write it: `ip:port`, IPv6 in brackets. */
+/** An endpoint as ss writes it: `ip:port`, IPv6 in brackets. */
 export function endpoint(a: { ip: string; port: number }): string {
-  return a.ip.includes(':') ? `[${a.ip}]:${a.port}` : `${a.ip}:${a.port}`;
+  return formatEndpoint(a.ip, a.port);
 }
 
 /** Pads by visible width: colour codes do not count. */
@@ -15,7 +16,7 @@ export function padVisible(s: string, w: number): string {
 
 /** One line for an alert, for --fail-on and the table view. */
 export function describeAlert(a: Alert): string {
-  const ep = (x: { ip: string; port: number }) => `${x.ip}:${x.port}`;
+  const ep = endpoint;
   switch (a.kind) {
     case 'syn-flood':
       return `syn-flood on ${ep(a.server)}: ${a.count} half-open connections within ${a.windowS} s (${a.total} in all) from ${a.sources} sources, peak ${a.peakHalfOpen} at once`;
