@@ -7,7 +7,8 @@
  * never the data segments, so its memory does not grow with the packets.
  */
 import { ACK, FIN, RST, SYN, Segment, segmentLength } from '../decode/segment.js';
-import { Control, Copy, Endpoint, Side, StateEvent } from './endpoint.js';
+import { Endpoint, Side, StateEvent } from './endpoint.js';
+import { Control } from './control.js';
 import { seqAdd, seqDiff, seqGE, seqLE, seqLT, seqMax } from './seq.js';
 import { EventKind, TcpState, isSynchronized } from './state.js';
 
@@ -205,7 +206,7 @@ export class Connection {
   private answersOpeningSynAck(seg: Segment): boolean {
     const synAck = this.server.synAck;
     return this.midstream && this.client.syn === null && synAck !== null && this.isFromClient(seg) &&
-      synAck.copies[0]!.frame === this.firstFrame && synAck.copies[0]!.ack === seqAdd(seg.seq, 1);
+      synAck.copyFrame(0) === this.firstFrame && synAck.copyAck(0) === seqAdd(seg.seq, 1);
   }
 
   private sentSyn(x: Endpoint, seg: Segment): void {
@@ -228,7 +229,7 @@ export class Connection {
       }
       // A retransmission. A SYN/ACK sent again shows the ACK that "completed" the handshake never
       // arrived (a SYN sent again, that the SYN/ACK did not: see sentWithoutAck).
-      ctl.copies.push(copy(seg));
+      addCopy(ctl, seg);
       if (withAck) x.retractAcks('recv-ack-of-syn', seg.frame);
       return;
     }
@@ -258,7 +259,7 @@ export class Connection {
     if (y.fin !== null && !y.finProven && this.proves(a, y.fin, seg)) {
       y.finProven = true;
       // A FIN that also acknowledged x's own FIN takes FIN-WAIT-1 straight to TIME-WAIT (RFC 9293).
-      const finAck = y.fin.copies[y.fin.copies.length - 1]!.ack;
+      const finAck = y.fin.copyAck(y.fin.copyCount - 1);
       const acksOurs = x.fin !== null && finAck !== null && covers(finAck, x.fin.seq);
       x.addEvent(receipt(acksOurs ? 'recv-fin-ack-of-fin' : 'recv-fin', y.fin));
     }
@@ -315,7 +316,7 @@ export class Connection {
    */
   private sentWithoutAck(y: Endpoint, seg: Segment): void {
     for (const [ctl, proven] of [[y.syn, y.synProven], [y.synAck, y.synAckProven], [y.fin, y.finProven]] as const) {
-      if (ctl !== null && !proven && ctl.copies[0]!.frame < seg.frame) setNotCovered(ctl, seg);
+      if (ctl !== null && !proven && ctl.copyFrame(0) < seg.frame) ctl.setNotCovered(seg.frame, seg.s);
     }
   }
 
@@ -324,14 +325,12 @@ export class Connection {
    * not have it yet, which bounds the date of its receipt from below (see `receipt`).
    */
   private proves(a: number, ctl: Control, seg: Segment): boolean {
-    if (seg.frame <= ctl.copies[0]!.frame) return false;
+    if (seg.frame <= ctl.copyFrame(0)) return false;
     if (covers(a, ctl.seq)) {
-      ctl.ackedFrame = seg.frame;
-      ctl.ackedS = seg.s;
-      ctl.ackedByControl = (seg.flags & (SYN | FIN)) !== 0;
+      ctl.setAcked(seg.frame, seg.s, (seg.flags & (SYN | FIN)) !== 0);
       return true;
     }
-    setNotCovered(ctl, seg);
+    ctl.setNotCovered(seg.frame, seg.s);
     return false;
   }
 
@@ -341,7 +340,7 @@ export class Connection {
     if (ctl !== null) {
       if (ctl.seq === finSeq) {
         // Retransmitted FIN: whatever ACK of it we took as received was lost.
-        ctl.copies.push(copy(seg));
+        addCopy(ctl, seg);
         x.retractAcks('recv-ack-of-fin', seg.frame);
       }
       return; // a FIN at another sequence number: no correct stack sends one; anomalies report it
@@ -384,15 +383,12 @@ function event(kind: EventKind, frame: number, s: number, order = 0): StateEvent
   return { kind, frame, s, order };
 }
 
-function copy(seg: Segment): Copy {
-  return { s: seg.s, frame: seg.frame, ack: seg.flags & ACK ? seg.ack : null, answeredS: null, answeredFrame: null };
+function addCopy(ctl: Control, seg: Segment): void {
+  ctl.addCopy(seg.s, seg.frame, seg.flags & ACK ? seg.ack : null);
 }
 
 function control(seq: number, withAck: boolean, seg: Segment): Control {
-  return {
-    seq, end: seqAdd(seg.seq, segmentLength(seg)), withAck, copies: [copy(seg)], notCoveredFrame: null, notCoveredS: 0, ackedFrame: null,
-    ackedS: null, ackedByControl: false,
-  };
+  return new Control(seq, seqAdd(seg.seq, segmentLength(seg)), withAck, seg.s, seg.frame, seg.flags & ACK ? seg.ack : null);
 }
 
 /** True when acknowledgment number `a` covers the SYN or FIN at sequence number `seq`. */
@@ -400,19 +396,12 @@ function covers(a: number, seq: number): boolean {
   return seqGE(a, seqAdd(seq, 1));
 }
 
-/** Remembers that the peer's segment `seg` shows it had not yet received `ctl`. */
-function setNotCovered(ctl: Control, seg: Segment): void {
-  ctl.notCoveredFrame = seg.frame;
-  ctl.notCoveredS = seg.s;
-}
-
 /** Marks the copies of `ctl` that `a` (sent in `seg`) acknowledges as answered. */
 function answerCopies(ctl: Control, a: number, seg: Segment): void {
   if (!covers(a, ctl.seq)) return;
-  for (let i = ctl.copies.length - 1; i >= 0; i--) {
-    const c = ctl.copies[i]!;
-    if (c.answeredFrame !== null) break;
-    if (c.frame < seg.frame) { c.answeredFrame = seg.frame; c.answeredS = seg.s; }
+  for (let i = ctl.copyCount - 1; i >= 0; i--) {
+    if (ctl.copyAnsweredFrame(i) !== null) break;
+    if (ctl.copyFrame(i) < seg.frame) ctl.answerCopy(i, seg.frame, seg.s);
   }
 }
 
@@ -421,19 +410,20 @@ function answerCopies(ctl: Control, a: number, seg: Segment): void {
  * the receiver's own last segment that showed it had not received it yet.
  */
 function receipt(kind: EventKind, ctl: Control): StateEvent {
-  const last = ctl.copies[ctl.copies.length - 1]!;
-  const after = ctl.notCoveredFrame !== null && ctl.notCoveredFrame > last.frame;
+  const last = ctl.copyCount - 1;
+  const notCovered = ctl.notCoveredFrame;
+  const after = notCovered !== null && notCovered > ctl.copyFrame(last);
   return {
     kind,
-    frame: after ? ctl.notCoveredFrame : last.frame,
-    s: after ? ctl.notCoveredS : last.s,
+    frame: after ? notCovered : ctl.copyFrame(last),
+    s: after ? ctl.notCoveredS : ctl.copyS(last),
     order: after ? 1 : 0,
   };
 }
 
 /** A SYN/ACK completes the handshake only if it acknowledges the client's SYN (see Endpoint.acknowledgesOpening). */
 function synAckIsValid(synAck: Control, client: Endpoint): boolean {
-  return client.acknowledgesOpening(synAck.copies[synAck.copies.length - 1]!.ack);
+  return client.acknowledgesOpening(synAck.copyAck(synAck.copyCount - 1));
 }
 
 /** A bare ACK one byte below the next sequence number (or empty) is a keep-alive probe, not data. */

@@ -4,6 +4,7 @@
  */
 import type { TcpOptions } from '../decode/segment.js';
 import { EventKind, TcpState, nextState } from './state.js';
+import type { Control } from './control.js';
 import { diffS, sumS } from '../time.js';
 import { seqAdd, seqGE, seqLE } from './seq.js';
 
@@ -47,34 +48,7 @@ export interface Transition {
   event: EventKind | 'initial' | 'gave-up';
 }
 
-/** A copy (first or retransmitted) of a SYN, SYN/ACK or FIN. */
-export interface Copy {
-  s: number;
-  frame: number;
-  /** The acknowledgment number it carried, when its ACK bit was set. */
-  ack: number | null;
-  /** When the other side next acknowledged it after this copy (a retransmission "answered"). */
-  answeredS: number | null;
-  answeredFrame: number | null;
-}
-
-/** A SYN, SYN/ACK or FIN the endpoint sent, waiting for the peer to prove it received it. */
-export interface Control {
-  /** Sequence number of the SYN or FIN itself. */
-  seq: number;
-  /** Next sequence number after the segment: after the SYN's data too (TCP Fast Open). */
-  end: number;
-  withAck: boolean;
-  copies: Copy[];
-  /** The peer's latest packet that showed it had NOT received this yet (ack short of it). */
-  notCoveredFrame: number | null;
-  notCoveredS: number;
-  /** Frame and time of the peer's first acknowledgment covering it, once seen. */
-  ackedFrame: number | null;
-  ackedS: number | null;
-  /** True when that first acknowledgment rode on a FIN (three-way close) or SYN/ACK. */
-  ackedByControl: boolean;
-}
+export { Control, type Copy } from './control.js';
 
 export class Endpoint {
   /** The state events proven so far, EV numbers each (see above), in the order they were added. */
@@ -208,15 +182,15 @@ export class Endpoint {
     const ctl = state === 'SYN_SENT' ? this.syn
       : state === 'SYN_RECEIVED' ? this.synAck
       : state === 'FIN_WAIT_1' || state === 'CLOSING' || state === 'LAST_ACK' ? this.fin : null;
-    if (ctl === null || ctl.copies.length < 2) return null;
-    const c = ctl.copies;
-    const last = c[c.length - 1]!.s;
+    const n = ctl === null ? 0 : ctl.copyCount;
+    if (ctl === null || n < 2) return null;
+    const last = ctl.copyS(n - 1);
     if (this.lastSentS > last) return null;
-    const interval = diffS(c[c.length - 2]!.s, last);
+    const interval = diffS(ctl.copyS(n - 2), last);
     if (interval <= 0) return null;
     if (endS < last + 2 * interval + Math.max(GIVE_UP_SLACK_S, interval / 4)) return null;
-    const prev = c.length >= 3 ? c[c.length - 2]!.s - c[c.length - 3]!.s : 0;
-    const linear = state === 'SYN_SENT' && c.length >= 3 && Math.abs(interval - prev) <= prev / 4;
+    const prev = n >= 3 ? ctl.copyS(n - 2) - ctl.copyS(n - 3) : 0;
+    const linear = state === 'SYN_SENT' && n >= 3 && Math.abs(interval - prev) <= prev / 4;
     return sumS(last, (linear ? 1 : 2) * interval);
   }
 
@@ -228,8 +202,8 @@ export class Endpoint {
    */
   private answeredStatelessly(endS: number): boolean {
     const sa = this.synAck;
-    if (sa === null || sa.copies.length !== 1 || this.synAckProven || this.syn !== null) return false;
-    const at = sa.copies[0]!.s;
+    if (sa === null || sa.copyCount !== 1 || this.synAckProven || this.syn !== null) return false;
+    const at = sa.copyS(0);
     const n = this.log.length;
     const lastIsSynAck = n > 0 && EVENT_KINDS[this.log[n - EV]!] === 'send-syn-ack';
     return this.lastSentS <= at && lastIsSynAck && endS - at >= STATELESS_AFTER_S;
