@@ -37,7 +37,7 @@ const orNull = (x: number): number | null => (x === NONE ? null : x);
 export class Control {
   /** True when the first acknowledgment covering it rode on a FIN (three-way close) or SYN/ACK. */
   ackedByControl = false;
-  private readonly n: number[];
+  private n: number[];
 
   /** `seq`: the SYN's or FIN's own sequence number; `end`: the next one after the segment (after a SYN's data too). */
   constructor(seq: number, end: number, readonly withAck: boolean, s: number, frame: number, ack: number | null) {
@@ -80,6 +80,11 @@ export class Control {
   answerCopy(i: number, frame: number, s: number): void {
     this.n[HEAD + i * COPY + 3] = s;
     this.n[HEAD + i * COPY + 4] = frame;
+  }
+
+  /** Drops the spare room the list grew with (see Connection.compact). */
+  compact(): void {
+    this.n = this.n.slice();
   }
 
   /** Every copy, first to last, as objects (built on each call: for the findings, once per report). */

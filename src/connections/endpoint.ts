@@ -52,7 +52,7 @@ export { Control, type Copy } from './control.js';
 
 export class Endpoint {
   /** The state events proven so far, EV numbers each (see above), in the order they were added. */
-  private readonly log: number[] = [];
+  private log: number[] = [];
   private sorted = true;
 
   /** Initial sequence number (of its SYN or SYN/ACK), when seen or inferred. */
@@ -103,6 +103,14 @@ export class Endpoint {
     log.push(KIND_CODE.get(ev.kind)!, frame, ev.s, ev.order);
     if (ev.kind === 'recv-ack-of-syn') this.ackOfSynEvents++;
     else if (ev.kind === 'recv-ack-of-fin') this.ackOfFinEvents++;
+  }
+
+  /** Drops the spare room its lists grew with (see Connection.compact). */
+  compact(): void {
+    this.log = this.log.slice();
+    this.syn?.compact();
+    this.synAck?.compact();
+    this.fin?.compact();
   }
 
   /** Drops ACK-driven events of `kind` before `frame`: the endpoint's retransmission shows they were lost. */

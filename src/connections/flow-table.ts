@@ -159,8 +159,7 @@ export class FlowTable {
     const c = conn.client.current();
     const s = conn.server.current();
     if (gone(c) && gone(s)) return sumS(conn.lastS, this.opts.closedGraceS);
-    const waiting = (st: TcpState, other: TcpState) => st === 'TIME_WAIT' && (gone(other) || other === 'TIME_WAIT');
-    if (waiting(c, s) || waiting(s, c)) {
+    if (waitsOnlyOnTimeWait(c, s)) {
       const entries = [conn.client, conn.server].map((e) => e.timeWaitEnteredS()).filter((t): t is number => t !== null);
       return sumS(Math.max(...entries), this.opts.timeWaitS);
     }
@@ -170,6 +169,7 @@ export class FlowTable {
   private schedule(conn: Connection): void {
     const at = this.finishTime(conn);
     if (at === null || this.dueAt.get(conn.id) === at) return;
+    if (waitsOnlyOnTimeWait(conn.client.current(), conn.server.current())) conn.compact();
     this.dueAt.set(conn.id, at);
     heapPush(this.due, { at, hash: conn.flowHash, id: conn.id });
   }
@@ -202,6 +202,11 @@ export class FlowTable {
     this.dueAt.delete(conn.id);
     this.onFinished(conn, endS);
   }
+}
+
+/** One side in TIME_WAIT, the other closed or in TIME_WAIT too: only the timer (or a reuse) is left. */
+function waitsOnlyOnTimeWait(a: TcpState, b: TcpState): boolean {
+  return (a === 'TIME_WAIT' && (gone(b) || b === 'TIME_WAIT')) || (b === 'TIME_WAIT' && gone(a));
 }
 
 /**
