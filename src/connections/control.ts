@@ -87,14 +87,17 @@ export class Control {
     this.n = this.n.slice();
   }
 
+  /** Copy `i` as an object (built on each call). */
+  copy(i: number): Copy {
+    const at = HEAD + i * COPY;
+    const answeredFrame = orNull(this.n[at + 4]!);
+    return { s: this.n[at]!, frame: this.n[at + 1]!, ack: orNull(this.n[at + 2]!), answeredS: answeredFrame === null ? null : this.n[at + 3]!, answeredFrame };
+  }
+
   /** Every copy, first to last, as objects (built on each call: for the findings, once per report). */
   get copies(): Copy[] {
     const out: Copy[] = [];
-    for (let i = 0; i < this.copyCount; i++) {
-      const at = HEAD + i * COPY;
-      const answeredFrame = orNull(this.n[at + 4]!);
-      out.push({ s: this.n[at]!, frame: this.n[at + 1]!, ack: orNull(this.n[at + 2]!), answeredS: answeredFrame === null ? null : this.n[at + 3]!, answeredFrame });
-    }
+    for (let i = 0; i < this.copyCount; i++) out.push(this.copy(i));
     return out;
   }
 }

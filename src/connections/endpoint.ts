@@ -53,7 +53,6 @@ export { Control, type Copy } from './control.js';
 export class Endpoint {
   /** The state events proven so far, EV numbers each (see above), in the order they were added. */
   private log: number[] = [];
-  private sorted = true;
 
   /** Initial sequence number (of its SYN or SYN/ACK), when seen or inferred. */
   isn: number | null = null;
@@ -98,9 +97,16 @@ export class Endpoint {
     this.version++;
     const log = this.log;
     const frame = ev.frame ?? TIMER_FRAME;
-    const n = log.length;
-    if (n > 0 && (log[n - EV + 1]! - frame || log[n - EV + 3]! - ev.order) > 0) { this.sorted = false; this.folded = -1; }
-    log.push(KIND_CODE.get(ev.kind)!, frame, ev.s, ev.order);
+    // The log stays in the order the endpoint lived the events (by frame, then order; ties in the
+    // order added). A receipt is often dated before the last event (at the copy it received):
+    // it goes in its place, and the state is folded again from there.
+    let at = log.length;
+    while (at > 0 && (log[at - EV + 1]! - frame || log[at - EV + 3]! - ev.order) > 0) at -= EV;
+    if (at === log.length) log.push(KIND_CODE.get(ev.kind)!, frame, ev.s, ev.order);
+    else {
+      log.splice(at, 0, KIND_CODE.get(ev.kind)!, frame, ev.s, ev.order);
+      if (at < this.folded * EV) this.folded = -1;
+    }
     if (ev.kind === 'recv-ack-of-syn') this.ackOfSynEvents++;
     else if (ev.kind === 'recv-ack-of-fin') this.ackOfFinEvents++;
   }
@@ -142,7 +148,6 @@ export class Endpoint {
    * or `endS` (the capture's end, when the history is final), lies past entry + timeWaitS.
    */
   history(timeWaitS: number, endS: number | null): Transition[] {
-    this.sortLog();
     let state = this.initialState;
     const out: Transition[] = [{ state, s: this.initialS, frame: this.initialFrame, event: 'initial' }];
     let enteredTimeWait = 0;
@@ -253,7 +258,6 @@ export class Endpoint {
 
   private refresh(): void {
     if (this.folded < 0 || this.memoInitial !== this.initialState) {
-      this.sortLog();
       this.folded = 0;
       this.memoInitial = this.initialState;
       this.memoState = this.initialState;
@@ -268,20 +272,7 @@ export class Endpoint {
     }
     this.folded = log.length / EV;
   }
-
-  /** Puts the log in the order the endpoint lived the events: by frame, then order (stable). */
-  private sortLog(): void {
-    if (this.sorted) return;
-    const log = this.log;
-    const events: number[][] = [];
-    for (let i = 0; i < log.length; i += EV) events.push(log.slice(i, i + EV));
-    events.sort((a, b) => a[1]! - b[1]! || a[3]! - b[3]!);
-    log.length = 0;
-    for (const e of events) log.push(...e);
-    this.sorted = true;
-  }
 }
-
 
 /** The state an endpoint was in just before `frame` (timer transitions compare by time). */
 export function stateBefore(history: Transition[], frame: number, s: number): TcpState {

@@ -9,12 +9,12 @@ export function analyzeClose(conn: Connection, final: { client: TcpState; server
   const fins: { side: Side; fin: Control }[] = [];
   if (conn.client.fin) fins.push({ side: 'client', fin: conn.client.fin });
   if (conn.server.fin) fins.push({ side: 'server', fin: conn.server.fin });
-  fins.sort((a, b) => a.fin.copies[0]!.frame - b.fin.copies[0]!.frame);
+  fins.sort((a, b) => a.fin.copyFrame(0) - b.fin.copyFrame(0));
   const first = fins[0];
   const second = fins[1];
   // A FIN is done when its last copy was acknowledged: an ACK followed by a retransmission of the
   // FIN was lost (the LAST_ACK lingering of the seed articles), so it does not complete the close.
-  const doneAt = (f: Control) => f.copies[f.copies.length - 1]!;
+  const doneAt = (f: Control) => f.copy(f.copyCount - 1);
   const finsDone = second !== undefined && doneAt(first!.fin).answeredFrame !== null && doneAt(second.fin).answeredFrame !== null;
   const completeS = finsDone ? Math.max(doneAt(first!.fin).answeredS!, doneAt(second.fin).answeredS!) : null;
   const completeFrame = finsDone ? Math.max(doneAt(first!.fin).answeredFrame!, doneAt(second.fin).answeredFrame!) : Infinity;
@@ -25,10 +25,10 @@ export function analyzeClose(conn: Connection, final: { client: TcpState; server
   let kind: CloseKind;
   let initiator: Side | 'both' | null = first?.side ?? null;
   if (rst) {
-    kind = first && first.fin.copies[0]!.frame < rst.frame ? 'fin-then-reset' : 'reset';
+    kind = first && first.fin.copyFrame(0) < rst.frame ? 'fin-then-reset' : 'reset';
     if (kind === 'reset') initiator = rst.from;
   } else if (finsDone) {
-    const secondFirstFrame = second.fin.copies[0]!.frame;
+    const secondFirstFrame = second.fin.copyFrame(0);
     const firstAcked = first!.fin.ackedFrame!;
     if (firstAcked === secondFirstFrame) kind = 'three-way'; // the second FIN carried the ACK
     else if (firstAcked < secondFirstFrame) kind = 'four-way';
@@ -44,7 +44,7 @@ export function analyzeClose(conn: Connection, final: { client: TcpState; server
     initiator,
     halfClose: halfCloseBytes > 0,
     halfCloseBytes,
-    firstFinS: first?.fin.copies[0]!.s ?? null,
+    firstFinS: first?.fin.copyS(0) ?? null,
     completeS: rst ? null : completeS,
     finRetransmits: fins.flatMap(({ side, fin }) => finRetransmits(side, fin)),
     lingering: kind === 'incomplete' ? final : null,

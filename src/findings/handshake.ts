@@ -10,18 +10,18 @@ export function analyzeHandshake(conn: Connection): HandshakeReport {
   const completed = synAck !== null && conn.server.synAckProven && synAckValid(synAck, conn.client);
   const ackS = completed ? synAck.ackedS : null;
   const ackFrame = completed ? synAck.ackedFrame : null;
-  const synS = syn?.copies[0]!.s ?? null;
-  const synAckS = synAck?.copies[0]!.s ?? null;
+  const synS = syn?.copyS(0) ?? null;
+  const synAckS = synAck?.copyS(0) ?? null;
   return {
     kind: handshakeKind(conn),
     synS,
-    synFrame: syn?.copies[0]!.frame ?? null,
+    synFrame: syn?.copyFrame(0) ?? null,
     synAckS,
-    synAckFrame: synAck?.copies[0]!.frame ?? null,
+    synAckFrame: synAck?.copyFrame(0) ?? null,
     ackS,
     ackFrame,
     rttS: synS !== null && ackS !== null ? diffS(synS, ackS) : null,
-    synToSynAckS: syn && synAck ? gapToLastBefore(syn, synAck.copies[0]!.frame, synAck.copies[0]!.s) : null,
+    synToSynAckS: syn && synAck ? gapToLastBefore(syn, synAck.copyFrame(0), synAck.copyS(0)) : null,
     synAckToAckS: synAck && ackFrame !== null && ackS !== null ? gapToLastBefore(synAck, ackFrame, ackS) : null,
     synRetransmits: retransmitTimes(syn),
     synRetransmitIntervalsS: intervals(syn),
@@ -40,8 +40,8 @@ function handshakeKind(conn: Connection): HandshakeKind {
   // A one-sided capture: the client went on as established, so the unseen SYN/ACK did come.
   if (synAck === null && conn.notes.some((n) => n.kind === 'syn-ack-not-captured')) return 'complete';
   if (synAck !== null && server.synAckProven) return 'complete';
-  const synAckFrame = synAck?.copies[0]!.frame ?? Infinity;
-  const synFrame = client.syn.copies[0]!.frame;
+  const synAckFrame = synAck?.copyFrame(0) ?? Infinity;
+  const synFrame = client.syn.copyFrame(0);
   // A RST from the server before any SYN/ACK answers the SYN: nobody listens (or a firewall rejects).
   if (conn.resets.some((r) => r.from === 'server' && r.frame > synFrame && r.frame < synAckFrame)) return 'refused';
   if (synAck === null) return 'no-reply';
@@ -52,24 +52,26 @@ function handshakeKind(conn: Connection): HandshakeKind {
 
 /** A SYN/ACK is valid when it acknowledges the client's SYN (and, with TCP Fast Open, its data). */
 function synAckValid(synAck: Control, client: Endpoint): boolean {
-  return client.acknowledgesOpening(synAck.copies[0]!.ack);
+  return client.acknowledgesOpening(synAck.copyAck(0));
 }
 
 /** Time from the last copy of `ctl` sent before `frame`, to `s`. */
 function gapToLastBefore(ctl: Control, frame: number, s: number): number | null {
   let last: number | null = null;
-  for (const c of ctl.copies) if (c.frame < frame) last = c.s;
+  for (let i = 0; i < ctl.copyCount; i++) if (ctl.copyFrame(i) < frame) last = ctl.copyS(i);
   return last === null ? null : diffS(last, s);
 }
 
 export function retransmitTimes(ctl: Control | null): number[] {
-  return ctl ? ctl.copies.slice(1).map((c) => c.s) : [];
+  const out: number[] = [];
+  for (let i = 1; ctl !== null && i < ctl.copyCount; i++) out.push(ctl.copyS(i));
+  return out;
 }
 
 export function intervals(ctl: Control | null): number[] {
   if (!ctl) return [];
   const out: number[] = [];
-  for (let i = 1; i < ctl.copies.length; i++) out.push(diffS(ctl.copies[i - 1]!.s, ctl.copies[i]!.s));
+  for (let i = 1; i < ctl.copyCount; i++) out.push(diffS(ctl.copyS(i - 1), ctl.copyS(i)));
   return out;
 }
 

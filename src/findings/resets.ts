@@ -36,7 +36,7 @@ function resetKind(
   hist: { client: Transition[]; server: Transition[] },
 ): ResetKind {
   if (r.acceptable === false) return 'out-of-window';
-  const synAckFrame = conn.server.synAck?.copies[0]!.frame ?? Infinity;
+  const synAckFrame = conn.server.synAck?.copyFrame(0) ?? Infinity;
   // The server answers the client's SYN with RST: nobody listens on that port.
   if (r.from === 'server' && receiverState === 'SYN_SENT' && r.frame < synAckFrame) return 'refused';
   // SYN, SYN/ACK, then RST from the client instead of the ACK: a half-open (SYN) scan.
@@ -47,7 +47,7 @@ function resetKind(
   }
   // The sender had closed (sent its FIN) and the peer then sent data or a FIN it can no longer take.
   const senderFin = conn.endpoint(r.from).fin;
-  if (CLOSING_STATES.has(senderState) && senderFin && r.answersFrame > senderFin.copies[0]!.frame) return 'after-close';
+  if (CLOSING_STATES.has(senderState) && senderFin && r.answersFrame > senderFin.copyFrame(0)) return 'after-close';
   return 'abort';
 }
 
