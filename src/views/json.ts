@@ -27,7 +27,7 @@ export class JsonStreamWriter {
 
   connection(c: ConnectionReport): void {
     if (this.count === 0) this.start();
-    this.out.push(`${this.count++ === 0 ? '\n' : ',\n'}    ${indent(JSON.stringify(c, null, 2), 4)}`);
+    this.out.push(`${this.count++ === 0 ? '\n' : ',\n'}    ${atDepth2(c)}`);
   }
 
   /** The document opens with the first connection (or at the end): an input error before leaves stdout empty. */
@@ -47,6 +47,15 @@ export class JsonStreamWriter {
     this.out.push('\n}\n');
     this.out.flush();
   }
+}
+
+// A connection sits two levels deep (document, "connections" array): stringified inside two arrays,
+// its lines come out indented as they must be, without a second pass over the text to indent them.
+const OPEN2 = '[\n  [\n    '.length;
+const CLOSE2 = '\n  ]\n]'.length;
+function atDepth2(v: unknown): string {
+  const json = JSON.stringify([[v]], null, 2);
+  return json.slice(OPEN2, json.length - CLOSE2);
 }
 
 function indent(json: string, spaces: number): string {
