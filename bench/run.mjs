@@ -6,9 +6,10 @@
  *                      [--timeout SECONDS] [--build] [--repeat R] [--conn-packets P]
  *
  * 1. Generates (bench/generate.mjs) a seeded capture of N packets (default 1,000,000) as classic pcap,
- *    pcapng and tcpdump text in bench/out/ (git-ignored), named by N and seed (and --conn-packets
- *    when not the default 13); files already there are reused. Without --keep, a capture generated
- *    by this run is deleted at the end (10 M packets take ~4.5 GB in the three formats).
+ *    and as pcapng and tcpdump text when the rows that read them are selected, in bench/out/
+ *    (git-ignored), named by N and seed (and --conn-packets when not the default 13); files
+ *    already there are reused. Without --keep, what this run generated is deleted at the end
+ *    (10 M packets take ~4.5 GB in the three formats).
  * 2. Runs each tool once on it under GNU time (`/usr/bin/time -f '%e %M'`) for peak RSS, with the
  *    wall time measured around the process, stdout to /dev/null:
  *      tcptrace analyze --ndjson (pcap, pcapng, text) and --json (pcap)   [--json when no --ndjson]
@@ -161,18 +162,27 @@ async function main() {
   // --- the capture
   const base = join(OUT, `cap-${o.packets}-s${o.seed}${o.connPackets === 13 ? '' : `-p${o.connPackets}`}`);
   const files = { pcap: `${base}.pcap`, pcapng: `${base}.pcapng`, text: `${base}.txt` };
+  // Only the renderings the selected rows read (the pcap always: it is what the peers read), so
+  // `--only ndjson-pcap` at 10 M does not write 3 GB of pcapng and text first.
+  const selected = (id) => (!o.only || o.only.has(id)) && !o.skip.has(id);
+  const needed = ['pcap', ...(selected('ndjson-pcapng') ? ['pcapng'] : []), ...(selected('ndjson-text') ? ['text'] : [])];
+  const missing = needed.filter((k) => !existsSync(files[k]));
+  const ext = (k) => (k === 'text' ? 'txt' : k);
+  const braces = (keys) => `${relative(ROOT, base)}.${keys.length === 1 ? ext(keys[0]) : `{${keys.map(ext).join(',')}}`}`;
   let generateS = null;
-  if (!Object.values(files).every(existsSync)) {
-    process.stderr.write(`bench: generating ${o.packets} packets (seed ${o.seed}) -> ${relative(ROOT, base)}.{pcap,pcapng,txt}\n`);
+  if (missing.length > 0) {
+    process.stderr.write(`bench: generating ${o.packets} packets (seed ${o.seed}) -> ${braces(missing)}\n`);
     const t0 = process.hrtime.bigint();
-    const g = spawnSync(process.execPath, [join(BENCH, 'generate.mjs'), '--packets', String(o.packets), '--seed', String(o.seed), '--format', 'pcap,pcapng,text', '--conn-packets', String(o.connPackets), '--out', base], { stdio: 'inherit' });
+    // One format: --out names the file itself; several: a base name the generator adds extensions to.
+    const out = missing.length === 1 ? files[missing[0]] : base;
+    const g = spawnSync(process.execPath, [join(BENCH, 'generate.mjs'), '--packets', String(o.packets), '--seed', String(o.seed), '--format', missing.join(','), '--conn-packets', String(o.connPackets), '--out', out, '--meta', `${base}.meta.json`], { stdio: 'inherit' });
     if (g.status !== 0) die('generate.mjs failed');
     generateS = Number(process.hrtime.bigint() - t0) / 1e9;
-  } else {
-    process.stderr.write(`bench: reusing ${relative(ROOT, base)}.{pcap,pcapng,txt}\n`);
   }
+  const reused = needed.filter((k) => !missing.includes(k));
+  if (reused.length > 0) process.stderr.write(`bench: reusing ${braces(reused)}\n`);
   const meta = existsSync(`${base}.meta.json`) ? JSON.parse(readFileSync(`${base}.meta.json`, 'utf8')) : null;
-  const sizes = Object.fromEntries(Object.entries(files).map(([k, f]) => [k, statSync(f).size]));
+  const sizes = Object.fromEntries(Object.entries(files).filter(([, f]) => existsSync(f)).map(([k, f]) => [k, statSync(f).size]));
 
   // --- the tools
   const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
@@ -233,7 +243,7 @@ async function main() {
   const line = (cells) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   const out = [];
   const cores = cpus().length;
-  out.push(`capture: ${o.packets.toLocaleString('en-US')} packets (seed ${o.seed}), ${meta ? `${meta.tcpConnectionsStarted.toLocaleString('en-US')} TCP connections, ~${meta.openTarget} open at once, ${fmt(meta.durationS, 0)} s of traffic, ` : ''}pcap ${(sizes.pcap / 1e6).toFixed(0)} MB, pcapng ${(sizes.pcapng / 1e6).toFixed(0)} MB, text ${(sizes.text / 1e6).toFixed(0)} MB${generateS ? `; generated in ${generateS.toFixed(1)} s` : ''}`);
+  out.push(`capture: ${o.packets.toLocaleString('en-US')} packets (seed ${o.seed}), ${meta ? `${meta.tcpConnectionsStarted.toLocaleString('en-US')} TCP connections, ~${meta.openTarget} open at once, ${fmt(meta.durationS, 0)} s of traffic, ` : ''}${Object.entries(sizes).map(([k, b]) => `${k} ${(b / 1e6).toFixed(0)} MB`).join(', ')}${generateS ? `; generated in ${generateS.toFixed(1)} s` : ''}`);
   const load = existsSync('/proc/loadavg') ? readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ') : '?';
   out.push(`machine: ${cores} x ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, load average at the end ${load}${o.repeat > 1 ? `; best of ${o.repeat} runs` : ''}`);
   out.push('');
@@ -263,7 +273,7 @@ async function main() {
     date: new Date().toISOString(),
     packets: o.packets,
     seed: o.seed,
-    capture: { files: Object.fromEntries(Object.entries(files).map(([k, f]) => [k, { name: relative(ROOT, f), bytes: sizes[k] }])), meta, generateS },
+    capture: { files: Object.fromEntries(Object.keys(sizes).map((k) => [k, { name: relative(ROOT, files[k]), bytes: sizes[k] }])), meta, generateS },
     machine: { cpus: cores, model: cpus()[0]?.model ?? null, memGiB: totalmem() / 2 ** 30, node: process.version },
     versions: {
       tcptrace: version(node, [cli, '--version'], /\S+/),
@@ -279,7 +289,7 @@ async function main() {
   process.stderr.write(`bench: wrote ${relative(ROOT, resultFile)}\n`);
 
   if (!o.keep && generateS !== null) {
-    for (const f of Object.values(files)) rmSync(f, { force: true });
+    for (const k of missing) rmSync(files[k], { force: true });
     process.stderr.write('bench: removed the generated capture (--keep keeps it for the next run)\n');
   }
 }
