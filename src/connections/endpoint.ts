@@ -48,8 +48,6 @@ export interface Transition {
   event: EventKind | 'initial' | 'gave-up';
 }
 
-export { Control, type Copy } from './control.js';
-
 export class Endpoint {
   /** The state events proven so far, EV numbers each (see above), in the order they were added. */
   private log: number[] = [];

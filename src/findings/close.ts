@@ -1,6 +1,7 @@
 /** How a connection closed (SPEC section 4, close). */
 import type { Connection } from '../connections/connection.js';
-import type { Control, Side } from '../connections/endpoint.js';
+import type { Side } from '../connections/endpoint.js';
+import type { Control } from '../connections/control.js';
 import type { TcpState } from '../connections/state.js';
 import { intervals } from './handshake.js';
 import type { CloseKind, CloseReport, RetransmitReport } from './types.js';

@@ -1,6 +1,7 @@
 /** How a connection opened (SPEC section 4, handshake). */
 import type { Connection } from '../connections/connection.js';
-import type { Control, Endpoint } from '../connections/endpoint.js';
+import type { Endpoint } from '../connections/endpoint.js';
+import type { Control } from '../connections/control.js';
 import type { HandshakeKind, HandshakeReport, OptionsReport } from './types.js';
 import { diffS } from '../time.js';
 

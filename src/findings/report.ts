@@ -4,7 +4,7 @@ import { ALERT_KINDS, type Alert } from './alerts.js';
 import { analyzeClose } from './close.js';
 import { analyzeHandshake } from './handshake.js';
 import { analyzeResets } from './resets.js';
-import { finalState, stateEntries, timeInState } from './states.js';
+import { finalState, timeInState } from './states.js';
 import { analyzeTimeWait } from './time-wait.js';
 import {
   ANOMALY_KINDS, AnomalyReport, CLOSE_KINDS, ConnectionReport, HANDSHAKE_KINDS, RESET_KINDS,
@@ -43,7 +43,8 @@ export function connectionReport(conn: Connection, anomalies: AnomalyReport[], c
     close: analyzeClose(conn, final),
     resets: analyzeResets(conn, hist, ctx.fileName),
     timeWait: analyzeTimeWait(conn, hist, ctx.captureEndS),
-    states: { client: stateEntries(hist.client), server: stateEntries(hist.server) },
+    // A history's transitions are its state entries, field for field, and built fresh for this report.
+    states: { client: hist.client, server: hist.server },
     finalState: final,
     timeInStateS: { client: timeInState(hist.client, ctx.captureEndS), server: timeInState(hist.server, ctx.captureEndS) },
     anomalies,

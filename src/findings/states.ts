@@ -1,16 +1,7 @@
-/** Each endpoint's transitions, final state and time spent in each state (SPEC section 4, states). */
+/** Each endpoint's final state and time spent in each state (SPEC section 4, states); the transitions are its history. */
 import type { Transition } from '../connections/endpoint.js';
 import type { TcpState } from '../connections/state.js';
-import type { StateEntry } from './types.js';
 import { diffS, sumS } from '../time.js';
-
-/**
- * A history's transitions are its state entries, field for field: Endpoint.history() builds a
- * fresh list for each report, so the report takes it as it is (no copy per transition).
- */
-export function stateEntries(h: Transition[]): StateEntry[] {
-  return h;
-}
 
 export function finalState(h: Transition[]): TcpState {
   return h[h.length - 1]!.state;
