@@ -16,6 +16,7 @@ import { Summary, SummaryBuilder, connectionReport } from './findings/report.js'
 import { Alert, AlertBuilder, AlertThresholds, DEFAULT_THRESHOLDS } from './findings/alerts.js';
 import type { AnomalyKind, AnomalyReport, ConnectionReport } from './findings/types.js';
 import { TOOL_NAME, TOOL_VERSION } from './version.js';
+import { trackInWorker } from './threads.js';
 import { nsToS } from './time.js';
 
 export const SCHEMA_VERSION = 1;
@@ -51,6 +52,11 @@ export interface AnalyzeOptions {
   onSegment?: (seg: Readonly<Segment>, conn: Connection, fromClient: boolean) => void;
   /** Called for each input warning as it happens (the CLI prints them to stderr). */
   onWarning?: (w: InputWarning) => void;
+  /**
+   * 2: read and track on a worker thread while this thread builds the findings (threads.ts);
+   * 1 (the default): all on this thread. Reading stdin or calling onSegment stays on one thread.
+   */
+  threads?: number;
 }
 
 export interface ProgressInfo {
@@ -102,9 +108,58 @@ const SKIP_KEYS: Record<number, keyof InputReport['skipped']> = {
 /**
  * Analyzes the captures in `files` as one capture. One file streams straight through; several
  * are merged in timestamp order, as mergecap does (frames then number the merged capture).
+ *
+ * With `threads: 2` the reading and tracking run on a worker thread while this one builds the
+ * findings and feeds the views (threads.ts); the report is the same either way.
  */
 export async function analyzeCaptures(files: string[], opts: AnalyzeOptions): Promise<Report> {
-  const run = new Run(files, opts);
+  const findings = new FindingsRun(files, opts);
+  const track: TrackOptions = { timeWaitS: opts.timeWaitS, verbose: opts.verbose === true, progress: opts.onProgress !== undefined, onSegment: opts.onSegment };
+  const result = (opts.threads ?? 1) > 1 && canTrackInWorker(files, opts)
+    ? await trackInWorker(files, track, findings, opts.outputReady)
+    : await trackCaptures(files, track, findings, opts.outputReady);
+  return findings.finish(result);
+}
+
+/** A worker reads files by name; a live pipe (stdin) and per-segment callbacks stay on this thread. */
+function canTrackInWorker(files: string[], opts: AnalyzeOptions): boolean {
+  return !files.includes('-') && opts.onSegment === undefined;
+}
+
+/** What the tracking half of an analysis needs (it crosses to a worker thread, so plain data but onSegment). */
+export interface TrackOptions {
+  timeWaitS: number;
+  verbose: boolean;
+  /** Whether to call sink.progress. */
+  progress: boolean;
+  onSegment?: AnalyzeOptions['onSegment'];
+}
+
+/** Where the tracking half's results go, in the order they happen. */
+export interface TrackSink {
+  finished(conn: Connection, endS: number): void;
+  anomaly(a: AnomalyReport): void;
+  warning(w: InputWarning): void;
+  progress(p: ProgressInfo): void;
+}
+
+/** What the tracking half knows at the end, for the report's input section. */
+export interface TrackResult {
+  infos: FileInfo[];
+  packets: number;
+  tcpPackets: number;
+  skipped: InputReport['skipped'];
+  /** Absolute time of the first packet, when there was one and the input dates its packets. */
+  origin: { sec: number; nsec: number } | null;
+  endS: number;
+}
+
+/**
+ * The tracking half: reads the files, decodes, tracks, and hands connections (when finished),
+ * anomalies, warnings and progress to `sink`. `outputReady` is awaited between input chunks.
+ */
+export async function trackCaptures(files: string[], opts: TrackOptions, sink: TrackSink, outputReady?: () => Promise<void> | null): Promise<TrackResult> {
+  const run = new TrackRun(files, opts, sink);
   const decoders = files.map((f, i) => new FileDecoder(f, i, run));
   const readers: CaptureReader[] = [];
   for (let i = 0; i < files.length; i++) readers.push(await CaptureReader.open(files[i]!, i, decoders[i]!));
@@ -114,13 +169,13 @@ export async function analyzeCaptures(files: string[], opts: AnalyzeOptions): Pr
     const live = files[0] === '-' ? setInterval(() => run.idle(), LIVE_TICK_MS) : null;
     run.live = live !== null;
     try {
-      while (await readers[0]!.pump()) await opts.outputReady?.();
+      while (await readers[0]!.pump()) await outputReady?.();
     } finally {
       if (live) clearInterval(live);
     }
     decoders[0]!.finishInput();
   } else {
-    await mergeByTime(readers, decoders, run, opts);
+    await mergeByTime(readers, decoders, run, outputReady);
   }
   const infos = readers.map((r, i) => {
     const info = decoders[i]!.end(r.info());
@@ -129,19 +184,19 @@ export async function analyzeCaptures(files: string[], opts: AnalyzeOptions): Pr
     }
     return info;
   });
-  return run.finish(infos);
+  return run.end(infos);
 }
 
 /**
  * The k-way merge: each file's decoder queues its packets; the earliest head goes on (ties to the
  * file named first). A file is read a chunk at a time, only when its queue is empty.
  */
-async function mergeByTime(readers: CaptureReader[], decoders: FileDecoder[], run: Run, opts: AnalyzeOptions): Promise<void> {
+async function mergeByTime(readers: CaptureReader[], decoders: FileDecoder[], run: TrackRun, outputReady?: () => Promise<void> | null): Promise<void> {
   const queues = decoders.map((d) => d.startQueueing());
   const live = readers.map(() => true);
   const fill = async (i: number) => {
     while (live[i] && queues[i]!.length === 0) {
-      await opts.outputReady?.();
+      await outputReady?.();
       live[i] = await readers[i]!.pump();
       if (!live[i]) decoders[i]!.finishInput();
     }
@@ -175,21 +230,13 @@ function supportedList(): string {
   return Object.entries(LINK_NAMES).map(([n, name]) => `${name} (${n})`).join(', ');
 }
 
-/** The state of one analysis: packets in (from the files' decoders), findings out. */
-class Run {
+/** The tracking half of one analysis: packets in (from the files' decoders), connections and anomalies out. */
+class TrackRun {
   private readonly table: FlowTable;
-  private readonly reports: ConnectionReport[] = [];
-  private readonly anomaliesByConn = new Map<number, AnomalyReport[]>();
-  private readonly anomalies: AnomalyReport[] = [];
-  private readonly summary = new SummaryBuilder();
-  private readonly warnings: InputReport['warnings'] = [];
   private readonly skipped: InputReport['skipped'] = { nonIp: 0, nonTcp: 0, fragments: 0, truncated: 0, malformed: 0, unsupportedLink: 0 };
   private packets = 0;
   /** Several files: frames number the merged capture. */
   readonly merging: boolean;
-  private readonly keep: boolean;
-  private readonly thresholds: AlertThresholds;
-  private readonly alerts: AlertBuilder;
   private tcpPackets = 0;
   private originSec = 0;
   private originNsec = 0;
@@ -199,20 +246,16 @@ class Run {
   /** Reading a live pipe: its silences move capture time on (see idle()). */
   live = false;
   private endS = 0;
-  private truncated = false;
 
-  constructor(private readonly files: string[], private readonly opts: AnalyzeOptions) {
-    this.table = new FlowTable((c, endS) => this.finished(c, endS), { timeWaitS: opts.timeWaitS, closedGraceS: DEFAULT_CLOSED_GRACE_S });
-    this.keep = opts.keep ?? true;
-    this.thresholds = { ...DEFAULT_THRESHOLDS, ...opts.thresholds };
-    this.alerts = new AlertBuilder(this.thresholds, opts.timeWaitS);
+  constructor(private readonly files: string[], private readonly opts: TrackOptions, private readonly sink: TrackSink) {
+    this.table = new FlowTable((c, endS) => sink.finished(c, endS), { timeWaitS: opts.timeWaitS, closedGraceS: DEFAULT_CLOSED_GRACE_S });
     this.merging = files.length > 1;
   }
 
   /** One packet of the input, in input order: counted, timed, and tracked when it is TCP. */
   packet(p: Packet): void {
-    if ((++this.packets & (PROGRESS_EVERY - 1)) === 0 && this.opts.onProgress) {
-      this.opts.onProgress({ packets: this.packets, connections: this.table.openedCount, open: this.table.openCount });
+    if ((++this.packets & (PROGRESS_EVERY - 1)) === 0 && this.opts.progress) {
+      this.sink.progress({ packets: this.packets, connections: this.table.openedCount, open: this.table.openCount });
     }
     if (this.live) this.lastPacketWallMs = Date.now();
     const s = this.relativeTime(p.tsSec, p.tsNsec);
@@ -227,7 +270,7 @@ class Run {
   }
 
   get verbose(): boolean {
-    return this.opts.verbose === true;
+    return this.opts.verbose;
   }
 
   /** Live input fell silent: capture time is the last packet's plus the wall time since. */
@@ -243,10 +286,7 @@ class Run {
   }
 
   warning(w: InputWarning): void {
-    if (w.truncated) this.truncated = true;
-    const { truncated: _t, ...rest } = w;
-    this.warnings.push(rest);
-    this.opts.onWarning?.(w);
+    this.sink.warning(w);
   }
 
   /** Seconds since the first packet; keeps ns precision for captures shorter than ~100 days. */
@@ -269,21 +309,65 @@ class Run {
   }
 
   private anomaly(kind: AnomalyKind, seg: Segment, conn: Connection, fromClient: boolean): void {
-    const a: AnomalyReport = {
+    this.sink.anomaly({
       kind, flags: flagString(seg.flags), frame: seg.frame, s: seg.s, connection: conn.id,
       file: this.files[seg.fileIndex]!, fileFrame: seg.fileFrame,
       from: fromClient ? 'client' : 'server', src: formatEndpoint(seg.src, seg.srcPort), dst: formatEndpoint(seg.dst, seg.dstPort),
+    });
+  }
+
+  /** The input is read: every connection still open is finished at the capture's end. */
+  end(infos: FileInfo[]): TrackResult {
+    this.table.end(this.endS);
+    return {
+      infos, packets: this.packets, tcpPackets: this.tcpPackets, skipped: this.skipped,
+      origin: this.haveOrigin && this.absoluteStart ? { sec: this.originSec, nsec: this.originNsec } : null,
+      endS: this.endS,
     };
+  }
+}
+
+/** The findings half of one analysis: finished connections and anomalies in, the report out. */
+class FindingsRun implements TrackSink {
+  private readonly reports: ConnectionReport[] = [];
+  private readonly anomaliesByConn = new Map<number, AnomalyReport[]>();
+  private readonly anomalies: AnomalyReport[] = [];
+  private readonly summary = new SummaryBuilder();
+  private readonly warnings: InputReport['warnings'] = [];
+  private readonly keep: boolean;
+  private readonly thresholds: AlertThresholds;
+  private readonly alerts: AlertBuilder;
+  private truncated = false;
+
+  constructor(private readonly files: string[], private readonly opts: AnalyzeOptions) {
+    this.keep = opts.keep ?? true;
+    this.thresholds = { ...DEFAULT_THRESHOLDS, ...opts.thresholds };
+    this.alerts = new AlertBuilder(this.thresholds, opts.timeWaitS);
+  }
+
+  progress(p: ProgressInfo): void {
+    this.opts.onProgress?.(p);
+  }
+
+  warning(w: InputWarning): void {
+    if (w.truncated) this.truncated = true;
+    const { truncated: _t, ...rest } = w;
+    this.warnings.push(rest);
+    this.opts.onWarning?.(w);
+  }
+
+  anomaly(a: AnomalyReport): void {
     if (this.keep) this.anomalies.push(a);
     this.summary.addAnomaly(a);
     this.opts.onAnomaly?.(a);
-    let list = this.anomaliesByConn.get(conn.id);
-    if (!list) this.anomaliesByConn.set(conn.id, (list = []));
+    if (a.connection === null) return;
+    let list = this.anomaliesByConn.get(a.connection);
+    if (!list) this.anomaliesByConn.set(a.connection, (list = []));
     list.push(a);
   }
 
   /** A connection is done (by capture time `endS`): its findings are final. */
-  private finished(conn: Connection, endS: number): void {
+  finished(conn: Connection, endS: number): void {
     const report = connectionReport(conn, this.anomaliesByConn.get(conn.id) ?? [], {
       captureEndS: endS, timeWaitS: this.opts.timeWaitS, fileName: (i) => this.files[i]!,
     });
@@ -294,10 +378,10 @@ class Run {
     this.opts.onConnection?.(report);
   }
 
-  finish(infos: FileInfo[]): Report {
-    this.table.end(this.endS);
+  finish(track: TrackResult): Report {
+    const { infos } = track;
     const connections = this.reports.sort((a, b) => a.id - b.id);
-    const alerts = this.alerts.result(this.endS);
+    const alerts = this.alerts.result(track.endS);
     for (const a of alerts) this.summary.addAlert(a);
     const digits = Math.max(6, ...infos.map((i) => i.timeDigits));
     const linkTypes = [...new Set(infos.flatMap((i) => i.linkTypes))].map(linkName);
@@ -308,11 +392,11 @@ class Run {
         files: infos.map((i) => ({ name: i.file, format: i.format, linkTypes: i.linkTypes.map(linkName), packets: i.packets, truncated: i.truncated })),
         format: [...new Set(infos.map((i) => i.format))].join(','),
         linkTypes,
-        packets: this.packets,
-        tcpPackets: this.tcpPackets,
-        skipped: this.skipped,
-        startTime: this.haveOrigin && this.absoluteStart ? isoTime(this.originSec, this.originNsec, digits) : null,
-        durationS: this.endS,
+        packets: track.packets,
+        tcpPackets: track.tcpPackets,
+        skipped: track.skipped,
+        startTime: track.origin ? isoTime(track.origin.sec, track.origin.nsec, digits) : null,
+        durationS: track.endS,
         timePrecision: digits,
         truncated: this.truncated || infos.some((i) => i.truncated),
         warnings: this.warnings,
@@ -354,7 +438,7 @@ class FileDecoder implements RecordSink {
   private backwards = 0;
   private firstBackwards = 0;
 
-  constructor(private readonly file: string, private readonly fileIndex: number, private readonly run: Run) {
+  constructor(private readonly file: string, private readonly fileIndex: number, private readonly run: TrackRun) {
     this.out.fileIndex = fileIndex;
   }
 

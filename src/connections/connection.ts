@@ -9,6 +9,7 @@
 import { ACK, FIN, RST, SYN, Segment, segmentLength } from '../decode/segment.js';
 import { Endpoint, Side, StateEvent } from './endpoint.js';
 import { Control } from './control.js';
+import { type PackReader, type PackWriter, codeOf } from './pack.js';
 import { seqAdd, seqDiff, seqGE, seqLE, seqLT, seqMax } from './seq.js';
 import { EventKind, TcpState, isSynchronized } from './state.js';
 
@@ -28,6 +29,7 @@ export interface RstFact {
 }
 
 export type NoteKind = 'syn-data' | 'rst-data' | 'syn-on-open-connection' | 'syn-ack-new-isn' | 'syn-ack-not-captured' | 'ack-not-captured';
+const NOTE_KINDS: readonly NoteKind[] = ['syn-data', 'rst-data', 'syn-on-open-connection', 'syn-ack-new-isn', 'syn-ack-not-captured', 'ack-not-captured'];
 
 export interface NoteFact {
   kind: NoteKind;
@@ -40,8 +42,6 @@ export interface NoteFact {
 const NONE: readonly never[] = Object.freeze([]);
 
 export class Connection {
-  readonly client: Endpoint;
-  readonly server: Endpoint;
   /** No SYN seen (false again if a SYN captured after its SYN/ACK turns up: capture reordering). */
   midstream: boolean;
   /** Earliest and latest packet times (timestamps can go backwards; frames keep capture order). */
@@ -71,13 +71,12 @@ export class Connection {
    * SYN without ACK; with no SYN, the receiver of a SYN/ACK; with neither, the endpoint with the
    * larger (ephemeral) port, ties to the first sender.
    */
-  constructor(readonly id: number, seg: Segment) {
+  static open(id: number, seg: Segment): Connection {
     const f = seg.flags;
     // A SYN without ACK opens a connection, whatever else it carries (SYN+FIN, SYN+RST probes).
     const synOnly = (f & (SYN | ACK)) === SYN;
     const synAck = (f & (SYN | ACK | RST | FIN)) === (SYN | ACK);
     const senderIsClient = synOnly ? true : synAck ? false : seg.srcPort >= seg.dstPort;
-    this.midstream = !synOnly;
     // Initial states. With a SYN first, the client starts CLOSED and the server LISTEN (assumed to
     // listen). Midstream, both sides are ESTABLISHED at the first packet (SPEC section 2), with two
     // exceptions: a SYN/ACK first means the handshake is under way; and a first segment that no
@@ -91,18 +90,101 @@ export class Connection {
     const [cIp, cPort, sIp, sPort] = senderIsClient
       ? [seg.src, seg.srcPort, seg.dst, seg.dstPort]
       : [seg.dst, seg.dstPort, seg.src, seg.srcPort];
-    this.client = new Endpoint('client', cIp, cPort, clientState, seg.s, seg.frame);
-    this.server = new Endpoint('server', sIp, sPort, serverState, seg.s, seg.frame);
-    const w = seg.addrs;
+    const client = new Endpoint('client', cIp, cPort, clientState, seg.s, seg.frame);
+    const server = new Endpoint('server', sIp, sPort, serverState, seg.s, seg.frame);
+    if (synAck) client.isn = (seg.ack - 1) >>> 0; // inferred from the SYN/ACK
     const c = senderIsClient ? 0 : 4;
-    const v = 4 - c;
+    return new Connection(id, client, server, seg.addrs, c, 4 - c, seg.s, seg.frame, seg.fileIndex, seg.ipVersion, !synOnly);
+  }
+
+  /** `words[clientAt..+4]` and `words[serverAt..+4]`: the endpoints' address words (Segment.addrs). */
+  private constructor(
+    readonly id: number, readonly client: Endpoint, readonly server: Endpoint,
+    words: ArrayLike<number>, clientAt: number, serverAt: number,
+    firstS: number, firstFrame: number, fileIndex: number, ipVersion: 4 | 6, midstream: boolean,
+  ) {
+    const w = words;
+    const c = clientAt;
+    const v = serverAt;
     this.c0 = w[c]! | 0; this.c1 = w[c + 1]! | 0; this.c2 = w[c + 2]! | 0; this.c3 = w[c + 3]! | 0;
     this.s0 = w[v]! | 0; this.s1 = w[v + 1]! | 0; this.s2 = w[v + 2]! | 0; this.s3 = w[v + 3]! | 0;
-    if (synAck) this.client.isn = (seg.ack - 1) >>> 0; // inferred from the SYN/ACK
-    this.firstS = this.lastS = seg.s;
-    this.firstFrame = this.lastFrame = seg.frame;
-    this.fileIndex = seg.fileIndex;
-    this.ipVersion = seg.ipVersion;
+    this.midstream = midstream;
+    this.firstS = this.lastS = firstS;
+    this.firstFrame = this.lastFrame = firstFrame;
+    this.fileIndex = fileIndex;
+    this.ipVersion = ipVersion;
+  }
+
+  /**
+   * Writes the connection to `w` (see pack.ts), for the thread that builds the findings; its place
+   * in the flow table (hash chain) stays behind. `Connection.unpack` reads it back.
+   */
+  pack(w: PackWriter): void {
+    w.push(this.id);
+    w.push(this.c0); w.push(this.c1); w.push(this.c2); w.push(this.c3);
+    w.push(this.s0); w.push(this.s1); w.push(this.s2); w.push(this.s3);
+    w.push(this.firstS);
+    w.push(this.firstFrame);
+    w.push(this.fileIndex);
+    w.push(this.ipVersion);
+    w.push((this.midstream ? 1 : 0) | (this.lastWasRetransmit ? 2 : 0));
+    w.push(this.lastS);
+    w.push(this.lastFrame);
+    w.push(this.flowHash);
+    w.pushNullable(this.reusedBy?.s ?? null);
+    w.pushNullable(this.reusedBy?.frame ?? null);
+    w.push(this.resets.length);
+    for (const r of this.resets) {
+      w.push(r.s); w.push(r.frame); w.push(r.fileIndex); w.push(r.fileFrame); w.push(r.from === 'client' ? 0 : 1);
+      w.push(r.seq); w.pushNullable(r.ack); w.push(r.payloadLen); w.push(r.acceptable === null ? -1 : r.acceptable ? 1 : 0);
+      w.push(r.answersFrame);
+    }
+    w.push(this.notes.length);
+    for (const n of this.notes) {
+      w.push(codeOf(NOTE_KINDS, n.kind)); w.push(n.s); w.push(n.frame); w.push(n.from === 'client' ? 0 : 1); w.push(n.bytes);
+    }
+    this.client.pack(w);
+    this.server.pack(w);
+  }
+
+  static unpack(r: PackReader): Connection {
+    const id = r.next();
+    const words = r.list(8);
+    const firstS = r.next();
+    const firstFrame = r.next();
+    const fileIndex = r.next();
+    const ipVersion = r.next() as 4 | 6;
+    const bits = r.next();
+    const lastS = r.next();
+    const lastFrame = r.next();
+    const flowHash = r.next();
+    const reusedS = r.nullable();
+    const reusedFrame = r.nullable();
+    const resets: RstFact[] = [];
+    for (let i = r.next(); i > 0; i--) {
+      const s = r.next(); const frame = r.next(); const fileIndex = r.next(); const fileFrame = r.next();
+      const from: Side = r.next() === 0 ? 'client' : 'server';
+      const seq = r.next(); const ack = r.nullable(); const payloadLen = r.next();
+      const a = r.next(); const acceptable = a < 0 ? null : a === 1;
+      resets.push({ s, frame, fileIndex, fileFrame, from, seq, ack, payloadLen, acceptable, answersFrame: r.next() });
+    }
+    const notes: NoteFact[] = [];
+    for (let i = r.next(); i > 0; i--) {
+      const kind = NOTE_KINDS[r.next()]!; const s = r.next(); const frame = r.next();
+      const from: Side = r.next() === 0 ? 'client' : 'server';
+      notes.push({ kind, s, frame, from, bytes: r.next() });
+    }
+    const client = Endpoint.unpack(r, 'client');
+    const server = Endpoint.unpack(r, 'server');
+    const conn = new Connection(id, client, server, words, 0, 4, firstS, firstFrame, fileIndex, ipVersion, (bits & 1) !== 0);
+    conn.lastWasRetransmit = (bits & 2) !== 0;
+    conn.lastS = lastS;
+    conn.lastFrame = lastFrame;
+    conn.flowHash = flowHash;
+    if (reusedS !== null && reusedFrame !== null) conn.reusedBy = { s: reusedS, frame: reusedFrame };
+    if (resets.length > 0) conn.resets = resets;
+    if (notes.length > 0) conn.notes = notes;
+    return conn;
   }
 
   /** Changes whenever either endpoint's state events change (so its states may have). */

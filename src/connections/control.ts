@@ -9,6 +9,8 @@
  * methods below; the findings read `copies`, built when asked.
  */
 
+import type { PackReader, PackWriter } from './pack.js';
+
 /** A copy (first or retransmitted) of a SYN, SYN/ACK or FIN, as the findings read it. */
 export interface Copy {
   s: number;
@@ -85,6 +87,23 @@ export class Control {
   /** Drops the spare room the list grew with (see Connection.compact). */
   compact(): void {
     this.n = this.n.slice();
+  }
+
+  /** Writes it to `w` (see pack.ts); `Control.unpack` reads it back. */
+  pack(w: PackWriter): void {
+    const n = this.n;
+    w.push((this.withAck ? 1 : 0) | (this.ackedByControl ? 2 : 0));
+    w.push(n.length);
+    for (let i = 0; i < n.length; i++) w.push(n[i]!);
+  }
+
+  static unpack(r: PackReader): Control {
+    const bits = r.next();
+    const n = r.list(r.next());
+    const c = new Control(n[SEQ]!, n[END]!, (bits & 1) !== 0, 0, 0, null);
+    c.n = n;
+    c.ackedByControl = (bits & 2) !== 0;
+    return c;
   }
 
   /** Copy `i` as an object (built on each call). */

@@ -3,8 +3,9 @@
  * connection has proven for it, from which its state history is derived.
  */
 import type { TcpOptions } from '../decode/segment.js';
-import { EventKind, TcpState, nextState } from './state.js';
-import type { Control } from './control.js';
+import { EventKind, TCP_STATES, TcpState, nextState } from './state.js';
+import { Control } from './control.js';
+import { type PackReader, type PackWriter, codeOf } from './pack.js';
 import { diffS, sumS } from '../time.js';
 import { seqAdd, seqGE, seqLE } from './seq.js';
 
@@ -115,6 +116,77 @@ export class Endpoint {
     this.syn?.compact();
     this.synAck?.compact();
     this.fin?.compact();
+  }
+
+  /** Writes it to `w` (see pack.ts): every field but its side, which the connection knows. */
+  pack(w: PackWriter): void {
+    w.pushString(this.ip);
+    w.push(this.port);
+    w.push(codeOf(TCP_STATES, this.initialState));
+    w.push(this.initialS);
+    w.push(this.initialFrame);
+    w.pushNullable(this.isn);
+    w.pushNullable(this.sndNxt);
+    w.pushNullable(this.maxAck);
+    w.push(this.window);
+    const o = this.options;
+    if (o === null) w.push(0);
+    else {
+      w.push(1 | (o.sackPermitted ? 2 : 0) | (o.timestamps ? 4 : 0) | (o.fastOpen ? 8 : 0) | (o.truncated ? 16 : 0));
+      w.pushNullable(o.mss);
+      w.pushNullable(o.windowScale);
+    }
+    for (const c of [this.syn, this.synAck, this.fin]) {
+      w.push(c === null ? 0 : 1);
+      c?.pack(w);
+    }
+    w.push((this.synProven ? 1 : 0) | (this.synAckProven ? 2 : 0) | (this.finProven ? 4 : 0));
+    w.push(this.packets);
+    w.push(this.bytes);
+    w.push(this.lastSentS);
+    w.push(this.retransmits);
+    w.push(this.bytesAfterPeerFin);
+    w.push(this.lastDataOrFinFrame);
+    w.push(this.version);
+    w.push(this.ackOfSynEvents);
+    w.push(this.ackOfFinEvents);
+    w.push(this.log.length);
+    for (let i = 0; i < this.log.length; i++) w.push(this.log[i]!);
+  }
+
+  /** The endpoint `pack` wrote (its folded state is worked out again when first asked). */
+  static unpack(r: PackReader, side: Side): Endpoint {
+    const ip = r.string();
+    const port = r.next();
+    const e = new Endpoint(side, ip, port, TCP_STATES[r.next()]!, r.next(), r.next());
+    e.isn = r.nullable();
+    e.sndNxt = r.nullable();
+    e.maxAck = r.nullable();
+    e.window = r.next();
+    const bits = r.next();
+    if (bits !== 0) {
+      const mss = r.nullable();
+      const windowScale = r.nullable();
+      e.options = { mss, windowScale, sackPermitted: (bits & 2) !== 0, timestamps: (bits & 4) !== 0, fastOpen: (bits & 8) !== 0, truncated: (bits & 16) !== 0 };
+    }
+    e.syn = r.bool() ? Control.unpack(r) : null;
+    e.synAck = r.bool() ? Control.unpack(r) : null;
+    e.fin = r.bool() ? Control.unpack(r) : null;
+    const proven = r.next();
+    e.synProven = (proven & 1) !== 0;
+    e.synAckProven = (proven & 2) !== 0;
+    e.finProven = (proven & 4) !== 0;
+    e.packets = r.next();
+    e.bytes = r.next();
+    e.lastSentS = r.next();
+    e.retransmits = r.next();
+    e.bytesAfterPeerFin = r.next();
+    e.lastDataOrFinFrame = r.next();
+    e.version = r.next();
+    e.ackOfSynEvents = r.next();
+    e.ackOfFinEvents = r.next();
+    e.log = r.list(r.next());
+    return e;
   }
 
   /** Drops ACK-driven events of `kind` before `frame`: the endpoint's retransmission shows they were lost. */

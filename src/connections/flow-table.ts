@@ -79,7 +79,7 @@ export class FlowTable {
     }
     const opened = conn === undefined;
     if (conn === undefined) {
-      conn = new Connection(this.nextId++, seg);
+      conn = Connection.open(this.nextId++, seg);
       this.insert(hash, conn);
     }
     const fromClient = conn.isFromClient(seg);
