@@ -2,7 +2,7 @@
  * The pipe, one way: bytes -> records (input) -> segments (decode) -> connections (flow table and
  * state machine) -> findings. Views take the finished report (or the streamed pieces) from here.
  */
-import { Connection } from './connections/connection.js';
+import { Connection, type FinishedConnection, live } from './connections/connection.js';
 import { DEFAULT_CLOSED_GRACE_S, FlowTable } from './connections/flow-table.js';
 import { Outcome, LINK_NAMES, decodePacket, isSupportedLinkType } from './decode/packet.js';
 import { Segment, flagString, newSegment } from './decode/segment.js';
@@ -137,7 +137,8 @@ export interface TrackOptions {
 
 /** Where the tracking half's results go, in the order they happen. */
 export interface TrackSink {
-  finished(conn: Connection, endS: number): void;
+  /** A parked connection is handed over as it is: `live()` makes it a Connection. */
+  finished(conn: FinishedConnection, endS: number): void;
   anomaly(a: AnomalyReport): void;
   warning(w: InputWarning): void;
   progress(p: ProgressInfo): void;
@@ -367,7 +368,8 @@ class FindingsRun implements TrackSink {
   }
 
   /** A connection is done (by capture time `endS`): its findings are final. */
-  finished(conn: Connection, endS: number): void {
+  finished(finished: FinishedConnection, endS: number): void {
+    const conn = live(finished);
     const report = connectionReport(conn, this.anomaliesByConn.get(conn.id) ?? [], {
       captureEndS: endS, timeWaitS: this.opts.timeWaitS, fileName: (i) => this.files[i]!,
     });

@@ -13,7 +13,7 @@
  * for the main thread, so a slow reader of the output holds back the input as before.
  */
 import { type MessagePort, Worker } from 'node:worker_threads';
-import { Connection } from './connections/connection.js';
+import { Connection, type FinishedConnection } from './connections/connection.js';
 import { PackReader, PackWriter } from './connections/pack.js';
 import type { AnomalyReport } from './findings/types.js';
 import { InputError, type InputWarning } from './input/record.js';
@@ -124,10 +124,10 @@ class BatchSink implements TrackSink {
 
   constructor(private readonly port: MessagePort) {}
 
-  finished(conn: Connection, endS: number): void {
+  finished(conn: FinishedConnection, endS: number): void {
     this.w.push(CONNECTION);
     this.w.push(endS);
-    conn.pack(this.w);
+    conn.pack(this.w); // a parked one copies the numbers it already is
     if (++this.connections >= BATCH_CONNECTIONS) this.flush();
   }
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { FlowTable, flowHash } from '../src/connections/flow-table.js';
-import type { Connection } from '../src/connections/connection.js';
+import { type Connection, live } from '../src/connections/connection.js';
 import { ACK, FIN, RST, SYN, newSegment } from '../src/decode/segment.js';
 import { connectionReport } from '../src/findings/report.js';
 import type { ConnectionReport } from '../src/findings/types.js';
@@ -14,7 +14,7 @@ interface Step { dir: Dir; flags: number; seq: number; ack?: number; len?: numbe
 
 function run(steps: Step[], timeWaitS = 60): ConnectionReport[] {
   const conns: Connection[] = [];
-  const table = new FlowTable((c) => conns.push(c));
+  const table = new FlowTable((c) => conns.push(live(c)));
   steps.forEach((st, i) => {
     const seg = newSegment();
     const c = { ip: '10.0.0.1', port: st.clientPort ?? 40000 };
@@ -66,6 +66,44 @@ describe('RST acceptability (RFC 9293 3.10.7, RFC 5961)', () => {
     ]);
     expect(c!.timeWait).toMatchObject([{ side: 'client', end: 'reset', endS: 2 }]);
     expect(c!.close.kind).toBe('three-way'); // the close had completed before the RST
+  });
+});
+
+describe('parked while waiting out TIME_WAIT', () => {
+  // Once only the TIME_WAIT timer is left, the flow table keeps the connection packed as numbers
+  // (ParkedConnection); a segment wakes it. Nothing of it may be lost on the way.
+  const CLOSE: Step[] = [
+    ...HANDSHAKE,
+    { dir: 'c>s', flags: ACK, seq: 101, ack: 5001, len: 10, s: 0.5 },
+    { dir: 'c>s', flags: FIN | ACK, seq: 111, ack: 5001, s: 1 },
+    { dir: 's>c', flags: FIN | ACK, seq: 5001, ack: 112, s: 1.1 },
+    { dir: 'c>s', flags: ACK, seq: 112, ack: 5002, s: 1.2 }, // the client is in TIME_WAIT, the server CLOSED: parked
+  ];
+
+  it('a parked connection is reported as it was tracked', () => {
+    const [c] = run([...CLOSE, { dir: 'c>s', flags: SYN, seq: 100, s: 200, clientPort: 40001 }]);
+    expect(c).toMatchObject({
+      packets: { clientToServer: 5, serverToClient: 2 }, bytes: { clientToServer: 10, serverToClient: 0 },
+      handshake: { kind: 'complete', synS: 0, synAckS: 0.01, ackS: 0.02 },
+      close: { kind: 'three-way', initiator: 'client' },
+      timeWait: [{ side: 'client', enteredS: 1.1, end: 'expired', endS: 61.1 }],
+    });
+    expect(states(c!, 'client')).toEqual(['CLOSED', 'SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1', 'TIME_WAIT', 'CLOSED']);
+    expect(states(c!, 'server')).toEqual(['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', 'CLOSE_WAIT', 'LAST_ACK', 'CLOSED']);
+  });
+
+  it('a FIN retransmitted into TIME_WAIT wakes it, and it counts: the last ACK was lost', () => {
+    const [c] = run([
+      ...CLOSE,
+      { dir: 's>c', flags: FIN | ACK, seq: 5001, ack: 112, s: 1.5 },
+      { dir: 'c>s', flags: ACK, seq: 112, ack: 5002, s: 1.5 },
+      { dir: 'c>s', flags: SYN, seq: 100, s: 200, clientPort: 40001 },
+    ]);
+    expect(c!.packets).toEqual({ clientToServer: 6, serverToClient: 3 });
+    expect(c!.close.finRetransmits).toMatchObject([{ side: 'server', s: 1.5 }]);
+    expect(c!.timeWait).toMatchObject([{ side: 'client', enteredS: 1.1, end: 'expired', finRetransmitsAnswered: [{ s: 1.5, answeredS: 1.5 }] }]);
+    // The server's first ACK of its FIN did not arrive: it was in LAST_ACK until the second.
+    expect(c!.states.server.at(-1)).toMatchObject({ state: 'CLOSED', s: 1.5 });
   });
 });
 
@@ -242,7 +280,7 @@ describe('flow table: four-tuples by hash', () => {
       else seen.set(h, ip);
     }
     const finished: Connection[] = [];
-    const table = new FlowTable((c) => finished.push(c), { timeWaitS: 60, closedGraceS: 2 });
+    const table = new FlowTable((c) => finished.push(live(c)), { timeWaitS: 60, closedGraceS: 2 });
     const [a, b] = pair;
     const ca = table.track(seg(a, 40000, '10.255.0.1', 80, 1)).conn;
     const cb = table.track(seg(b, 40000, '10.255.0.1', 80, 2)).conn;

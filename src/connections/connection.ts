@@ -9,7 +9,8 @@
 import { ACK, FIN, RST, SYN, Segment, segmentLength } from '../decode/segment.js';
 import { Endpoint, Side, StateEvent } from './endpoint.js';
 import { Control } from './control.js';
-import { type PackReader, type PackWriter, codeOf } from './pack.js';
+import { Flow } from './flow.js';
+import { PackReader, PackWriter, codeOf } from './pack.js';
 import { seqAdd, seqDiff, seqGE, seqLE, seqLT, seqMax } from './seq.js';
 import { EventKind, TcpState, isSynchronized } from './state.js';
 
@@ -41,14 +42,13 @@ export interface NoteFact {
 
 const NONE: readonly never[] = Object.freeze([]);
 
-export class Connection {
+export class Connection extends Flow {
   /** No SYN seen (false again if a SYN captured after its SYN/ACK turns up: capture reordering). */
   midstream: boolean;
   /** Earliest and latest packet times (timestamps can go backwards; frames keep capture order). */
   firstS: number;
   readonly firstFrame: number;
   readonly fileIndex: number;
-  readonly ipVersion: 4 | 6;
   lastS: number;
   lastFrame: number;
   /** Most connections have neither: both start as one shared empty list, replaced at the first entry. */
@@ -58,13 +58,6 @@ export class Connection {
   lastWasRetransmit = false;
   /** Set when a SYN with a new ISN started the next incarnation of this four-tuple. */
   reusedBy: { s: number; frame: number } | null = null;
-  // The client's and the server's address words (Segment.addrs), kept as signed 32-bit integers:
-  // small integers live inside the object, where an array or a double would be one more allocation.
-  private readonly c0: number; private readonly c1: number; private readonly c2: number; private readonly c3: number;
-  private readonly s0: number; private readonly s1: number; private readonly s2: number; private readonly s3: number;
-  /** The flow table's hash of the four-tuple, and the next open connection with the same hash. */
-  flowHash = 0;
-  nextSameHash: Connection | null = null;
 
   /**
    * Opens a connection at its first segment. SPEC section 2: the client is the sender of the first
@@ -99,20 +92,15 @@ export class Connection {
 
   /** `words[clientAt..+4]` and `words[serverAt..+4]`: the endpoints' address words (Segment.addrs). */
   private constructor(
-    readonly id: number, readonly client: Endpoint, readonly server: Endpoint,
+    id: number, readonly client: Endpoint, readonly server: Endpoint,
     words: ArrayLike<number>, clientAt: number, serverAt: number,
     firstS: number, firstFrame: number, fileIndex: number, ipVersion: 4 | 6, midstream: boolean,
   ) {
-    const w = words;
-    const c = clientAt;
-    const v = serverAt;
-    this.c0 = w[c]! | 0; this.c1 = w[c + 1]! | 0; this.c2 = w[c + 2]! | 0; this.c3 = w[c + 3]! | 0;
-    this.s0 = w[v]! | 0; this.s1 = w[v + 1]! | 0; this.s2 = w[v + 2]! | 0; this.s3 = w[v + 3]! | 0;
+    super(id, ipVersion, words, clientAt, serverAt, client.port, server.port);
     this.midstream = midstream;
     this.firstS = this.lastS = firstS;
     this.firstFrame = this.lastFrame = firstFrame;
     this.fileIndex = fileIndex;
-    this.ipVersion = ipVersion;
   }
 
   /**
@@ -121,8 +109,7 @@ export class Connection {
    */
   pack(w: PackWriter): void {
     w.push(this.id);
-    w.push(this.c0); w.push(this.c1); w.push(this.c2); w.push(this.c3);
-    w.push(this.s0); w.push(this.s1); w.push(this.s2); w.push(this.s3);
+    for (const word of this.words()) w.push(word);
     w.push(this.firstS);
     w.push(this.firstFrame);
     w.push(this.fileIndex);
@@ -145,6 +132,16 @@ export class Connection {
     }
     this.client.pack(w);
     this.server.pack(w);
+  }
+
+  /**
+   * The connection as a ParkedConnection due to finish at `finishAt`: called once it only waits
+   * out TIME_WAIT (see ParkedConnection). This object is left as it is, for whoever still holds it.
+   */
+  park(finishAt: number): ParkedConnection {
+    this.pack(scratch);
+    const { numbers, strings } = scratch.takeList();
+    return new ParkedConnection(this.id, this.ipVersion, this.words(), this.clientPort, this.serverPort, this.flowHash, finishAt, numbers, strings[0]!, strings[1]!);
   }
 
   static unpack(r: PackReader): Connection {
@@ -192,26 +189,6 @@ export class Connection {
     return this.client.version + this.server.version;
   }
 
-  isFromClient(seg: Segment): boolean {
-    const a = seg.addrs;
-    return seg.srcPort === this.client.port && (a[3]! | 0) === this.c3 && (a[0]! | 0) === this.c0 && (a[1]! | 0) === this.c1 && (a[2]! | 0) === this.c2;
-  }
-
-  /** Does `seg` belong to this four-tuple (either direction)? */
-  carries(seg: Segment): boolean {
-    if (seg.ipVersion !== this.ipVersion) return false; // ::a.b.c.d and a.b.c.d share their words
-    const a = seg.addrs;
-    const src3 = a[3]! | 0;
-    const dst3 = a[7]! | 0;
-    // The last words first: they differ in most four-tuples, and are all IPv4 has.
-    if (seg.srcPort === this.client.port && seg.dstPort === this.server.port && src3 === this.c3 && dst3 === this.s3 &&
-      (a[0]! | 0) === this.c0 && (a[1]! | 0) === this.c1 && (a[2]! | 0) === this.c2 &&
-      (a[4]! | 0) === this.s0 && (a[5]! | 0) === this.s1 && (a[6]! | 0) === this.s2) return true;
-    return seg.srcPort === this.server.port && seg.dstPort === this.client.port && src3 === this.s3 && dst3 === this.c3 &&
-      (a[0]! | 0) === this.s0 && (a[1]! | 0) === this.s1 && (a[2]! | 0) === this.s2 &&
-      (a[4]! | 0) === this.c0 && (a[5]! | 0) === this.c1 && (a[6]! | 0) === this.c2;
-  }
-
   endpoint(side: Side): Endpoint {
     return side === 'client' ? this.client : this.server;
   }
@@ -252,16 +229,6 @@ export class Connection {
     if (f & ACK) x.maxAck = seqMax(x.maxAck, seg.ack);
     if (seg.payloadLen > 0 || (f & FIN)) x.lastDataOrFinFrame = seg.frame;
     x.window = seg.window;
-  }
-
-  /**
-   * Trims its lists to their length: called once it only waits out TIME_WAIT, when it will hardly
-   * change again yet may be held for a minute (arrays grow by half again plus 16 slots; exact copies
-   * halve what its numbers take).
-   */
-  compact(): void {
-    this.client.compact();
-    this.server.compact();
   }
 
   /** Marks the end of this incarnation: a SYN with a new ISN took the four-tuple over. */
@@ -468,6 +435,54 @@ export class Connection {
     if (this.notes === NONE) this.notes = [];
     (this.notes as NoteFact[]).push({ kind, s: seg.s, frame: seg.frame, from, bytes: seg.payloadLen });
   }
+}
+
+/** The writer connections are parked with (one at a time). */
+const scratch = new PackWriter(1 << 10);
+
+/**
+ * A connection that only waits out TIME_WAIT, held as numbers until its timer runs out or a
+ * segment (a retransmitted FIN, a SYN reusing the four-tuple) wakes it. There are many of them: a
+ * busy server closes thousands of connections a second, and each waits a minute, so a capture
+ * holds ~60 s worth of them at once (195 k at 10 M packets of the bench capture). As objects
+ * (two endpoints, their controls, event logs, options, boxed numbers) each was ~30 objects for the
+ * garbage collector to copy and mark again and again; packed, it is three (this, its list of
+ * doubles, nothing inside the list to trace) and half the bytes.
+ */
+export class ParkedConnection extends Flow {
+  constructor(
+    id: number, ipVersion: 4 | 6, words: ArrayLike<number>, clientPort: number, serverPort: number,
+    flowHash: number,
+    /** Capture time at which its TIME_WAIT runs out (the flow table's due time for it). */
+    readonly finishAt: number,
+    private readonly numbers: number[],
+    private readonly clientIp: string,
+    private readonly serverIp: string,
+  ) {
+    super(id, ipVersion, words, 0, 4, clientPort, serverPort);
+    this.flowHash = flowHash;
+  }
+
+  /** The connection as it was parked (a new object; its place in the flow table is the caller's to hand over). */
+  unpark(): Connection {
+    return Connection.unpack(new PackReader(this.numbers, [this.clientIp, this.serverIp]));
+  }
+
+  /** Writes it to `w` as Connection.pack would have: it already is those numbers. */
+  pack(w: PackWriter): void {
+    const n = this.numbers;
+    for (let i = 0; i < n.length; i++) w.push(n[i]!);
+    w.pushString(this.clientIp);
+    w.pushString(this.serverIp);
+  }
+}
+
+/** How the flow table hands a connection over once it is finished: live, or still parked. */
+export type FinishedConnection = Connection | ParkedConnection;
+
+/** The Connection itself, unparked if need be. */
+export function live(c: FinishedConnection): Connection {
+  return c instanceof ParkedConnection ? c.unpark() : c;
 }
 
 /** A state event dated at `frame`; `order` as in StateEvent. */

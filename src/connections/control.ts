@@ -84,11 +84,6 @@ export class Control {
     this.n[HEAD + i * COPY + 4] = frame;
   }
 
-  /** Drops the spare room the list grew with (see Connection.compact). */
-  compact(): void {
-    this.n = this.n.slice();
-  }
-
   /** Writes it to `w` (see pack.ts); `Control.unpack` reads it back. */
   pack(w: PackWriter): void {
     const n = this.n;

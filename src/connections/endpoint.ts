@@ -110,14 +110,6 @@ export class Endpoint {
     else if (ev.kind === 'recv-ack-of-fin') this.ackOfFinEvents++;
   }
 
-  /** Drops the spare room its lists grew with (see Connection.compact). */
-  compact(): void {
-    this.log = this.log.slice();
-    this.syn?.compact();
-    this.synAck?.compact();
-    this.fin?.compact();
-  }
-
   /** Writes it to `w` (see pack.ts): every field but its side, which the connection knows. */
   pack(w: PackWriter): void {
     w.pushString(this.ip);

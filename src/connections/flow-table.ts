@@ -8,7 +8,8 @@
  * packets, and the same rule holds for every view, so streamed and whole reports agree.
  */
 import type { Segment } from '../decode/segment.js';
-import { Connection } from './connection.js';
+import { Connection, type FinishedConnection, ParkedConnection } from './connection.js';
+import type { Flow } from './flow.js';
 import { type TcpState, isSynchronized } from './state.js';
 import { sumS } from '../time.js';
 
@@ -47,7 +48,7 @@ export class FlowTable {
    * Open connections by the hash of their four-tuple (a small integer: V8 hashes it without
    * allocating); connections whose hashes collide are chained through `nextSameHash`.
    */
-  private readonly open = new Map<number, Connection>();
+  private readonly open = new Map<number, Flow>();
   private openSize = 0;
   private nextId = 1;
   private readonly result: Tracked = { conn: undefined as unknown as Connection, fromClient: false };
@@ -62,7 +63,8 @@ export class FlowTable {
   private nextSweepS = -Infinity;
 
   constructor(
-    private readonly onFinished: (conn: Connection, endS: number) => void,
+    /** Gets each finished connection, parked ones as they are (`live()` unparks them). */
+    private readonly onFinished: (conn: FinishedConnection, endS: number) => void,
     private readonly opts: FlowTableOptions = { timeWaitS: 60, closedGraceS: DEFAULT_CLOSED_GRACE_S },
   ) {}
 
@@ -71,7 +73,9 @@ export class FlowTable {
     this.expire(seg.s);
     if (seg.s >= this.nextSweepS) this.sweepIdleHandshakes(seg.s);
     const hash = flowHash(seg);
-    let conn = this.find(hash, seg);
+    const found = this.find(hash, seg);
+    // A parked connection woken by a segment takes its place in the table again as a Connection.
+    let conn = found instanceof ParkedConnection ? this.unpark(found) : found as Connection | undefined;
     if (conn !== undefined && conn.startsNewIncarnation(seg)) {
       conn.reuse(seg.s, seg.frame);
       this.finish(conn, seg.s);
@@ -86,7 +90,8 @@ export class FlowTable {
     const version = opened ? -1 : conn.stateVersion;
     conn.observe(seg, fromClient);
     // Only a change of state can make a connection finishable (a pure ACK can: the last ACK of a close).
-    if (conn.stateVersion !== version) this.schedule(conn);
+    // One woken from parking by a segment that changed nothing goes back to sleep.
+    if (conn.stateVersion !== version || found instanceof ParkedConnection) this.schedule(conn);
     this.result.conn = conn;
     this.result.fromClient = fromClient;
     return this.result;
@@ -94,40 +99,40 @@ export class FlowTable {
 
   /** Hands over every connection still in the table, in the order they were opened. */
   end(endS: number): void {
-    const rest = this.openConnections().sort((a, b) => a.id - b.id);
+    const rest = this.entries().sort((a, b) => a.id - b.id);
     this.open.clear();
     this.openSize = 0;
     this.due.length = 0;
     this.dueAt.clear();
-    for (const c of rest) this.onFinished(c, endS);
+    for (const c of rest) this.onFinished(c as FinishedConnection, endS);
   }
 
   get openCount(): number {
     return this.openSize;
   }
 
-  private find(hash: number, seg: Segment): Connection | undefined {
+  private find(hash: number, seg: Segment): Flow | undefined {
     for (let c = this.open.get(hash) ?? null; c !== null; c = c.nextSameHash) {
       if (c.carries(seg)) return c;
     }
     return undefined;
   }
 
-  private findById(hash: number, id: number): Connection | undefined {
+  private findById(hash: number, id: number): Flow | undefined {
     for (let c = this.open.get(hash) ?? null; c !== null; c = c.nextSameHash) {
       if (c.id === id) return c;
     }
     return undefined;
   }
 
-  private insert(hash: number, conn: Connection): void {
+  private insert(hash: number, conn: Flow): void {
     conn.flowHash = hash;
     conn.nextSameHash = this.open.get(hash) ?? null;
     this.open.set(hash, conn);
     this.openSize++;
   }
 
-  private remove(conn: Connection): void {
+  private remove(conn: Flow): void {
     const head = this.open.get(conn.flowHash);
     if (head === conn) {
       if (conn.nextSameHash === null) this.open.delete(conn.flowHash);
@@ -142,10 +147,31 @@ export class FlowTable {
     this.openSize--;
   }
 
-  private openConnections(): Connection[] {
-    const all: Connection[] = [];
+  /** Puts `next` in the place of `prev` (same four-tuple, same hash chain). */
+  private replace(prev: Flow, next: Flow): void {
+    next.flowHash = prev.flowHash;
+    next.nextSameHash = prev.nextSameHash;
+    prev.nextSameHash = null;
+    const head = this.open.get(prev.flowHash);
+    if (head === prev) {
+      this.open.set(prev.flowHash, next);
+      return;
+    }
+    let c = head ?? null;
+    while (c !== null && c.nextSameHash !== prev) c = c.nextSameHash;
+    if (c !== null) c.nextSameHash = next;
+  }
+
+  private unpark(parked: ParkedConnection): Connection {
+    const conn = parked.unpark();
+    this.replace(parked, conn);
+    return conn;
+  }
+
+  private entries(): Flow[] {
+    const all: Flow[] = [];
     for (const head of this.open.values()) {
-      for (let c: Connection | null = head; c !== null; c = c.nextSameHash) all.push(c);
+      for (let c: Flow | null = head; c !== null; c = c.nextSameHash) all.push(c);
     }
     return all;
   }
@@ -168,8 +194,10 @@ export class FlowTable {
 
   private schedule(conn: Connection): void {
     const at = this.finishTime(conn);
-    if (at === null || this.dueAt.get(conn.id) === at) return;
-    if (waitsOnlyOnTimeWait(conn.client.current(), conn.server.current())) conn.compact();
+    if (at === null) return;
+    // Only its timer (or a segment that wakes it) is left: parked until then (ParkedConnection).
+    if (waitsOnlyOnTimeWait(conn.client.current(), conn.server.current())) this.replace(conn, conn.park(at));
+    if (this.dueAt.get(conn.id) === at) return;
     this.dueAt.set(conn.id, at);
     heapPush(this.due, { at, hash: conn.flowHash, id: conn.id });
   }
@@ -180,7 +208,7 @@ export class FlowTable {
       const { hash, id } = heapPop(this.due)!;
       const conn = this.findById(hash, id);
       if (conn === undefined) continue; // already finished
-      const at = this.finishTime(conn);
+      const at = conn instanceof ParkedConnection ? conn.finishAt : this.finishTime(conn as Connection);
       if (at === null) { this.dueAt.delete(id); continue; }
       if (at > now) { this.dueAt.set(id, at); heapPush(this.due, { at, hash, id }); }
       else this.finish(conn, at);
@@ -190,17 +218,18 @@ export class FlowTable {
   /** Finishes the connections that never got synchronized and have been silent HANDSHAKE_IDLE_S. */
   private sweepIdleHandshakes(now: number): void {
     this.nextSweepS = now + IDLE_SWEEP_S;
-    for (const conn of this.openConnections()) {
-      if (now - conn.lastS < HANDSHAKE_IDLE_S) continue;
+    for (const conn of this.entries()) {
+      if (conn instanceof ParkedConnection) continue; // synchronized, and its timer is set
+      if (!(conn instanceof Connection) || now - conn.lastS < HANDSHAKE_IDLE_S) continue;
       if (isSynchronized(conn.client.current()) || isSynchronized(conn.server.current())) continue;
       this.finish(conn, sumS(conn.lastS, HANDSHAKE_IDLE_S));
     }
   }
 
-  private finish(conn: Connection, endS: number): void {
+  private finish(conn: Flow, endS: number): void {
     this.remove(conn);
     this.dueAt.delete(conn.id);
-    this.onFinished(conn, endS);
+    this.onFinished(conn as FinishedConnection, endS);
   }
 }
 

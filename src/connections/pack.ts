@@ -42,6 +42,15 @@ export class PackWriter {
     this.a = b;
   }
 
+  /** The numbers written so far as a list of doubles of just that length; the writer starts empty again. */
+  takeList(): { numbers: number[]; strings: string[] } {
+    const numbers = new Array<number>(this.n);
+    for (let i = 0; i < this.n; i++) numbers[i] = this.a[i]!;
+    const strings = this.strings.splice(0);
+    this.n = 0;
+    return { numbers, strings };
+  }
+
   /** The numbers written so far (a buffer of their own, to transfer); the writer starts empty again. */
   take(): { numbers: Float64Array; strings: string[] } {
     const numbers = this.a.slice(0, this.n);
@@ -56,7 +65,7 @@ export class PackReader {
   private i = 0;
   private si = 0;
 
-  constructor(private readonly a: Float64Array, private readonly strs: readonly string[]) {}
+  constructor(private readonly a: ArrayLike<number>, private readonly strs: readonly string[]) {}
 
   get done(): boolean {
     return this.i >= this.a.length;
