@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { FlowTable, flowHash } from '../src/connections/flow-table.js';
 import { type Connection, live } from '../src/connections/connection.js';
+import { PackWriter, decode } from '../src/connections/pack.js';
 import { ACK, FIN, RST, SYN, newSegment } from '../src/decode/segment.js';
 import { connectionReport } from '../src/findings/report.js';
 import type { ConnectionReport } from '../src/findings/types.js';
@@ -70,6 +71,24 @@ describe('RST acceptability (RFC 9293 3.10.7, RFC 5961)', () => {
 });
 
 describe('parked while waiting out TIME_WAIT', () => {
+  it('the compact code gives back every number exactly', () => {
+    const xs = [
+      0, -0, 1, 223, 224, 255, 256, 65535, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1, -1, -2, NaN, Infinity, -Infinity,
+      1.5, 0.000001, 0.000000001, 123.456789, 123.456789123, 86400.000001, -0.5, 1e-10, 5e-324, 1e300, 0.1 + 0.2,
+    ];
+    const w = new PackWriter();
+    for (const x of xs) w.push(x);
+    w.pushString('10.0.0.1');
+    const { code, strings } = w.takeCode();
+    expect(strings).toEqual(['10.0.0.1']);
+    const back = [...decode(code)];
+    expect(back.length).toBe(xs.length);
+    back.forEach((x, i) => expect(Object.is(x, xs[i]), `${xs[i]} came back as ${x}`).toBe(true));
+    // Small integers and whole microseconds are short: far less than 8 bytes a number.
+    w.push(5); w.push(1_234_567); w.push(12.345678);
+    expect(w.takeCode().code.length).toBe(1 + (1 + 3) + (1 + 3));
+  });
+
   // Once only the TIME_WAIT timer is left, the flow table keeps the connection packed as numbers
   // (ParkedConnection); a segment wakes it. Nothing of it may be lost on the way.
   const CLOSE: Step[] = [

@@ -10,7 +10,7 @@ import { ACK, FIN, RST, SYN, Segment, segmentLength } from '../decode/segment.js
 import { Endpoint, Side, StateEvent } from './endpoint.js';
 import { Control } from './control.js';
 import { Flow } from './flow.js';
-import { PackReader, PackWriter, codeOf } from './pack.js';
+import { PackReader, PackWriter, codeOf, decode } from './pack.js';
 import { seqAdd, seqDiff, seqGE, seqLE, seqLT, seqMax } from './seq.js';
 import { EventKind, TcpState, isSynchronized } from './state.js';
 
@@ -140,8 +140,8 @@ export class Connection extends Flow {
    */
   park(finishAt: number): ParkedConnection {
     this.pack(scratch);
-    const { numbers, strings } = scratch.takeList();
-    return new ParkedConnection(this.id, this.ipVersion, this.words(), this.clientPort, this.serverPort, this.flowHash, finishAt, numbers, strings[0]!, strings[1]!);
+    const { code, strings } = scratch.takeCode();
+    return new ParkedConnection(this.id, this.ipVersion, this.words(), this.clientPort, this.serverPort, this.flowHash, finishAt, code, strings[0]!, strings[1]!);
   }
 
   static unpack(r: PackReader): Connection {
@@ -446,8 +446,8 @@ const scratch = new PackWriter(1 << 10);
  * busy server closes thousands of connections a second, and each waits a minute, so a capture
  * holds ~60 s worth of them at once (195 k at 10 M packets of the bench capture). As objects
  * (two endpoints, their controls, event logs, options, boxed numbers) each was ~30 objects for the
- * garbage collector to copy and mark again and again; packed, it is three (this, its list of
- * doubles, nothing inside the list to trace) and half the bytes.
+ * garbage collector to copy and mark again and again, ~2.7 KB; packed, it is two (this and a
+ * one-byte string, nothing inside to trace), ~0.8 KB.
  */
 export class ParkedConnection extends Flow {
   constructor(
@@ -455,7 +455,8 @@ export class ParkedConnection extends Flow {
     flowHash: number,
     /** Capture time at which its TIME_WAIT runs out (the flow table's due time for it). */
     readonly finishAt: number,
-    private readonly numbers: number[],
+    /** The packed connection in the compact code of pack.ts (`decode`). */
+    private readonly code: string,
     private readonly clientIp: string,
     private readonly serverIp: string,
   ) {
@@ -465,12 +466,12 @@ export class ParkedConnection extends Flow {
 
   /** The connection as it was parked (a new object; its place in the flow table is the caller's to hand over). */
   unpark(): Connection {
-    return Connection.unpack(new PackReader(this.numbers, [this.clientIp, this.serverIp]));
+    return Connection.unpack(new PackReader(decode(this.code), [this.clientIp, this.serverIp]));
   }
 
   /** Writes it to `w` as Connection.pack would have: it already is those numbers. */
   pack(w: PackWriter): void {
-    const n = this.numbers;
+    const n = decode(this.code);
     for (let i = 0; i < n.length; i++) w.push(n[i]!);
     w.pushString(this.clientIp);
     w.pushString(this.serverIp);

@@ -42,13 +42,12 @@ export class PackWriter {
     this.a = b;
   }
 
-  /** The numbers written so far as a list of doubles of just that length; the writer starts empty again. */
-  takeList(): { numbers: number[]; strings: string[] } {
-    const numbers = new Array<number>(this.n);
-    for (let i = 0; i < this.n; i++) numbers[i] = this.a[i]!;
+  /** The numbers written so far as a compact code (`encode`); the writer starts empty again. */
+  takeCode(): { code: string; strings: string[] } {
+    const code = encode(this.a, this.n);
     const strings = this.strings.splice(0);
     this.n = 0;
-    return { numbers, strings };
+    return { code, strings };
   }
 
   /** The numbers written so far (a buffer of their own, to transfer); the writer starts empty again. */
@@ -101,4 +100,96 @@ export function codeOf<T extends string>(list: readonly T[], value: T): number {
   const i = list.indexOf(value);
   if (i < 0) throw new Error(`pack: unknown value ${value}`);
   return i;
+}
+
+/*
+ * The compact code a parked connection is kept in (ParkedConnection): its numbers as bytes, in a
+ * one-byte string (on the JS heap, nothing inside for the collector to trace). Most of a
+ * connection's numbers are small counts, codes and frames, or times that are a whole number of
+ * nanoseconds (time.ts); as doubles they took 8 bytes each, here 1 to 6. Each number starts with
+ * a byte t:
+ *   0x00-0xDF  the integer t itself
+ *   0xE0 + k   a non-negative integer in the next k bytes (little-endian), k = 1..7
+ *   0xE8 + k   a time of a whole number of microseconds, that number in the next k bytes
+ *   0xF0 + k   a time of a whole number of nanoseconds, that number in the next k bytes
+ *   0xF8 NaN (none), 0xF9 -1, 0xFA any other double in the next 8 bytes
+ */
+const SMALL_MAX = 0xdf;
+const INT = 0xe0;
+const MICROS = 0xe8;
+const NANOS = 0xf0;
+const NAN = 0xf8;
+const MINUS_ONE = 0xf9;
+const DOUBLE = 0xfa;
+
+let bytes = new Uint8Array(1 << 12);
+/** For the byte order of a raw double: whatever the machine's, the same on the way back. */
+const double = new Float64Array(1);
+const doubleBytes = new Uint8Array(double.buffer);
+
+function encode(a: Float64Array, n: number): string {
+  if (bytes.length < n * 9) bytes = new Uint8Array(n * 9);
+  const b = bytes;
+  let o = 0;
+  for (let i = 0; i < n; i++) {
+    const x = a[i]!;
+    if (x >= 0 && x <= Number.MAX_SAFE_INTEGER && Math.floor(x) === x && (x !== 0 || 1 / x > 0)) {
+      if (x <= SMALL_MAX) b[o++] = x;
+      else o = writeUint(b, o, INT, x);
+      continue;
+    }
+    if (x !== x) { b[o++] = NAN; continue; }
+    if (x === -1) { b[o++] = MINUS_ONE; continue; }
+    const ns = Math.round(x * 1e9);
+    if (x > 0 && ns <= Number.MAX_SAFE_INTEGER && ns / 1e9 === x) {
+      o = ns % 1000 === 0 ? writeUint(b, o, MICROS, ns / 1000) : writeUint(b, o, NANOS, ns);
+      continue;
+    }
+    b[o++] = DOUBLE;
+    double[0] = x;
+    for (let k = 0; k < 8; k++) b[o++] = doubleBytes[k]!;
+  }
+  return Buffer.from(b.buffer, b.byteOffset, o).toString('latin1');
+}
+
+/** Writes tag + k, then x (a safe non-negative integer) in k little-endian bytes. */
+function writeUint(b: Uint8Array, o: number, tag: number, x: number): number {
+  const at = o++;
+  let k = 0;
+  while (x > 0) {
+    b[o++] = x % 256;
+    x = Math.floor(x / 256);
+    k++;
+  }
+  b[at] = tag + k;
+  return o;
+}
+
+let decoded = new Float64Array(1 << 10);
+
+/** The numbers `code` holds (a view of a scratch buffer: valid until the next call). */
+export function decode(code: string): Float64Array {
+  let n = 0;
+  for (let i = 0; i < code.length;) {
+    if (n === decoded.length) {
+      const grown = new Float64Array(decoded.length * 2);
+      grown.set(decoded);
+      decoded = grown;
+    }
+    const t = code.charCodeAt(i++);
+    if (t <= SMALL_MAX) { decoded[n++] = t; continue; }
+    if (t === NAN) { decoded[n++] = NaN; continue; }
+    if (t === MINUS_ONE) { decoded[n++] = -1; continue; }
+    if (t === DOUBLE) {
+      for (let k = 0; k < 8; k++) doubleBytes[k] = code.charCodeAt(i++);
+      decoded[n++] = double[0]!;
+      continue;
+    }
+    const k = t & 7;
+    let x = 0;
+    for (let j = k - 1; j >= 0; j--) x = x * 256 + code.charCodeAt(i + j);
+    i += k;
+    decoded[n++] = t < MICROS ? x : t < NANOS ? (x * 1000) / 1e9 : x / 1e9;
+  }
+  return decoded.subarray(0, n);
 }
