@@ -13,7 +13,7 @@
  * for the main thread, so a slow reader of the output holds back the input as before.
  */
 import { type MessagePort, Worker } from 'node:worker_threads';
-import { Connection, type FinishedConnection } from './connections/connection.js';
+import { Connection, type FinishedConnection, ParkedConnection } from './connections/connection.js';
 import { PackReader, PackWriter } from './connections/pack.js';
 import type { AnomalyReport } from './findings/types.js';
 import { InputError, type InputWarning } from './input/record.js';
@@ -24,6 +24,7 @@ const CONNECTION = 0; // then the capture time it finished at, then the packed c
 const ANOMALY = 1; // the next of the batch's objects
 const WARNING = 2; // the next of the batch's objects
 const PROGRESS = 3; // then packets, connections, open
+const PARKED = 4; // then the capture time it finished at; the next three strings are the parked connection
 
 /** Connections per batch: a few hundred KB of numbers. */
 const BATCH_CONNECTIONS = 256;
@@ -99,6 +100,9 @@ function replay(numbers: Float64Array, strings: string[], objects: unknown[], si
     if (tag === CONNECTION) {
       const endS = r.next();
       sink.finished(Connection.unpack(r), endS);
+    } else if (tag === PARKED) {
+      const endS = r.next();
+      sink.finished(ParkedConnection.unpark(r.string(), r.string(), r.string()), endS);
     } else if (tag === ANOMALY) sink.anomaly(objects[o++] as AnomalyReport);
     else if (tag === WARNING) sink.warning(objects[o++] as InputWarning);
     else if (tag === PROGRESS) sink.progress({ packets: r.next(), connections: r.next(), open: r.next() });
@@ -125,9 +129,16 @@ class BatchSink implements TrackSink {
   constructor(private readonly port: MessagePort) {}
 
   finished(conn: FinishedConnection, endS: number): void {
-    this.w.push(CONNECTION);
-    this.w.push(endS);
-    conn.pack(this.w); // a parked one copies the numbers it already is
+    // A parked connection crosses as its code: the main thread decodes it (it has the time to spare).
+    if (conn instanceof ParkedConnection) {
+      this.w.push(PARKED);
+      this.w.push(endS);
+      conn.packCode(this.w);
+    } else {
+      this.w.push(CONNECTION);
+      this.w.push(endS);
+      conn.pack(this.w);
+    }
     if (++this.connections >= BATCH_CONNECTIONS) this.flush();
   }
 

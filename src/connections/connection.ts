@@ -466,15 +466,18 @@ export class ParkedConnection extends Flow {
 
   /** The connection as it was parked (a new object; its place in the flow table is the caller's to hand over). */
   unpark(): Connection {
-    return Connection.unpack(new PackReader(decode(this.code), [this.clientIp, this.serverIp]));
+    return ParkedConnection.unpark(this.code, this.clientIp, this.serverIp);
   }
 
-  /** Writes it to `w` as Connection.pack would have: it already is those numbers. */
-  pack(w: PackWriter): void {
-    const n = decode(this.code);
-    for (let i = 0; i < n.length; i++) w.push(n[i]!);
+  /** Writes it to `w` as it is (three strings), for `ParkedConnection.unpark` on the other side. */
+  packCode(w: PackWriter): void {
+    w.pushString(this.code);
     w.pushString(this.clientIp);
     w.pushString(this.serverIp);
+  }
+
+  static unpark(code: string, clientIp: string, serverIp: string): Connection {
+    return Connection.unpack(new PackReader(decode(code), [clientIp, serverIp]));
   }
 }
 

@@ -122,34 +122,46 @@ const NAN = 0xf8;
 const MINUS_ONE = 0xf9;
 const DOUBLE = 0xfa;
 
-let bytes = new Uint8Array(1 << 12);
+let bytes = Buffer.alloc(1 << 12);
 /** For the byte order of a raw double: whatever the machine's, the same on the way back. */
 const double = new Float64Array(1);
 const doubleBytes = new Uint8Array(double.buffer);
 
+// Runs for every connection that parks (most of them): kept to plain integer arithmetic.
 function encode(a: Float64Array, n: number): string {
-  if (bytes.length < n * 9) bytes = new Uint8Array(n * 9);
+  if (bytes.length < n * 9) bytes = Buffer.alloc(n * 9);
   const b = bytes;
   let o = 0;
   for (let i = 0; i < n; i++) {
     const x = a[i]!;
-    if (x >= 0 && x <= Number.MAX_SAFE_INTEGER && Math.floor(x) === x && (x !== 0 || 1 / x > 0)) {
+    if ((x >>> 0) === x && (x !== 0 || 1 / x > 0)) { // a whole number 0 .. 2^32-1 (and not -0)
       if (x <= SMALL_MAX) b[o++] = x;
-      else o = writeUint(b, o, INT, x);
-      continue;
+      else o = writeUint32(b, o, INT, x);
+    } else if (x !== x) b[o++] = NAN;
+    else if (x === -1) b[o++] = MINUS_ONE;
+    else if (x > 0 && x <= Number.MAX_SAFE_INTEGER && Math.floor(x) === x) o = writeUint(b, o, INT, x);
+    else {
+      const ns = Math.round(x * 1e9);
+      if (x > 0 && ns <= Number.MAX_SAFE_INTEGER && ns / 1e9 === x) {
+        const us = ns / 1000;
+        o = (us >>> 0) === us ? writeUint32(b, o, MICROS, us) : Math.floor(us) === us ? writeUint(b, o, MICROS, us) : writeUint(b, o, NANOS, ns);
+      } else {
+        b[o++] = DOUBLE;
+        double[0] = x;
+        for (let k = 0; k < 8; k++) b[o++] = doubleBytes[k]!;
+      }
     }
-    if (x !== x) { b[o++] = NAN; continue; }
-    if (x === -1) { b[o++] = MINUS_ONE; continue; }
-    const ns = Math.round(x * 1e9);
-    if (x > 0 && ns <= Number.MAX_SAFE_INTEGER && ns / 1e9 === x) {
-      o = ns % 1000 === 0 ? writeUint(b, o, MICROS, ns / 1000) : writeUint(b, o, NANOS, ns);
-      continue;
-    }
-    b[o++] = DOUBLE;
-    double[0] = x;
-    for (let k = 0; k < 8; k++) b[o++] = doubleBytes[k]!;
   }
-  return Buffer.from(b.buffer, b.byteOffset, o).toString('latin1');
+  return b.toString('latin1', 0, o);
+}
+
+/** Writes tag + k, then x (1 .. 2^32-1) in k little-endian bytes. */
+function writeUint32(b: Uint8Array, o: number, tag: number, x: number): number {
+  if (x < 0x100) { b[o] = tag + 1; b[o + 1] = x; return o + 2; }
+  if (x < 0x10000) { b[o] = tag + 2; b[o + 1] = x & 0xff; b[o + 2] = x >>> 8; return o + 3; }
+  if (x < 0x1000000) { b[o] = tag + 3; b[o + 1] = x & 0xff; b[o + 2] = (x >>> 8) & 0xff; b[o + 3] = x >>> 16; return o + 4; }
+  b[o] = tag + 4; b[o + 1] = x & 0xff; b[o + 2] = (x >>> 8) & 0xff; b[o + 3] = (x >>> 16) & 0xff; b[o + 4] = x >>> 24;
+  return o + 5;
 }
 
 /** Writes tag + k, then x (a safe non-negative integer) in k little-endian bytes. */
