@@ -11,7 +11,7 @@ import { createTcpdumpTextDecoder } from './decode/tcpdump-text.js';
 import type { LineDecoder } from './decode/text-decoder.js';
 import { FileInfo, InputError, InputWarning, PacketRecord, RecordSink } from './input/record.js';
 import { CaptureReader } from './input/source.js';
-import { checkSegment } from './findings/anomalies.js';
+import { segmentAnomalies } from './findings/anomalies.js';
 import { Summary, SummaryBuilder, connectionReport } from './findings/report.js';
 import { Alert, AlertBuilder, AlertThresholds, DEFAULT_THRESHOLDS } from './findings/alerts.js';
 import type { AnomalyKind, AnomalyReport, ConnectionReport } from './findings/types.js';
@@ -305,7 +305,8 @@ class TrackRun {
   private segment(seg: Segment): void {
     this.tcpPackets++;
     const { conn, fromClient } = this.table.track(seg);
-    checkSegment(seg, (kind) => this.anomaly(kind, seg, conn, fromClient));
+    const anomalies = segmentAnomalies(seg);
+    for (let i = 0; i < anomalies.length; i++) this.anomaly(anomalies[i]!, seg, conn, fromClient);
     this.opts.onSegment?.(seg, conn, fromClient);
   }
 

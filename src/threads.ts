@@ -29,7 +29,7 @@ const PARKED = 4; // then the capture time it finished at; the next three string
 /** Connections per batch: a few hundred KB of numbers. */
 const BATCH_CONNECTIONS = 256;
 /** Batches the worker may have sent that the main thread has not yet handled. */
-const MAX_IN_FLIGHT = 4;
+const MAX_IN_FLIGHT = 16;
 
 type FromWorker =
   | { type: 'batch'; numbers: Float64Array; strings: string[]; objects: unknown[] }

@@ -186,8 +186,10 @@ export class FlowTable {
     const s = conn.server.current();
     if (gone(c) && gone(s)) return sumS(conn.lastS, this.opts.closedGraceS);
     if (waitsOnlyOnTimeWait(c, s)) {
-      const entries = [conn.client, conn.server].map((e) => e.timeWaitEnteredS()).filter((t): t is number => t !== null);
-      return sumS(Math.max(...entries), this.opts.timeWaitS);
+      // The later of the two entries (one side at least is in TIME_WAIT).
+      const a = conn.client.timeWaitEnteredS();
+      const b = conn.server.timeWaitEnteredS();
+      return sumS(a === null ? b! : b === null ? a : Math.max(a, b), this.opts.timeWaitS);
     }
     return null;
   }

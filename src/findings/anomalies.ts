@@ -26,9 +26,14 @@ export function flagAnomaly(flags: number): AnomalyKind | null {
   return null;
 }
 
-/** Calls `report` for each anomaly of `seg` (usually none: no allocation on the common path). */
-export function checkSegment(seg: Segment, report: (kind: AnomalyKind) => void): void {
+const NONE: readonly AnomalyKind[] = Object.freeze([]);
+
+/**
+ * The anomalies of `seg`, in the order they are reported. Asked for every packet: nearly always
+ * none, so the common path returns one shared empty list (and the caller needs no closure).
+ */
+export function segmentAnomalies(seg: Segment): readonly AnomalyKind[] {
   const kind = flagAnomaly(seg.flags);
-  if (kind !== null) report(kind);
-  if (seg.reservedBits !== 0) report('reserved-bits');
+  if (seg.reservedBits !== 0) return kind === null ? ['reserved-bits'] : [kind, 'reserved-bits'];
+  return kind === null ? NONE : [kind];
 }
