@@ -13,11 +13,11 @@
  * prints it (then update docs/corpus.md too).
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CORPUS, HAVE_CORPUS, ROOT } from './helpers/run.js';
+import { CORPUS, HAVE_CORPUS, ROOT, isCapture, walk } from './helpers/run.js';
 
 /**
  * Connections we report per capture (path relative to the corpus), or, for a capture we cannot
@@ -226,35 +226,6 @@ const EXPECTED: Record<string, number | string> = {
 
 /** Per-file limit: the largest corpus file (1.4 MB) takes well under a second. */
 const FILE_TIMEOUT_MS = 30_000;
-
-function walk(dir: string, out: string[] = []): string[] {
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) walk(p, out);
-    else if (e.isFile()) out.push(p);
-  }
-  return out;
-}
-
-function head(file: string): Buffer {
-  const fd = openSync(file, 'r');
-  try {
-    const b = Buffer.alloc(4);
-    const n = readSync(fd, b, 0, 4, 0);
-    return b.subarray(0, n);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** A capture by its content, whatever its name: pcap (µs/ns, either order), pcapng or gzip. */
-function isCapture(file: string): boolean {
-  const h = head(file);
-  if (h.length < 4) return false;
-  if (h[0] === 0x1f && h[1] === 0x8b) return true;
-  const be = h.readUInt32BE(0);
-  return [0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1, 0x0a0d0d0a].includes(be);
-}
 
 interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }
 

@@ -7,11 +7,11 @@
  * The worker runs the built code (dist/), so these tests load the pipeline from dist/ too
  * (`npm test` builds first).
  */
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CORPUS, FIXTURES, HAVE_CORPUS, ROOT, cli, fixture } from './helpers/run.js';
+import { CORPUS, FIXTURES, HAVE_CORPUS, ROOT, cli, fixture, isCapture, walk } from './helpers/run.js';
 import type * as Pipeline from '../src/pipeline.js';
 import type * as JsonView from '../src/views/json.js';
 
@@ -40,25 +40,6 @@ async function expectSameOnBothThreadings(files: string[]): Promise<void> {
   expect(two).toEqual(one);
 }
 
-function walk(dir: string, out: string[] = []): string[] {
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) walk(p, out);
-    else if (e.isFile()) out.push(p);
-  }
-  return out;
-}
-
-function isBinaryCapture(file: string): boolean {
-  const fd = openSync(file, 'r');
-  const b = Buffer.alloc(4);
-  const n = readSync(fd, b, 0, 4, 0);
-  closeSync(fd);
-  if (n < 4) return false;
-  if (b[0] === 0x1f && b[1] === 0x8b) return true;
-  return [0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1, 0x0a0d0d0a].includes(b.readUInt32BE(0));
-}
-
 const fixtureDirs = readdirSync(FIXTURES).filter((d) => existsSync(join(FIXTURES, d, 'capture.pcap')));
 
 describe('two threads give what one thread gives', () => {
@@ -82,7 +63,7 @@ describe('two threads give what one thread gives', () => {
   });
 
   it.skipIf(!HAVE_CORPUS)('every capture of the shared corpus', async () => {
-    const files = walk(CORPUS).filter((f) => statSync(f).size > 0 && isBinaryCapture(f)).sort();
+    const files = walk(CORPUS).filter(isCapture).sort();
     expect(files.length).toBeGreaterThan(100);
     for (const f of files) await expectSameOnBothThreadings([f]);
   }, 300_000);

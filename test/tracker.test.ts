@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { FlowTable, flowHash } from '../src/connections/flow-table.js';
-import { type Connection, live } from '../src/connections/connection.js';
+import { type Connection, liveConnection } from '../src/connections/connection.js';
 import { PackWriter, decode } from '../src/connections/pack.js';
 import { ACK, FIN, RST, SYN, newSegment } from '../src/decode/segment.js';
 import { connectionReport } from '../src/findings/report.js';
@@ -15,7 +15,7 @@ interface Step { dir: Dir; flags: number; seq: number; ack?: number; len?: numbe
 
 function run(steps: Step[], timeWaitS = 60): ConnectionReport[] {
   const conns: Connection[] = [];
-  const table = new FlowTable((c) => conns.push(live(c)));
+  const table = new FlowTable((c) => conns.push(liveConnection(c)));
   steps.forEach((st, i) => {
     const seg = newSegment();
     const c = { ip: '10.0.0.1', port: st.clientPort ?? 40000 };
@@ -299,7 +299,7 @@ describe('flow table: four-tuples by hash', () => {
       else seen.set(h, ip);
     }
     const finished: Connection[] = [];
-    const table = new FlowTable((c) => finished.push(live(c)), { timeWaitS: 60, closedGraceS: 2 });
+    const table = new FlowTable((c) => finished.push(liveConnection(c)), { timeWaitS: 60, closedGraceS: 2 });
     const [a, b] = pair;
     const ca = table.track(seg(a, 40000, '10.255.0.1', 80, 1)).conn;
     const cb = table.track(seg(b, 40000, '10.255.0.1', 80, 2)).conn;

@@ -485,7 +485,7 @@ export class ParkedConnection extends Flow {
 export type FinishedConnection = Connection | ParkedConnection;
 
 /** The Connection itself, unparked if need be. */
-export function live(c: FinishedConnection): Connection {
+export function liveConnection(c: FinishedConnection): Connection {
   return c instanceof ParkedConnection ? c.unpark() : c;
 }
 

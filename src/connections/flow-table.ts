@@ -9,7 +9,6 @@
  */
 import type { Segment } from '../decode/segment.js';
 import { Connection, type FinishedConnection, ParkedConnection } from './connection.js';
-import type { Flow } from './flow.js';
 import { type TcpState, isSynchronized } from './state.js';
 import { sumS } from '../time.js';
 
@@ -48,7 +47,7 @@ export class FlowTable {
    * Open connections by the hash of their four-tuple (a small integer: V8 hashes it without
    * allocating); connections whose hashes collide are chained through `nextSameHash`.
    */
-  private readonly open = new Map<number, Flow>();
+  private readonly open = new Map<number, FinishedConnection>();
   private openSize = 0;
   private nextId = 1;
   private readonly result: Tracked = { conn: undefined as unknown as Connection, fromClient: false };
@@ -63,7 +62,7 @@ export class FlowTable {
   private nextSweepS = -Infinity;
 
   constructor(
-    /** Gets each finished connection, parked ones as they are (`live()` unparks them). */
+    /** Gets each finished connection, parked ones as they are (`liveConnection()` unparks them). */
     private readonly onFinished: (conn: FinishedConnection, endS: number) => void,
     private readonly opts: FlowTableOptions = { timeWaitS: 60, closedGraceS: DEFAULT_CLOSED_GRACE_S },
   ) {}
@@ -75,7 +74,7 @@ export class FlowTable {
     const hash = flowHash(seg);
     const found = this.find(hash, seg);
     // A parked connection woken by a segment takes its place in the table again as a Connection.
-    let conn = found instanceof ParkedConnection ? this.unpark(found) : found as Connection | undefined;
+    let conn = found instanceof ParkedConnection ? this.unpark(found) : found;
     if (conn !== undefined && conn.startsNewIncarnation(seg)) {
       conn.reuse(seg.s, seg.frame);
       this.finish(conn, seg.s);
@@ -104,35 +103,35 @@ export class FlowTable {
     this.openSize = 0;
     this.due.length = 0;
     this.dueAt.clear();
-    for (const c of rest) this.onFinished(c as FinishedConnection, endS);
+    for (const c of rest) this.onFinished(c, endS);
   }
 
   get openCount(): number {
     return this.openSize;
   }
 
-  private find(hash: number, seg: Segment): Flow | undefined {
+  private find(hash: number, seg: Segment): FinishedConnection | undefined {
     for (let c = this.open.get(hash) ?? null; c !== null; c = c.nextSameHash) {
       if (c.carries(seg)) return c;
     }
     return undefined;
   }
 
-  private findById(hash: number, id: number): Flow | undefined {
+  private findById(hash: number, id: number): FinishedConnection | undefined {
     for (let c = this.open.get(hash) ?? null; c !== null; c = c.nextSameHash) {
       if (c.id === id) return c;
     }
     return undefined;
   }
 
-  private insert(hash: number, conn: Flow): void {
+  private insert(hash: number, conn: FinishedConnection): void {
     conn.flowHash = hash;
     conn.nextSameHash = this.open.get(hash) ?? null;
     this.open.set(hash, conn);
     this.openSize++;
   }
 
-  private remove(conn: Flow): void {
+  private remove(conn: FinishedConnection): void {
     const head = this.open.get(conn.flowHash);
     if (head === conn) {
       if (conn.nextSameHash === null) this.open.delete(conn.flowHash);
@@ -148,7 +147,7 @@ export class FlowTable {
   }
 
   /** Puts `next` in the place of `prev` (same four-tuple, same hash chain). */
-  private replace(prev: Flow, next: Flow): void {
+  private replace(prev: FinishedConnection, next: FinishedConnection): void {
     next.flowHash = prev.flowHash;
     next.nextSameHash = prev.nextSameHash;
     prev.nextSameHash = null;
@@ -168,10 +167,10 @@ export class FlowTable {
     return conn;
   }
 
-  private entries(): Flow[] {
-    const all: Flow[] = [];
+  private entries(): FinishedConnection[] {
+    const all: FinishedConnection[] = [];
     for (const head of this.open.values()) {
-      for (let c: Flow | null = head; c !== null; c = c.nextSameHash) all.push(c);
+      for (let c: FinishedConnection | null = head; c !== null; c = c.nextSameHash) all.push(c);
     }
     return all;
   }
@@ -210,7 +209,7 @@ export class FlowTable {
       const { hash, id } = heapPop(this.due)!;
       const conn = this.findById(hash, id);
       if (conn === undefined) continue; // already finished
-      const at = conn instanceof ParkedConnection ? conn.finishAt : this.finishTime(conn as Connection);
+      const at = conn instanceof ParkedConnection ? conn.finishAt : this.finishTime(conn);
       if (at === null) { this.dueAt.delete(id); continue; }
       if (at > now) { this.dueAt.set(id, at); heapPush(this.due, { at, hash, id }); }
       else this.finish(conn, at);
@@ -221,17 +220,17 @@ export class FlowTable {
   private sweepIdleHandshakes(now: number): void {
     this.nextSweepS = now + IDLE_SWEEP_S;
     for (const conn of this.entries()) {
-      if (conn instanceof ParkedConnection) continue; // synchronized, and its timer is set
-      if (!(conn instanceof Connection) || now - conn.lastS < HANDSHAKE_IDLE_S) continue;
+      // A parked connection is synchronized (it waits out TIME_WAIT), and its timer is set.
+      if (conn instanceof ParkedConnection || now - conn.lastS < HANDSHAKE_IDLE_S) continue;
       if (isSynchronized(conn.client.current()) || isSynchronized(conn.server.current())) continue;
       this.finish(conn, sumS(conn.lastS, HANDSHAKE_IDLE_S));
     }
   }
 
-  private finish(conn: Flow, endS: number): void {
+  private finish(conn: FinishedConnection, endS: number): void {
     this.remove(conn);
     this.dueAt.delete(conn.id);
-    this.onFinished(conn as FinishedConnection, endS);
+    this.onFinished(conn, endS);
   }
 }
 

@@ -4,6 +4,7 @@
  * a ParkedConnection (one that only waits out TIME_WAIT, packed to numbers until something comes).
  */
 import type { Segment } from '../decode/segment.js';
+import type { FinishedConnection } from './connection.js';
 
 export abstract class Flow {
   // The client's and the server's address words (Segment.addrs), kept as signed 32-bit integers:
@@ -12,7 +13,7 @@ export abstract class Flow {
   protected readonly s0: number; protected readonly s1: number; protected readonly s2: number; protected readonly s3: number;
   /** The flow table's hash of the four-tuple, and the next entry with the same hash. */
   flowHash = 0;
-  nextSameHash: Flow | null = null;
+  nextSameHash: FinishedConnection | null = null;
 
   /** `words[clientAt..+4]` and `words[serverAt..+4]`: the endpoints' address words. */
   constructor(
