@@ -128,10 +128,10 @@ export class Endpoint {
       w.pushNullable(o.mss);
       w.pushNullable(o.windowScale);
     }
-    for (const c of [this.syn, this.synAck, this.fin]) {
-      w.push(c === null ? 0 : 1);
-      c?.pack(w);
-    }
+    // Three calls, not a loop over a fresh array: this runs for every connection that parks.
+    packControl(w, this.syn);
+    packControl(w, this.synAck);
+    packControl(w, this.fin);
     w.push((this.synProven ? 1 : 0) | (this.synAckProven ? 2 : 0) | (this.finProven ? 4 : 0));
     w.push(this.packets);
     w.push(this.bytes);
@@ -334,6 +334,12 @@ export class Endpoint {
     }
     this.folded = log.length / EV;
   }
+}
+
+/** A control (or none) as Endpoint.pack writes it: a presence flag, then the control. */
+function packControl(w: PackWriter, c: Control | null): void {
+  w.push(c === null ? 0 : 1);
+  c?.pack(w);
 }
 
 /** The state an endpoint was in just before `frame` (timer transitions compare by time). */
