@@ -56,7 +56,7 @@ export class FlowTable {
    * Entries name a connection by flow hash and id, never by reference: a stale entry must not keep
    * a finished connection alive until its time comes.
    */
-  private readonly due: Due[] = [];
+  private readonly due = new DueHeap();
   /** The due time last scheduled for each open connection, by id (to skip stale entries). */
   private readonly dueAt = new Map<number, number>();
   private nextSweepS = -Infinity;
@@ -101,7 +101,7 @@ export class FlowTable {
     const rest = this.entries().sort((a, b) => a.id - b.id);
     this.open.clear();
     this.openSize = 0;
-    this.due.length = 0;
+    this.due.clear();
     this.dueAt.clear();
     for (const c of rest) this.onFinished(c, endS);
   }
@@ -200,18 +200,21 @@ export class FlowTable {
     if (waitsOnlyOnTimeWait(conn.client.current(), conn.server.current())) this.replace(conn, conn.park(at));
     if (this.dueAt.get(conn.id) === at) return;
     this.dueAt.set(conn.id, at);
-    heapPush(this.due, { at, hash: conn.flowHash, id: conn.id });
+    this.due.push(at, conn.flowHash, conn.id);
   }
 
   /** Finishes the connections due by capture time `now` (re-checking: packets may have come since). */
   expire(now: number): void {
-    while (this.due.length > 0 && this.due[0]!.at <= now) {
-      const { hash, id } = heapPop(this.due)!;
+    const due = this.due;
+    while (due.size > 0 && due.topAt <= now) {
+      const hash = due.topHash;
+      const id = due.topId;
+      due.pop();
       const conn = this.findById(hash, id);
       if (conn === undefined) continue; // already finished
       const at = conn instanceof ParkedConnection ? conn.finishAt : this.finishTime(conn);
       if (at === null) { this.dueAt.delete(id); continue; }
-      if (at > now) { this.dueAt.set(id, at); heapPush(this.due, { at, hash, id }); }
+      if (at > now) { this.dueAt.set(id, at); due.push(at, hash, id); }
       else this.finish(conn, at);
     }
   }
@@ -261,34 +264,81 @@ function endpointHash(w0: number, w1: number, w2: number, w3: number, port: numb
   return (h ^ (h >>> 15)) >>> 0;
 }
 
-type Due = { at: number; hash: number; id: number };
+/**
+ * The connections due to finish, earliest first: a binary heap kept in three parallel typed arrays
+ * (time, flow hash, id). An entry lives as long as its wait, a minute for TIME_WAIT, and there is
+ * one per scheduling, so as objects they were promoted to the old generation by the hundred
+ * thousand only to die there; as numbers there is nothing to collect.
+ */
+class DueHeap {
+  private at = new Float64Array(1024);
+  private hash = new Int32Array(1024);
+  private id = new Float64Array(1024);
+  size = 0;
 
-function heapPush(h: Due[], x: Due): void {
-  h.push(x);
-  let i = h.length - 1;
-  while (i > 0) {
-    const p = (i - 1) >> 1;
-    if (h[p]!.at <= x.at) break;
-    h[i] = h[p]!;
-    i = p;
-  }
-  h[i] = x;
-}
+  get topAt(): number { return this.at[0]!; }
+  get topHash(): number { return this.hash[0]!; }
+  get topId(): number { return this.id[0]!; }
 
-function heapPop(h: Due[]): Due | undefined {
-  const top = h[0];
-  const last = h.pop();
-  if (h.length === 0 || last === undefined) return top;
-  let i = 0;
-  for (;;) {
-    const l = 2 * i + 1;
-    if (l >= h.length) break;
-    const r = l + 1;
-    const c = r < h.length && h[r]!.at < h[l]!.at ? r : l;
-    if (h[c]!.at >= last.at) break;
-    h[i] = h[c]!;
-    i = c;
+  clear(): void {
+    this.size = 0;
   }
-  h[i] = last;
-  return top;
+
+  push(at: number, hash: number, id: number): void {
+    if (this.size === this.at.length) this.grow();
+    let i = this.size++;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (this.at[p]! <= at) break;
+      this.move(p, i);
+      i = p;
+    }
+    this.set(i, at, hash, id);
+  }
+
+  /** Drops the earliest entry (read it first through top*). */
+  pop(): void {
+    const n = --this.size;
+    if (n === 0) return;
+    // The last entry sifts down from the root.
+    const at = this.at[n]!;
+    const hash = this.hash[n]!;
+    const id = this.id[n]!;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && this.at[r]! < this.at[l]! ? r : l;
+      if (this.at[c]! >= at) break;
+      this.move(c, i);
+      i = c;
+    }
+    this.set(i, at, hash, id);
+  }
+
+  private move(from: number, to: number): void {
+    this.at[to] = this.at[from]!;
+    this.hash[to] = this.hash[from]!;
+    this.id[to] = this.id[from]!;
+  }
+
+  private set(i: number, at: number, hash: number, id: number): void {
+    this.at[i] = at;
+    this.hash[i] = hash;
+    this.id[i] = id;
+  }
+
+  private grow(): void {
+    const n = this.at.length * 2;
+    const at = new Float64Array(n);
+    at.set(this.at);
+    const hash = new Int32Array(n);
+    hash.set(this.hash);
+    const id = new Float64Array(n);
+    id.set(this.id);
+    this.at = at;
+    this.hash = hash;
+    this.id = id;
+  }
 }

@@ -15,10 +15,30 @@ export function formatIPv4Word(w: number): string {
   return `${w >>> 24}.${(w >>> 16) & 0xff}.${(w >>> 8) & 0xff}.${w & 0xff}`;
 }
 
+/**
+ * IPv4 text by address. A capture talks to a limited set of hosts, and every connection keeps its
+ * two addresses' text for as long as it is tracked (a minute or more, waiting out TIME_WAIT): one
+ * string per host rather than two per connection. Forgotten all at once past IPV4_TEXT_MAX hosts
+ * (a flood of spoofed sources), so it stays bounded.
+ */
+const ipv4Text = new Map<number, string>();
+const IPV4_TEXT_MAX = 1 << 16;
+
+function ipv4TextOf(w: number): string {
+  const key = w | 0; // a small integer as the key, whatever the top bit
+  let text = ipv4Text.get(key);
+  if (text === undefined) {
+    if (ipv4Text.size >= IPV4_TEXT_MAX) ipv4Text.clear();
+    text = formatIPv4Word(w);
+    ipv4Text.set(key, text);
+  }
+  return text;
+}
+
 /** The address in `words[at..at+3]` as tcpdump -n writes it. */
 export function formatAddress(version: 4 | 6, words: Uint32Array, at: number): string {
   if (words[at] === NAMED && words[at + 1] === NAMED && words[at + 2] === NAMED) return nameOf(words[at + 3]!);
-  if (version === 4) return formatIPv4Word(words[at + 3]!);
+  if (version === 4) return ipv4TextOf(words[at + 3]!);
   const w: number[] = [];
   for (let i = 0; i < 4; i++) w.push(words[at + i]! >>> 16, words[at + i]! & 0xffff);
   return formatIPv6Words(w, words[at + 3]!);
