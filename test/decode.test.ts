@@ -165,6 +165,17 @@ describe('addresses as numbers', () => {
     expect(roundTrip('192.0.2.1', 4)).toEqual({ words: [0, 0, 0, 0xc0000201], text: '192.0.2.1' });
     expect(roundTrip('255.255.255.255', 4).words[3]).toBe(0xffffffff);
   });
+  it('IPv4 text stays right for more hosts than are kept (one string per host, forgotten past 65536)', () => {
+    const w = new Uint32Array(4);
+    const text = (word: number) => { w[3] = word; return formatAddress(4, w, 0); };
+    for (let i = 0; i < 70_000; i++) {
+      const word = (0x0a000000 + i * 977) >>> 0;
+      expect(text(word)).toBe(`${word >>> 24}.${(word >>> 16) & 255}.${(word >>> 8) & 255}.${word & 255}`);
+    }
+    expect(text(0xc0000201)).toBe('192.0.2.1');
+    expect(text(0xfffffffe)).toBe('255.255.255.254'); // top bit set: the key is the word as a signed integer
+    expect(text(0x7ffffffe)).toBe('127.255.255.254');
+  });
   it('IPv6 in every written form parses to the same words and is written back in RFC 5952 form', () => {
     expect(roundTrip('2001:db8::1:0:0:1', 6)).toEqual({ words: [0x20010db8, 0, 0x10000, 1], text: '2001:db8::1:0:0:1' });
     expect(roundTrip('2001:DB8:0:0:1:0:0:1', 6).text).toBe('2001:db8::1:0:0:1');
