@@ -4,7 +4,7 @@
  */
 import type { Report } from '../pipeline.js';
 import type { AnomalyReport, ConnectionReport } from '../findings/types.js';
-import { BatchedWriter } from './output.js';
+import { BatchedWriter, type Write } from './output.js';
 
 export function reportJson(report: Report): string {
   return JSON.stringify(report, null, 2);
@@ -21,7 +21,7 @@ export class JsonStreamWriter {
   private count = 0;
   private readonly anomalies: AnomalyReport[] = [];
 
-  constructor(write: (text: string) => void, private readonly head: Pick<Report, 'schemaVersion' | 'tool'>) {
+  constructor(write: Write, private readonly head: Pick<Report, 'schemaVersion' | 'tool'>) {
     this.out = new BatchedWriter(write);
   }
 

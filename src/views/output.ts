@@ -1,21 +1,32 @@
 /**
- * Writing a large output well: text gathered into 64 KiB writes (one system call per connection
- * costs more than the connection), flushed at the latest when the current burst of work ends, so
- * a live pipe still sees each piece as soon as the input chunk that produced it is processed.
+ * Writing a large output well: records gathered as bytes into 64 KiB writes (one system call per
+ * connection costs more than the connection), flushed at the latest when the current burst of
+ * work ends, so a live pipe still sees each piece as soon as the input chunk that produced it is
+ * processed.
  */
+import { JsonBytes } from './json-bytes.js';
+
 const BATCH_BYTES = 1 << 16;
 
+/** Where a view's output goes: text or bytes (UTF-8), in order. */
+export type Write = (chunk: string | Uint8Array) => void;
+
 export class BatchedWriter {
-  private pending: string[] = [];
-  private size = 0;
+  /** The batch being gathered: views write records into it directly, then call `written()`. */
+  readonly bytes = new JsonBytes(BATCH_BYTES + (BATCH_BYTES >> 2));
   private flushQueued = false;
 
-  constructor(private readonly write: (text: string) => void) {}
+  constructor(private readonly write: Write) {}
 
+  /** Text (UTF-8) at the end of the batch. */
   push(text: string): void {
-    this.pending.push(text);
-    this.size += text.length;
-    if (this.size >= BATCH_BYTES) this.flush();
+    this.bytes.text(text);
+    this.written();
+  }
+
+  /** After writing into `bytes`: the batch goes out once full, or when this burst of work ends. */
+  written(): void {
+    if (this.bytes.pos >= BATCH_BYTES) this.flush();
     else if (!this.flushQueued) {
       this.flushQueued = true;
       setImmediate(() => {
@@ -26,10 +37,7 @@ export class BatchedWriter {
   }
 
   flush(): void {
-    if (this.pending.length === 0) return;
-    const text = this.pending.join('');
-    this.pending = [];
-    this.size = 0;
-    this.write(text);
+    if (this.bytes.pos === 0) return;
+    this.write(this.bytes.take());
   }
 }

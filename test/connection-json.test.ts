@@ -1,0 +1,84 @@
+/**
+ * The hand-written connection writer (views/connection-json.ts) must write exactly what
+ * JSON.stringify writes: for every connection of every fixture (binary and text renderings) and,
+ * when it is there, of every capture of the shared corpus; and for numbers of every shape.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { connectionJson } from '../src/views/connection-json.js';
+import { JsonBytes } from '../src/views/json-bytes.js';
+import { CORPUS, FIXTURES, HAVE_CORPUS, analyze, isCapture, walk } from './helpers/run.js';
+
+const fixtureFiles = readdirSync(FIXTURES).flatMap((d) => {
+  const dir = join(FIXTURES, d);
+  const files = existsSync(join(dir, 'capture.pcap')) ? [join(dir, 'capture.pcap')] : [];
+  if (existsSync(join(dir, 'text'))) files.push(...readdirSync(join(dir, 'text')).filter((f) => f.endsWith('.txt')).map((f) => join(dir, 'text', f)));
+  return files;
+});
+
+async function expectSameAsStringify(files: string[]): Promise<number> {
+  let n = 0;
+  for (const f of files) {
+    let report;
+    try {
+      report = await analyze(f);
+    } catch {
+      continue; // unreadable captures are the input tests' business
+    }
+    for (const c of report.connections) {
+      expect(connectionJson(c), `${f} connection ${c.id}`).toBe(JSON.stringify(c));
+      n++;
+    }
+  }
+  return n;
+}
+
+describe('connectionJson writes what JSON.stringify writes', () => {
+  it('every connection of every fixture, binary and text', async () => {
+    expect(await expectSameAsStringify(fixtureFiles)).toBeGreaterThan(100);
+  });
+  it.skipIf(!HAVE_CORPUS)('every connection of the shared corpus', async () => {
+    const files = walk(CORPUS).filter(isCapture);
+    expect(await expectSameAsStringify(files)).toBeGreaterThan(500);
+  });
+  it('the NDJSON prefix takes the place of the opening brace', async () => {
+    const [c] = (await analyze(join(FIXTURES, 'three-way-close', 'capture.pcap'))).connections;
+    expect(connectionJson(c!, '{"type":"connection",')).toBe(JSON.stringify({ type: 'connection', ...c }));
+  });
+});
+
+/** What JsonBytes writes for one value. */
+function written(write: (w: JsonBytes) => void): string {
+  const w = new JsonBytes(16);
+  write(w);
+  return w.take().toString('utf8');
+}
+
+describe('JsonBytes.number', () => {
+  const same = (x: number) => expect(written((w) => w.number(x)), `${x}`).toBe(JSON.stringify(x));
+  it('times of whole nanoseconds, at every magnitude the fast path covers and around its edges', () => {
+    // A seeded generator: the same numbers every run.
+    let seed = 12345;
+    const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    for (let i = 0; i < 50_000; i++) {
+      const scale = 10 ** Math.floor(rand() * 17 - 2); // 0.01 ns .. 1e14 ns
+      const ns = Math.floor(rand() * 1000 * scale);
+      same(ns / 1e9);
+      same(-ns / 1e9);
+      same(Math.round(ns / 1000) / 1e6); // µs captures
+    }
+    for (const x of [0, -0, 1e-6, 9.99e-7, 1e-7, 5e-10, 0.000001001, 999999.999999999, 1e6, 1e6 + 0.5, 123456.000000001, 0.1, 0.3, 1 / 3, 2 ** 31, 2 ** 32 - 1, 2 ** 53, -(2 ** 31), 1e21, 1.5e300]) same(x);
+  });
+  it('non-finite numbers are null, as JSON writes them', () => {
+    for (const x of [NaN, Infinity, -Infinity]) same(x);
+  });
+});
+
+describe('JsonBytes.string', () => {
+  it('escapes what JSON escapes and leaves the rest', () => {
+    for (const s of ['', '10.0.0.1', 'fe80::1', 'a"b', 'a\\b', 'tab\there', 'new\nline', 'ünïcödé', '\u007f', '\ud800', 'émoji 🙂', 'capture (1).pcap', 'x'.repeat(70000)]) {
+      expect(written((w) => w.string(s))).toBe(JSON.stringify(s));
+    }
+  });
+});
