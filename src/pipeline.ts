@@ -2,7 +2,7 @@
  * The pipe, one way: bytes -> records (input) -> segments (decode) -> connections (flow table and
  * state machine) -> findings. Views take the finished report (or the streamed pieces) from here.
  */
-import { Connection, type FinishedConnection, liveConnection } from './connections/connection.js';
+import type { Connection } from './connections/connection.js';
 import { DEFAULT_CLOSED_GRACE_S, FlowTable } from './connections/flow-table.js';
 import { Outcome, LINK_NAMES, decodePacket, isSupportedLinkType } from './decode/packet.js';
 import { Segment, flagString, newSegment } from './decode/segment.js';
@@ -137,8 +137,8 @@ export interface TrackOptions {
 
 /** Where the tracking half's results go, in the order they happen. */
 export interface TrackSink {
-  /** A parked connection is handed over as it is: `liveConnection()` makes it a Connection. */
-  finished(conn: FinishedConnection, endS: number): void;
+  /** A finished connection: a view of its slot, valid during the call only. */
+  finished(conn: Connection, endS: number): void;
   anomaly(a: AnomalyReport): void;
   warning(w: InputWarning): void;
   progress(p: ProgressInfo): void;
@@ -369,8 +369,7 @@ class FindingsRun implements TrackSink {
   }
 
   /** A connection is done (by capture time `endS`): its findings are final. */
-  finished(finished: FinishedConnection, endS: number): void {
-    const conn = liveConnection(finished);
+  finished(conn: Connection, endS: number): void {
     const report = connectionReport(conn, this.anomaliesByConn.get(conn.id) ?? [], {
       captureEndS: endS, timeWaitS: this.opts.timeWaitS, fileName: (i) => this.files[i]!,
     });

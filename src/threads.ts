@@ -13,8 +13,9 @@
  * for the main thread, so a slow reader of the output holds back the input as before.
  */
 import { type MessagePort, Worker } from 'node:worker_threads';
-import { Connection, type FinishedConnection, ParkedConnection } from './connections/connection.js';
-import { PackReader, PackWriter } from './connections/pack.js';
+import { Connection } from './connections/connection.js';
+import { PackReader, PackWriter, packConnection, unpackConnection } from './connections/pack.js';
+import { ConnectionStore } from './connections/store.js';
 import type { AnomalyReport } from './findings/types.js';
 import { InputError, type InputWarning } from './input/record.js';
 import { type ProgressInfo, type TrackOptions, type TrackResult, type TrackSink, trackCaptures } from './pipeline.js';
@@ -24,7 +25,6 @@ const CONNECTION = 0; // then the capture time it finished at, then the packed c
 const ANOMALY = 1; // the next of the batch's objects
 const WARNING = 2; // the next of the batch's objects
 const PROGRESS = 3; // then packets, connections, open
-const PARKED = 4; // then the capture time it finished at; the next three strings are the parked connection
 
 /** Connections per batch: a few hundred KB of numbers. */
 const BATCH_CONNECTIONS = 256;
@@ -92,6 +92,10 @@ export function trackInWorker(
   });
 }
 
+/** Where connections from the worker are unpacked, one at a time, on this thread. */
+const received = new ConnectionStore();
+const receivedView = new Connection(received);
+
 function replay(numbers: Float64Array, strings: string[], objects: unknown[], sink: TrackSink): void {
   const r = new PackReader(numbers, strings);
   let o = 0;
@@ -99,10 +103,12 @@ function replay(numbers: Float64Array, strings: string[], objects: unknown[], si
     const tag = r.next();
     if (tag === CONNECTION) {
       const endS = r.next();
-      sink.finished(Connection.unpack(r), endS);
-    } else if (tag === PARKED) {
-      const endS = r.next();
-      sink.finished(ParkedConnection.unpark(r.string(), r.string(), r.string()), endS);
+      const slot = unpackConnection(r, received);
+      try {
+        sink.finished(receivedView.at(slot), endS);
+      } finally {
+        received.release(slot);
+      }
     } else if (tag === ANOMALY) sink.anomaly(objects[o++] as AnomalyReport);
     else if (tag === WARNING) sink.warning(objects[o++] as InputWarning);
     else if (tag === PROGRESS) sink.progress({ packets: r.next(), connections: r.next(), open: r.next() });
@@ -128,17 +134,10 @@ class BatchSink implements TrackSink {
 
   constructor(private readonly port: MessagePort) {}
 
-  finished(conn: FinishedConnection, endS: number): void {
-    // A parked connection crosses as its code: the main thread decodes it (it has the time to spare).
-    if (conn instanceof ParkedConnection) {
-      this.w.push(PARKED);
-      this.w.push(endS);
-      conn.packCode(this.w);
-    } else {
-      this.w.push(CONNECTION);
-      this.w.push(endS);
-      conn.pack(this.w);
-    }
+  finished(conn: Connection, endS: number): void {
+    this.w.push(CONNECTION);
+    this.w.push(endS);
+    packConnection(conn.store, conn.slot, this.w);
     if (++this.connections >= BATCH_CONNECTIONS) this.flush();
   }
 

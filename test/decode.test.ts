@@ -152,6 +152,11 @@ describe('IPv6', () => {
     expect(formatIPv6(hex('2001:0db8:0000:0001:0001:0001:0001:0001'), 0)).toBe('2001:db8:0:1:1:1:1:1');
     expect(formatIPv6(hex('fe80:0000:0000:0000:0000:0000:0000:0000'), 0)).toBe('fe80::');
     expect(formatIPv6(hex('0000:0000:0000:0000:0000:ffff:c000:0201'), 0)).toBe('::ffff:192.0.2.1');
+    // IPv4-compatible, as inet_ntop (and so tcpdump) writes it; :: and ::1 stay as they are.
+    expect(formatIPv6(hex('0000:0000:0000:0000:0000:0000:c000:0201'), 0)).toBe('::192.0.2.1');
+    expect(formatIPv6(hex('0000:0000:0000:0000:0000:0000:0102:0000'), 0)).toBe('::1.2.0.0');
+    expect(formatIPv6(hex('0000:0000:0000:0000:0000:0000:0000:0000'), 0)).toBe('::');
+    expect(formatIPv6(hex('0000:0000:0000:0000:0001:0000:c000:0201'), 0)).toBe('::1:0:c000:201');
   });
 });
 

@@ -4,8 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { FlowTable, flowHash } from '../src/connections/flow-table.js';
-import { type Connection, liveConnection } from '../src/connections/connection.js';
-import { PackWriter, decode } from '../src/connections/pack.js';
+import { Connection } from '../src/connections/connection.js';
+import { PackReader, PackWriter, packConnection, unpackConnection } from '../src/connections/pack.js';
+import { ConnectionStore } from '../src/connections/store.js';
 import { ACK, FIN, RST, SYN, newSegment } from '../src/decode/segment.js';
 import { connectionReport } from '../src/findings/report.js';
 import type { ConnectionReport } from '../src/findings/types.js';
@@ -13,9 +14,25 @@ import type { ConnectionReport } from '../src/findings/types.js';
 type Dir = 'c>s' | 's>c';
 interface Step { dir: Dir; flags: number; seq: number; ack?: number; len?: number; s: number; clientPort?: number }
 
-function run(steps: Step[], timeWaitS = 60): ConnectionReport[] {
-  const conns: Connection[] = [];
-  const table = new FlowTable((c) => conns.push(liveConnection(c)));
+/**
+ * Tracks `steps` and reports every connection, in the order they opened. `viaThread`: each
+ * finished connection is first packed and unpacked into another store, as it crosses to the
+ * findings thread (threads.ts).
+ */
+function run(steps: Step[], timeWaitS = 60, viaThread = false): ConnectionReport[] {
+  const end = steps.at(-1)!.s;
+  const reports: ConnectionReport[] = [];
+  const other = new ConnectionStore();
+  const report = (c: Connection) => connectionReport(c, [], { captureEndS: end, timeWaitS, fileName: () => 'synthetic' });
+  const table = new FlowTable((c) => {
+    if (!viaThread) return void reports.push(report(c));
+    const w = new PackWriter();
+    packConnection(c.store, c.slot, w);
+    const { numbers, strings } = w.take();
+    const slot = unpackConnection(new PackReader(numbers, strings), other);
+    reports.push(report(new Connection(other).at(slot)));
+    other.release(slot);
+  });
   steps.forEach((st, i) => {
     const seg = newSegment();
     const c = { ip: '10.0.0.1', port: st.clientPort ?? 40000 };
@@ -27,9 +44,8 @@ function run(steps: Step[], timeWaitS = 60): ConnectionReport[] {
     });
     table.track(seg);
   });
-  table.end();
-  const end = steps.at(-1)!.s;
-  return conns.sort((a, b) => a.id - b.id).map((c) => connectionReport(c, [], { captureEndS: end, timeWaitS, fileName: () => 'synthetic' }));
+  table.end(end);
+  return reports.sort((a, b) => a.id - b.id);
 }
 
 // A handshake: client ISN 100, server ISN 5000.
@@ -70,27 +86,9 @@ describe('RST acceptability (RFC 9293 3.10.7, RFC 5961)', () => {
   });
 });
 
-describe('parked while waiting out TIME_WAIT', () => {
-  it('the compact code gives back every number exactly', () => {
-    const xs = [
-      0, -0, 1, 223, 224, 255, 256, 65535, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1, -1, -2, NaN, Infinity, -Infinity,
-      1.5, 0.000001, 0.000000001, 123.456789, 123.456789123, 86400.000001, -0.5, 1e-10, 5e-324, 1e300, 0.1 + 0.2,
-    ];
-    const w = new PackWriter();
-    for (const x of xs) w.push(x);
-    w.pushString('10.0.0.1');
-    const { code, strings } = w.takeCode();
-    expect(strings).toEqual(['10.0.0.1']);
-    const back = [...decode(code)];
-    expect(back.length).toBe(xs.length);
-    back.forEach((x, i) => expect(Object.is(x, xs[i]), `${xs[i]} came back as ${x}`).toBe(true));
-    // Small integers and whole microseconds are short: far less than 8 bytes a number.
-    w.push(5); w.push(1_234_567); w.push(12.345678);
-    expect(w.takeCode().code.length).toBe(1 + (1 + 3) + (1 + 3));
-  });
-
-  // Once only the TIME_WAIT timer is left, the flow table keeps the connection packed as numbers
-  // (ParkedConnection); a segment wakes it. Nothing of it may be lost on the way.
+describe('waiting out TIME_WAIT, and crossing to the findings thread', () => {
+  // Once only the TIME_WAIT timer is left, the connection waits in its slot until the timer or a
+  // segment comes; finished, it may cross to another thread as numbers. Nothing may be lost.
   const CLOSE: Step[] = [
     ...HANDSHAKE,
     { dir: 'c>s', flags: ACK, seq: 101, ack: 5001, len: 10, s: 0.5 },
@@ -99,7 +97,7 @@ describe('parked while waiting out TIME_WAIT', () => {
     { dir: 'c>s', flags: ACK, seq: 112, ack: 5002, s: 1.2 }, // the client is in TIME_WAIT, the server CLOSED: parked
   ];
 
-  it('a parked connection is reported as it was tracked', () => {
+  it('a connection that waited out TIME_WAIT is reported as it was tracked', () => {
     const [c] = run([...CLOSE, { dir: 'c>s', flags: SYN, seq: 100, s: 200, clientPort: 40001 }]);
     expect(c).toMatchObject({
       packets: { clientToServer: 5, serverToClient: 2 }, bytes: { clientToServer: 10, serverToClient: 0 },
@@ -111,7 +109,22 @@ describe('parked while waiting out TIME_WAIT', () => {
     expect(states(c!, 'server')).toEqual(['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', 'CLOSE_WAIT', 'LAST_ACK', 'CLOSED']);
   });
 
-  it('a FIN retransmitted into TIME_WAIT wakes it, and it counts: the last ACK was lost', () => {
+  it('packed for the findings thread and unpacked, a connection gives the same report', () => {
+    const steps: Step[] = [
+      ...CLOSE,
+      { dir: 's>c', flags: FIN | ACK, seq: 5001, ack: 112, s: 1.5 },
+      { dir: 'c>s', flags: ACK, seq: 112, ack: 5002, s: 1.5 },
+      { dir: 'c>s', flags: SYN, seq: 100, s: 2, clientPort: 40001 },
+      { dir: 's>c', flags: RST | ACK, seq: 0, ack: 101, s: 2.1, clientPort: 40001 },
+      { dir: 'c>s', flags: SYN, seq: 7000, s: 3, clientPort: 40002 },
+      { dir: 'c>s', flags: SYN, seq: 7000, s: 4, clientPort: 40002 },
+    ];
+    const direct = run(steps);
+    expect(direct).toHaveLength(3);
+    expect(run(steps, 60, true)).toEqual(direct);
+  });
+
+  it('a FIN retransmitted into TIME_WAIT counts: the last ACK was lost', () => {
     const [c] = run([
       ...CLOSE,
       { dir: 's>c', flags: FIN | ACK, seq: 5001, ack: 112, s: 1.5 },
@@ -298,29 +311,30 @@ describe('flow table: four-tuples by hash', () => {
       if (other !== undefined) pair = [other, ip];
       else seen.set(h, ip);
     }
-    const finished: Connection[] = [];
-    const table = new FlowTable((c) => finished.push(liveConnection(c)), { timeWaitS: 60, closedGraceS: 2 });
+    const finished: number[] = [];
+    const table = new FlowTable((c) => finished.push(c.id), { timeWaitS: 60, closedGraceS: 2 });
     const [a, b] = pair;
-    const ca = table.track(seg(a, 40000, '10.255.0.1', 80, 1)).conn;
-    const cb = table.track(seg(b, 40000, '10.255.0.1', 80, 2)).conn;
+    const ca = table.track(seg(a, 40000, '10.255.0.1', 80, 1)).conn.id;
+    const cb = table.track(seg(b, 40000, '10.255.0.1', 80, 2)).conn.id;
     expect(cb).not.toBe(ca);
     expect(table.openCount).toBe(2);
     // A's server refuses (RST/ACK): A finishes after the grace; B, in the same bucket, stays.
     const rst = seg('10.255.0.1', 80, a, 40000, 3);
     Object.assign(rst, { flags: RST | ACK, seq: 0, ack: 1002 });
-    expect(table.track(rst).conn).toBe(ca);
+    expect(table.track(rst).conn.id).toBe(ca);
     table.expire(10);
     expect(finished).toEqual([ca]);
     expect(table.openCount).toBe(1);
     const back = seg('10.255.0.1', 80, b, 40000, 4);
     Object.assign(back, { flags: SYN | ACK, seq: 9000, ack: 1003 });
-    expect(table.track(back)).toMatchObject({ conn: cb, fromClient: false });
+    const tracked = table.track(back);
+    expect({ id: tracked.conn.id, fromClient: tracked.fromClient }).toEqual({ id: cb, fromClient: false });
   });
   it('an IPv4 address and the IPv6 address ::a.b.c.d are different hosts', () => {
     const table = new FlowTable(() => {}, { timeWaitS: 60, closedGraceS: 2 });
-    const v4 = table.track(seg('1.2.3.4', 40000, '5.6.7.8', 80, 1)).conn;
+    const v4 = table.track(seg('1.2.3.4', 40000, '5.6.7.8', 80, 1)).conn.id;
     const v6 = table.track(seg('::1.2.3.4', 40000, '::5.6.7.8', 80, 2, 6)).conn;
-    expect(v6).not.toBe(v4);
+    expect(v6.id).not.toBe(v4);
     expect(v6.client.ip).toBe('::1.2.3.4');
   });
 });

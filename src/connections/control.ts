@@ -2,14 +2,11 @@
  * A SYN, SYN/ACK or FIN an endpoint sent, with every copy of it (first and retransmitted), while
  * the peer has yet to prove it received it, and after.
  *
- * A connection keeps three or four of these for its whole life (a minute or more, with TIME_WAIT),
- * so their numbers live in one list (PACKED doubles: nothing inside for the garbage collector to
- * trace) rather than as a control object, a copy object each and a boxed number per field: that
- * was half the objects a waiting connection held. The tracker reads and writes through the
- * methods below; the findings read `copies`, built when asked.
+ * A Control is a view of three of an endpoint's fields in the ConnectionStore (store.ts, K) and of
+ * its list of copies in the store's arena; the tracker and the findings read and write through
+ * the methods below.
  */
-
-import type { PackReader, PackWriter } from './pack.js';
+import { COPY, K, type ConnectionStore } from './store.js';
 
 /** A copy (first or retransmitted) of a SYN, SYN/ACK or FIN, as the findings read it. */
 export interface Copy {
@@ -22,90 +19,96 @@ export interface Copy {
   answeredFrame: number | null;
 }
 
-// Layout of Control.n: the head, then COPY numbers per copy. Frames and acknowledgment numbers are
-// never negative: -1 stands for "none".
-const SEQ = 0;
-const END = 1;
-const NOT_COVERED_FRAME = 2;
-const NOT_COVERED_S = 3;
-const ACKED_FRAME = 4;
-const ACKED_S = 5;
-const HEAD = 6;
-const COPY = 5; // s, frame, ack, answeredS, answeredFrame
-const NONE = -1;
-
-const orNull = (x: number): number | null => (x === NONE ? null : x);
+/** Frames and acknowledgment numbers are never negative: -1 stands for "none". */
+const NO = -1;
+const orNull = (x: number): number | null => (x === NO ? null : x);
 
 export class Control {
-  /** True when the first acknowledgment covering it rode on a FIN (three-way close) or SYN/ACK. */
-  ackedByControl = false;
-  private n: number[];
+  /** Absolute offset of the control's fields in the store's array. */
+  private b = 0;
 
-  /** `seq`: the SYN's or FIN's own sequence number; `end`: the next one after the segment (after a SYN's data too). */
-  constructor(seq: number, end: number, readonly withAck: boolean, s: number, frame: number, ack: number | null) {
-    this.n = [seq, end, NONE, 0, NONE, 0, s, frame, ack ?? NONE, 0, NONE];
+  constructor(private readonly store: ConnectionStore) {}
+
+  at(b: number): this {
+    this.b = b;
+    return this;
+  }
+
+  /** Makes this the record of a newly sent SYN, SYN/ACK or FIN, with its first copy. */
+  reset(seq: number, end: number, withAck: boolean, s: number, frame: number, ack: number | null): void {
+    const f = this.store.f;
+    const b = this.b;
+    this.store.arena.release(f[b + K.COPIES]!);
+    f[b + K.BITS] = 1 | (withAck ? 2 : 0);
+    f[b + K.SEQ] = seq;
+    f[b + K.END] = end;
+    f[b + K.NOT_COVERED_FRAME] = NO;
+    f[b + K.NOT_COVERED_S] = 0;
+    f[b + K.ACKED_FRAME] = NO;
+    f[b + K.ACKED_S] = 0;
+    f[b + K.COPIES] = NO;
+    this.addCopy(s, frame, ack);
   }
 
   /** Sequence number of the SYN or FIN itself. */
-  get seq(): number { return this.n[SEQ]!; }
+  get seq(): number { return this.store.f[this.b + K.SEQ]!; }
   /** Next sequence number after the segment: after the SYN's data too (TCP Fast Open). */
-  get end(): number { return this.n[END]!; }
+  get end(): number { return this.store.f[this.b + K.END]!; }
+  get withAck(): boolean { return (this.store.f[this.b + K.BITS]! & 2) !== 0; }
+  /** True when the first acknowledgment covering it rode on a FIN (three-way close) or SYN/ACK. */
+  get ackedByControl(): boolean { return (this.store.f[this.b + K.BITS]! & 4) !== 0; }
 
   /** The peer's latest packet that showed it had NOT received this yet (its ack short of it). */
-  get notCoveredFrame(): number | null { return orNull(this.n[NOT_COVERED_FRAME]!); }
-  get notCoveredS(): number { return this.n[NOT_COVERED_S]!; }
+  get notCoveredFrame(): number | null { return orNull(this.store.f[this.b + K.NOT_COVERED_FRAME]!); }
+  get notCoveredS(): number { return this.store.f[this.b + K.NOT_COVERED_S]!; }
   setNotCovered(frame: number, s: number): void {
-    this.n[NOT_COVERED_FRAME] = frame;
-    this.n[NOT_COVERED_S] = s;
+    this.store.f[this.b + K.NOT_COVERED_FRAME] = frame;
+    this.store.f[this.b + K.NOT_COVERED_S] = s;
   }
 
   /** Frame and time of the peer's first acknowledgment covering it, once seen. */
-  get ackedFrame(): number | null { return orNull(this.n[ACKED_FRAME]!); }
-  get ackedS(): number | null { return this.n[ACKED_FRAME] === NONE ? null : this.n[ACKED_S]!; }
+  get ackedFrame(): number | null { return orNull(this.store.f[this.b + K.ACKED_FRAME]!); }
+  get ackedS(): number | null { return this.store.f[this.b + K.ACKED_FRAME] === NO ? null : this.store.f[this.b + K.ACKED_S]!; }
   setAcked(frame: number, s: number, byControl: boolean): void {
-    this.n[ACKED_FRAME] = frame;
-    this.n[ACKED_S] = s;
-    this.ackedByControl = byControl;
+    const f = this.store.f;
+    f[this.b + K.ACKED_FRAME] = frame;
+    f[this.b + K.ACKED_S] = s;
+    f[this.b + K.BITS] = (f[this.b + K.BITS]! & ~4) | (byControl ? 4 : 0);
   }
 
-  get copyCount(): number { return (this.n.length - HEAD) / COPY; }
-  copyS(i: number): number { return this.n[HEAD + i * COPY]!; }
-  copyFrame(i: number): number { return this.n[HEAD + i * COPY + 1]!; }
-  copyAck(i: number): number | null { return orNull(this.n[HEAD + i * COPY + 2]!); }
-  copyAnsweredFrame(i: number): number | null { return orNull(this.n[HEAD + i * COPY + 4]!); }
+  get copyCount(): number { return this.store.arena.count(this.store.f[this.b + K.COPIES]!, COPY.SIZE); }
+  private copyAt(i: number): number { return this.store.arena.item(this.store.f[this.b + K.COPIES]!, i, COPY.SIZE); }
+  copyS(i: number): number { return this.store.arena.data[this.copyAt(i) + COPY.S]!; }
+  copyFrame(i: number): number { return this.store.arena.data[this.copyAt(i) + COPY.FRAME]!; }
+  copyAck(i: number): number | null { return orNull(this.store.arena.data[this.copyAt(i) + COPY.ACK]!); }
+  copyAnsweredFrame(i: number): number | null { return orNull(this.store.arena.data[this.copyAt(i) + COPY.ANSWERED_FRAME]!); }
 
   addCopy(s: number, frame: number, ack: number | null): void {
-    this.n.push(s, frame, ack ?? NONE, 0, NONE);
+    const arena = this.store.arena;
+    const o = arena.append(this.store.f[this.b + K.COPIES]!, COPY.SIZE);
+    this.store.f[this.b + K.COPIES] = arena.lastRef;
+    const d = arena.data;
+    d[o + COPY.S] = s;
+    d[o + COPY.FRAME] = frame;
+    d[o + COPY.ACK] = ack ?? NO;
+    d[o + COPY.ANSWERED_S] = 0;
+    d[o + COPY.ANSWERED_FRAME] = NO;
   }
 
   /** Copy `i` was answered (acknowledged) by the peer's segment `frame` at `s`. */
   answerCopy(i: number, frame: number, s: number): void {
-    this.n[HEAD + i * COPY + 3] = s;
-    this.n[HEAD + i * COPY + 4] = frame;
-  }
-
-  /** Writes it to `w` (see pack.ts); `Control.unpack` reads it back. */
-  pack(w: PackWriter): void {
-    const n = this.n;
-    w.push((this.withAck ? 1 : 0) | (this.ackedByControl ? 2 : 0));
-    w.push(n.length);
-    for (let i = 0; i < n.length; i++) w.push(n[i]!);
-  }
-
-  static unpack(r: PackReader): Control {
-    const bits = r.next();
-    const n = r.list(r.next());
-    const c = new Control(n[SEQ]!, n[END]!, (bits & 1) !== 0, 0, 0, null);
-    c.n = n;
-    c.ackedByControl = (bits & 2) !== 0;
-    return c;
+    const o = this.copyAt(i);
+    const d = this.store.arena.data;
+    d[o + COPY.ANSWERED_S] = s;
+    d[o + COPY.ANSWERED_FRAME] = frame;
   }
 
   /** Copy `i` as an object (built on each call). */
   copy(i: number): Copy {
-    const at = HEAD + i * COPY;
-    const answeredFrame = orNull(this.n[at + 4]!);
-    return { s: this.n[at]!, frame: this.n[at + 1]!, ack: orNull(this.n[at + 2]!), answeredS: answeredFrame === null ? null : this.n[at + 3]!, answeredFrame };
+    const o = this.copyAt(i);
+    const d = this.store.arena.data;
+    const answeredFrame = orNull(d[o + COPY.ANSWERED_FRAME]!);
+    return { s: d[o + COPY.S]!, frame: d[o + COPY.FRAME]!, ack: orNull(d[o + COPY.ACK]!), answeredS: answeredFrame === null ? null : d[o + COPY.ANSWERED_S]!, answeredFrame };
   }
 
   /** Every copy, first to last, as objects (built on each call: for the findings, once per report). */

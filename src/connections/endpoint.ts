@@ -1,11 +1,15 @@
 /**
  * One side of a connection: what it sent (sequence facts), and the log of state events the
  * connection has proven for it, from which its state history is derived.
+ *
+ * An Endpoint is a view: it names the fields of one side of a connection's slot in the
+ * ConnectionStore (store.ts). `at()` points it at a connection; the tracker keeps one pair of
+ * views and moves them from packet to packet, so nothing is allocated per packet.
  */
 import type { TcpOptions } from '../decode/segment.js';
-import { EventKind, TCP_STATES, TcpState, nextState } from './state.js';
+import { EventKind, EVENT_KINDS, EventCode, TCP_STATES, TcpCode, TcpState, nextCode } from './state.js';
 import { Control } from './control.js';
-import { type PackReader, type PackWriter, codeOf } from './pack.js';
+import { C, E, EV, K, type ConnectionStore } from './store.js';
 import { diffS, sumS } from '../time.js';
 import { seqAdd, seqGE, seqLE } from './seq.js';
 
@@ -26,17 +30,6 @@ export interface StateEvent {
   order: number;
 }
 
-/**
- * The event log keeps four numbers per event (kind, frame, time, order) in one list of numbers:
- * an endpoint lives for a minute or more (TIME_WAIT), and a dozen small event objects each, held
- * that long by every connection, were a third of what the garbage collector had to trace.
- */
-const EV = 4;
-const EVENT_KINDS: readonly EventKind[] = [
-  'send-syn', 'send-syn-ack', 'send-fin', 'send-rst', 'recv-syn', 'recv-syn-ack', 'recv-ack-of-syn', 'recv-fin',
-  'recv-fin-ack-of-fin', 'recv-ack-of-fin', 'recv-rst', 'time-wait-expired', 'reused',
-];
-const KIND_CODE = new Map<EventKind, number>(EVENT_KINDS.map((k, i) => [k, i]));
 /** The frame number a timer event is logged with: after every frame. */
 const TIMER_FRAME = Number.MAX_SAFE_INTEGER;
 
@@ -49,159 +42,205 @@ export interface Transition {
   event: EventKind | 'initial' | 'gave-up';
 }
 
+const nullable = (x: number): number | null => (x !== x ? null : x);
+const orNaN = (x: number | null): number => (x === null ? NaN : x);
+
 export class Endpoint {
-  /** The state events proven so far, EV numbers each (see above), in the order they were added. */
-  private log: number[] = [];
+  /** Absolute offset of this endpoint's fields in the store's array. */
+  private b = 0;
+  /** Its SYN (without ACK), its SYN/ACK and its FIN, each with every copy (views too). */
+  private readonly synView: Control;
+  private readonly synAckView: Control;
+  private readonly finView: Control;
+
+  constructor(readonly store: ConnectionStore, readonly side: Side) {
+    this.synView = new Control(store);
+    this.synAckView = new Control(store);
+    this.finView = new Control(store);
+  }
+
+  /** Points the view at the connection whose slot starts at `base`. */
+  at(base: number): this {
+    const b = base + (this.side === 'client' ? C.CLIENT : C.SERVER);
+    this.b = b;
+    this.connBase = base;
+    this.synView.at(b + E.SYN);
+    this.synAckView.at(b + E.SYN_ACK);
+    this.finView.at(b + E.FIN);
+    return this;
+  }
+
+  private connBase = 0;
+
+  private get f(): Float64Array {
+    return this.store.f;
+  }
+
+  /** The address as tcpdump -n writes it. */
+  get ip(): string {
+    return this.store.addressText(this.connBase, this.side === 'client' ? C.C0 : C.S0);
+  }
+
+  get port(): number {
+    return this.f[this.connBase + (this.side === 'client' ? C.CLIENT_PORT : C.SERVER_PORT)]!;
+  }
+
+  get initialState(): TcpState { return TCP_STATES[this.f[this.b + E.INITIAL_STATE]!]!; }
+  get initialCode(): TcpCode { return this.f[this.b + E.INITIAL_STATE]!; }
+  set initialCode(c: TcpCode) { this.f[this.b + E.INITIAL_STATE] = c; }
+  get initialS(): number { return this.f[this.b + E.INITIAL_S]!; }
+  get initialFrame(): number { return this.f[this.b + E.INITIAL_FRAME]!; }
 
   /** Initial sequence number (of its SYN or SYN/ACK), when seen or inferred. */
-  isn: number | null = null;
+  get isn(): number | null { return nullable(this.f[this.b + E.ISN]!); }
+  set isn(x: number | null) { this.f[this.b + E.ISN] = orNaN(x); }
   /** Next sequence number after the highest byte (or SYN/FIN) it has sent. */
-  sndNxt: number | null = null;
+  get sndNxt(): number | null { return nullable(this.f[this.b + E.SND_NXT]!); }
+  set sndNxt(x: number | null) { this.f[this.b + E.SND_NXT] = orNaN(x); }
   /** Highest acknowledgment number it has sent. */
-  maxAck: number | null = null;
-  window = 0;
-  options: TcpOptions | null = null;
-  /** Its SYN (without ACK), its SYN/ACK and its FIN, each with every copy. */
-  syn: Control | null = null;
-  synAck: Control | null = null;
-  fin: Control | null = null;
-  /** Whether the peer's own packets have proven it received each of them. */
-  synProven = false;
-  synAckProven = false;
-  finProven = false;
+  get maxAck(): number | null { return nullable(this.f[this.b + E.MAX_ACK]!); }
+  set maxAck(x: number | null) { this.f[this.b + E.MAX_ACK] = orNaN(x); }
+  get window(): number { return this.f[this.b + E.WINDOW]!; }
+  set window(x: number) { this.f[this.b + E.WINDOW] = x; }
 
-  packets = 0;
-  bytes = 0;
+  get options(): TcpOptions | null {
+    const bits = this.f[this.b + E.OPTIONS]!;
+    if (bits === 0) return null;
+    return {
+      mss: nullable(this.f[this.b + E.MSS]!), windowScale: nullable(this.f[this.b + E.WINDOW_SCALE]!),
+      sackPermitted: (bits & 2) !== 0, timestamps: (bits & 4) !== 0, fastOpen: (bits & 8) !== 0, truncated: (bits & 16) !== 0,
+    };
+  }
+
+  set options(o: TcpOptions | null) {
+    const f = this.f;
+    if (o === null) {
+      f[this.b + E.OPTIONS] = 0;
+      return;
+    }
+    f[this.b + E.OPTIONS] = 1 | (o.sackPermitted ? 2 : 0) | (o.timestamps ? 4 : 0) | (o.fastOpen ? 8 : 0) | (o.truncated ? 16 : 0);
+    f[this.b + E.MSS] = orNaN(o.mss);
+    f[this.b + E.WINDOW_SCALE] = orNaN(o.windowScale);
+  }
+
+  /** Its SYN (without ACK), its SYN/ACK and its FIN, each with every copy; null until sent. */
+  get syn(): Control | null { return this.f[this.b + E.SYN + K.BITS] === 0 ? null : this.synView; }
+  get synAck(): Control | null { return this.f[this.b + E.SYN_ACK + K.BITS] === 0 ? null : this.synAckView; }
+  get fin(): Control | null { return this.f[this.b + E.FIN + K.BITS] === 0 ? null : this.finView; }
+
+  /** Records a SYN, SYN/ACK or FIN sent (its first copy) and returns it. */
+  newControl(which: E.SYN | E.SYN_ACK | E.FIN, seq: number, end: number, withAck: boolean, s: number, frame: number, ack: number | null): Control {
+    const view = which === E.SYN ? this.synView : which === E.SYN_ACK ? this.synAckView : this.finView;
+    view.reset(seq, end, withAck, s, frame, ack);
+    return view;
+  }
+
+  /** Whether the peer's own packets have proven it received its SYN, SYN/ACK, FIN. */
+  get synProven(): boolean { return (this.f[this.b + E.PROVEN]! & 1) !== 0; }
+  set synProven(v: boolean) { this.setProven(1, v); }
+  get synAckProven(): boolean { return (this.f[this.b + E.PROVEN]! & 2) !== 0; }
+  set synAckProven(v: boolean) { this.setProven(2, v); }
+  get finProven(): boolean { return (this.f[this.b + E.PROVEN]! & 4) !== 0; }
+  set finProven(v: boolean) { this.setProven(4, v); }
+
+  private setProven(bit: number, v: boolean): void {
+    const p = this.f[this.b + E.PROVEN]!;
+    this.f[this.b + E.PROVEN] = v ? p | bit : p & ~bit;
+  }
+
+  get packets(): number { return this.f[this.b + E.PACKETS]!; }
+  set packets(x: number) { this.f[this.b + E.PACKETS] = x; }
+  get bytes(): number { return this.f[this.b + E.BYTES]!; }
+  set bytes(x: number) { this.f[this.b + E.BYTES] = x; }
   /** Time of the last segment it sent. */
-  lastSentS = -Infinity;
-  retransmits = 0;
+  get lastSentS(): number { return this.f[this.b + E.LAST_SENT_S]!; }
+  set lastSentS(x: number) { this.f[this.b + E.LAST_SENT_S] = x; }
+  get retransmits(): number { return this.f[this.b + E.RETRANSMITS]!; }
+  set retransmits(x: number) { this.f[this.b + E.RETRANSMITS] = x; }
   /** New payload bytes sent after the peer's FIN (a half-close seen from the passive side). */
-  bytesAfterPeerFin = 0;
+  get bytesAfterPeerFin(): number { return this.f[this.b + E.BYTES_AFTER_PEER_FIN]!; }
+  set bytesAfterPeerFin(x: number) { this.f[this.b + E.BYTES_AFTER_PEER_FIN] = x; }
   /** Frame of the last segment it sent that carried data or a FIN (for RST classification). */
-  lastDataOrFinFrame = 0;
-
-  constructor(
-    readonly side: Side,
-    readonly ip: string,
-    readonly port: number,
-    public initialState: TcpState,
-    public initialS: number,
-    public initialFrame: number,
-  ) {}
+  get lastDataOrFinFrame(): number { return this.f[this.b + E.LAST_DATA_OR_FIN_FRAME]!; }
+  set lastDataOrFinFrame(x: number) { this.f[this.b + E.LAST_DATA_OR_FIN_FRAME] = x; }
 
   /** Bumped whenever the event log changes: the endpoint's state may have changed. */
-  version = 0;
+  get version(): number { return this.f[this.b + E.VERSION]!; }
 
-  addEvent(ev: StateEvent): void {
-    this.version++;
-    const log = this.log;
-    const frame = ev.frame ?? TIMER_FRAME;
+  /** Number of events in the log. */
+  get eventCount(): number {
+    return this.store.arena.count(this.f[this.b + E.LOG]!, EV.SIZE);
+  }
+
+  addEvent(kind: EventCode, frame: number | null, s: number, order = 0): void {
+    const f = this.f;
+    const b = this.b;
+    f[b + E.VERSION]!++;
+    const arena = this.store.arena;
+    const ref = f[b + E.LOG]!;
+    const at = frame ?? TIMER_FRAME;
     // The log stays in the order the endpoint lived the events (by frame, then order; ties in the
     // order added). A receipt is often dated before the last event (at the copy it received):
     // it goes in its place, and the state is folded again from there.
-    let at = log.length;
-    while (at > 0 && (log[at - EV + 1]! - frame || log[at - EV + 3]! - ev.order) > 0) at -= EV;
-    if (at === log.length) log.push(KIND_CODE.get(ev.kind)!, frame, ev.s, ev.order);
-    else {
-      log.splice(at, 0, KIND_CODE.get(ev.kind)!, frame, ev.s, ev.order);
-      if (at < this.folded * EV) this.folded = -1;
+    const n = arena.count(ref, EV.SIZE);
+    let i = n;
+    while (i > 0) {
+      const prev = arena.item(ref, i - 1, EV.SIZE);
+      const d = arena.data[prev + EV.FRAME]! - at || arena.data[prev + EV.ORDER]! - order;
+      if (d <= 0) break;
+      i--;
     }
-    if (ev.kind === 'recv-ack-of-syn') this.ackOfSynEvents++;
-    else if (ev.kind === 'recv-ack-of-fin') this.ackOfFinEvents++;
+    const o = i === n ? arena.append(ref, EV.SIZE) : arena.insert(ref, i, EV.SIZE);
+    f[b + E.LOG] = arena.lastRef;
+    const d = arena.data;
+    d[o + EV.KIND] = kind;
+    d[o + EV.FRAME] = at;
+    d[o + EV.S] = s;
+    d[o + EV.ORDER] = order;
+    if (i < n && i < f[b + E.FOLDED]!) f[b + E.FOLDED] = -1;
+    if (kind === EventCode.RECV_ACK_OF_SYN) f[b + E.ACK_OF_SYN_EVENTS]!++;
+    else if (kind === EventCode.RECV_ACK_OF_FIN) f[b + E.ACK_OF_FIN_EVENTS]!++;
   }
 
-  /** Writes it to `w` (see pack.ts): every field but its side, which the connection knows. */
-  pack(w: PackWriter): void {
-    w.pushString(this.ip);
-    w.push(this.port);
-    w.push(codeOf(TCP_STATES, this.initialState));
-    w.push(this.initialS);
-    w.push(this.initialFrame);
-    w.pushNullable(this.isn);
-    w.pushNullable(this.sndNxt);
-    w.pushNullable(this.maxAck);
-    w.push(this.window);
-    const o = this.options;
-    if (o === null) w.push(0);
-    else {
-      w.push(1 | (o.sackPermitted ? 2 : 0) | (o.timestamps ? 4 : 0) | (o.fastOpen ? 8 : 0) | (o.truncated ? 16 : 0));
-      w.pushNullable(o.mss);
-      w.pushNullable(o.windowScale);
-    }
-    // Three calls, not a loop over a fresh array: this runs for every connection that parks.
-    packControl(w, this.syn);
-    packControl(w, this.synAck);
-    packControl(w, this.fin);
-    w.push((this.synProven ? 1 : 0) | (this.synAckProven ? 2 : 0) | (this.finProven ? 4 : 0));
-    w.push(this.packets);
-    w.push(this.bytes);
-    w.push(this.lastSentS);
-    w.push(this.retransmits);
-    w.push(this.bytesAfterPeerFin);
-    w.push(this.lastDataOrFinFrame);
-    w.push(this.version);
-    w.push(this.ackOfSynEvents);
-    w.push(this.ackOfFinEvents);
-    w.push(this.log.length);
-    for (let i = 0; i < this.log.length; i++) w.push(this.log[i]!);
-  }
-
-  /** The endpoint `pack` wrote (its folded state is worked out again when first asked). */
-  static unpack(r: PackReader, side: Side): Endpoint {
-    const ip = r.string();
-    const port = r.next();
-    const e = new Endpoint(side, ip, port, TCP_STATES[r.next()]!, r.next(), r.next());
-    e.isn = r.nullable();
-    e.sndNxt = r.nullable();
-    e.maxAck = r.nullable();
-    e.window = r.next();
-    const bits = r.next();
-    if (bits !== 0) {
-      const mss = r.nullable();
-      const windowScale = r.nullable();
-      e.options = { mss, windowScale, sackPermitted: (bits & 2) !== 0, timestamps: (bits & 4) !== 0, fastOpen: (bits & 8) !== 0, truncated: (bits & 16) !== 0 };
-    }
-    e.syn = r.bool() ? Control.unpack(r) : null;
-    e.synAck = r.bool() ? Control.unpack(r) : null;
-    e.fin = r.bool() ? Control.unpack(r) : null;
-    const proven = r.next();
-    e.synProven = (proven & 1) !== 0;
-    e.synAckProven = (proven & 2) !== 0;
-    e.finProven = (proven & 4) !== 0;
-    e.packets = r.next();
-    e.bytes = r.next();
-    e.lastSentS = r.next();
-    e.retransmits = r.next();
-    e.bytesAfterPeerFin = r.next();
-    e.lastDataOrFinFrame = r.next();
-    e.version = r.next();
-    e.ackOfSynEvents = r.next();
-    e.ackOfFinEvents = r.next();
-    e.log = r.list(r.next());
-    return e;
+  /** Adds the receipt event `e` (a StateEvent worked out elsewhere). */
+  addStateEvent(kind: EventCode, e: { frame: number; s: number; order: number }): void {
+    this.addEvent(kind, e.frame, e.s, e.order);
   }
 
   /** Drops ACK-driven events of `kind` before `frame`: the endpoint's retransmission shows they were lost. */
-  retractAcks(kind: 'recv-ack-of-syn' | 'recv-ack-of-fin', frame: number): void {
-    const code = KIND_CODE.get(kind)!;
-    const log = this.log;
-    for (let i = log.length - EV; i >= 0; i -= EV) {
-      if (log[i] === code && log[i + 1]! !== TIMER_FRAME && log[i + 1]! < frame) {
-        log.splice(i, EV);
-        this.version++;
-        this.folded = -1;
-        if (kind === 'recv-ack-of-syn') this.ackOfSynEvents--;
-        else this.ackOfFinEvents--;
+  retractAcks(kind: EventCode.RECV_ACK_OF_SYN | EventCode.RECV_ACK_OF_FIN, frame: number): void {
+    const f = this.f;
+    const b = this.b;
+    const arena = this.store.arena;
+    const ref = f[b + E.LOG]!;
+    for (let i = arena.count(ref, EV.SIZE) - 1; i >= 0; i--) {
+      const o = arena.item(ref, i, EV.SIZE);
+      const d = arena.data;
+      if (d[o + EV.KIND] === kind && d[o + EV.FRAME]! !== TIMER_FRAME && d[o + EV.FRAME]! < frame) {
+        arena.remove(ref, i, EV.SIZE);
+        f[b + E.VERSION]!++;
+        f[b + E.FOLDED] = -1;
+        if (kind === EventCode.RECV_ACK_OF_SYN) f[b + E.ACK_OF_SYN_EVENTS]!--;
+        else f[b + E.ACK_OF_FIN_EVENTS]!--;
       }
     }
   }
 
   // Asked on every segment carrying an ACK: counted as events come and go, not searched for.
-  private ackOfSynEvents = 0;
-  private ackOfFinEvents = 0;
+  hasAckOfSyn(): boolean {
+    return this.f[this.b + E.ACK_OF_SYN_EVENTS]! > 0;
+  }
 
-  hasEvent(kind: 'recv-ack-of-syn' | 'recv-ack-of-fin'): boolean {
-    return (kind === 'recv-ack-of-syn' ? this.ackOfSynEvents : this.ackOfFinEvents) > 0;
+  hasAckOfFin(): boolean {
+    return this.f[this.b + E.ACK_OF_FIN_EVENTS]! > 0;
+  }
+
+  /** The kind of the last event in the log (null when empty). */
+  private lastEventKind(): EventCode | null {
+    const arena = this.store.arena;
+    const ref = this.f[this.b + E.LOG]!;
+    const n = arena.count(ref, EV.SIZE);
+    return n === 0 ? null : arena.data[arena.item(ref, n - 1, EV.SIZE) + EV.KIND]!;
   }
 
   /**
@@ -210,37 +249,38 @@ export class Endpoint {
    * or `endS` (the capture's end, when the history is final), lies past entry + timeWaitS.
    */
   history(timeWaitS: number, endS: number | null): Transition[] {
-    let state = this.initialState;
-    const out: Transition[] = [{ state, s: this.initialS, frame: this.initialFrame, event: 'initial' }];
+    let state = this.initialCode;
+    const out: Transition[] = [{ state: TCP_STATES[state]!, s: this.initialS, frame: this.initialFrame, event: 'initial' }];
     let enteredTimeWait = 0;
     const expireBefore = (s: number) => {
-      if (state === 'TIME_WAIT' && timeWaitS > 0 && s >= enteredTimeWait + timeWaitS) {
-        state = 'CLOSED';
-        out.push({ state, s: sumS(enteredTimeWait, timeWaitS), frame: null, event: 'time-wait-expired' });
+      if (state === TcpCode.TIME_WAIT && timeWaitS > 0 && s >= enteredTimeWait + timeWaitS) {
+        state = TcpCode.CLOSED;
+        out.push({ state: 'CLOSED', s: sumS(enteredTimeWait, timeWaitS), frame: null, event: 'time-wait-expired' });
       }
     };
     const stateless = endS !== null && this.answeredStatelessly(endS);
-    const log = this.log;
-    for (let i = 0; i < log.length; i += EV) {
-      const kind = EVENT_KINDS[log[i]!]!;
-      const s = log[i + 2]!;
+    const arena = this.store.arena;
+    const ref = this.f[this.b + E.LOG]!;
+    const n = arena.count(ref, EV.SIZE);
+    for (let i = 0; i < n; i++) {
+      const o = arena.item(ref, i, EV.SIZE);
+      const d = arena.data;
+      const kind: EventCode = d[o + EV.KIND]!;
+      const s = d[o + EV.S]!;
       expireBefore(s);
       // A syncookie answer keeps no request: the SYN and its SYN/ACK leave the listener as it was.
-      if (stateless && (kind === 'recv-syn' || kind === 'send-syn-ack')) continue;
-      const next = nextState(state, kind);
+      if (stateless && (kind === EventCode.RECV_SYN || kind === EventCode.SEND_SYN_ACK)) continue;
+      const next = nextCode(state, kind);
       if (next === state) continue;
       state = next;
-      if (state === 'TIME_WAIT') enteredTimeWait = s;
-      const frame = log[i + 1]!;
-      out.push({ state, s, frame: frame === TIMER_FRAME ? null : frame, event: kind });
+      if (state === TcpCode.TIME_WAIT) enteredTimeWait = s;
+      const frame = d[o + EV.FRAME]!;
+      out.push({ state: TCP_STATES[state]!, s, frame: frame === TIMER_FRAME ? null : frame, event: EVENT_KINDS[kind]! });
     }
     if (endS !== null) {
       expireBefore(endS);
       const gaveUp = this.gaveUpAt(state, endS);
-      if (gaveUp !== null) {
-        state = 'CLOSED';
-        out.push({ state, s: gaveUp, frame: null, event: 'gave-up' });
-      }
+      if (gaveUp !== null) out.push({ state: 'CLOSED', s: gaveUp, frame: null, event: 'gave-up' });
     }
     return out;
   }
@@ -253,10 +293,10 @@ export class Endpoint {
    * shown once the capture runs past the next retransmission's latest due time with none, and
    * the endpoint sent nothing after its last copy. Null otherwise.
    */
-  private gaveUpAt(state: TcpState, endS: number): number | null {
-    const ctl = state === 'SYN_SENT' ? this.syn
-      : state === 'SYN_RECEIVED' ? this.synAck
-      : state === 'FIN_WAIT_1' || state === 'CLOSING' || state === 'LAST_ACK' ? this.fin : null;
+  private gaveUpAt(state: TcpCode, endS: number): number | null {
+    const ctl = state === TcpCode.SYN_SENT ? this.syn
+      : state === TcpCode.SYN_RECEIVED ? this.synAck
+      : state === TcpCode.FIN_WAIT_1 || state === TcpCode.CLOSING || state === TcpCode.LAST_ACK ? this.fin : null;
     const n = ctl === null ? 0 : ctl.copyCount;
     if (ctl === null || n < 2) return null;
     const last = ctl.copyS(n - 1);
@@ -265,7 +305,7 @@ export class Endpoint {
     if (interval <= 0) return null;
     if (endS < last + 2 * interval + Math.max(GIVE_UP_SLACK_S, interval / 4)) return null;
     const prev = n >= 3 ? ctl.copyS(n - 2) - ctl.copyS(n - 3) : 0;
-    const linear = state === 'SYN_SENT' && n >= 3 && Math.abs(interval - prev) <= prev / 4;
+    const linear = state === TcpCode.SYN_SENT && n >= 3 && Math.abs(interval - prev) <= prev / 4;
     return sumS(last, (linear ? 1 : 2) * interval);
   }
 
@@ -279,9 +319,7 @@ export class Endpoint {
     const sa = this.synAck;
     if (sa === null || sa.copyCount !== 1 || this.synAckProven || this.syn !== null) return false;
     const at = sa.copyS(0);
-    const n = this.log.length;
-    const lastIsSynAck = n > 0 && EVENT_KINDS[this.log[n - EV]!] === 'send-syn-ack';
-    return this.lastSentS <= at && lastIsSynAck && endS - at >= STATELESS_AFTER_S;
+    return this.lastSentS <= at && this.lastEventKind() === EventCode.SEND_SYN_ACK && endS - at >= STATELESS_AFTER_S;
   }
 
   /**
@@ -290,56 +328,63 @@ export class Endpoint {
    * data when a TCP Fast Open server accepted it (RFC 7413 4.2). With the SYN unseen, any will do.
    */
   acknowledgesOpening(ack: number | null): boolean {
-    if (this.isn === null) return true;
+    const isn = this.isn;
+    if (isn === null) return true;
     if (ack === null) return false;
-    const end = this.syn?.end ?? seqAdd(this.isn, 1);
-    return seqGE(ack, seqAdd(this.isn, 1)) && seqLE(ack, end);
+    const end = this.syn?.end ?? seqAdd(isn, 1);
+    return seqGE(ack, seqAdd(isn, 1)) && seqLE(ack, end);
   }
 
   /** When the endpoint last entered TIME_WAIT, by what has been seen so far; null if it has not. */
   timeWaitEnteredS(): number | null {
     this.refresh();
-    return this.memoTimeWait;
+    return nullable(this.f[this.b + E.MEMO_TIME_WAIT]!);
   }
 
   /** The state after everything seen so far (no timer applied). */
   current(): TcpState {
+    return TCP_STATES[this.currentCode()]!;
+  }
+
+  currentCode(): TcpCode {
     this.refresh();
-    return this.memoState;
+    return this.f[this.b + E.MEMO_STATE]!;
   }
 
   // current() is asked for on every control segment and state change. Events almost always come
   // in order, so the state is folded forward from the events already folded; only an event
   // inserted out of order, a retraction or a changed initial state folds again from the start.
   // (The same fold as history(0, null), without its transitions.)
-  /** How many events memoState folds in; -1 when it must be folded again from the start. */
-  private folded = -1;
-  private memoInitial: TcpState = 'CLOSED';
-  private memoState: TcpState = 'CLOSED';
-  private memoTimeWait: number | null = null;
-
   private refresh(): void {
-    if (this.folded < 0 || this.memoInitial !== this.initialState) {
-      this.folded = 0;
-      this.memoInitial = this.initialState;
-      this.memoState = this.initialState;
-      this.memoTimeWait = null;
+    const f = this.f;
+    const b = this.b;
+    if (f[b + E.FOLDED]! < 0 || f[b + E.MEMO_INITIAL] !== f[b + E.INITIAL_STATE]) {
+      f[b + E.FOLDED] = 0;
+      f[b + E.MEMO_INITIAL] = f[b + E.INITIAL_STATE]!;
+      f[b + E.MEMO_STATE] = f[b + E.INITIAL_STATE]!;
+      f[b + E.MEMO_TIME_WAIT] = NaN;
     }
-    const log = this.log;
-    for (let i = this.folded * EV; i < log.length; i += EV) {
-      const next = nextState(this.memoState, EVENT_KINDS[log[i]!]!);
-      if (next === this.memoState) continue;
-      this.memoState = next;
-      if (next === 'TIME_WAIT') this.memoTimeWait = log[i + 2]!;
+    const arena = this.store.arena;
+    const ref = f[b + E.LOG]!;
+    const n = arena.count(ref, EV.SIZE);
+    let state: TcpCode = f[b + E.MEMO_STATE]!;
+    for (let i = f[b + E.FOLDED]!; i < n; i++) {
+      const o = arena.item(ref, i, EV.SIZE);
+      const next = nextCode(state, arena.data[o + EV.KIND]!);
+      if (next === state) continue;
+      state = next;
+      if (next === TcpCode.TIME_WAIT) f[b + E.MEMO_TIME_WAIT] = arena.data[o + EV.S]!;
     }
-    this.folded = log.length / EV;
+    f[b + E.MEMO_STATE] = state;
+    f[b + E.FOLDED] = n;
   }
 }
 
-/** A control (or none) as Endpoint.pack writes it: a presence flag, then the control. */
-function packControl(w: PackWriter, c: Control | null): void {
-  w.push(c === null ? 0 : 1);
-  c?.pack(w);
+/** An endpoint first seen at frame `frame` (time `s`) in `state` (the slot's other fields are as the store hands them out). */
+export function initEndpoint(f: Float64Array, b: number, state: TcpCode, s: number, frame: number): void {
+  f[b + E.INITIAL_STATE] = state;
+  f[b + E.INITIAL_S] = s;
+  f[b + E.INITIAL_FRAME] = frame;
 }
 
 /** The state an endpoint was in just before `frame` (timer transitions compare by time). */

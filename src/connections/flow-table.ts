@@ -6,13 +6,18 @@
  * were closed (by a RST) and a short grace passed for segments still in flight, which the closed
  * side answers with RSTs of its own. Memory then follows the connections open at once, not the
  * packets, and the same rule holds for every view, so streamed and whole reports agree.
+ *
+ * The connections live in a ConnectionStore (store.ts), one slot each; the table finds a slot by
+ * the hash of its four-tuple in a chained hash index of typed arrays.
  */
 import type { Segment } from '../decode/segment.js';
-import { Connection, type FinishedConnection, ParkedConnection } from './connection.js';
-import { type TcpState, isSynchronized } from './state.js';
+import { Connection } from './connection.js';
+import { C, ConnectionStore } from './store.js';
+import { TcpCode, isSynchronizedCode } from './state.js';
 import { sumS } from '../time.js';
 
 export interface Tracked {
+  /** The connection of the segment (a view, valid until the next call of `track`). */
   conn: Connection;
   fromClient: boolean;
 }
@@ -40,30 +45,33 @@ export const HANDSHAKE_IDLE_S = 300;
  */
 const IDLE_SWEEP_S = 30;
 
-const gone = (s: TcpState) => s === 'CLOSED' || s === 'LISTEN';
+const gone = (s: TcpCode) => s === TcpCode.CLOSED || s === TcpCode.LISTEN;
+
+/** Where nothing is: an empty bucket, the end of a chain. */
+const END = -1;
 
 export class FlowTable {
-  /**
-   * Open connections by the hash of their four-tuple (a small integer: V8 hashes it without
-   * allocating); connections whose hashes collide are chained through `nextSameHash`.
-   */
-  private readonly open = new Map<number, FinishedConnection>();
+  readonly store = new ConnectionStore();
+  /** The view the table tracks with, and the one a finished connection is handed over in. */
+  private readonly conn = new Connection(this.store);
+  private readonly finished = new Connection(this.store);
+  /** The hash index: the first slot of each bucket, and each slot's next in its bucket. */
+  private buckets = new Int32Array(1024).fill(END);
+  private next = new Int32Array(1024).fill(END);
   private openSize = 0;
   private nextId = 1;
-  private readonly result: Tracked = { conn: undefined as unknown as Connection, fromClient: false };
+  private readonly result: Tracked = { conn: this.conn, fromClient: false };
   /**
    * Connections that will be finished at a known capture time, earliest first (a binary heap).
-   * Entries name a connection by flow hash and id, never by reference: a stale entry must not keep
-   * a finished connection alive until its time comes.
+   * Entries name a connection by slot and id, so a stale entry (the connection finished, its slot
+   * reused) is recognized and skipped.
    */
   private readonly due = new DueHeap();
-  /** The due time last scheduled for each open connection, by id (to skip stale entries). */
-  private readonly dueAt = new Map<number, number>();
   private nextSweepS = -Infinity;
 
   constructor(
-    /** Gets each finished connection, parked ones as they are (`liveConnection()` unparks them). */
-    private readonly onFinished: (conn: FinishedConnection, endS: number) => void,
+    /** Gets each finished connection: a view of its slot, valid during the call (the slot is then reused). */
+    private readonly onFinished: (conn: Connection, endS: number) => void,
     private readonly opts: FlowTableOptions = { timeWaitS: 60, closedGraceS: DEFAULT_CLOSED_GRACE_S },
   ) {}
 
@@ -72,117 +80,101 @@ export class FlowTable {
     this.expire(seg.s);
     if (seg.s >= this.nextSweepS) this.sweepIdleHandshakes(seg.s);
     const hash = flowHash(seg);
-    const found = this.find(hash, seg);
-    // A parked connection woken by a segment takes its place in the table again as a Connection.
-    let conn = found instanceof ParkedConnection ? this.unpark(found) : found;
-    if (conn !== undefined && conn.startsNewIncarnation(seg)) {
+    const conn = this.conn;
+    let slot = this.find(hash, seg);
+    if (slot !== END && conn.at(slot).startsNewIncarnation(seg)) {
       conn.reuse(seg.s, seg.frame);
-      this.finish(conn, seg.s);
-      conn = undefined;
+      this.finish(slot, seg.s);
+      slot = END;
     }
-    const opened = conn === undefined;
-    if (conn === undefined) {
-      conn = Connection.open(this.nextId++, seg);
-      this.insert(hash, conn);
-    }
+    const opened = slot === END;
+    if (opened) {
+      conn.open(this.nextId++, seg);
+      this.insert(hash, conn.slot);
+    } else conn.at(slot);
     const fromClient = conn.isFromClient(seg);
     const version = opened ? -1 : conn.stateVersion;
     conn.observe(seg, fromClient);
     // Only a change of state can make a connection finishable (a pure ACK can: the last ACK of a close).
-    // One woken from parking by a segment that changed nothing goes back to sleep.
-    if (conn.stateVersion !== version || found instanceof ParkedConnection) this.schedule(conn);
-    this.result.conn = conn;
+    if (conn.stateVersion !== version) this.schedule(conn);
     this.result.fromClient = fromClient;
     return this.result;
   }
 
   /** Hands over every connection still in the table, in the order they were opened. */
   end(endS: number): void {
-    const rest = this.entries().sort((a, b) => a.id - b.id);
-    this.open.clear();
+    const rest = this.store.liveSlots().sort((a, b) => this.idOf(a) - this.idOf(b));
+    for (const slot of rest) {
+      this.onFinished(this.finished.at(slot), endS);
+      this.store.release(slot);
+    }
+    this.buckets.fill(END);
     this.openSize = 0;
     this.due.clear();
-    this.dueAt.clear();
-    for (const c of rest) this.onFinished(c, endS);
   }
 
   get openCount(): number {
     return this.openSize;
   }
 
-  private find(hash: number, seg: Segment): FinishedConnection | undefined {
-    for (let c = this.open.get(hash) ?? null; c !== null; c = c.nextSameHash) {
-      if (c.carries(seg)) return c;
-    }
-    return undefined;
-  }
-
-  private findById(hash: number, id: number): FinishedConnection | undefined {
-    for (let c = this.open.get(hash) ?? null; c !== null; c = c.nextSameHash) {
-      if (c.id === id) return c;
-    }
-    return undefined;
-  }
-
-  private insert(hash: number, conn: FinishedConnection): void {
-    conn.flowHash = hash;
-    conn.nextSameHash = this.open.get(hash) ?? null;
-    this.open.set(hash, conn);
-    this.openSize++;
-  }
-
-  private remove(conn: FinishedConnection): void {
-    const head = this.open.get(conn.flowHash);
-    if (head === conn) {
-      if (conn.nextSameHash === null) this.open.delete(conn.flowHash);
-      else this.open.set(conn.flowHash, conn.nextSameHash);
-    } else {
-      let c = head ?? null;
-      while (c !== null && c.nextSameHash !== conn) c = c.nextSameHash;
-      if (c === null) return;
-      c.nextSameHash = conn.nextSameHash;
-    }
-    conn.nextSameHash = null;
-    this.openSize--;
-  }
-
-  /** Puts `next` in the place of `prev` (same four-tuple, same hash chain). */
-  private replace(prev: FinishedConnection, next: FinishedConnection): void {
-    next.flowHash = prev.flowHash;
-    next.nextSameHash = prev.nextSameHash;
-    prev.nextSameHash = null;
-    const head = this.open.get(prev.flowHash);
-    if (head === prev) {
-      this.open.set(prev.flowHash, next);
-      return;
-    }
-    let c = head ?? null;
-    while (c !== null && c.nextSameHash !== prev) c = c.nextSameHash;
-    if (c !== null) c.nextSameHash = next;
-  }
-
-  private unpark(parked: ParkedConnection): Connection {
-    const conn = parked.unpark();
-    this.replace(parked, conn);
-    return conn;
-  }
-
-  private entries(): FinishedConnection[] {
-    const all: FinishedConnection[] = [];
-    for (const head of this.open.values()) {
-      for (let c: FinishedConnection | null = head; c !== null; c = c.nextSameHash) all.push(c);
-    }
-    return all;
-  }
-
   get openedCount(): number {
     return this.nextId - 1;
   }
 
+  private idOf(slot: number): number {
+    return this.store.f[slot * C.SIZE + C.ID]!;
+  }
+
+  private find(hash: number, seg: Segment): number {
+    const conn = this.conn;
+    for (let s = this.buckets[hash & (this.buckets.length - 1)]!; s !== END; s = this.next[s]!) {
+      if (this.store.f[s * C.SIZE + C.FLOW_HASH] === hash && conn.at(s).carries(seg)) return s;
+    }
+    return END;
+  }
+
+  private insert(hash: number, slot: number): void {
+    this.store.f[slot * C.SIZE + C.FLOW_HASH] = hash;
+    if (slot >= this.next.length) {
+      const next = new Int32Array(Math.max(slot + 1, this.next.length * 2)).fill(END);
+      next.set(this.next);
+      this.next = next;
+    }
+    // Past one connection per bucket on average, the index doubles (and places this one too).
+    if (++this.openSize > this.buckets.length) return this.rehash(this.buckets.length * 2);
+    const b = hash & (this.buckets.length - 1);
+    this.next[slot] = this.buckets[b]!;
+    this.buckets[b] = slot;
+  }
+
+  private remove(slot: number): void {
+    const b = this.store.f[slot * C.SIZE + C.FLOW_HASH]! & (this.buckets.length - 1);
+    if (this.buckets[b] === slot) this.buckets[b] = this.next[slot]!;
+    else {
+      let s = this.buckets[b]!;
+      while (s !== END && this.next[s] !== slot) s = this.next[s]!;
+      if (s === END) return;
+      this.next[s] = this.next[slot]!;
+    }
+    this.next[slot] = END;
+    this.openSize--;
+  }
+
+  /** A bigger index, holding every open connection. */
+  private rehash(size: number): void {
+    this.buckets = new Int32Array(size).fill(END);
+    const f = this.store.f;
+    for (const slot of this.store.liveSlots()) {
+      const b = f[slot * C.SIZE + C.FLOW_HASH]! & (size - 1);
+      this.next[slot] = this.buckets[b]!;
+      this.buckets[b] = slot;
+    }
+  }
+
   /** When `conn` can be finished if nothing else happens to it; null while a side is open. */
   private finishTime(conn: Connection): number | null {
-    const c = conn.client.current();
-    const s = conn.server.current();
+    const c = conn.client.currentCode();
+    const s = conn.server.currentCode();
     if (gone(c) && gone(s)) return sumS(conn.lastS, this.opts.closedGraceS);
     if (waitsOnlyOnTimeWait(c, s)) {
       // The later of the two entries (one side at least is in TIME_WAIT).
@@ -195,57 +187,60 @@ export class FlowTable {
 
   private schedule(conn: Connection): void {
     const at = this.finishTime(conn);
-    if (at === null) return;
-    // Only its timer (or a segment that wakes it) is left: parked until then (ParkedConnection).
-    if (waitsOnlyOnTimeWait(conn.client.current(), conn.server.current())) this.replace(conn, conn.park(at));
-    if (this.dueAt.get(conn.id) === at) return;
-    this.dueAt.set(conn.id, at);
-    this.due.push(at, conn.flowHash, conn.id);
+    if (at === null || conn.dueAt === at) return;
+    conn.dueAt = at;
+    this.due.push(at, conn.slot, conn.id);
   }
 
   /** Finishes the connections due by capture time `now` (re-checking: packets may have come since). */
   expire(now: number): void {
     const due = this.due;
+    const conn = this.finished;
     while (due.size > 0 && due.topAt <= now) {
-      const hash = due.topHash;
+      const slot = due.topSlot;
       const id = due.topId;
       due.pop();
-      const conn = this.findById(hash, id);
-      if (conn === undefined) continue; // already finished
-      const at = conn instanceof ParkedConnection ? conn.finishAt : this.finishTime(conn);
-      if (at === null) { this.dueAt.delete(id); continue; }
-      if (at > now) { this.dueAt.set(id, at); due.push(at, hash, id); }
-      else this.finish(conn, at);
+      if (!this.store.isLive(slot) || this.idOf(slot) !== id) continue; // already finished
+      conn.at(slot);
+      const at = this.finishTime(conn);
+      if (at === null) { conn.dueAt = NaN; continue; }
+      if (at > now) { conn.dueAt = at; due.push(at, slot, id); }
+      else this.finish(slot, at);
     }
   }
 
   /** Finishes the connections that never got synchronized and have been silent HANDSHAKE_IDLE_S. */
   private sweepIdleHandshakes(now: number): void {
     this.nextSweepS = now + IDLE_SWEEP_S;
-    for (const conn of this.entries()) {
-      // A parked connection is synchronized (it waits out TIME_WAIT), and its timer is set.
-      if (conn instanceof ParkedConnection || now - conn.lastS < HANDSHAKE_IDLE_S) continue;
-      if (isSynchronized(conn.client.current()) || isSynchronized(conn.server.current())) continue;
-      this.finish(conn, sumS(conn.lastS, HANDSHAKE_IDLE_S));
+    const conn = this.finished;
+    const idle: number[] = [];
+    for (const slot of this.store.liveSlots()) {
+      conn.at(slot);
+      if (now - conn.lastS < HANDSHAKE_IDLE_S) continue;
+      if (isSynchronizedCode(conn.client.currentCode()) || isSynchronizedCode(conn.server.currentCode())) continue;
+      idle.push(slot);
     }
+    // In the order they were opened, as at the capture's end.
+    idle.sort((a, b) => this.idOf(a) - this.idOf(b));
+    for (const slot of idle) this.finish(slot, sumS(conn.at(slot).lastS, HANDSHAKE_IDLE_S));
   }
 
-  private finish(conn: FinishedConnection, endS: number): void {
-    this.remove(conn);
-    this.dueAt.delete(conn.id);
-    this.onFinished(conn, endS);
+  private finish(slot: number, endS: number): void {
+    this.remove(slot);
+    this.onFinished(this.finished.at(slot), endS);
+    this.store.release(slot);
   }
 }
 
 /** One side in TIME_WAIT, the other closed or in TIME_WAIT too: only the timer (or a reuse) is left. */
-function waitsOnlyOnTimeWait(a: TcpState, b: TcpState): boolean {
-  return (a === 'TIME_WAIT' && (gone(b) || b === 'TIME_WAIT')) || (b === 'TIME_WAIT' && gone(a));
+function waitsOnlyOnTimeWait(a: TcpCode, b: TcpCode): boolean {
+  return (a === TcpCode.TIME_WAIT && (gone(b) || b === TcpCode.TIME_WAIT)) || (b === TcpCode.TIME_WAIT && gone(a));
 }
 
 /**
  * The same hash for both directions of a four-tuple: each endpoint (address words, port) is mixed
- * into 32 bits, the two are combined order-independently, and the result kept to 30 bits (a
- * V8 small integer). Connections compare their four-tuples on lookup, so collisions only chain.
+ * into 32 bits, the two are combined order-independently, and the result kept to 30 bits.
+ * Connections compare their four-tuples on lookup, so collisions only chain.
  */
 export function flowHash(seg: Segment): number {
   const w = seg.addrs;
@@ -266,25 +261,24 @@ function endpointHash(w0: number, w1: number, w2: number, w3: number, port: numb
 
 /**
  * The connections due to finish, earliest first: a binary heap kept in three parallel typed arrays
- * (time, flow hash, id). An entry lives as long as its wait, a minute for TIME_WAIT, and there is
- * one per scheduling, so as objects they were promoted to the old generation by the hundred
- * thousand only to die there; as numbers there is nothing to collect.
+ * (time, slot, id). An entry lives as long as its wait, a minute for TIME_WAIT, and there is one
+ * per scheduling: as numbers there is nothing for the garbage collector to trace.
  */
 class DueHeap {
   private at = new Float64Array(1024);
-  private hash = new Int32Array(1024);
+  private slot = new Int32Array(1024);
   private id = new Float64Array(1024);
   size = 0;
 
   get topAt(): number { return this.at[0]!; }
-  get topHash(): number { return this.hash[0]!; }
+  get topSlot(): number { return this.slot[0]!; }
   get topId(): number { return this.id[0]!; }
 
   clear(): void {
     this.size = 0;
   }
 
-  push(at: number, hash: number, id: number): void {
+  push(at: number, slot: number, id: number): void {
     if (this.size === this.at.length) this.grow();
     let i = this.size++;
     while (i > 0) {
@@ -293,7 +287,7 @@ class DueHeap {
       this.move(p, i);
       i = p;
     }
-    this.set(i, at, hash, id);
+    this.set(i, at, slot, id);
   }
 
   /** Drops the earliest entry (read it first through top*). */
@@ -302,7 +296,7 @@ class DueHeap {
     if (n === 0) return;
     // The last entry sifts down from the root.
     const at = this.at[n]!;
-    const hash = this.hash[n]!;
+    const slot = this.slot[n]!;
     const id = this.id[n]!;
     let i = 0;
     for (;;) {
@@ -314,18 +308,18 @@ class DueHeap {
       this.move(c, i);
       i = c;
     }
-    this.set(i, at, hash, id);
+    this.set(i, at, slot, id);
   }
 
   private move(from: number, to: number): void {
     this.at[to] = this.at[from]!;
-    this.hash[to] = this.hash[from]!;
+    this.slot[to] = this.slot[from]!;
     this.id[to] = this.id[from]!;
   }
 
-  private set(i: number, at: number, hash: number, id: number): void {
+  private set(i: number, at: number, slot: number, id: number): void {
     this.at[i] = at;
-    this.hash[i] = hash;
+    this.slot[i] = slot;
     this.id[i] = id;
   }
 
@@ -333,12 +327,12 @@ class DueHeap {
     const n = this.at.length * 2;
     const at = new Float64Array(n);
     at.set(this.at);
-    const hash = new Int32Array(n);
-    hash.set(this.hash);
+    const slot = new Int32Array(n);
+    slot.set(this.slot);
     const id = new Float64Array(n);
     id.set(this.id);
     this.at = at;
-    this.hash = hash;
+    this.slot = slot;
     this.id = id;
   }
 }

@@ -26,6 +26,11 @@ export const TCP_STATES: readonly TcpState[] = [
   'CLOSE_WAIT', 'CLOSING', 'LAST_ACK', 'TIME_WAIT',
 ];
 
+/** The states as numbers (their index in TCP_STATES), as the connection store keeps them. */
+export const enum TcpCode {
+  CLOSED, LISTEN, SYN_SENT, SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT, CLOSING, LAST_ACK, TIME_WAIT,
+}
+
 /** The name `ss -tan` gives each state. */
 export const SS_NAMES: Record<TcpState, string> = {
   CLOSED: 'UNCONN', LISTEN: 'LISTEN', SYN_SENT: 'SYN-SENT', SYN_RECEIVED: 'SYN-RECV',
@@ -53,6 +58,17 @@ export type EventKind =
   | 'recv-rst' // received an acceptable RST
   | 'time-wait-expired' // the 2MSL timer ran out (capture time passed entry + TIME_WAIT length)
   | 'reused'; // a new incarnation of the four-tuple began (a SYN with a new ISN)
+
+export const EVENT_KINDS: readonly EventKind[] = [
+  'send-syn', 'send-syn-ack', 'send-fin', 'send-rst', 'recv-syn', 'recv-syn-ack', 'recv-ack-of-syn', 'recv-fin',
+  'recv-fin-ack-of-fin', 'recv-ack-of-fin', 'recv-rst', 'time-wait-expired', 'reused',
+];
+
+/** The events as numbers (their index in EVENT_KINDS), as the event logs keep them. */
+export const enum EventCode {
+  SEND_SYN, SEND_SYN_ACK, SEND_FIN, SEND_RST, RECV_SYN, RECV_SYN_ACK, RECV_ACK_OF_SYN, RECV_FIN,
+  RECV_FIN_ACK_OF_FIN, RECV_ACK_OF_FIN, RECV_RST, TIME_WAIT_EXPIRED, REUSED,
+}
 
 /**
  * The state after `event` in `state`, or `state` itself when the event means nothing there
@@ -139,4 +155,22 @@ export function nextState(state: TcpState, event: EventKind): TcpState {
       // A retransmitted FIN is acknowledged and restarts the timer; nothing changes state.
       return state;
   }
+}
+
+/** nextState for every state and event, as numbers: the table the tracker folds event logs with. */
+const NEXT = new Uint8Array(TCP_STATES.length * EVENT_KINDS.length);
+for (let st = 0; st < TCP_STATES.length; st++) {
+  for (let ev = 0; ev < EVENT_KINDS.length; ev++) {
+    NEXT[st * EVENT_KINDS.length + ev] = TCP_STATES.indexOf(nextState(TCP_STATES[st]!, EVENT_KINDS[ev]!));
+  }
+}
+
+/** nextState on codes. */
+export function nextCode(state: TcpCode, event: EventCode): TcpCode {
+  return NEXT[state * EVENT_KINDS.length + event]!;
+}
+
+/** isSynchronized on codes. */
+export function isSynchronizedCode(s: TcpCode): boolean {
+  return s >= TcpCode.ESTABLISHED;
 }

@@ -45,8 +45,13 @@ export function formatAddress(version: 4 | 6, words: Uint32Array, at: number): s
 }
 
 function formatIPv6Words(words: number[], low32: number): string {
-  // IPv4-mapped (::ffff:a.b.c.d) keeps the dotted quad, as tcpdump and RFC 5952 section 5 do.
-  if (words.slice(0, 5).every((w) => w === 0) && words[5] === 0xffff) return `::ffff:${formatIPv4Word(low32)}`;
+  // IPv4-mapped (::ffff:a.b.c.d) keeps the dotted quad, as tcpdump and RFC 5952 section 5 do; so
+  // does an IPv4-compatible address (::a.b.c.d, the first 96 bits zero but not ::/96 itself, and
+  // not ::1), as glibc's inet_ntop, and so tcpdump, writes it.
+  if (words.slice(0, 5).every((w) => w === 0)) {
+    if (words[5] === 0xffff) return `::ffff:${formatIPv4Word(low32)}`;
+    if (words[5] === 0 && words[6] !== 0) return `::${formatIPv4Word(low32)}`;
+  }
   // RFC 5952 4.2: compress the longest run of two or more zero words, the first one on a tie.
   let bestStart = -1;
   let bestLen = 1;

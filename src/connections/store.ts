@@ -1,0 +1,349 @@
+/**
+ * Where the connections live: numbers in typed arrays, not objects.
+ *
+ * A busy capture keeps a couple of hundred thousand connections at once (each closed one waits out
+ * TIME_WAIT for a minute), and as objects (two endpoints, their SYN/FIN records, event logs,
+ * options, boxed numbers) each was ~30 objects that every garbage collection copied or marked
+ * again. Here a connection is a slot: a fixed run of doubles in one Float64Array (the fields below),
+ * plus a few variable-length lists (its endpoints' event logs, the copies of each SYN and FIN, its
+ * RSTs and notes) in one arena of doubles. Nothing inside is for the collector to trace, a slot is
+ * reused as soon as its connection is finished, and a finished connection is handed on (or to
+ * another thread) as a run of numbers.
+ *
+ * The names below are the layout. The tracker and the findings read and write through the views
+ * in connection.ts, endpoint.ts and control.ts, which give each field its name and type.
+ */
+import { formatAddress } from '../decode/addr.js';
+
+/** A SYN, SYN/ACK or FIN an endpoint sent (offsets from E.SYN, E.SYN_ACK or E.FIN). */
+export const enum K {
+  /** Bit 1: sent; 2: it carried ACK; 4: first acknowledged by a SYN or FIN. 0: none sent. */
+  BITS = 0,
+  SEQ,
+  END,
+  /** The peer's latest segment that showed it had not received it yet (frame -1: none). */
+  NOT_COVERED_FRAME,
+  NOT_COVERED_S,
+  /** The peer's first acknowledgment covering it (frame -1: none yet). */
+  ACKED_FRAME,
+  ACKED_S,
+  /** Every copy sent (arena list, COPY fields each). */
+  COPIES,
+  SIZE,
+}
+
+/** An endpoint's fields (offsets from C.CLIENT or C.SERVER). */
+export const enum E {
+  /** Its state when first seen (a TcpCode), and when and where. */
+  INITIAL_STATE = 0,
+  INITIAL_S,
+  INITIAL_FRAME,
+  /** Initial sequence number; next sequence number after what it sent; highest ack it sent (NaN: none). */
+  ISN,
+  SND_NXT,
+  MAX_ACK,
+  WINDOW,
+  /** Handshake options: bit 1 present, 2 SACK permitted, 4 timestamps, 8 Fast Open, 16 cut by the snaplen. */
+  OPTIONS,
+  MSS,
+  WINDOW_SCALE,
+  /** Bit 1/2/4: the peer proved it received its SYN / SYN-ACK / FIN. */
+  PROVEN,
+  PACKETS,
+  BYTES,
+  LAST_SENT_S,
+  RETRANSMITS,
+  BYTES_AFTER_PEER_FIN,
+  LAST_DATA_OR_FIN_FRAME,
+  /** Bumped whenever its event log changes. */
+  VERSION,
+  ACK_OF_SYN_EVENTS,
+  ACK_OF_FIN_EVENTS,
+  /** The state folded from the log's first FOLDED events (-1: fold again), for MEMO_INITIAL. */
+  FOLDED,
+  MEMO_INITIAL,
+  MEMO_STATE,
+  MEMO_TIME_WAIT,
+  /** Its state events (arena list, EV fields each). */
+  LOG,
+  /** Its SYN, SYN/ACK and FIN (K fields each). */
+  SYN,
+  SYN_ACK = SYN + K.SIZE,
+  FIN = SYN_ACK + K.SIZE,
+  SIZE = FIN + K.SIZE,
+}
+
+/** A connection's fields (offsets in its slot). Null numbers are NaN. */
+export const enum C {
+  ID = 0,
+  /** 4 or 6. */
+  IP_VERSION,
+  /** The client's and the server's address words (Segment.addrs), as unsigned 32-bit numbers. */
+  C0, C1, C2, C3, S0, S1, S2, S3,
+  CLIENT_PORT,
+  SERVER_PORT,
+  /** The flow table's hash of the four-tuple. */
+  FLOW_HASH,
+  /** Bit 1: midstream (no SYN seen); bit 2: the segment last observed resent sequence space. */
+  BITS,
+  FIRST_S,
+  FIRST_FRAME,
+  FILE_INDEX,
+  LAST_S,
+  LAST_FRAME,
+  /** When and at which frame a SYN with a new ISN took the four-tuple over (NaN: not reused). */
+  REUSED_S,
+  REUSED_FRAME,
+  /** Lists (arena references, NONE when empty): RSTs (RST fields each), notes (NOTE fields each). */
+  RESETS,
+  NOTES,
+  /** The capture time the flow table last scheduled it to finish at (NaN: none). */
+  DUE_AT,
+  /** The client's endpoint fields, then the server's (E each). */
+  CLIENT,
+  SERVER = CLIENT + E.SIZE,
+  SIZE = SERVER + E.SIZE,
+}
+
+/** A copy of a SYN, SYN/ACK or FIN: when, which frame, its ack (-1: no ACK bit), and when the peer next acknowledged it (frame -1: not yet). */
+export const enum COPY { S = 0, FRAME, ACK, ANSWERED_S, ANSWERED_FRAME, SIZE }
+
+/** A state event: kind (EventCode), frame (TIMER_FRAME for timers), time, order within the frame. */
+export const enum EV { KIND = 0, FRAME, S, ORDER, SIZE }
+
+/** A RST: time, frames, sender (0 client, 1 server), seq, ack (NaN: no ACK), payload, acceptable (-1 unknown, 0, 1), the frame it may answer. */
+export const enum RST {
+  S = 0, FRAME, FILE_INDEX, FILE_FRAME, FROM, SEQ, ACK, PAYLOAD, ACCEPTABLE, ANSWERS_FRAME, SIZE,
+}
+
+/** A note: kind (index in NOTE_KINDS), time, frame, sender (0 client, 1 server), payload bytes. */
+export const enum NOTE { KIND = 0, S, FRAME, FROM, BYTES, SIZE }
+
+/** An empty list. */
+export const NONE = -1;
+
+/**
+ * The arena: variable-length lists of doubles, each a block [capacity, length, items...] at some
+ * offset (its reference). Blocks come in power-of-two sizes and freed ones are kept per size for
+ * reuse, so a steady capture reuses the same memory. A list that outgrows its block moves to a
+ * bigger one: whoever holds its reference takes the new one from `push`.
+ */
+export class Arena {
+  data = new Float64Array(1 << 16);
+  private top = 0;
+  /** Freed blocks by size class (block size 2^(k+3) doubles). */
+  private readonly free: number[][] = [];
+
+  /** Number of items of `size` doubles in list `ref`. */
+  count(ref: number, size: number): number {
+    return ref === NONE ? 0 : this.data[ref + 1]! / size;
+  }
+
+  /** Offset of item `i` (of `size` doubles) of list `ref`. */
+  item(ref: number, i: number, size: number): number {
+    return ref + 2 + i * size;
+  }
+
+  /** Appends `size` doubles (returned offset to fill them at); the list's reference may change: read it from `ref` after. */
+  append(ref: number, size: number): number {
+    if (ref === NONE) ref = this.alloc(size);
+    else if (this.data[ref + 1]! + size > this.data[ref]!) ref = this.move(ref, this.data[ref + 1]! + size);
+    const at = ref + 2 + this.data[ref + 1]!;
+    this.data[ref + 1]! += size;
+    this.lastRef = ref;
+    return at;
+  }
+
+  /** The list reference after the last `append` or `insert`. */
+  lastRef = NONE;
+
+  /** Inserts `size` doubles before item `i`; returns their offset (see `lastRef`). */
+  insert(ref: number, i: number, size: number): number {
+    const at0 = this.append(ref, size);
+    ref = this.lastRef;
+    const from = ref + 2 + i * size;
+    this.data.copyWithin(from + size, from, at0);
+    return from;
+  }
+
+  /** Removes item `i` of `size` doubles. */
+  remove(ref: number, i: number, size: number): void {
+    const from = ref + 2 + i * size;
+    const end = ref + 2 + this.data[ref + 1]!;
+    this.data.copyWithin(from, from + size, end);
+    this.data[ref + 1]! -= size;
+  }
+
+  /** Returns the list's block for reuse. */
+  release(ref: number): void {
+    if (ref === NONE) return;
+    (this.free[classOf(this.data[ref]! + 2)] ??= []).push(ref);
+  }
+
+  /** Empties the arena (every reference becomes invalid). */
+  clear(): void {
+    this.top = 0;
+    this.free.length = 0;
+  }
+
+  private alloc(need: number): number {
+    const k = classOf(need + 2);
+    const reuse = this.free[k]?.pop();
+    const ref = reuse ?? this.carve(8 << k);
+    this.data[ref] = (8 << k) - 2;
+    this.data[ref + 1] = 0;
+    return ref;
+  }
+
+  private carve(size: number): number {
+    if (this.top + size > this.data.length) {
+      let n = this.data.length * 2;
+      while (n < this.top + size) n *= 2;
+      const grown = new Float64Array(n);
+      grown.set(this.data.subarray(0, this.top));
+      this.data = grown;
+    }
+    const ref = this.top;
+    this.top += size;
+    return ref;
+  }
+
+  private move(ref: number, need: number): number {
+    const next = this.alloc(need);
+    const len = this.data[ref + 1]!;
+    this.data.copyWithin(next + 2, ref + 2, ref + 2 + len);
+    this.data[next + 1] = len;
+    this.release(ref);
+    return next;
+  }
+}
+
+/** The size class of a block of at least `n` doubles: blocks of 8, 16, 32, ... doubles. */
+function classOf(n: number): number {
+  let k = 0;
+  while (8 << k < n) k++;
+  return k;
+}
+
+/** A slot as it is handed out: no lists, nothing sent, every "none" set (NaN, -1, NONE). */
+const EMPTY_SLOT = new Float64Array(C.SIZE);
+EMPTY_SLOT[C.REUSED_S] = NaN;
+EMPTY_SLOT[C.REUSED_FRAME] = NaN;
+EMPTY_SLOT[C.RESETS] = NONE;
+EMPTY_SLOT[C.NOTES] = NONE;
+EMPTY_SLOT[C.DUE_AT] = NaN;
+for (const e of [C.CLIENT, C.SERVER]) {
+  EMPTY_SLOT[e + E.ISN] = NaN;
+  EMPTY_SLOT[e + E.SND_NXT] = NaN;
+  EMPTY_SLOT[e + E.MAX_ACK] = NaN;
+  EMPTY_SLOT[e + E.MSS] = NaN;
+  EMPTY_SLOT[e + E.WINDOW_SCALE] = NaN;
+  EMPTY_SLOT[e + E.LAST_SENT_S] = -Infinity;
+  EMPTY_SLOT[e + E.FOLDED] = -1;
+  EMPTY_SLOT[e + E.MEMO_TIME_WAIT] = NaN;
+  EMPTY_SLOT[e + E.LOG] = NONE;
+  for (const k of [E.SYN, E.SYN_ACK, E.FIN]) {
+    EMPTY_SLOT[e + k + K.NOT_COVERED_FRAME] = -1;
+    EMPTY_SLOT[e + k + K.ACKED_FRAME] = -1;
+    EMPTY_SLOT[e + k + K.COPIES] = NONE;
+  }
+}
+
+/** Words for formatAddress. */
+const WORDS = new Uint32Array(4);
+
+/**
+ * Slots: C.SIZE doubles each in one Float64Array, handed out and taken back (a free list), and the
+ * arena their lists live in.
+ */
+export class ConnectionStore {
+  f = new Float64Array(C.SIZE * 1024);
+  readonly arena = new Arena();
+  private capacity = 1024;
+  private used = 0;
+  private readonly freeSlots: number[] = [];
+  /** Slots in use, as a bit per slot (1: in use), for walking every open connection. */
+  private live = new Uint8Array(1024);
+  /**
+   * Address texts given with a connection that crossed from another thread (pack.ts), by slot:
+   * a name (tcpdump text without -n) is known only to the thread that read it.
+   */
+  private readonly texts = new Map<number, readonly [string, string]>();
+
+  /** An empty slot (EMPTY_SLOT) for a new connection. */
+  allocate(): number {
+    const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.used++;
+    if (slot >= this.capacity) this.grow();
+    this.f.set(EMPTY_SLOT, slot * C.SIZE);
+    this.live[slot] = 1;
+    return slot;
+  }
+
+  /** Takes a finished connection's slot back, with its lists. */
+  release(slot: number): void {
+    const base = slot * C.SIZE;
+    this.arena.release(this.f[base + C.RESETS]!);
+    this.arena.release(this.f[base + C.NOTES]!);
+    this.releaseEndpoint(base + C.CLIENT);
+    this.releaseEndpoint(base + C.SERVER);
+    this.live[slot] = 0;
+    this.texts.delete(slot);
+    this.freeSlots.push(slot);
+  }
+
+  /** The texts of the client's and the server's address (see `texts`). */
+  setAddressTexts(slot: number, client: string, server: string): void {
+    this.texts.set(slot, [client, server]);
+  }
+
+  private releaseEndpoint(e: number): void {
+    const a = this.arena;
+    a.release(this.f[e + E.LOG]!);
+    a.release(this.f[e + E.SYN + K.COPIES]!);
+    a.release(this.f[e + E.SYN_ACK + K.COPIES]!);
+    a.release(this.f[e + E.FIN + K.COPIES]!);
+  }
+
+  /** The address whose words start at `base + at` (C.C0 or C.S0), as tcpdump -n writes it. */
+  addressText(base: number, at: C.C0 | C.S0): string {
+    const given = this.texts.size > 0 ? this.texts.get(base / C.SIZE) : undefined;
+    if (given !== undefined) return given[at === C.C0 ? 0 : 1];
+    const f = this.f;
+    WORDS[0] = f[base + at]!;
+    WORDS[1] = f[base + at + 1]!;
+    WORDS[2] = f[base + at + 2]!;
+    WORDS[3] = f[base + at + 3]!;
+    return formatAddress(f[base + C.IP_VERSION] as 4 | 6, WORDS, 0);
+  }
+
+  isLive(slot: number): boolean {
+    return this.live[slot] === 1;
+  }
+
+  /** Every slot in use. */
+  liveSlots(): number[] {
+    const out: number[] = [];
+    for (let s = 0; s < this.used; s++) if (this.live[s] === 1) out.push(s);
+    return out;
+  }
+
+  /** Forgets every connection. */
+  clear(): void {
+    this.used = 0;
+    this.freeSlots.length = 0;
+    this.live.fill(0);
+    this.texts.clear();
+    this.arena.clear();
+  }
+
+  private grow(): void {
+    const cap = this.capacity * 2;
+    const f = new Float64Array(cap * C.SIZE);
+    f.set(this.f);
+    this.f = f;
+    const live = new Uint8Array(cap);
+    live.set(this.live);
+    this.live = live;
+    this.capacity = cap;
+  }
+}
