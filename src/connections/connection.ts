@@ -12,9 +12,9 @@
  */
 import { ACK, FIN, RST, SYN, Segment, segmentLength } from '../decode/segment.js';
 import { Endpoint, Side, initEndpoint } from './endpoint.js';
-import type { Control } from './control.js';
-import { C, ConnectionStore, E, NOTE, RST as R } from './store.js';
-import { seqAdd, seqDiff, seqGE, seqLE, seqLT, seqMax } from './seq.js';
+import { type Control, LAST_ANSWERED } from './control.js';
+import { C, ConnectionStore, E, K, NOTE, RST as R } from './store.js';
+import { seqAdd, seqDiff, seqGE, seqLE, seqLT } from './seq.js';
 import { EventCode, TcpCode, isSynchronizedCode } from './state.js';
 
 export interface RstFact {
@@ -143,7 +143,7 @@ export class Connection {
 
   /** Changes whenever either endpoint's state events change (so its states may have). */
   get stateVersion(): number {
-    return this.client.version + this.server.version;
+    return this.f[this.b + C.CLIENT + E.VERSION]! + this.f[this.b + C.SERVER + E.VERSION]!;
   }
 
   endpoint(side: Side): Endpoint {
@@ -204,45 +204,93 @@ export class Connection {
 
   /** Does `seg` belong to this four-tuple (either direction)? */
   carries(seg: Segment): boolean {
-    const f = this.f;
-    const b = this.b;
-    if (seg.ipVersion !== f[b + C.IP_VERSION]) return false; // ::a.b.c.d and a.b.c.d share their words
-    const a = seg.addrs;
-    const src3 = a[3]!;
-    const dst3 = a[7]!;
-    // The last words first: they differ in most four-tuples, and are all IPv4 has.
-    if (seg.srcPort === f[b + C.CLIENT_PORT] && seg.dstPort === f[b + C.SERVER_PORT] && src3 === f[b + C.C3] && dst3 === f[b + C.S3] &&
-      a[0] === f[b + C.C0] && a[1] === f[b + C.C1] && a[2] === f[b + C.C2] &&
-      a[4] === f[b + C.S0] && a[5] === f[b + C.S1] && a[6] === f[b + C.S2]) return true;
-    return seg.srcPort === f[b + C.SERVER_PORT] && seg.dstPort === f[b + C.CLIENT_PORT] && src3 === f[b + C.S3] && dst3 === f[b + C.C3] &&
-      a[0] === f[b + C.S0] && a[1] === f[b + C.S1] && a[2] === f[b + C.S2] &&
-      a[4] === f[b + C.C0] && a[5] === f[b + C.C1] && a[6] === f[b + C.C2];
+    return carries(this.f, this.b, seg);
   }
 
-  /** Feeds one segment of this connection, in capture order. */
+  /**
+   * Feeds one segment of this connection, in capture order.
+   *
+   * This runs for every packet, so the fields it touches on every one (counters, sequence
+   * numbers, the receiver's pending SYN and FIN) are read and written in the store directly;
+   * the rarer work (a SYN, FIN or RST, an acknowledgment that proves or answers something) goes
+   * through the views.
+   */
   observe(seg: Segment, fromClient: boolean): void {
-    const x = fromClient ? this.client : this.server; // the sender
-    const y = fromClient ? this.server : this.client; // the receiver
-    const d = this.f;
+    const d = this.store.f;
     const b = this.b;
+    const xb = b + (fromClient ? C.CLIENT : C.SERVER); // the sender's fields
     const f = seg.flags;
-    if (seg.s > d[b + C.LAST_S]!) d[b + C.LAST_S] = seg.s;
-    if (seg.s < d[b + C.FIRST_S]!) d[b + C.FIRST_S] = seg.s;
+    const s = seg.s;
+    if (s > d[b + C.LAST_S]!) d[b + C.LAST_S] = s;
+    if (s < d[b + C.FIRST_S]!) d[b + C.FIRST_S] = s;
     d[b + C.LAST_FRAME] = seg.frame;
-    x.packets++;
-    x.bytes += seg.payloadLen;
-    if (seg.s > x.lastSentS) x.lastSentS = seg.s;
+    const packets = ++d[xb + E.PACKETS]!;
+    d[xb + E.BYTES]! += seg.payloadLen;
+    if (s > d[xb + E.LAST_SENT_S]!) d[xb + E.LAST_SENT_S] = s;
     // The server was only assumed to listen: one that first answers with a RST (refused), or
     // opens with its own SYN (simultaneous open), was not listening.
-    if (!fromClient && x.packets === 1 && x.initialCode === TcpCode.LISTEN && ((f & RST) || (f & (SYN | ACK)) === SYN)) {
-      x.initialCode = TcpCode.CLOSED;
+    if (!fromClient && packets === 1 && d[xb + E.INITIAL_STATE] === TcpCode.LISTEN && ((f & RST) || (f & (SYN | ACK)) === SYN)) {
+      d[xb + E.INITIAL_STATE] = TcpCode.CLOSED;
     }
 
     const len = segmentLength(seg);
-    const sndNxt = x.sndNxt;
-    const retransmit = len > 0 && !(f & RST) && sndNxt !== null && seqLT(seg.seq, sndNxt) && !isKeepAlive(seg, sndNxt);
+    const sndNxt = d[xb + E.SND_NXT]!; // NaN: nothing sent yet
+    const retransmit = len > 0 && !(f & RST) && sndNxt === sndNxt && seqLT(seg.seq, sndNxt) && !isKeepAlive(seg, sndNxt);
     d[b + C.BITS] = (d[b + C.BITS]! & ~LAST_WAS_RETRANSMIT) | (retransmit ? LAST_WAS_RETRANSMIT : 0);
-    if (retransmit) x.retransmits++;
+    if (retransmit) d[xb + E.RETRANSMITS]!++;
+
+    if (f & (SYN | FIN | RST) || !(f & ACK) || seg.payloadLen > 0 && d[b + (fromClient ? C.SERVER : C.CLIENT) + E.FIN + K.BITS] !== 0) {
+      this.observeControl(seg, fromClient);
+    } else if (!this.ackIsQuiet(seg, fromClient)) {
+      this.sentAck(fromClient ? this.client : this.server, fromClient ? this.server : this.client, seg, fromClient);
+    }
+
+    if (!(f & RST) && (len > 0 || sndNxt !== sndNxt)) {
+      const end = seqAdd(seg.seq, len);
+      const next = d[xb + E.SND_NXT]!;
+      if (next !== next || seqLT(next, end)) d[xb + E.SND_NXT] = end;
+    }
+    if (f & ACK) {
+      const maxAck = d[xb + E.MAX_ACK]!;
+      if (maxAck !== maxAck || seqLT(maxAck, seg.ack)) d[xb + E.MAX_ACK] = seg.ack;
+    }
+    if (seg.payloadLen > 0 || (f & FIN)) d[xb + E.LAST_DATA_OR_FIN_FRAME] = seg.frame;
+    d[xb + E.WINDOW] = seg.window;
+  }
+
+  /**
+   * True when the acknowledgment in `seg` (ACK, no SYN, FIN or RST) changes nothing: the
+   * receiver's SYN, SYN/ACK and FIN are all proven and answered, what it already knows covers it,
+   * and neither side is still opening (where a one-sided capture can show a missed SYN/ACK).
+   * Nearly every data segment and pure ACK of an open connection is such a one.
+   */
+  private ackIsQuiet(seg: Segment, fromClient: boolean): boolean {
+    const d = this.store.f;
+    const yb = this.b + (fromClient ? C.SERVER : C.CLIENT);
+    const xb = this.b + (fromClient ? C.CLIENT : C.SERVER);
+    const proven = d[yb + E.PROVEN]!;
+    const syn = d[yb + E.SYN + K.BITS]!;
+    const synAck = d[yb + E.SYN_ACK + K.BITS]!;
+    const fin = d[yb + E.FIN + K.BITS]!;
+    // Something to prove, or a copy still to mark as answered.
+    if (syn !== 0 && (!(proven & 1) || !(syn & LAST_ANSWERED))) return false;
+    if (synAck !== 0 && (!(proven & 2) || !(synAck & LAST_ANSWERED))) return false;
+    if (fin !== 0 && (!(proven & 4) || !(fin & LAST_ANSWERED))) return false;
+    // The receiver's opening or FIN acknowledged at last (a pure ACK taken as received).
+    const opening = synAck !== 0 ? E.SYN_ACK : syn !== 0 ? E.SYN : -1;
+    if (opening >= 0 && d[yb + E.ACK_OF_SYN_EVENTS] === 0 && covers(seg.ack, d[yb + opening + K.SEQ]!)) return false;
+    if (fin !== 0 && d[yb + E.ACK_OF_FIN_EVENTS] === 0 && covers(seg.ack, d[yb + E.FIN + K.SEQ]!)) return false;
+    // A one-sided capture (Connection.impliedByOneSidedCapture): only while a side is in SYN_SENT.
+    if (d[xb + E.SYN + K.BITS] !== 0 && synAck === 0) return false;
+    if (d[xb + E.SYN_ACK + K.BITS] !== 0 && syn === 0 && d[yb + E.ISN] === d[yb + E.ISN]) return false;
+    return true;
+  }
+
+  /** The segments that carry a SYN, FIN or RST, lack an ACK, or send data past the peer's FIN. */
+  private observeControl(seg: Segment, fromClient: boolean): void {
+    const x = fromClient ? this.client : this.server; // the sender
+    const y = fromClient ? this.server : this.client; // the receiver
+    const f = seg.flags;
     if (seg.payloadLen > 0 && (f & SYN)) this.note(Note.SYN_DATA, seg, fromClient);
     if (seg.payloadLen > 0 && (f & RST)) this.note(Note.RST_DATA, seg, fromClient);
 
@@ -254,11 +302,6 @@ export class Connection {
     if (!(f & RST)) countHalfCloseBytes(x, y, seg);
     if (f & FIN) sentFin(x, seg);
     if (f & RST) this.sentRst(x, y, seg, fromClient);
-
-    if (!(f & RST) && (len > 0 || x.sndNxt === null)) x.sndNxt = seqMax(x.sndNxt, seqAdd(seg.seq, len));
-    if (f & ACK) x.maxAck = seqMax(x.maxAck, seg.ack);
-    if (seg.payloadLen > 0 || (f & FIN)) x.lastDataOrFinFrame = seg.frame;
-    x.window = seg.window;
   }
 
   /** Marks the end of this incarnation: a SYN with a new ISN took the four-tuple over. */
@@ -439,6 +482,21 @@ export class Connection {
     d[o + NOTE.FROM] = fromClient ? 0 : 1;
     d[o + NOTE.BYTES] = seg.payloadLen;
   }
+}
+
+/** Does `seg` belong to the four-tuple of the connection whose slot starts at `b` (either direction)? */
+export function carries(f: Float64Array, b: number, seg: Segment): boolean {
+  if (seg.ipVersion !== f[b + C.IP_VERSION]) return false; // ::a.b.c.d and a.b.c.d share their words
+  const a = seg.addrs;
+  const src3 = a[3]!;
+  const dst3 = a[7]!;
+  // The last words first: they differ in most four-tuples, and are all IPv4 has.
+  if (seg.srcPort === f[b + C.CLIENT_PORT] && seg.dstPort === f[b + C.SERVER_PORT] && src3 === f[b + C.C3] && dst3 === f[b + C.S3] &&
+    a[0] === f[b + C.C0] && a[1] === f[b + C.C1] && a[2] === f[b + C.C2] &&
+    a[4] === f[b + C.S0] && a[5] === f[b + C.S1] && a[6] === f[b + C.S2]) return true;
+  return seg.srcPort === f[b + C.SERVER_PORT] && seg.dstPort === f[b + C.CLIENT_PORT] && src3 === f[b + C.S3] && dst3 === f[b + C.C3] &&
+    a[0] === f[b + C.S0] && a[1] === f[b + C.S1] && a[2] === f[b + C.S2] &&
+    a[4] === f[b + C.C0] && a[5] === f[b + C.C1] && a[6] === f[b + C.C2];
 }
 
 /**

@@ -19,6 +19,9 @@ export interface Copy {
   answeredFrame: number | null;
 }
 
+/** K.BITS: the last copy has been answered (so an acknowledgment has nothing left to mark). */
+export const LAST_ANSWERED = 8;
+
 /** Frames and acknowledgment numbers are never negative: -1 stands for "none". */
 const NO = -1;
 const orNull = (x: number): number | null => (x === NO ? null : x);
@@ -85,8 +88,10 @@ export class Control {
 
   addCopy(s: number, frame: number, ack: number | null): void {
     const arena = this.store.arena;
-    const o = arena.append(this.store.f[this.b + K.COPIES]!, COPY.SIZE);
-    this.store.f[this.b + K.COPIES] = arena.lastRef;
+    const f = this.store.f;
+    const o = arena.append(f[this.b + K.COPIES]!, COPY.SIZE);
+    f[this.b + K.COPIES] = arena.lastRef;
+    f[this.b + K.BITS] = f[this.b + K.BITS]! & ~LAST_ANSWERED;
     const d = arena.data;
     d[o + COPY.S] = s;
     d[o + COPY.FRAME] = frame;
@@ -101,6 +106,7 @@ export class Control {
     const d = this.store.arena.data;
     d[o + COPY.ANSWERED_S] = s;
     d[o + COPY.ANSWERED_FRAME] = frame;
+    if (i === this.copyCount - 1) this.store.f[this.b + K.BITS]! |= LAST_ANSWERED;
   }
 
   /** Copy `i` as an object (built on each call). */

@@ -54,6 +54,7 @@ export class Endpoint {
   private readonly finView: Control;
 
   constructor(readonly store: ConnectionStore, readonly side: Side) {
+    this.offset = side === 'client' ? C.CLIENT : C.SERVER;
     this.synView = new Control(store);
     this.synAckView = new Control(store);
     this.finView = new Control(store);
@@ -61,16 +62,14 @@ export class Endpoint {
 
   /** Points the view at the connection whose slot starts at `base`. */
   at(base: number): this {
-    const b = base + (this.side === 'client' ? C.CLIENT : C.SERVER);
-    this.b = b;
+    this.b = base + this.offset;
     this.connBase = base;
-    this.synView.at(b + E.SYN);
-    this.synAckView.at(b + E.SYN_ACK);
-    this.finView.at(b + E.FIN);
     return this;
   }
 
   private connBase = 0;
+  /** C.CLIENT or C.SERVER. */
+  private readonly offset: number;
 
   private get f(): Float64Array {
     return this.store.f;
@@ -124,13 +123,14 @@ export class Endpoint {
   }
 
   /** Its SYN (without ACK), its SYN/ACK and its FIN, each with every copy; null until sent. */
-  get syn(): Control | null { return this.f[this.b + E.SYN + K.BITS] === 0 ? null : this.synView; }
-  get synAck(): Control | null { return this.f[this.b + E.SYN_ACK + K.BITS] === 0 ? null : this.synAckView; }
-  get fin(): Control | null { return this.f[this.b + E.FIN + K.BITS] === 0 ? null : this.finView; }
+  // (The control views are pointed when asked for: most packets never ask.)
+  get syn(): Control | null { return this.f[this.b + E.SYN + K.BITS] === 0 ? null : this.synView.at(this.b + E.SYN); }
+  get synAck(): Control | null { return this.f[this.b + E.SYN_ACK + K.BITS] === 0 ? null : this.synAckView.at(this.b + E.SYN_ACK); }
+  get fin(): Control | null { return this.f[this.b + E.FIN + K.BITS] === 0 ? null : this.finView.at(this.b + E.FIN); }
 
   /** Records a SYN, SYN/ACK or FIN sent (its first copy) and returns it. */
   newControl(which: E.SYN | E.SYN_ACK | E.FIN, seq: number, end: number, withAck: boolean, s: number, frame: number, ack: number | null): Control {
-    const view = which === E.SYN ? this.synView : which === E.SYN_ACK ? this.synAckView : this.finView;
+    const view = (which === E.SYN ? this.synView : which === E.SYN_ACK ? this.synAckView : this.finView).at(this.b + which);
     view.reset(seq, end, withAck, s, frame, ack);
     return view;
   }

@@ -10,8 +10,8 @@
  * The connections live in a ConnectionStore (store.ts), one slot each; the table finds a slot by
  * the hash of its four-tuple in a chained hash index of typed arrays.
  */
-import type { Segment } from '../decode/segment.js';
-import { Connection } from './connection.js';
+import { SYN, type Segment } from '../decode/segment.js';
+import { Connection, carries } from './connection.js';
 import { C, ConnectionStore } from './store.js';
 import { TcpCode, isSynchronizedCode } from './state.js';
 import { sumS } from '../time.js';
@@ -82,16 +82,19 @@ export class FlowTable {
     const hash = flowHash(seg);
     const conn = this.conn;
     let slot = this.find(hash, seg);
-    if (slot !== END && conn.at(slot).startsNewIncarnation(seg)) {
-      conn.reuse(seg.s, seg.frame);
-      this.finish(slot, seg.s);
-      slot = END;
+    if (slot !== END) {
+      conn.at(slot);
+      if ((seg.flags & SYN) && conn.startsNewIncarnation(seg)) {
+        conn.reuse(seg.s, seg.frame);
+        this.finish(slot, seg.s);
+        slot = END;
+      }
     }
     const opened = slot === END;
     if (opened) {
       conn.open(this.nextId++, seg);
       this.insert(hash, conn.slot);
-    } else conn.at(slot);
+    }
     const fromClient = conn.isFromClient(seg);
     const version = opened ? -1 : conn.stateVersion;
     conn.observe(seg, fromClient);
@@ -126,9 +129,9 @@ export class FlowTable {
   }
 
   private find(hash: number, seg: Segment): number {
-    const conn = this.conn;
+    const f = this.store.f;
     for (let s = this.buckets[hash & (this.buckets.length - 1)]!; s !== END; s = this.next[s]!) {
-      if (this.store.f[s * C.SIZE + C.FLOW_HASH] === hash && conn.at(s).carries(seg)) return s;
+      if (f[s * C.SIZE + C.FLOW_HASH] === hash && carries(f, s * C.SIZE, seg)) return s;
     }
     return END;
   }

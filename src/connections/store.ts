@@ -17,7 +17,7 @@ import { formatAddress } from '../decode/addr.js';
 
 /** A SYN, SYN/ACK or FIN an endpoint sent (offsets from E.SYN, E.SYN_ACK or E.FIN). */
 export const enum K {
-  /** Bit 1: sent; 2: it carried ACK; 4: first acknowledged by a SYN or FIN. 0: none sent. */
+  /** Bit 1: sent; 2: it carried ACK; 4: first acknowledged by a SYN or FIN; 8: its last copy answered. 0: none sent. */
   BITS = 0,
   SEQ,
   END,
