@@ -8,8 +8,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, cli, fixture } from './helpers/run.js';
 import { analyzeCaptures } from '../src/pipeline.js';
-import type { AlertThresholds } from '../src/findings/alerts.js';
-import { peakOverlap } from '../src/findings/alerts.js';
+import { AlertBuilder, type AlertThresholds, DEFAULT_THRESHOLDS, peakOverlap } from '../src/findings/alerts.js';
+import { FlowTable } from '../src/connections/flow-table.js';
+import { connectionReport } from '../src/findings/report.js';
+import { ACK, RST, SYN, type Segment, newSegment } from '../src/decode/segment.js';
 
 const alertsOf = async (name: string, thresholds: Partial<AlertThresholds> = {}) =>
   (await analyzeCaptures([fixture(name)], { timeWaitS: 60, thresholds })).alerts;
@@ -77,5 +79,43 @@ describe('alerts', () => {
 
   it('peakOverlap counts intervals open at once (an interval ending as another starts does not overlap)', () => {
     expect(peakOverlap([[0, 2], [1, 3], [2, 4], [5, 6]])).toEqual({ peak: 2, at: 1 });
+  });
+});
+
+describe('port-scan memory', () => {
+  // Probes of one source to one target, each a SYN answered by RST/ACK (a closed port).
+  const probes = (ports: number[], startS: number): { s: number; seg: Segment }[] => ports.flatMap((port, i) => {
+    const s = startS + i * 0.01;
+    const syn = newSegment();
+    Object.assign(syn, { s, src: '192.0.2.66', srcPort: 50000, dst: '10.0.0.9', dstPort: port, flags: SYN, seq: 1000 });
+    const rst = newSegment();
+    Object.assign(rst, { s: s + 0.001, src: '10.0.0.9', srcPort: port, dst: '192.0.2.66', dstPort: 50000, flags: RST | ACK, seq: 0, ack: 1001 });
+    return [{ s, seg: syn }, { s: s + 0.001, seg: rst }];
+  });
+  const scans = (steps: { s: number; seg: Segment }[]) => {
+    const builder = new AlertBuilder({ ...DEFAULT_THRESHOLDS, portScan: 15 }, 60);
+    const end = steps.at(-1)!.s;
+    const table = new FlowTable((c, endS) => builder.add(connectionReport(c, [], { captureEndS: end, timeWaitS: 60, fileName: () => 'synthetic' }), endS));
+    steps.forEach(({ seg }, i) => {
+      seg.frame = seg.fileFrame = i + 1;
+      table.track(seg);
+    });
+    table.end(end);
+    return builder.result(end).filter((a) => a.kind === 'port-scan');
+  };
+  const ports = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+
+  it('two bursts of 10 ports 30 s apart are one scan of 20 ports', () => {
+    const found = scans([...probes(ports(100, 10), 0), ...probes(ports(200, 10), 30)]);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ source: '192.0.2.66', target: '10.0.0.9', ports: 20 });
+  });
+  it('two bursts of 10 ports 90 s apart (quiet for more than 60 s between) are not a scan', () => {
+    expect(scans([...probes(ports(100, 10), 0), ...probes(ports(200, 10), 90)])).toEqual([]);
+  });
+  it('a scan past the threshold is kept however long it then stays quiet', () => {
+    const found = scans([...probes(ports(100, 20), 0), ...probes(ports(200, 1), 500)]);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ ports: 21 });
   });
 });

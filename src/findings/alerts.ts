@@ -92,15 +92,33 @@ const HALF_OPEN = new Set(['half-open', 'no-reply', 'reset-by-client']);
 interface HalfOpen { synS: number; untilS: number; source: string; answer: 'retransmitted' | 'once' | 'none' }
 interface Probe { style: ScanStyle | null; open: boolean; closed: boolean; s: number }
 
+/** What one source sent one target, for one probe family: the first port alone (ordinary traffic), or every port once a second one shows up. */
+interface ProbePair {
+  first: number;
+  firstProbe: Probe;
+  ports: Map<number, Probe> | null;
+  lastS: number;
+  /** When the pair was first seen (or seen again after being forgotten): the alerts come in this order. */
+  seq: number;
+}
+
+/** The probe families, each a scan of its own (see addProbe). */
+const FAMILIES = ['syn', 'fin', 'null', 'xmas'] as const;
+type Family = (typeof FAMILIES)[number];
+
 export class AlertBuilder {
   private readonly halfOpen = new Map<string, { server: Address; list: HalfOpen[] }>();
   /**
-   * Probed ports per source, target and probe family. Ordinary traffic uses one port per pair, so a
-   * pair holds just its first port until a second one shows up (a Map for each pair would cost
-   * memory in proportion to the connections).
+   * Probed ports per source, target and probe family (source -> target -> family). Ordinary
+   * traffic uses one port per pair, so a pair holds just its first port until a second one shows
+   * up (a Map for each pair would cost memory in proportion to the connections). Keyed by the
+   * address texts as they are, never by a string made per connection.
    */
-  private readonly probes = new Map<string, { source: string; target: string; first: number; firstProbe: Probe; ports: Map<number, Probe> | null; lastS: number }>();
-  private probesAdded = 0;
+  private readonly probes = new Map<string, Map<string, (ProbePair | undefined)[]>>();
+  private probePairs = 0;
+  private nextProbeSeq = 0;
+  /** Pairs are swept for forgotten ones when there are this many (doubling: amortized). */
+  private sweepProbesAt = PROBE_SWEEP_MIN;
   private readonly lingering: LingerAlert[] = [];
   private readonly timeWait = new Map<string, PeakCounter>();
 
@@ -112,8 +130,9 @@ export class AlertBuilder {
     this.addHalfOpen(c);
     this.addProbe(c);
     this.addLingering(c, endS);
-    for (const w of c.timeWait) {
-      const host = c[w.side].ip;
+    for (let i = 0; i < c.timeWait.length; i++) {
+      const w = c.timeWait[i]!;
+      const host = w.side === 'client' ? c.client.ip : c.server.ip;
       let counter = this.timeWait.get(host);
       if (!counter) this.timeWait.set(host, (counter = new PeakCounter()));
       // A TIME_WAIT still to be reported began at most a TIME_WAIT length before now: what ended
@@ -181,13 +200,22 @@ export class AlertBuilder {
     // One scan per source, target and probe family: FIN, NULL and XMAS probes are scans of their
     // own (nmap -sF, -sN, -sX); SYN-based probes (half-open or full connect) are one family.
     const style = probeStyle(c);
-    const family = style === 'fin' || style === 'null' || style === 'xmas' ? style : 'syn';
-    const key = `${c.client.ip}|${c.server.ip}|${family}`;
+    const family: Family = style === 'fin' || style === 'null' || style === 'xmas' ? style : 'syn';
+    let targets = this.probes.get(c.client.ip);
+    if (targets === undefined) this.probes.set(c.client.ip, (targets = new Map()));
+    let pairs = targets.get(c.server.ip);
+    if (pairs === undefined) targets.set(c.server.ip, (pairs = [undefined, undefined, undefined, undefined]));
+    const f = FAMILIES.indexOf(family);
+    let e = pairs[f];
+    // A pair below the threshold that has been quiet for SCAN_IDLE_S is forgotten: quiet is per
+    // pair, so a scan stays as long as its probes keep coming (nmap's "sneaky" -T1 sends one every
+    // 15 s); a scan slower than that cannot be told from ordinary traffic anyway.
+    if (e !== undefined && this.forgotten(e, c.lastS)) e = undefined;
     const probe: Probe = { style, open: c.handshake.synAckS !== null, closed: c.resets.some((r) => r.from === 'server'), s: c.firstS };
-    if (++this.probesAdded % PRUNE_EVERY === 0) this.pruneProbes(c.lastS);
-    const e = this.probes.get(key);
-    if (!e) {
-      this.probes.set(key, { source: c.client.ip, target: c.server.ip, first: c.server.port, firstProbe: probe, ports: null, lastS: c.lastS });
+    if (e === undefined) {
+      if (pairs[f] === undefined) this.probePairs++;
+      pairs[f] = { first: c.server.port, firstProbe: probe, ports: null, lastS: c.lastS, seq: this.nextProbeSeq++ };
+      if (this.probePairs >= this.sweepProbesAt) this.sweepProbes(c.lastS);
       return;
     }
     e.lastS = Math.max(e.lastS, c.lastS);
@@ -199,22 +227,47 @@ export class AlertBuilder {
     e.ports.set(c.server.port, probe);
   }
 
+  /** Whether pair `e` has been quiet, below the threshold, for more than SCAN_IDLE_S by `now`. */
+  private forgotten(e: ProbePair, now: number): boolean {
+    return now - e.lastS > SCAN_IDLE_S && (e.ports === null || e.ports.size < this.t.portScan);
+  }
+
   /**
-   * Forgets source/target pairs below the threshold that have been quiet for SCAN_IDLE_S. Quiet is
-   * per pair, so a scan stays as long as its probes keep coming (nmap's "sneaky" -T1 sends one
-   * every 15 s); a scan slower than that cannot be told from ordinary traffic anyway, and ordinary
-   * pairs would otherwise cost memory in proportion to the connections.
+   * Drops the forgotten pairs (memory: ordinary pairs would otherwise cost memory in proportion to
+   * the connections), once there are twice as many pairs as after the last sweep.
    */
-  private pruneProbes(now: number): void {
-    for (const [key, e] of this.probes) {
-      if (now - e.lastS > SCAN_IDLE_S && (e.ports === null || e.ports.size < this.t.portScan)) this.probes.delete(key);
+  private sweepProbes(now: number): void {
+    for (const [source, targets] of this.probes) {
+      for (const [target, pairs] of targets) {
+        let left = 0;
+        for (let f = 0; f < pairs.length; f++) {
+          const e = pairs[f];
+          if (e === undefined) continue;
+          if (this.forgotten(e, now)) {
+            pairs[f] = undefined;
+            this.probePairs--;
+          } else left++;
+        }
+        if (left === 0) targets.delete(target);
+      }
+      if (targets.size === 0) this.probes.delete(source);
     }
+    this.sweepProbesAt = Math.max(PROBE_SWEEP_MIN, 2 * this.probePairs);
   }
 
   private portScans(): PortScanAlert[] {
+    const found: { source: string; target: string; ports: Map<number, Probe>; seq: number }[] = [];
+    for (const [source, targets] of this.probes) {
+      for (const [target, pairs] of targets) {
+        for (const e of pairs) {
+          if (e !== undefined && e.ports !== null && e.ports.size >= this.t.portScan) found.push({ source, target, ports: e.ports, seq: e.seq });
+        }
+      }
+    }
+    // In the order the pairs were first seen.
+    found.sort((a, b) => a.seq - b.seq);
     const out: PortScanAlert[] = [];
-    for (const { source, target, ports } of this.probes.values()) {
-      if (ports === null || ports.size < this.t.portScan) continue;
+    for (const { source, target, ports } of found) {
       const styles: Partial<Record<ScanStyle, number>> = {};
       for (const p of ports.values()) if (p.style) styles[p.style] = (styles[p.style] ?? 0) + 1;
       const style = (Object.entries(styles).sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'syn') as ScanStyle;
@@ -232,18 +285,23 @@ export class AlertBuilder {
   }
 
   private addLingering(c: ConnectionReport, finishedS: number): void {
-    for (const side of ['client', 'server'] as const) {
-      const states = c.states[side];
-      states.forEach((e, i) => {
-        if (i === 0 || !LINGER_STATES.has(e.state)) return; // the initial state is assumed, not seen
-        const next = states[i + 1];
-        const endS = next ? next.s : finishedS; // the last state lasts until the connection was finished
-        if (diffS(e.s, endS) < this.t.lingerS) return;
-        const [endpoint, peer] = side === 'client' ? [c.client, c.server] : [c.server, c.client];
-        this.lingering.push({
-          kind: 'lingering', state: e.state, side, endpoint, peer, connection: c.id, enteredS: e.s,
-          durationS: diffS(e.s, endS), atCaptureEnd: !next, retransmitIntervalsS: retransmitsDuring(c, side, e.state),
-        });
+    this.addLingeringSide(c, 'client', finishedS);
+    this.addLingeringSide(c, 'server', finishedS);
+  }
+
+  private addLingeringSide(c: ConnectionReport, side: 'client' | 'server', finishedS: number): void {
+    const states = c.states[side];
+    // The initial state (index 0) is assumed, not seen.
+    for (let i = 1; i < states.length; i++) {
+      const e = states[i]!;
+      if (!LINGER_STATES.has(e.state)) continue;
+      const next = states[i + 1];
+      const endS = next ? next.s : finishedS; // the last state lasts until the connection was finished
+      if (diffS(e.s, endS) < this.t.lingerS) continue;
+      const [endpoint, peer] = side === 'client' ? [c.client, c.server] : [c.server, c.client];
+      this.lingering.push({
+        kind: 'lingering', state: e.state, side, endpoint, peer, connection: c.id, enteredS: e.s,
+        durationS: diffS(e.s, endS), atCaptureEnd: !next, retransmitIntervalsS: retransmitsDuring(c, side, e.state),
       });
     }
   }
@@ -259,9 +317,9 @@ export class AlertBuilder {
   }
 }
 
-/** Pairs of source and target are looked over every so many connections, and forgotten after this quiet (s). */
-const PRUNE_EVERY = 4096;
+/** Pairs of source and target are forgotten after this quiet (s); swept from memory from this many pairs on. */
 const SCAN_IDLE_S = 60;
+const PROBE_SWEEP_MIN = 4096;
 
 /**
  * The most intervals open at once, computed as they come: intervals are added roughly in the order
