@@ -12,7 +12,7 @@ import type { LineDecoder } from './decode/text-decoder.js';
 import { FileInfo, InputError, InputWarning, PacketRecord, RecordSink } from './input/record.js';
 import { CaptureReader } from './input/source.js';
 import { segmentAnomalies } from './findings/anomalies.js';
-import { Summary, SummaryBuilder, connectionReport } from './findings/report.js';
+import { ConnectionFindings, type FindingsContext, Summary, SummaryBuilder } from './findings/report.js';
 import { Alert, AlertBuilder, AlertThresholds, DEFAULT_THRESHOLDS } from './findings/alerts.js';
 import type { AnomalyKind, AnomalyReport, ConnectionReport } from './findings/types.js';
 import { TOOL_NAME, TOOL_VERSION } from './version.js';
@@ -34,8 +34,11 @@ export interface AnalyzeOptions {
   timeWaitS: number;
   /** Alert thresholds (defaults: DEFAULT_THRESHOLDS). */
   thresholds?: Partial<AlertThresholds>;
-  /** Streaming: each connection as soon as it is finished, each anomaly as it is seen. */
-  onConnection?: (c: ConnectionReport) => void;
+  /**
+   * Streaming: each connection as soon as it is finished (its findings, valid during the call:
+   * `report()` makes the object to keep), each anomaly as it is seen.
+   */
+  onConnection?: (f: ConnectionFindings) => void;
   onAnomaly?: (a: AnomalyReport) => void;
   /** False for streaming views: the report then holds no connections or anomalies (flat memory). */
   keep?: boolean;
@@ -95,6 +98,8 @@ export interface Report {
   anomalies: AnomalyReport[];
   alerts: Alert[];
 }
+
+const NO_ANOMALIES: readonly AnomalyReport[] = Object.freeze([]);
 
 const SKIP_KEYS: Record<number, keyof InputReport['skipped']> = {
   [Outcome.NON_IP]: 'nonIp',
@@ -340,11 +345,15 @@ class FindingsRun implements TrackSink {
   private readonly thresholds: AlertThresholds;
   private readonly alerts: AlertBuilder;
   private truncated = false;
+  /** The findings of each connection in turn, and what they are worked out with. */
+  private readonly findings = new ConnectionFindings();
+  private readonly context: FindingsContext;
 
   constructor(private readonly files: string[], private readonly opts: AnalyzeOptions) {
     this.keep = opts.keep ?? true;
     this.thresholds = { ...DEFAULT_THRESHOLDS, ...opts.thresholds };
     this.alerts = new AlertBuilder(this.thresholds, opts.timeWaitS);
+    this.context = { captureEndS: 0, timeWaitS: opts.timeWaitS, fileName: (i) => this.files[i]! };
   }
 
   progress(p: ProgressInfo): void {
@@ -370,14 +379,14 @@ class FindingsRun implements TrackSink {
 
   /** A connection is done (by capture time `endS`): its findings are final. */
   finished(conn: Connection, endS: number): void {
-    const report = connectionReport(conn, this.anomaliesByConn.get(conn.id) ?? [], {
-      captureEndS: endS, timeWaitS: this.opts.timeWaitS, fileName: (i) => this.files[i]!,
-    });
+    const ctx = this.context;
+    ctx.captureEndS = endS;
+    const f = this.findings.analyze(conn, this.anomaliesByConn.get(conn.id) ?? NO_ANOMALIES, ctx);
     this.anomaliesByConn.delete(conn.id);
-    this.summary.addConnection(report);
-    this.alerts.add(report, endS);
-    if (this.keep) this.reports.push(report);
-    this.opts.onConnection?.(report);
+    this.summary.addConnection(f);
+    this.alerts.add(f, endS);
+    if (this.keep) this.reports.push(f.report());
+    this.opts.onConnection?.(f);
   }
 
   finish(track: TrackResult): Report {

@@ -10,7 +10,7 @@ import { FIXTURES, cli, fixture } from './helpers/run.js';
 import { analyzeCaptures } from '../src/pipeline.js';
 import { AlertBuilder, type AlertThresholds, DEFAULT_THRESHOLDS, peakOverlap } from '../src/findings/alerts.js';
 import { FlowTable } from '../src/connections/flow-table.js';
-import { connectionReport } from '../src/findings/report.js';
+import { ConnectionFindings } from '../src/findings/report.js';
 import { ACK, RST, SYN, type Segment, newSegment } from '../src/decode/segment.js';
 
 const alertsOf = async (name: string, thresholds: Partial<AlertThresholds> = {}) =>
@@ -95,7 +95,8 @@ describe('port-scan memory', () => {
   const scans = (steps: { s: number; seg: Segment }[]) => {
     const builder = new AlertBuilder({ ...DEFAULT_THRESHOLDS, portScan: 15 }, 60);
     const end = steps.at(-1)!.s;
-    const table = new FlowTable((c, endS) => builder.add(connectionReport(c, [], { captureEndS: end, timeWaitS: 60, fileName: () => 'synthetic' }), endS));
+    const findings = new ConnectionFindings();
+    const table = new FlowTable((c, endS) => builder.add(findings.analyze(c, [], { captureEndS: end, timeWaitS: 60, fileName: () => 'synthetic' }), endS));
     steps.forEach(({ seg }, i) => {
       seg.frame = seg.fileFrame = i + 1;
       table.track(seg);

@@ -24,7 +24,7 @@ async function run(files: string[], threads: number): Promise<{ report: string; 
   try {
     const report = await analyzeCaptures(files, {
       timeWaitS: 60, threads, keep: true,
-      onConnection: (c) => stream.push(`connection ${JSON.stringify(c)}`),
+      onConnection: (f) => stream.push(`connection ${JSON.stringify(f.report())}`),
       onAnomaly: (a) => stream.push(`anomaly ${JSON.stringify(a)}`),
       onWarning: (w) => stream.push(`warning ${JSON.stringify(w)}`),
     });

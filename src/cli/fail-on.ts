@@ -4,6 +4,7 @@
  */
 import type { Report } from '../pipeline.js';
 import type { AnomalyReport, ConnectionReport } from '../findings/types.js';
+import type { ConnectionFindings } from '../findings/report.js';
 import type { Alert } from '../findings/alerts.js';
 import { describeAlert, endpoint } from '../views/format.js';
 
@@ -87,10 +88,17 @@ export function parseFailOn(value: string): string[] {
 export class FailOn {
   private readonly lines: string[] = [];
 
-  constructor(private readonly names: string[]) {}
+  /** The conditions judged on each connection. */
+  private readonly perConnection: string[];
 
-  connection(c: ConnectionReport): void {
-    for (const n of this.names) for (const v of CONDITIONS[n]!.connection?.(c) ?? []) this.lines.push(`${n}: ${v}`);
+  constructor(private readonly names: string[]) {
+    this.perConnection = names.filter((n) => CONDITIONS[n]!.connection !== undefined);
+  }
+
+  connection(f: ConnectionFindings): void {
+    if (this.perConnection.length === 0) return;
+    const c = f.report();
+    for (const n of this.perConnection) for (const v of CONDITIONS[n]!.connection!(c)) this.lines.push(`${n}: ${v}`);
   }
 
   anomaly(a: AnomalyReport): void {

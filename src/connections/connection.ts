@@ -44,6 +44,11 @@ export interface NoteFact {
   bytes: number;
 }
 
+/** A RST fact to read into (Connection.reset). */
+export function newRstFact(): RstFact {
+  return { s: 0, frame: 0, fileIndex: 0, fileFrame: 0, from: 'client', seq: 0, ack: null, payloadLen: 0, acceptable: null, answersFrame: 0 };
+}
+
 const MIDSTREAM = 1;
 const LAST_WAS_RETRANSMIT = 2;
 
@@ -137,6 +142,13 @@ export class Connection {
     const s = this.f[this.b + C.REUSED_S]!;
     return s !== s ? null : { s, frame: this.f[this.b + C.REUSED_FRAME]! };
   }
+  /** The client's address words then the server's (Segment.addrs' layout) into `into`, returned. */
+  addressWords(into: Float64Array): Float64Array {
+    into.set(this.f.subarray(this.b + C.C0, this.b + C.C0 + 4), 0);
+    into.set(this.f.subarray(this.b + C.S0, this.b + C.S0 + 4), 4);
+    return into;
+  }
+
   /** The capture time the flow table scheduled it to finish at (NaN: none). */
   get dueAt(): number { return this.f[this.b + C.DUE_AT]!; }
   set dueAt(x: number) { this.f[this.b + C.DUE_AT] = x; }
@@ -150,22 +162,10 @@ export class Connection {
     return side === 'client' ? this.client : this.server;
   }
 
-  /** Every RST of the connection (objects built on each call: for the findings). */
+  /** Every RST of the connection (objects built on each call). */
   get resets(): RstFact[] {
-    const arena = this.store.arena;
-    const ref = this.f[this.b + C.RESETS]!;
     const out: RstFact[] = [];
-    for (let i = 0; i < arena.count(ref, R.SIZE); i++) {
-      const o = arena.item(ref, i, R.SIZE);
-      const d = arena.data;
-      const ack = d[o + R.ACK]!;
-      const acceptable = d[o + R.ACCEPTABLE]!;
-      out.push({
-        s: d[o + R.S]!, frame: d[o + R.FRAME]!, fileIndex: d[o + R.FILE_INDEX]!, fileFrame: d[o + R.FILE_FRAME]!,
-        from: d[o + R.FROM] === 0 ? 'client' : 'server', seq: d[o + R.SEQ]!, ack: ack !== ack ? null : ack,
-        payloadLen: d[o + R.PAYLOAD]!, acceptable: acceptable < 0 ? null : acceptable === 1, answersFrame: d[o + R.ANSWERS_FRAME]!,
-      });
-    }
+    for (let i = 0; i < this.resetCount; i++) out.push(this.reset(i, newRstFact()));
     return out;
   }
 
@@ -180,6 +180,35 @@ export class Connection {
       out.push({ kind: NOTE_KINDS[d[o + NOTE.KIND]!]!, s: d[o + NOTE.S]!, frame: d[o + NOTE.FRAME]!, from: d[o + NOTE.FROM] === 0 ? 'client' : 'server', bytes: d[o + NOTE.BYTES]! });
     }
     return out;
+  }
+
+  /** How many RSTs it has; `reset(i, into)` reads one without making objects. */
+  get resetCount(): number {
+    return this.store.arena.count(this.f[this.b + C.RESETS]!, R.SIZE);
+  }
+
+  /** RST `i` into `into` (returned). */
+  reset(i: number, into: RstFact): RstFact {
+    const arena = this.store.arena;
+    const o = arena.item(this.f[this.b + C.RESETS]!, i, R.SIZE);
+    const d = arena.data;
+    const ack = d[o + R.ACK]!;
+    const acceptable = d[o + R.ACCEPTABLE]!;
+    into.s = d[o + R.S]!;
+    into.frame = d[o + R.FRAME]!;
+    into.fileIndex = d[o + R.FILE_INDEX]!;
+    into.fileFrame = d[o + R.FILE_FRAME]!;
+    into.from = d[o + R.FROM] === 0 ? 'client' : 'server';
+    into.seq = d[o + R.SEQ]!;
+    into.ack = ack !== ack ? null : ack;
+    into.payloadLen = d[o + R.PAYLOAD]!;
+    into.acceptable = acceptable < 0 ? null : acceptable === 1;
+    into.answersFrame = d[o + R.ANSWERS_FRAME]!;
+    return into;
+  }
+
+  get noteCount(): number {
+    return this.store.arena.count(this.f[this.b + C.NOTES]!, NOTE.SIZE);
   }
 
   /** Whether a note of `kind` was made. */

@@ -244,20 +244,16 @@ export class Endpoint {
   }
 
   /**
-   * The state history: the initial state, then one entry per event that changed the state, in the
-   * order the endpoint lived them. `timeWaitS` > 0 ends TIME_WAIT by expiry once the next event,
-   * or `endS` (the capture's end, when the history is final), lies past entry + timeWaitS.
+   * The state history into `h`: the initial state, then one entry per event that changed the
+   * state, in the order the endpoint lived them. `timeWaitS` > 0 ends TIME_WAIT by expiry once the
+   * next event, or `endS` (the capture's end, when the history is final), lies past entry +
+   * timeWaitS.
    */
-  history(timeWaitS: number, endS: number | null): Transition[] {
+  historyInto(h: History, timeWaitS: number, endS: number | null): void {
+    h.clear();
     let state = this.initialCode;
-    const out: Transition[] = [{ state: TCP_STATES[state]!, s: this.initialS, frame: this.initialFrame, event: 'initial' }];
+    h.push(state, this.initialS, this.initialFrame, INITIAL);
     let enteredTimeWait = 0;
-    const expireBefore = (s: number) => {
-      if (state === TcpCode.TIME_WAIT && timeWaitS > 0 && s >= enteredTimeWait + timeWaitS) {
-        state = TcpCode.CLOSED;
-        out.push({ state: 'CLOSED', s: sumS(enteredTimeWait, timeWaitS), frame: null, event: 'time-wait-expired' });
-      }
-    };
     const stateless = endS !== null && this.answeredStatelessly(endS);
     const arena = this.store.arena;
     const ref = this.f[this.b + E.LOG]!;
@@ -267,7 +263,10 @@ export class Endpoint {
       const d = arena.data;
       const kind: EventCode = d[o + EV.KIND]!;
       const s = d[o + EV.S]!;
-      expireBefore(s);
+      if (state === TcpCode.TIME_WAIT && expiresBy(enteredTimeWait, timeWaitS, s)) {
+        state = TcpCode.CLOSED;
+        h.push(state, sumS(enteredTimeWait, timeWaitS), NaN, EventCode.TIME_WAIT_EXPIRED);
+      }
       // A syncookie answer keeps no request: the SYN and its SYN/ACK leave the listener as it was.
       if (stateless && (kind === EventCode.RECV_SYN || kind === EventCode.SEND_SYN_ACK)) continue;
       const next = nextCode(state, kind);
@@ -275,14 +274,23 @@ export class Endpoint {
       state = next;
       if (state === TcpCode.TIME_WAIT) enteredTimeWait = s;
       const frame = d[o + EV.FRAME]!;
-      out.push({ state: TCP_STATES[state]!, s, frame: frame === TIMER_FRAME ? null : frame, event: EVENT_KINDS[kind]! });
+      h.push(state, s, frame === TIMER_FRAME ? NaN : frame, kind);
     }
     if (endS !== null) {
-      expireBefore(endS);
+      if (state === TcpCode.TIME_WAIT && expiresBy(enteredTimeWait, timeWaitS, endS)) {
+        state = TcpCode.CLOSED;
+        h.push(state, sumS(enteredTimeWait, timeWaitS), NaN, EventCode.TIME_WAIT_EXPIRED);
+      }
       const gaveUp = this.gaveUpAt(state, endS);
-      if (gaveUp !== null) out.push({ state: 'CLOSED', s: gaveUp, frame: null, event: 'gave-up' });
+      if (gaveUp !== null) h.push(TcpCode.CLOSED, gaveUp, NaN, GAVE_UP);
     }
-    return out;
+  }
+
+  /** The state history as objects (see historyInto). */
+  history(timeWaitS: number, endS: number | null): Transition[] {
+    const h = new History();
+    this.historyInto(h, timeWaitS, endS);
+    return h.transitions();
   }
 
   /**
@@ -385,6 +393,79 @@ export function initEndpoint(f: Float64Array, b: number, state: TcpCode, s: numb
   f[b + E.INITIAL_STATE] = state;
   f[b + E.INITIAL_S] = s;
   f[b + E.INITIAL_FRAME] = frame;
+}
+
+/** Whether a TIME_WAIT entered at `enteredS` has expired by `s` (`timeWaitS` 0: it never does). */
+function expiresBy(enteredS: number, timeWaitS: number, s: number): boolean {
+  return timeWaitS > 0 && s >= enteredS + timeWaitS;
+}
+
+/** What caused a transition: an EventCode, or one of these two. */
+export const INITIAL = EVENT_KINDS.length;
+export const GAVE_UP = EVENT_KINDS.length + 1;
+/** The names of transition causes by code (EventCode, INITIAL, GAVE_UP). */
+export const TRANSITION_EVENTS: readonly Transition['event'][] = [...EVENT_KINDS, 'initial', 'gave-up'];
+
+/**
+ * A state history as numbers: for each transition its state (TcpCode), time, frame (NaN for a
+ * timer) and cause (TRANSITION_EVENTS). Refilled for each connection, so reports of a large
+ * capture make no objects for it.
+ */
+export class History {
+  length = 0;
+  state = new Uint8Array(16);
+  s = new Float64Array(16);
+  frame = new Float64Array(16);
+  event = new Uint8Array(16);
+
+  clear(): void {
+    this.length = 0;
+  }
+
+  push(state: TcpCode, s: number, frame: number, event: number): void {
+    if (this.length === this.state.length) this.grow();
+    const i = this.length++;
+    this.state[i] = state;
+    this.s[i] = s;
+    this.frame[i] = frame;
+    this.event[i] = event;
+  }
+
+  /** The state at the end. */
+  get final(): TcpCode {
+    return this.state[this.length - 1]!;
+  }
+
+  /** Transition `i` as an object. */
+  transition(i: number): Transition {
+    const frame = this.frame[i]!;
+    return { state: TCP_STATES[this.state[i]!]!, s: this.s[i]!, frame: frame !== frame ? null : frame, event: TRANSITION_EVENTS[this.event[i]!]! };
+  }
+
+  transitions(): Transition[] {
+    const out: Transition[] = [];
+    for (let i = 0; i < this.length; i++) out.push(this.transition(i));
+    return out;
+  }
+
+  /** The state just before `frame` (timer transitions compare by time). */
+  stateBefore(frame: number, s: number): TcpCode {
+    let state = this.state[0]!;
+    for (let i = 1; i < this.length; i++) {
+      const f = this.frame[i]!;
+      if (f === f ? f >= frame : this.s[i]! >= s) break;
+      state = this.state[i]!;
+    }
+    return state;
+  }
+
+  private grow(): void {
+    const n = this.state.length * 2;
+    const state = new Uint8Array(n); state.set(this.state); this.state = state;
+    const s = new Float64Array(n); s.set(this.s); this.s = s;
+    const frame = new Float64Array(n); frame.set(this.frame); this.frame = frame;
+    const event = new Uint8Array(n); event.set(this.event); this.event = event;
+  }
 }
 
 /** The state an endpoint was in just before `frame` (timer transitions compare by time). */

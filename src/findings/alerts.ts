@@ -4,8 +4,12 @@
  * are named at the end, so they work as well on a streamed capture as on a whole one. Thresholds
  * are options, with defaults that do not fire on ordinary traffic.
  */
-import type { TcpState } from '../connections/state.js';
-import type { Address, ConnectionReport } from './types.js';
+import { TCP_STATES, TcpCode, type TcpState } from '../connections/state.js';
+import type { History } from '../connections/endpoint.js';
+import type { Address } from './types.js';
+import type { ConnectionFindings } from './report.js';
+import { HandshakeCode, intervals } from './handshake.js';
+import { type Probe, ProbeTable } from './probe-table.js';
 import { diffS } from '../time.js';
 
 export interface AlertThresholds {
@@ -86,37 +90,26 @@ export interface TimeWaitPileupAlert {
 export type Alert = SynFloodAlert | PortScanAlert | LingerAlert | TimeWaitPileupAlert;
 export const ALERT_KINDS = ['syn-flood', 'port-scan', 'lingering', 'time-wait-pileup'] as const;
 
-const LINGER_STATES: ReadonlySet<TcpState> = new Set(['SYN_SENT', 'SYN_RECEIVED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'CLOSE_WAIT', 'LAST_ACK']);
-const HALF_OPEN = new Set(['half-open', 'no-reply', 'reset-by-client']);
+const lingers = (s: TcpCode) =>
+  s === TcpCode.SYN_SENT || s === TcpCode.SYN_RECEIVED || s === TcpCode.FIN_WAIT_1 || s === TcpCode.FIN_WAIT_2 || s === TcpCode.CLOSE_WAIT || s === TcpCode.LAST_ACK;
+const halfOpen = (k: HandshakeCode) => k === HandshakeCode.HALF_OPEN || k === HandshakeCode.NO_REPLY || k === HandshakeCode.RESET_BY_CLIENT;
 
 interface HalfOpen { synS: number; untilS: number; source: string; answer: 'retransmitted' | 'once' | 'none' }
-interface Probe { style: ScanStyle | null; open: boolean; closed: boolean; s: number }
 
-/** What one source sent one target, for one probe family: the first port alone (ordinary traffic), or every port once a second one shows up. */
-interface ProbePair {
-  first: number;
-  firstProbe: Probe;
-  ports: Map<number, Probe> | null;
-  lastS: number;
-  /** When the pair was first seen (or seen again after being forgotten): the alerts come in this order. */
-  seq: number;
-}
-
-/** The probe families, each a scan of its own (see addProbe). */
-const FAMILIES = ['syn', 'fin', 'null', 'xmas'] as const;
-type Family = (typeof FAMILIES)[number];
+/** The scan styles by code (Probe.style; -1: none). */
+const STYLES: readonly ScanStyle[] = ['syn', 'connect', 'fin', 'null', 'xmas'];
+const enum Style { NONE = -1, SYN, CONNECT, FIN, NULL, XMAS }
+/** The probe families, each a scan of its own (see addProbe): SYN-based, FIN, NULL, XMAS. */
+const familyOf = (style: Style) => (style === Style.FIN ? 1 : style === Style.NULL ? 2 : style === Style.XMAS ? 3 : 0);
 
 export class AlertBuilder {
   private readonly halfOpen = new Map<string, { server: Address; list: HalfOpen[] }>();
   /**
-   * Probed ports per source, target and probe family (source -> target -> family). Ordinary
-   * traffic uses one port per pair, so a pair holds just its first port until a second one shows
-   * up (a Map for each pair would cost memory in proportion to the connections). Keyed by the
-   * address texts as they are, never by a string made per connection.
+   * Probed ports per source, target and probe family. Ordinary traffic uses one port per pair, so
+   * a pair holds just its first port (as numbers) until a second one shows up.
    */
-  private readonly probes = new Map<string, Map<string, (ProbePair | undefined)[]>>();
-  private probePairs = 0;
-  private nextProbeSeq = 0;
+  private readonly probes = new ProbeTable();
+  private readonly words = new Float64Array(8);
   /** Pairs are swept for forgotten ones when there are this many (doubling: amortized). */
   private sweepProbesAt = PROBE_SWEEP_MIN;
   private readonly lingering: LingerAlert[] = [];
@@ -126,18 +119,20 @@ export class AlertBuilder {
   constructor(private readonly t: AlertThresholds, private readonly timeWaitS: number) {}
 
   /** Folds one finished connection in; `endS` is the capture time it was finished at. */
-  add(c: ConnectionReport, endS: number): void {
-    this.addHalfOpen(c);
-    this.addProbe(c);
-    this.addLingering(c, endS);
-    for (let i = 0; i < c.timeWait.length; i++) {
-      const w = c.timeWait[i]!;
-      const host = w.side === 'client' ? c.client.ip : c.server.ip;
+  add(f: ConnectionFindings, endS: number): void {
+    this.addHalfOpen(f);
+    this.addProbe(f);
+    this.addLingering(f, endS);
+    const t = f.timeWait;
+    for (let i = 0; i < t.count; i++) {
+      const side = t.side[i]!;
+      const host = side === 0 ? f.clientIp : f.serverIp;
       let counter = this.timeWait.get(host);
       if (!counter) this.timeWait.set(host, (counter = new PeakCounter()));
       // A TIME_WAIT still to be reported began at most a TIME_WAIT length before now: what ended
       // well before that can be folded into the running peak (memory stays flat).
-      counter.add(w.enteredS, w.endS, endS - 2 * this.timeWaitS);
+      const endedS = t.endS[i]!;
+      counter.add((side === 0 ? f.client : f.server).s[t.entry[i]!]!, endedS === endedS ? endedS : null, endS - 2 * this.timeWaitS);
     }
   }
 
@@ -146,20 +141,27 @@ export class AlertBuilder {
     return [...this.synFloods(captureEndS), ...this.portScans(), ...this.lingering, ...this.pileups()];
   }
 
-  private addHalfOpen(c: ConnectionReport): void {
-    if (!HALF_OPEN.has(c.handshake.kind) || c.handshake.synS === null) return;
-    const key = `${c.server.ip}|${c.server.port}`;
+  private addHalfOpen(f: ConnectionFindings): void {
+    const h = f.handshake;
+    if (!halfOpen(h.kind) || h.synS !== h.synS) return;
+    const port = f.conn.serverPort;
+    const key = `${f.serverIp}|${port}`;
     let e = this.halfOpen.get(key);
-    if (!e) this.halfOpen.set(key, (e = { server: c.server, list: [] }));
+    if (!e) this.halfOpen.set(key, (e = { server: { ip: f.serverIp, port }, list: [] }));
     // Half-open from the SYN until the server let go: its SYN_RECEIVED ended, or the connection's last packet.
-    const recv = c.states.server.findIndex((x) => x.state === 'SYN_RECEIVED');
-    const after = recv >= 0 ? c.states.server[recv + 1] : undefined;
-    const h = c.handshake;
+    const states = f.server;
+    let untilS = Math.max(f.conn.lastS, h.synS);
+    for (let i = 0; i < states.length; i++) {
+      if (states.state[i] !== TcpCode.SYN_RECEIVED) continue;
+      if (i + 1 < states.length) untilS = states.s[i + 1]!;
+      break;
+    }
+    const synAck = f.conn.server.synAck;
     e.list.push({
-      synS: h.synS!,
-      untilS: after ? after.s : Math.max(c.lastS, h.synS!),
-      source: c.client.ip,
-      answer: h.synAckS === null ? 'none' : h.synAckRetransmits.length > 0 ? 'retransmitted' : 'once',
+      synS: h.synS,
+      untilS,
+      source: f.clientIp,
+      answer: h.synAckS !== h.synAckS ? 'none' : synAck !== null && synAck.copyCount > 1 ? 'retransmitted' : 'once',
     });
   }
 
@@ -196,40 +198,39 @@ export class AlertBuilder {
     return out;
   }
 
-  private addProbe(c: ConnectionReport): void {
+  private addProbe(f: ConnectionFindings): void {
     // One scan per source, target and probe family: FIN, NULL and XMAS probes are scans of their
     // own (nmap -sF, -sN, -sX); SYN-based probes (half-open or full connect) are one family.
-    const style = probeStyle(c);
-    const family: Family = style === 'fin' || style === 'null' || style === 'xmas' ? style : 'syn';
-    let targets = this.probes.get(c.client.ip);
-    if (targets === undefined) this.probes.set(c.client.ip, (targets = new Map()));
-    let pairs = targets.get(c.server.ip);
-    if (pairs === undefined) targets.set(c.server.ip, (pairs = [undefined, undefined, undefined, undefined]));
-    const f = FAMILIES.indexOf(family);
-    let e = pairs[f];
+    const style = probeStyle(f);
+    const conn = f.conn;
+    const table = this.probes;
+    const row = table.find(conn.ipVersion * 4 + familyOf(style), conn.addressWords(this.words), 0, 4);
+    const lastS = conn.lastS;
+    const port = conn.serverPort;
     // A pair below the threshold that has been quiet for SCAN_IDLE_S is forgotten: quiet is per
     // pair, so a scan stays as long as its probes keep coming (nmap's "sneaky" -T1 sends one every
     // 15 s); a scan slower than that cannot be told from ordinary traffic anyway.
-    if (e !== undefined && this.forgotten(e, c.lastS)) e = undefined;
-    const probe: Probe = { style, open: c.handshake.synAckS !== null, closed: c.resets.some((r) => r.from === 'server'), s: c.firstS };
-    if (e === undefined) {
-      if (pairs[f] === undefined) this.probePairs++;
-      pairs[f] = { first: c.server.port, firstProbe: probe, ports: null, lastS: c.lastS, seq: this.nextProbeSeq++ };
-      if (this.probePairs >= this.sweepProbesAt) this.sweepProbes(c.lastS);
+    if (table.added || this.forgotten(row, lastS)) {
+      table.start(row, port, probeOf(f, style), lastS);
+      if (table.size >= this.sweepProbesAt) this.sweepProbes(lastS);
       return;
     }
-    e.lastS = Math.max(e.lastS, c.lastS);
-    if (e.ports === null) {
-      if (c.server.port === e.first) return; // ordinary repeat traffic to one port
-      e.ports = new Map([[e.first, e.firstProbe]]);
+    table.setLastS(row, Math.max(table.lastS(row), lastS));
+    let pair = table.multiPort(row);
+    if (pair === null) {
+      if (port === table.first(row)) return; // ordinary repeat traffic to one port
+      pair = { source: f.clientIp, target: f.serverIp, ports: new Map([[table.first(row), table.firstProbe(row)]]) };
+      table.setMultiPort(row, pair);
     }
-    if (e.ports.has(c.server.port) && e.ports.size < this.t.portScan) return;
-    e.ports.set(c.server.port, probe);
+    if (pair.ports.has(port) && pair.ports.size < this.t.portScan) return;
+    pair.ports.set(port, probeOf(f, style));
   }
 
-  /** Whether pair `e` has been quiet, below the threshold, for more than SCAN_IDLE_S by `now`. */
-  private forgotten(e: ProbePair, now: number): boolean {
-    return now - e.lastS > SCAN_IDLE_S && (e.ports === null || e.ports.size < this.t.portScan);
+  /** Whether pair `row` has been quiet, below the threshold, for more than SCAN_IDLE_S by `now`. */
+  private forgotten(row: number, now: number): boolean {
+    if (now - this.probes.lastS(row) <= SCAN_IDLE_S) return false;
+    const pair = this.probes.multiPort(row);
+    return pair === null || pair.ports.size < this.t.portScan;
   }
 
   /**
@@ -237,39 +238,17 @@ export class AlertBuilder {
    * the connections), once there are twice as many pairs as after the last sweep.
    */
   private sweepProbes(now: number): void {
-    for (const [source, targets] of this.probes) {
-      for (const [target, pairs] of targets) {
-        let left = 0;
-        for (let f = 0; f < pairs.length; f++) {
-          const e = pairs[f];
-          if (e === undefined) continue;
-          if (this.forgotten(e, now)) {
-            pairs[f] = undefined;
-            this.probePairs--;
-          } else left++;
-        }
-        if (left === 0) targets.delete(target);
-      }
-      if (targets.size === 0) this.probes.delete(source);
-    }
-    this.sweepProbesAt = Math.max(PROBE_SWEEP_MIN, 2 * this.probePairs);
+    this.probes.retain((row) => !this.forgotten(row, now));
+    this.sweepProbesAt = Math.max(PROBE_SWEEP_MIN, 2 * this.probes.size);
   }
 
   private portScans(): PortScanAlert[] {
-    const found: { source: string; target: string; ports: Map<number, Probe>; seq: number }[] = [];
-    for (const [source, targets] of this.probes) {
-      for (const [target, pairs] of targets) {
-        for (const e of pairs) {
-          if (e !== undefined && e.ports !== null && e.ports.size >= this.t.portScan) found.push({ source, target, ports: e.ports, seq: e.seq });
-        }
-      }
-    }
-    // In the order the pairs were first seen.
-    found.sort((a, b) => a.seq - b.seq);
     const out: PortScanAlert[] = [];
-    for (const { source, target, ports } of found) {
+    // In the order the pairs were first seen.
+    for (const { source, target, ports } of this.probes.multiPortPairs()) {
+      if (ports.size < this.t.portScan) continue;
       const styles: Partial<Record<ScanStyle, number>> = {};
-      for (const p of ports.values()) if (p.style) styles[p.style] = (styles[p.style] ?? 0) + 1;
+      for (const p of ports.values()) if (p.style !== Style.NONE) styles[STYLES[p.style]!] = (styles[STYLES[p.style]!] ?? 0) + 1;
       const style = (Object.entries(styles).sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'syn') as ScanStyle;
       const sorted = [...ports.entries()].sort((a, b) => a[0] - b[0]);
       const times = [...ports.values()].map((p) => p.s);
@@ -284,24 +263,27 @@ export class AlertBuilder {
     return out;
   }
 
-  private addLingering(c: ConnectionReport, finishedS: number): void {
-    this.addLingeringSide(c, 'client', finishedS);
-    this.addLingeringSide(c, 'server', finishedS);
+  private addLingering(f: ConnectionFindings, finishedS: number): void {
+    this.addLingeringSide(f, 'client', finishedS);
+    this.addLingeringSide(f, 'server', finishedS);
   }
 
-  private addLingeringSide(c: ConnectionReport, side: 'client' | 'server', finishedS: number): void {
-    const states = c.states[side];
+  private addLingeringSide(f: ConnectionFindings, side: 'client' | 'server', finishedS: number): void {
+    const h: History = side === 'client' ? f.client : f.server;
     // The initial state (index 0) is assumed, not seen.
-    for (let i = 1; i < states.length; i++) {
-      const e = states[i]!;
-      if (!LINGER_STATES.has(e.state)) continue;
-      const next = states[i + 1];
-      const endS = next ? next.s : finishedS; // the last state lasts until the connection was finished
-      if (diffS(e.s, endS) < this.t.lingerS) continue;
-      const [endpoint, peer] = side === 'client' ? [c.client, c.server] : [c.server, c.client];
+    for (let i = 1; i < h.length; i++) {
+      const state = h.state[i]!;
+      if (!lingers(state)) continue;
+      const last = i + 1 >= h.length;
+      const enteredS = h.s[i]!;
+      const endS = last ? finishedS : h.s[i + 1]!; // the last state lasts until the connection was finished
+      if (diffS(enteredS, endS) < this.t.lingerS) continue;
+      const client = { ip: f.clientIp, port: f.conn.clientPort };
+      const server = { ip: f.serverIp, port: f.conn.serverPort };
+      const [endpoint, peer] = side === 'client' ? [client, server] : [server, client];
       this.lingering.push({
-        kind: 'lingering', state: e.state, side, endpoint, peer, connection: c.id, enteredS: e.s,
-        durationS: diffS(e.s, endS), atCaptureEnd: !next, retransmitIntervalsS: retransmitsDuring(c, side, e.state),
+        kind: 'lingering', state: TCP_STATES[state]!, side, endpoint, peer, connection: f.conn.id, enteredS,
+        durationS: diffS(enteredS, endS), atCaptureEnd: last, retransmitIntervalsS: retransmitsDuring(f, side, state),
       });
     }
   }
@@ -382,22 +364,38 @@ class PeakCounter {
 const byNumber = (a: number, b: number) => a - b;
 
 /** What a probe looked like: the first segment's flags decide (SYN-based probes by what followed). */
-function probeStyle(c: ConnectionReport): ScanStyle | null {
-  const first = c.anomalies.find((a) => a.frame === c.firstFrame && a.from === 'client');
-  if (first?.kind === 'null') return 'null';
-  if (first?.kind === 'xmas') return 'xmas';
-  if (first?.kind === 'fin-no-ack') return 'fin';
-  if (c.handshake.synS === null) return null;
-  if (c.handshake.kind === 'reset-by-client') return 'syn';
+function probeStyle(f: ConnectionFindings): Style {
+  const conn = f.conn;
+  for (let i = 0; i < f.anomalies.length; i++) {
+    const a = f.anomalies[i]!;
+    if (a.frame !== conn.firstFrame || a.from !== 'client') continue;
+    // The first such anomaly decides.
+    if (a.kind === 'null') return Style.NULL;
+    if (a.kind === 'xmas') return Style.XMAS;
+    if (a.kind === 'fin-no-ack') return Style.FIN;
+    break;
+  }
+  const h = f.handshake;
+  if (h.synS !== h.synS) return Style.NONE;
+  if (h.kind === HandshakeCode.RESET_BY_CLIENT) return Style.SYN;
   // A full connect() that sends nothing and hangs up at once.
-  if (c.handshake.kind === 'complete' && c.bytes.clientToServer === 0 && c.packets.clientToServer <= 4) return 'connect';
-  return null;
+  if (h.kind === HandshakeCode.COMPLETE && conn.client.bytes === 0 && conn.client.packets <= 4) return Style.CONNECT;
+  return Style.NONE;
 }
 
-function retransmitsDuring(c: ConnectionReport, side: 'client' | 'server', state: TcpState): number[] {
-  if (state === 'SYN_SENT') return c.handshake.synRetransmitIntervalsS;
-  if (state === 'SYN_RECEIVED') return c.handshake.synAckRetransmitIntervalsS;
-  if (state === 'FIN_WAIT_1' || state === 'LAST_ACK') return c.close.finRetransmits.filter((r) => r.side === side).map((r) => r.intervalS);
+/** The probe a connection makes of its server's port: its style, and whether the port answered SYN/ACK or RST. */
+function probeOf(f: ConnectionFindings, style: Style): Probe {
+  let closed = false;
+  for (let i = 0; i < f.conn.resetCount && !closed; i++) closed = f.conn.reset(i, f.rst).from === 'server';
+  const synAckS = f.handshake.synAckS;
+  return { style, open: synAckS === synAckS, closed, s: f.conn.firstS };
+}
+
+function retransmitsDuring(f: ConnectionFindings, side: 'client' | 'server', state: TcpCode): number[] {
+  if (state === TcpCode.SYN_SENT) return intervals(f.conn.client.syn);
+  if (state === TcpCode.SYN_RECEIVED) return intervals(f.conn.server.synAck);
+  // This side's FIN retransmissions.
+  if (state === TcpCode.FIN_WAIT_1 || state === TcpCode.LAST_ACK) return intervals(f.conn.endpoint(side).fin);
   return [];
 }
 

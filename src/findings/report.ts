@@ -1,11 +1,20 @@
-/** Assembles the per-connection findings and the summary into the report (SPEC sections 4 and 6). */
-import type { Connection } from '../connections/connection.js';
+/**
+ * Assembles the per-connection findings and the summary into the report (SPEC sections 4 and 6).
+ *
+ * A large capture finishes a connection every dozen packets, so the findings of each are worked
+ * out into one reused record of numbers (ConnectionFindings) rather than an object graph: the
+ * summary, the alerts and the NDJSON writer read it as it is; `report()` makes the ConnectionReport
+ * object (what --json carries) only for the views that keep or print one.
+ */
+import { type Connection, type RstFact, newRstFact } from '../connections/connection.js';
+import { History } from '../connections/endpoint.js';
+import { TCP_STATES } from '../connections/state.js';
 import { ALERT_KINDS, type Alert } from './alerts.js';
-import { analyzeClose } from './close.js';
-import { analyzeHandshake } from './handshake.js';
-import { analyzeResets } from './resets.js';
-import { finalState, timeInState } from './states.js';
-import { analyzeTimeWait } from './time-wait.js';
+import { CloseFacts, analyzeClose, closeReport } from './close.js';
+import { HandshakeFacts, analyzeHandshake, handshakeReport } from './handshake.js';
+import { ResetFacts, analyzeResets, resetReports } from './resets.js';
+import { TimeInState, timeInState } from './states.js';
+import { TIME_WAIT_ENDS, TimeWaitFacts, analyzeTimeWait, timeWaitReports } from './time-wait.js';
 import {
   ANOMALY_KINDS, AnomalyReport, CLOSE_KINDS, ConnectionReport, HANDSHAKE_KINDS, RESET_KINDS,
 } from './types.js';
@@ -18,38 +27,92 @@ export interface FindingsContext {
   fileName: (fileIndex: number) => string;
 }
 
-export function connectionReport(conn: Connection, anomalies: AnomalyReport[], ctx: FindingsContext): ConnectionReport {
-  const hist = {
-    client: conn.client.history(ctx.timeWaitS, ctx.captureEndS),
-    server: conn.server.history(ctx.timeWaitS, ctx.captureEndS),
-  };
-  const final = { client: finalState(hist.client), server: finalState(hist.server) };
-  const { client, server } = conn;
-  return {
-    id: conn.id,
-    client: { ip: client.ip, port: client.port },
-    server: { ip: server.ip, port: server.port },
-    ipVersion: conn.ipVersion,
-    midstream: conn.midstream,
-    firstS: conn.firstS,
-    lastS: conn.lastS,
-    firstFrame: conn.firstFrame,
-    lastFrame: conn.lastFrame,
-    file: ctx.fileName(conn.fileIndex),
-    packets: { clientToServer: client.packets, serverToClient: server.packets },
-    bytes: { clientToServer: client.bytes, serverToClient: server.bytes },
-    retransmits: { clientToServer: client.retransmits, serverToClient: server.retransmits },
-    handshake: analyzeHandshake(conn),
-    close: analyzeClose(conn, final),
-    resets: analyzeResets(conn, hist, ctx.fileName),
-    timeWait: analyzeTimeWait(conn, hist, ctx.captureEndS),
-    // A history's transitions are its state entries, field for field, and built fresh for this report.
-    states: { client: hist.client, server: hist.server },
-    finalState: final,
-    timeInStateS: { client: timeInState(hist.client, ctx.captureEndS), server: timeInState(hist.server, ctx.captureEndS) },
-    anomalies,
-    notes: conn.notes.map((n) => ({ ...n })),
-  };
+const NO_ANOMALIES: readonly AnomalyReport[] = Object.freeze([]);
+
+/**
+ * The findings of one finished connection: what `analyze` worked out, beside the connection it
+ * reads the rest from (its counters, SYN and FIN copies, RSTs and notes). One instance serves
+ * every connection in turn: valid until the next `analyze`.
+ */
+export class ConnectionFindings {
+  /** The connection (a view of its slot, valid while the findings are). */
+  conn!: Connection;
+  anomalies: readonly AnomalyReport[] = NO_ANOMALIES;
+  /** The name of the file it was first seen in. */
+  file = '';
+  clientIp = '';
+  serverIp = '';
+  /** Each side's state history. */
+  readonly client = new History();
+  readonly server = new History();
+  readonly handshake = new HandshakeFacts();
+  readonly close = new CloseFacts();
+  readonly resets = new ResetFacts();
+  readonly timeWait = new TimeWaitFacts();
+  readonly timeInClient = new TimeInState();
+  readonly timeInServer = new TimeInState();
+  private fileName: (fileIndex: number) => string = String;
+  /** To read the connection's RSTs into. */
+  readonly rst: RstFact = newRstFact();
+
+  /** Works out the findings of `conn` (finished by capture time ctx.captureEndS). */
+  analyze(conn: Connection, anomalies: readonly AnomalyReport[], ctx: FindingsContext): this {
+    this.conn = conn;
+    this.anomalies = anomalies;
+    this.fileName = ctx.fileName;
+    this.file = ctx.fileName(conn.fileIndex);
+    this.clientIp = conn.client.ip;
+    this.serverIp = conn.server.ip;
+    conn.client.historyInto(this.client, ctx.timeWaitS, ctx.captureEndS);
+    conn.server.historyInto(this.server, ctx.timeWaitS, ctx.captureEndS);
+    analyzeHandshake(conn, this.handshake, this.rst);
+    analyzeClose(conn, this.close, this.client.final, this.server.final, this.rst);
+    analyzeResets(conn, this.resets, this.client, this.server, this.rst);
+    analyzeTimeWait(conn, this.timeWait, this.client, this.server, ctx.captureEndS);
+    timeInState(this.client, ctx.captureEndS, this.timeInClient);
+    timeInState(this.server, ctx.captureEndS, this.timeInServer);
+    return this;
+  }
+
+  /** The name of file `i` of the input. */
+  fileOf(i: number): string {
+    return this.fileName(i);
+  }
+
+  /** The report's object for this connection (fresh: it may be kept). */
+  report(): ConnectionReport {
+    const conn = this.conn;
+    const { client, server } = conn;
+    return {
+      id: conn.id,
+      client: { ip: this.clientIp, port: client.port },
+      server: { ip: this.serverIp, port: server.port },
+      ipVersion: conn.ipVersion,
+      midstream: conn.midstream,
+      firstS: conn.firstS,
+      lastS: conn.lastS,
+      firstFrame: conn.firstFrame,
+      lastFrame: conn.lastFrame,
+      file: this.file,
+      packets: { clientToServer: client.packets, serverToClient: server.packets },
+      bytes: { clientToServer: client.bytes, serverToClient: server.bytes },
+      retransmits: { clientToServer: client.retransmits, serverToClient: server.retransmits },
+      handshake: handshakeReport(conn, this.handshake),
+      close: closeReport(conn, this.close),
+      resets: resetReports(conn, this.resets, this.fileName, this.rst),
+      timeWait: timeWaitReports(conn, this.timeWait, this.client, this.server),
+      states: { client: this.client.transitions(), server: this.server.transitions() },
+      finalState: { client: TCP_STATES[this.client.final]!, server: TCP_STATES[this.server.final]! },
+      timeInStateS: { client: this.timeInClient.record(), server: this.timeInServer.record() },
+      anomalies: [...this.anomalies],
+      notes: conn.notes,
+    };
+  }
+}
+
+/** The report's object for `conn` (for tests and one-off use; a run reuses one ConnectionFindings). */
+export function connectionReport(conn: Connection, anomalies: readonly AnomalyReport[], ctx: FindingsContext): ConnectionReport {
+  return new ConnectionFindings().analyze(conn, anomalies, ctx).report();
 }
 
 export interface Summary {
@@ -85,16 +148,20 @@ export class SummaryBuilder {
     alertKinds: tally(ALERT_KINDS),
   };
 
-  addConnection(c: ConnectionReport): void {
+  addConnection(f: ConnectionFindings): void {
     const s = this.s;
     s.connections++;
-    s.handshakes[c.handshake.kind]!++;
-    s.closes[c.close.kind]!++;
-    for (const r of c.resets) { s.resets++; s.resetKinds[r.kind]!++; }
-    for (const t of c.timeWait) {
+    s.handshakes[f.handshake.kindName]!++;
+    s.closes[f.close.kindName]!++;
+    for (let i = 0; i < f.resets.count; i++) {
+      s.resets++;
+      s.resetKinds[RESET_KINDS[f.resets.kind[i]!]!]!++;
+    }
+    const t = f.timeWait;
+    for (let i = 0; i < t.count; i++) {
       s.timeWait.entries++;
-      s.timeWait[t.end]++;
-      s.timeWait.maxDurationS = Math.max(s.timeWait.maxDurationS ?? 0, t.durationS);
+      s.timeWait[TIME_WAIT_ENDS[t.end[i]!]!]++;
+      s.timeWait.maxDurationS = Math.max(s.timeWait.maxDurationS ?? 0, t.durationS[i]!);
     }
   }
 

@@ -1,57 +1,91 @@
 /** Every RST of a connection, with what it was (SPEC section 4, resets). */
 import type { Connection, RstFact } from '../connections/connection.js';
-import { Transition, stateBefore } from '../connections/endpoint.js';
-import { TcpState, isSynchronized } from '../connections/state.js';
-import type { ResetKind, ResetReport } from './types.js';
+import type { History } from '../connections/endpoint.js';
+import { TCP_STATES, TcpCode, isSynchronizedCode } from '../connections/state.js';
+import { RESET_KINDS, type ResetReport } from './types.js';
 
-const CLOSING_STATES: ReadonlySet<TcpState> = new Set(['FIN_WAIT_1', 'FIN_WAIT_2', 'CLOSING', 'LAST_ACK', 'TIME_WAIT']);
+/** The reset kinds as numbers (their index in RESET_KINDS). */
+export const enum ResetCode { REFUSED, ABORT, AFTER_CLOSE, SCAN, OUT_OF_WINDOW, NO_CONNECTION }
 
-export function analyzeResets(
-  conn: Connection, hist: { client: Transition[]; server: Transition[] }, fileName: (i: number) => string,
-): ResetReport[] {
-  return conn.resets.map((r) => {
-    const senderHist = r.from === 'client' ? hist.client : hist.server;
-    const receiverHist = r.from === 'client' ? hist.server : hist.client;
-    const senderState = stateBefore(senderHist, r.frame, r.s);
-    const receiverState = stateBefore(receiverHist, r.frame, r.s);
-    return {
+/** What each RST of one connection was: kind, and its sender's and receiver's state before it. */
+export class ResetFacts {
+  count = 0;
+  kind = new Uint8Array(4);
+  senderState = new Uint8Array(4);
+  receiverState = new Uint8Array(4);
+
+  set(i: number, kind: ResetCode, senderState: TcpCode, receiverState: TcpCode): void {
+    if (i >= this.kind.length) {
+      const grow = (a: Uint8Array) => { const b = new Uint8Array(a.length * 2); b.set(a); return b; };
+      this.kind = grow(this.kind);
+      this.senderState = grow(this.senderState);
+      this.receiverState = grow(this.receiverState);
+    }
+    this.kind[i] = kind;
+    this.senderState[i] = senderState;
+    this.receiverState[i] = receiverState;
+  }
+}
+
+const isClosing = (s: TcpCode) =>
+  s === TcpCode.FIN_WAIT_1 || s === TcpCode.FIN_WAIT_2 || s === TcpCode.CLOSING || s === TcpCode.LAST_ACK || s === TcpCode.TIME_WAIT;
+
+/** `rst`: a RstFact to read the connection's RSTs into. */
+export function analyzeResets(conn: Connection, out: ResetFacts, client: History, server: History, rst: RstFact): void {
+  out.count = conn.resetCount;
+  for (let i = 0; i < out.count; i++) {
+    const r = conn.reset(i, rst);
+    const senderState = (r.from === 'client' ? client : server).stateBefore(r.frame, r.s);
+    const receiverState = (r.from === 'client' ? server : client).stateBefore(r.frame, r.s);
+    out.set(i, resetKind(conn, r, senderState, receiverState, client, server), senderState, receiverState);
+  }
+}
+
+function resetKind(conn: Connection, r: RstFact, senderState: TcpCode, receiverState: TcpCode, client: History, server: History): ResetCode {
+  if (r.acceptable === false) return ResetCode.OUT_OF_WINDOW;
+  const synAckFrame = conn.server.synAck?.copyFrame(0) ?? Infinity;
+  // The server answers the client's SYN with RST: nobody listens on that port.
+  if (r.from === 'server' && receiverState === TcpCode.SYN_SENT && r.frame < synAckFrame) return ResetCode.REFUSED;
+  // SYN, SYN/ACK, then RST from the client instead of the ACK: a half-open (SYN) scan.
+  if (r.from === 'client' && senderState === TcpCode.SYN_SENT && synAckFrame < r.frame) return ResetCode.SCAN;
+  if (senderState === TcpCode.CLOSED || senderState === TcpCode.LISTEN) {
+    // The sender holds no connection: it answers a segment for one that is gone, or never was.
+    return everSynchronized(client, r.frame) || everSynchronized(server, r.frame) ? ResetCode.AFTER_CLOSE : ResetCode.NO_CONNECTION;
+  }
+  // The sender had closed (sent its FIN) and the peer then sent data or a FIN it can no longer take.
+  const senderFin = conn.endpoint(r.from).fin;
+  if (isClosing(senderState) && senderFin && r.answersFrame > senderFin.copyFrame(0)) return ResetCode.AFTER_CLOSE;
+  return ResetCode.ABORT;
+}
+
+/** Whether the history reached a synchronized state before `frame` (timer transitions count). */
+function everSynchronized(h: History, frame: number): boolean {
+  for (let i = 0; i < h.length; i++) {
+    const f = h.frame[i]!;
+    if ((f !== f || f < frame) && isSynchronizedCode(h.state[i]!)) return true;
+  }
+  return false;
+}
+
+/** The RSTs as the report's objects. */
+export function resetReports(conn: Connection, f: ResetFacts, fileName: (i: number) => string, rst: RstFact): ResetReport[] {
+  const out: ResetReport[] = [];
+  for (let i = 0; i < f.count; i++) {
+    const r = conn.reset(i, rst);
+    out.push({
       s: r.s,
       frame: r.frame,
       file: fileName(r.fileIndex),
       fileFrame: r.fileFrame,
       from: r.from,
-      kind: resetKind(conn, r, senderState, receiverState, hist),
+      kind: RESET_KINDS[f.kind[i]!]!,
       inWindow: r.acceptable,
-      senderState,
-      receiverState,
+      senderState: TCP_STATES[f.senderState[i]!]!,
+      receiverState: TCP_STATES[f.receiverState[i]!]!,
       seq: r.seq,
       ack: r.ack,
       bytes: r.payloadLen,
-    };
-  });
-}
-
-function resetKind(
-  conn: Connection, r: RstFact, senderState: TcpState, receiverState: TcpState,
-  hist: { client: Transition[]; server: Transition[] },
-): ResetKind {
-  if (r.acceptable === false) return 'out-of-window';
-  const synAckFrame = conn.server.synAck?.copyFrame(0) ?? Infinity;
-  // The server answers the client's SYN with RST: nobody listens on that port.
-  if (r.from === 'server' && receiverState === 'SYN_SENT' && r.frame < synAckFrame) return 'refused';
-  // SYN, SYN/ACK, then RST from the client instead of the ACK: a half-open (SYN) scan.
-  if (r.from === 'client' && senderState === 'SYN_SENT' && synAckFrame < r.frame) return 'scan';
-  if (senderState === 'CLOSED' || senderState === 'LISTEN') {
-    // The sender holds no connection: it answers a segment for one that is gone, or never was.
-    return everSynchronized(hist, r.frame) ? 'after-close' : 'no-connection';
+    });
   }
-  // The sender had closed (sent its FIN) and the peer then sent data or a FIN it can no longer take.
-  const senderFin = conn.endpoint(r.from).fin;
-  if (CLOSING_STATES.has(senderState) && senderFin && r.answersFrame > senderFin.copyFrame(0)) return 'after-close';
-  return 'abort';
-}
-
-function everSynchronized(hist: { client: Transition[]; server: Transition[] }, frame: number): boolean {
-  const reached = (h: Transition[]) => h.some((t) => (t.frame === null || t.frame < frame) && isSynchronized(t.state));
-  return reached(hist.client) || reached(hist.server);
+  return out;
 }

@@ -1,37 +1,95 @@
 /** TIME_WAIT entries and how each ended (SPEC section 4, TIME_WAIT). */
 import type { Connection } from '../connections/connection.js';
-import type { Side, Transition } from '../connections/endpoint.js';
+import type { Control } from '../connections/control.js';
+import { EventCode, TcpCode } from '../connections/state.js';
+import type { History } from '../connections/endpoint.js';
 import type { TimeWaitEnd, TimeWaitReport } from './types.js';
 import { diffS } from '../time.js';
+import { orNull } from './handshake.js';
 
-export function analyzeTimeWait(
-  conn: Connection, hist: { client: Transition[]; server: Transition[] }, captureEndS: number,
-): TimeWaitReport[] {
+export const TIME_WAIT_ENDS: readonly TimeWaitEnd[] = ['reused', 'expired', 'open', 'reset'];
+export const enum TimeWaitEndCode { REUSED, EXPIRED, OPEN, RESET }
+
+/**
+ * Each TIME_WAIT entry of one connection, refilled for each: its side (0 client, 1 server), the
+ * index of its entry in that side's history, how and when it ended (NaN: open), how long it
+ * lasted, and which retransmissions of the peer's FIN it answered (copy indices, `answered` from
+ * `answeredFrom[i]` to `answeredFrom[i + 1]`).
+ */
+export class TimeWaitFacts {
+  count = 0;
+  side: number[] = [];
+  entry: number[] = [];
+  end: number[] = [];
+  endS: number[] = [];
+  durationS: number[] = [];
+  answeredFrom: number[] = [0];
+  answered: number[] = [];
+
+  clear(): void {
+    this.count = 0;
+    this.side.length = this.entry.length = this.end.length = this.endS.length = this.durationS.length = this.answered.length = 0;
+    this.answeredFrom.length = 1;
+  }
+}
+
+export function analyzeTimeWait(conn: Connection, out: TimeWaitFacts, client: History, server: History, captureEndS: number): void {
+  out.clear();
+  addEntries(out, 0, client, conn.server.fin, captureEndS);
+  addEntries(out, 1, server, conn.client.fin, captureEndS);
+}
+
+/** Each TIME_WAIT in `h` (the history of `side`), with the peer's FIN retransmissions it answered. */
+function addEntries(out: TimeWaitFacts, side: number, h: History, peerFin: Control | null, captureEndS: number): void {
+  for (let i = 0; i < h.length; i++) {
+    if (h.state[i] !== TcpCode.TIME_WAIT) continue;
+    const last = i + 1 >= h.length;
+    const nextEvent = last ? -1 : h.event[i + 1]!;
+    const end = last ? TimeWaitEndCode.OPEN
+      : nextEvent === EventCode.REUSED ? TimeWaitEndCode.REUSED
+      : nextEvent === EventCode.TIME_WAIT_EXPIRED ? TimeWaitEndCode.EXPIRED
+      : TimeWaitEndCode.RESET;
+    const endS = last ? NaN : h.s[i + 1]!;
+    out.side.push(side);
+    out.entry.push(i);
+    out.end.push(end);
+    out.endS.push(endS);
+    out.durationS.push(diffS(h.s[i]!, last ? captureEndS : endS));
+    // Why TIME_WAIT exists: the peer's FIN sent again (its ACK lost) and acknowledged again. The
+    // retransmissions (copies after the first) that came while it lasted and were answered.
+    const from = h.frame[i]!;
+    const until = last ? NaN : h.frame[i + 1]!;
+    if (peerFin !== null && from === from) {
+      for (let k = 1; k < peerFin.copyCount; k++) {
+        const frame = peerFin.copyFrame(k);
+        if (frame > from && (until !== until || frame < until) && peerFin.copyAnsweredFrame(k) !== null) out.answered.push(k);
+      }
+    }
+    out.answeredFrom.push(out.answered.length);
+    out.count++;
+  }
+}
+
+/** The entries as the report's objects (`h` the histories by side, `fin` the FINs by side). */
+export function timeWaitReports(conn: Connection, t: TimeWaitFacts, client: History, server: History): TimeWaitReport[] {
   const out: TimeWaitReport[] = [];
-  for (const side of ['client', 'server'] as Side[]) {
-    const h = hist[side];
-    const peerFin = conn.endpoint(side === 'client' ? 'server' : 'client').fin;
-    h.forEach((t, i) => {
-      if (t.state !== 'TIME_WAIT') return;
-      const next = h[i + 1];
-      const end: TimeWaitEnd = !next ? 'open'
-        : next.event === 'reused' ? 'reused'
-        : next.event === 'time-wait-expired' ? 'expired'
-        : 'reset';
-      const endS = next ? next.s : null;
-      const after = (c: { frame: number }) => t.frame !== null && c.frame > t.frame && (next?.frame == null || c.frame < next.frame);
-      out.push({
-        side,
-        enteredS: t.s,
-        enteredFrame: t.frame,
-        end,
-        endS,
-        durationS: diffS(t.s, endS ?? captureEndS),
-        // Why TIME_WAIT exists: the peer's FIN sent again (its ACK lost) and acknowledged again.
-        finRetransmitsAnswered: (peerFin?.copies.slice(1) ?? [])
-          .filter((c) => after(c) && c.answeredFrame !== null)
-          .map((c) => ({ s: c.s, frame: c.frame, answeredS: c.answeredS })),
-      });
+  for (let i = 0; i < t.count; i++) {
+    const h = t.side[i] === 0 ? client : server;
+    const peerFin = t.side[i] === 0 ? conn.server.fin : conn.client.fin;
+    const entered = h.frame[t.entry[i]!]!;
+    const answered: TimeWaitReport['finRetransmitsAnswered'] = [];
+    for (let k = t.answeredFrom[i]!; k < t.answeredFrom[i + 1]!; k++) {
+      const c = peerFin!.copy(t.answered[k]!);
+      answered.push({ s: c.s, frame: c.frame, answeredS: c.answeredS });
+    }
+    out.push({
+      side: t.side[i] === 0 ? 'client' : 'server',
+      enteredS: h.s[t.entry[i]!]!,
+      enteredFrame: orNull(entered),
+      end: TIME_WAIT_ENDS[t.end[i]!]!,
+      endS: orNull(t.endS[i]!),
+      durationS: t.durationS[i]!,
+      finRetransmitsAnswered: answered,
     });
   }
   return out;

@@ -1,82 +1,116 @@
 /**
- * A connection record as JSON, written by hand into bytes: exactly what `JSON.stringify(report)`
- * writes, about twice as fast. A large capture has a connection record for every ~13 packets,
- * and `JSON.stringify` spent 10-15 us on each (~2.3 KB), most of it turning times (doubles) into
- * decimals; here a time is written from its whole number of nanoseconds (JsonBytes.number), and
- * nothing but the output bytes is made.
+ * A connection record as JSON, written by hand into bytes from the connection's findings: exactly
+ * what `JSON.stringify(findings.report())` writes, without making the report's objects. A large
+ * capture has a connection record for every ~13 packets, and building the objects and
+ * `JSON.stringify` spent 15-20 us on each (~2.3 KB), most of it turning times (doubles) into
+ * decimals; here a time is written from its whole number of nanoseconds (JsonBytes.number), names
+ * (states, kinds, events) are bytes made once, and nothing but the output bytes is made.
  *
- * The key order is the order `connectionReport` (findings/report.ts) builds the object in;
- * test/connection-json.test.ts holds this writer to `JSON.stringify` on every fixture and corpus
- * capture, so a field added to the report and not here fails the tests.
+ * The key order is the order of ConnectionFindings.report() (findings/report.ts);
+ * test/connection-json.test.ts holds this writer to `JSON.stringify` of that object on every
+ * fixture and corpus capture, so a field added to the report and not here fails the tests.
  */
-import type {
-  AnomalyReport, CloseReport, ConnectionReport, HandshakeReport, NoteReport, OptionsReport, ResetReport,
-  StateEntry, TimeWaitReport,
-} from '../findings/types.js';
+import type { Connection } from '../connections/connection.js';
+import type { Control } from '../connections/control.js';
+import { type Endpoint, type History, TRANSITION_EVENTS } from '../connections/endpoint.js';
+import { TCP_STATES } from '../connections/state.js';
+import { NOTE_KINDS } from '../connections/connection.js';
+import { CloseCode, INITIATORS, Initiator, finsInOrder } from '../findings/close.js';
+import type { ConnectionFindings } from '../findings/report.js';
+import type { TimeInState } from '../findings/states.js';
+import { TIME_WAIT_ENDS } from '../findings/time-wait.js';
+import { ANOMALY_KINDS, CLOSE_KINDS, HANDSHAKE_KINDS, RESET_KINDS, type AnomalyReport } from '../findings/types.js';
 import { JsonBytes, ascii } from './json-bytes.js';
+import { diffS } from '../time.js';
 
 const OPEN_BRACE = ascii('{');
 
-/** Writes `JSON.stringify(c)` to `w`, with `prefix` in place of the opening brace (`{"type":"connection",` for NDJSON). */
-export function writeConnection(w: JsonBytes, c: ConnectionReport, prefix: Uint8Array = OPEN_BRACE): void {
+/** Writes `JSON.stringify(f.report())` to `w`, with `prefix` in place of the opening brace (`{"type":"connection",` for NDJSON). */
+export function writeConnection(w: JsonBytes, f: ConnectionFindings, prefix: Uint8Array = OPEN_BRACE): void {
+  const conn = f.conn;
+  const { client, server } = conn;
   w.raw(prefix);
-  w.raw(K.id); w.number(c.id);
-  w.raw(K.clientIp); w.string(c.client.ip); w.raw(K.port); w.number(c.client.port);
-  w.raw(K.serverIp); w.string(c.server.ip); w.raw(K.port); w.number(c.server.port);
-  w.raw(K.ipVersion); w.number(c.ipVersion);
-  w.raw(K.midstream); w.bool(c.midstream);
-  w.raw(K.firstS); w.number(c.firstS);
-  w.raw(K.lastS); w.number(c.lastS);
-  w.raw(K.firstFrame); w.number(c.firstFrame);
-  w.raw(K.lastFrame); w.number(c.lastFrame);
-  w.raw(K.file); w.string(c.file);
-  w.raw(K.packets); w.number(c.packets.clientToServer); w.raw(K.serverToClient); w.number(c.packets.serverToClient);
-  w.raw(K.bytes); w.number(c.bytes.clientToServer); w.raw(K.serverToClient); w.number(c.bytes.serverToClient);
-  w.raw(K.retransmits); w.number(c.retransmits.clientToServer); w.raw(K.serverToClient); w.number(c.retransmits.serverToClient);
-  w.raw(K.handshake); writeHandshake(w, c.handshake);
-  w.raw(K.close); writeClose(w, c.close);
-  w.raw(K.resets); list(w, c.resets, writeReset);
-  w.raw(K.timeWait); list(w, c.timeWait, writeTimeWait);
-  w.raw(K.statesClient); list(w, c.states.client, writeState);
-  w.raw(K.server); list(w, c.states.server, writeState);
-  w.raw(K.finalStateClient); w.raw(name(c.finalState.client));
-  w.raw(K.server); w.raw(name(c.finalState.server));
-  w.raw(K.timeInStateClient); writeTimesByState(w, c.timeInStateS.client);
-  w.raw(K.server); writeTimesByState(w, c.timeInStateS.server);
-  w.raw(K.anomalies); list(w, c.anomalies, writeAnomaly);
-  w.raw(K.notes); list(w, c.notes, writeNote);
+  w.raw(K.id); w.number(conn.id);
+  w.raw(K.clientIp); w.string(f.clientIp); w.raw(K.port); w.number(client.port);
+  w.raw(K.serverIp); w.string(f.serverIp); w.raw(K.port); w.number(server.port);
+  w.raw(K.ipVersion); w.number(conn.ipVersion);
+  w.raw(K.midstream); w.bool(conn.midstream);
+  w.raw(K.firstS); w.number(conn.firstS);
+  w.raw(K.lastS); w.number(conn.lastS);
+  w.raw(K.firstFrame); w.number(conn.firstFrame);
+  w.raw(K.lastFrame); w.number(conn.lastFrame);
+  w.raw(K.file); w.string(f.file);
+  w.raw(K.packets); w.number(client.packets); w.raw(K.serverToClient); w.number(server.packets);
+  w.raw(K.bytes); w.number(client.bytes); w.raw(K.serverToClient); w.number(server.bytes);
+  w.raw(K.retransmits); w.number(client.retransmits); w.raw(K.serverToClient); w.number(server.retransmits);
+  writeHandshake(w, f);
+  writeClose(w, f);
+  writeResets(w, f);
+  writeTimeWait(w, f);
+  w.raw(K.statesClient); writeStates(w, f.client);
+  w.raw(K.server); writeStates(w, f.server);
+  w.raw(K.finalStateClient); w.raw(STATE[f.client.final]!);
+  w.raw(K.server); w.raw(STATE[f.server.final]!);
+  w.raw(K.timeInStateClient); writeTimesByState(w, f.timeInClient);
+  w.raw(K.server); writeTimesByState(w, f.timeInServer);
+  w.raw(K.anomalies); writeAnomalies(w, f.anomalies);
+  w.raw(K.notes); writeNotes(w, conn);
   w.char(CLOSE_BRACE);
 }
 
-/** `JSON.stringify(c)` as a string (with `prefix` in place of the opening brace). */
-export function connectionJson(c: ConnectionReport, prefix = '{'): string {
+/** `JSON.stringify(f.report())` as a string (with `prefix` in place of the opening brace). */
+export function connectionJson(f: ConnectionFindings, prefix = '{'): string {
   const w = new JsonBytes(4096);
-  writeConnection(w, c, ascii(prefix));
+  writeConnection(w, f, ascii(prefix));
   return w.take().toString('utf8');
 }
 
-function writeHandshake(w: JsonBytes, h: HandshakeReport): void {
-  w.raw(K.kind0); w.raw(name(h.kind));
-  w.raw(K.synS); w.nullableNumber(h.synS);
-  w.raw(K.synFrame); w.nullableNumber(h.synFrame);
-  w.raw(K.synAckS); w.nullableNumber(h.synAckS);
-  w.raw(K.synAckFrame); w.nullableNumber(h.synAckFrame);
-  w.raw(K.ackS); w.nullableNumber(h.ackS);
-  w.raw(K.ackFrame); w.nullableNumber(h.ackFrame);
-  w.raw(K.rttS); w.nullableNumber(h.rttS);
-  w.raw(K.synToSynAckS); w.nullableNumber(h.synToSynAckS);
-  w.raw(K.synAckToAckS); w.nullableNumber(h.synAckToAckS);
-  w.raw(K.synRetransmits); numbers(w, h.synRetransmits);
-  w.raw(K.synRetransmitIntervalsS); numbers(w, h.synRetransmitIntervalsS);
-  w.raw(K.synAckRetransmits); numbers(w, h.synAckRetransmits);
-  w.raw(K.synAckRetransmitIntervalsS); numbers(w, h.synAckRetransmitIntervalsS);
-  w.raw(K.optionsClient); writeOptions(w, h.options.client);
-  w.raw(K.server); writeOptions(w, h.options.server);
+function writeHandshake(w: JsonBytes, f: ConnectionFindings): void {
+  const h = f.handshake;
+  const syn = f.conn.client.syn;
+  const synAck = f.conn.server.synAck;
+  w.raw(K.handshakeKind); w.raw(HANDSHAKE[h.kind]!);
+  w.raw(K.synS); nullable(w, h.synS);
+  w.raw(K.synFrame); nullable(w, h.synFrame);
+  w.raw(K.synAckS); nullable(w, h.synAckS);
+  w.raw(K.synAckFrame); nullable(w, h.synAckFrame);
+  w.raw(K.ackS); nullable(w, h.ackS);
+  w.raw(K.ackFrame); nullable(w, h.ackFrame);
+  w.raw(K.rttS); nullable(w, h.rttS);
+  w.raw(K.synToSynAckS); nullable(w, h.synToSynAckS);
+  w.raw(K.synAckToAckS); nullable(w, h.synAckToAckS);
+  w.raw(K.synRetransmits); retransmitTimes(w, syn);
+  w.raw(K.synRetransmitIntervalsS); retransmitIntervals(w, syn);
+  w.raw(K.synAckRetransmits); retransmitTimes(w, synAck);
+  w.raw(K.synAckRetransmitIntervalsS); retransmitIntervals(w, synAck);
+  w.raw(K.optionsClient); writeOptions(w, f.conn.client);
+  w.raw(K.server); writeOptions(w, f.conn.server);
   w.char(CLOSE_BRACE);
   w.char(CLOSE_BRACE);
 }
 
-function writeOptions(w: JsonBytes, o: OptionsReport | null): void {
+/** The times of a SYN's or SYN/ACK's copies after the first. */
+function retransmitTimes(w: JsonBytes, ctl: Control | null): void {
+  w.char(OPEN_BRACKET);
+  for (let i = 1; ctl !== null && i < ctl.copyCount; i++) {
+    if (i > 1) w.char(COMMA);
+    w.number(ctl.copyS(i));
+  }
+  w.char(CLOSE_BRACKET);
+}
+
+/** The interval before each retransmission (the back-off). */
+function retransmitIntervals(w: JsonBytes, ctl: Control | null): void {
+  w.char(OPEN_BRACKET);
+  for (let i = 1; ctl !== null && i < ctl.copyCount; i++) {
+    if (i > 1) w.char(COMMA);
+    w.number(diffS(ctl.copyS(i - 1), ctl.copyS(i)));
+  }
+  w.char(CLOSE_BRACKET);
+}
+
+function writeOptions(w: JsonBytes, e: Endpoint): void {
+  const o = e.options;
   if (o === null) return w.null();
   w.raw(K.mss0); w.nullableNumber(o.mss);
   w.raw(K.windowScale); w.nullableNumber(o.windowScale);
@@ -87,140 +121,165 @@ function writeOptions(w: JsonBytes, o: OptionsReport | null): void {
   w.char(CLOSE_BRACE);
 }
 
-function writeClose(w: JsonBytes, c: CloseReport): void {
-  w.raw(K.kind0); w.raw(name(c.kind));
-  w.raw(K.initiator); if (c.initiator === null) w.null(); else w.raw(name(c.initiator));
-  w.raw(K.halfClose); w.bool(c.halfClose);
+function writeClose(w: JsonBytes, f: ConnectionFindings): void {
+  const c = f.close;
+  w.raw(K.closeKind); w.raw(CLOSE[c.kind]!);
+  w.raw(K.initiator); if (c.initiator === Initiator.NONE) w.null(); else w.raw(INITIATOR[c.initiator]!);
+  w.raw(K.halfClose); w.bool(c.halfCloseBytes > 0);
   w.raw(K.halfCloseBytes); w.number(c.halfCloseBytes);
-  w.raw(K.firstFinS); w.nullableNumber(c.firstFinS);
-  w.raw(K.completeS); w.nullableNumber(c.completeS);
+  w.raw(K.firstFinS); nullable(w, c.firstFinS);
+  w.raw(K.completeS); nullable(w, c.completeS);
   w.raw(K.finRetransmits);
-  list(w, c.finRetransmits, (w, r) => {
-    w.raw(K.side0); w.raw(name(r.side));
-    w.raw(K.s); w.number(r.s);
-    w.raw(K.frame); w.number(r.frame);
-    w.raw(K.intervalS); w.number(r.intervalS);
-    w.char(CLOSE_BRACE);
-  });
+  w.char(OPEN_BRACKET);
+  const [first, second] = finsInOrder(f.conn, c);
+  const firstSide = c.firstFinSide === Initiator.SERVER ? Initiator.SERVER : Initiator.CLIENT;
+  let any = first !== null && finRetransmits(w, first, INITIATOR[firstSide]!, false);
+  if (second !== null) any = finRetransmits(w, second, INITIATOR[firstSide === Initiator.CLIENT ? Initiator.SERVER : Initiator.CLIENT]!, any) || any;
+  w.char(CLOSE_BRACKET);
   w.raw(K.lingering);
-  if (c.lingering === null) w.null();
+  if (c.kind !== CloseCode.INCOMPLETE) w.null();
   else {
-    w.raw(K.client0); w.raw(name(c.lingering.client));
-    w.raw(K.server); w.raw(name(c.lingering.server));
+    w.raw(K.client0); w.raw(STATE[c.lingerClient]!);
+    w.raw(K.server); w.raw(STATE[c.lingerServer]!);
     w.char(CLOSE_BRACE);
   }
   w.char(CLOSE_BRACE);
 }
 
-function writeReset(w: JsonBytes, r: ResetReport): void {
-  w.raw(K.s0); w.number(r.s);
-  w.raw(K.frame); w.number(r.frame);
-  w.raw(K.file); w.string(r.file);
-  w.raw(K.fileFrame); w.number(r.fileFrame);
-  w.raw(K.from); w.raw(name(r.from));
-  w.raw(K.kind); w.raw(name(r.kind));
-  w.raw(K.inWindow); if (r.inWindow === null) w.null(); else w.bool(r.inWindow);
-  w.raw(K.senderState); w.raw(name(r.senderState));
-  w.raw(K.receiverState); w.raw(name(r.receiverState));
-  w.raw(K.seq); w.number(r.seq);
-  w.raw(K.ack); w.nullableNumber(r.ack);
-  w.raw(K.bytes1); w.number(r.bytes);
-  w.char(CLOSE_BRACE);
-}
-
-function writeTimeWait(w: JsonBytes, t: TimeWaitReport): void {
-  w.raw(K.side0); w.raw(name(t.side));
-  w.raw(K.enteredS); w.number(t.enteredS);
-  w.raw(K.enteredFrame); w.nullableNumber(t.enteredFrame);
-  w.raw(K.end); w.raw(name(t.end));
-  w.raw(K.endS); w.nullableNumber(t.endS);
-  w.raw(K.durationS); w.number(t.durationS);
-  w.raw(K.finRetransmitsAnswered);
-  list(w, t.finRetransmitsAnswered, (w, a) => {
-    w.raw(K.s0); w.number(a.s);
-    w.raw(K.frame); w.number(a.frame);
-    w.raw(K.answeredS); w.nullableNumber(a.answeredS);
+/** Each retransmission of `fin` from `side` (a name in bytes); `comma`: entries came before. Returns whether it wrote any. */
+function finRetransmits(w: JsonBytes, fin: Control, side: Uint8Array, comma: boolean): boolean {
+  for (let i = 1; i < fin.copyCount; i++) {
+    if (comma || i > 1) w.char(COMMA);
+    w.raw(K.side0); w.raw(side);
+    w.raw(K.s); w.number(fin.copyS(i));
+    w.raw(K.frame); w.number(fin.copyFrame(i));
+    w.raw(K.intervalS); w.number(diffS(fin.copyS(i - 1), fin.copyS(i)));
     w.char(CLOSE_BRACE);
-  });
-  w.char(CLOSE_BRACE);
+  }
+  return fin.copyCount > 1;
 }
 
-function writeState(w: JsonBytes, e: StateEntry): void {
-  w.raw(K.state0); w.raw(name(e.state));
-  w.raw(K.s); w.number(e.s);
-  w.raw(K.frame); w.nullableNumber(e.frame);
-  w.raw(K.event); w.raw(name(e.event));
-  w.char(CLOSE_BRACE);
+function writeResets(w: JsonBytes, f: ConnectionFindings): void {
+  const facts = f.resets;
+  const conn = f.conn;
+  w.raw(K.resets);
+  w.char(OPEN_BRACKET);
+  for (let i = 0; i < facts.count; i++) {
+    const r = conn.reset(i, f.rst);
+    if (i > 0) w.char(COMMA);
+    w.raw(K.s0); w.number(r.s);
+    w.raw(K.frame); w.number(r.frame);
+    w.raw(K.file); w.string(f.fileOf(r.fileIndex));
+    w.raw(K.fileFrame); w.number(r.fileFrame);
+    w.raw(K.from); w.raw(r.from === 'client' ? INITIATOR[Initiator.CLIENT]! : INITIATOR[Initiator.SERVER]!);
+    w.raw(K.kind); w.raw(RESET[facts.kind[i]!]!);
+    w.raw(K.inWindow); if (r.acceptable === null) w.null(); else w.bool(r.acceptable);
+    w.raw(K.senderState); w.raw(STATE[facts.senderState[i]!]!);
+    w.raw(K.receiverState); w.raw(STATE[facts.receiverState[i]!]!);
+    w.raw(K.seq); w.number(r.seq);
+    w.raw(K.ack); w.nullableNumber(r.ack);
+    w.raw(K.bytes1); w.number(r.payloadLen);
+    w.char(CLOSE_BRACE);
+  }
+  w.char(CLOSE_BRACKET);
 }
 
-/** Seconds by state name, in the order the states were entered (the object's own key order). */
-function writeTimesByState(w: JsonBytes, t: Partial<Record<string, number>>): void {
-  let first = true;
+function writeTimeWait(w: JsonBytes, f: ConnectionFindings): void {
+  const t = f.timeWait;
+  w.raw(K.timeWait);
+  w.char(OPEN_BRACKET);
+  for (let i = 0; i < t.count; i++) {
+    if (i > 0) w.char(COMMA);
+    const h = t.side[i] === 0 ? f.client : f.server;
+    const entry = t.entry[i]!;
+    w.raw(K.side0); w.raw(t.side[i] === 0 ? INITIATOR[Initiator.CLIENT]! : INITIATOR[Initiator.SERVER]!);
+    w.raw(K.enteredS); w.number(h.s[entry]!);
+    w.raw(K.enteredFrame); nullable(w, h.frame[entry]!);
+    w.raw(K.end); w.raw(TIME_WAIT_END[t.end[i]!]!);
+    w.raw(K.endS); nullable(w, t.endS[i]!);
+    w.raw(K.durationS); w.number(t.durationS[i]!);
+    w.raw(K.finRetransmitsAnswered);
+    w.char(OPEN_BRACKET);
+    const peerFin = t.side[i] === 0 ? f.conn.server.fin : f.conn.client.fin;
+    for (let k = t.answeredFrom[i]!; k < t.answeredFrom[i + 1]!; k++) {
+      if (k > t.answeredFrom[i]!) w.char(COMMA);
+      const c = peerFin!.copy(t.answered[k]!);
+      w.raw(K.s0); w.number(c.s);
+      w.raw(K.frame); w.number(c.frame);
+      w.raw(K.answeredS); w.nullableNumber(c.answeredS);
+      w.char(CLOSE_BRACE);
+    }
+    w.char(CLOSE_BRACKET);
+    w.char(CLOSE_BRACE);
+  }
+  w.char(CLOSE_BRACKET);
+}
+
+function writeStates(w: JsonBytes, h: History): void {
+  w.char(OPEN_BRACKET);
+  for (let i = 0; i < h.length; i++) {
+    if (i > 0) w.char(COMMA);
+    w.raw(STATE_ENTRY[h.state[i]!]!); w.number(h.s[i]!);
+    w.raw(K.frame); nullable(w, h.frame[i]!);
+    w.raw(EVENT_TAIL[h.event[i]!]!);
+  }
+  w.char(CLOSE_BRACKET);
+}
+
+/** Seconds by state name, in the order the states were first entered. */
+function writeTimesByState(w: JsonBytes, t: TimeInState): void {
   w.char(OPEN_BRACE_CODE);
-  for (const state in t) {
-    if (!first) w.char(COMMA);
-    first = false;
-    w.raw(name(state));
-    w.char(COLON);
-    w.number(t[state]!);
+  for (let i = 0; i < t.count; i++) {
+    if (i > 0) w.char(COMMA);
+    const state = t.order[i]!;
+    w.raw(STATE_KEY[state]!);
+    w.number(t.seconds[state]!);
   }
   w.char(CLOSE_BRACE);
 }
 
-function writeAnomaly(w: JsonBytes, a: AnomalyReport): void {
-  w.raw(K.kind0); w.raw(name(a.kind));
-  w.raw(K.flags); w.string(a.flags);
-  w.raw(K.frame); w.number(a.frame);
-  w.raw(K.s); w.number(a.s);
-  w.raw(K.connection); w.nullableNumber(a.connection);
-  w.raw(K.file); w.string(a.file);
-  w.raw(K.fileFrame); w.number(a.fileFrame);
-  w.raw(K.from); if (a.from === null) w.null(); else w.raw(name(a.from));
-  w.raw(K.src); w.string(a.src);
-  w.raw(K.dst); w.string(a.dst);
-  w.char(CLOSE_BRACE);
-}
-
-function writeNote(w: JsonBytes, n: NoteReport): void {
-  w.raw(K.kind0); w.raw(name(n.kind));
-  w.raw(K.s); w.number(n.s);
-  w.raw(K.frame); w.number(n.frame);
-  w.raw(K.from); w.raw(name(n.from));
-  w.raw(K.bytes1); w.number(n.bytes);
-  w.char(CLOSE_BRACE);
-}
-
-function list<T>(w: JsonBytes, items: readonly T[], item: (w: JsonBytes, x: T) => void): void {
+function writeAnomalies(w: JsonBytes, anomalies: readonly AnomalyReport[]): void {
   w.char(OPEN_BRACKET);
-  for (let i = 0; i < items.length; i++) {
+  for (let i = 0; i < anomalies.length; i++) {
+    const a = anomalies[i]!;
     if (i > 0) w.char(COMMA);
-    item(w, items[i]!);
+    w.raw(K.kind0); w.raw(ANOMALY.get(a.kind)!);
+    w.raw(K.flags); w.string(a.flags);
+    w.raw(K.frame); w.number(a.frame);
+    w.raw(K.s); w.number(a.s);
+    w.raw(K.connection); w.nullableNumber(a.connection);
+    w.raw(K.file); w.string(a.file);
+    w.raw(K.fileFrame); w.number(a.fileFrame);
+    w.raw(K.from); if (a.from === null) w.null(); else w.raw(a.from === 'client' ? INITIATOR[Initiator.CLIENT]! : INITIATOR[Initiator.SERVER]!);
+    w.raw(K.src); w.string(a.src);
+    w.raw(K.dst); w.string(a.dst);
+    w.char(CLOSE_BRACE);
   }
   w.char(CLOSE_BRACKET);
 }
 
-function numbers(w: JsonBytes, xs: readonly number[]): void {
+function writeNotes(w: JsonBytes, conn: Connection): void {
   w.char(OPEN_BRACKET);
-  for (let i = 0; i < xs.length; i++) {
-    if (i > 0) w.char(COMMA);
-    w.number(xs[i]!);
+  if (conn.noteCount > 0) {
+    const notes = conn.notes;
+    for (let i = 0; i < notes.length; i++) {
+      const n = notes[i]!;
+      if (i > 0) w.char(COMMA);
+      w.raw(K.kind0); w.raw(NOTE[NOTE_KINDS.indexOf(n.kind)]!);
+      w.raw(K.s); w.number(n.s);
+      w.raw(K.frame); w.number(n.frame);
+      w.raw(K.from); w.raw(n.from === 'client' ? INITIATOR[Initiator.CLIENT]! : INITIATOR[Initiator.SERVER]!);
+      w.raw(K.bytes1); w.number(n.bytes);
+      w.char(CLOSE_BRACE);
+    }
   }
   w.char(CLOSE_BRACKET);
 }
 
-/**
- * The few names the report uses as values and keys (states, kinds, events, sides), each as its
- * JSON string in bytes, made once. Anything not seen before is escaped the first time it comes.
- */
-const NAMES = new Map<string, Uint8Array>();
-function name(s: string): Uint8Array {
-  let b = NAMES.get(s);
-  if (b === undefined) {
-    const json = Buffer.from(JSON.stringify(s), 'utf8');
-    b = new Uint8Array(json);
-    if (NAMES.size < 4096) NAMES.set(s, b);
-  }
-  return b;
+/** A number, NaN as null. */
+function nullable(w: JsonBytes, x: number): void {
+  if (x !== x) w.null();
+  else w.number(x);
 }
 
 const OPEN_BRACE_CODE = 0x7b;
@@ -228,7 +287,22 @@ const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const COMMA = 0x2c;
-const COLON = 0x3a;
+
+/** Each name as its JSON string, in bytes, by its code. */
+const json = (name: string) => ascii(JSON.stringify(name));
+const STATE = TCP_STATES.map(json);
+const HANDSHAKE = HANDSHAKE_KINDS.map(json);
+const CLOSE = CLOSE_KINDS.map(json);
+const RESET = RESET_KINDS.map(json);
+const INITIATOR = INITIATORS.map(json);
+const TIME_WAIT_END = TIME_WAIT_ENDS.map(json);
+const NOTE = NOTE_KINDS.map(json);
+const ANOMALY = new Map(ANOMALY_KINDS.map((k) => [k, json(k)]));
+/** A state entry up to its time, by state; and from its event on, by event (TRANSITION_EVENTS). */
+const STATE_ENTRY = TCP_STATES.map((s) => ascii(`{"state":${JSON.stringify(s)},"s":`));
+const EVENT_TAIL = TRANSITION_EVENTS.map((e) => ascii(`,"event":${JSON.stringify(e)}}`));
+/** A state as a key of timeInStateS. */
+const STATE_KEY = TCP_STATES.map((s) => ascii(`${JSON.stringify(s)}:`));
 
 /** Every key as it is written, with the punctuation before it. */
 const K = {
@@ -247,8 +321,8 @@ const K = {
   serverToClient: ascii(',"serverToClient":'),
   bytes: ascii('},"bytes":{"clientToServer":'),
   retransmits: ascii('},"retransmits":{"clientToServer":'),
-  handshake: ascii('},"handshake":'),
-  close: ascii(',"close":'),
+  handshakeKind: ascii('},"handshake":{"kind":'),
+  closeKind: ascii(',"close":{"kind":'),
   resets: ascii(',"resets":'),
   timeWait: ascii(',"timeWait":'),
   statesClient: ascii(',"states":{"client":'),
@@ -307,8 +381,6 @@ const K = {
   durationS: ascii(',"durationS":'),
   finRetransmitsAnswered: ascii(',"finRetransmitsAnswered":'),
   answeredS: ascii(',"answeredS":'),
-  state0: ascii('{"state":'),
-  event: ascii(',"event":'),
   flags: ascii(',"flags":'),
   connection: ascii(',"connection":'),
   src: ascii(',"src":'),

@@ -3,7 +3,8 @@
  * exact decimal of at most 9 places (src/time.ts): plain JSON.stringify, no rounding pass.
  */
 import type { Report } from '../pipeline.js';
-import type { AnomalyReport, ConnectionReport } from '../findings/types.js';
+import type { AnomalyReport } from '../findings/types.js';
+import type { ConnectionFindings } from '../findings/report.js';
 import { BatchedWriter, type Write } from './output.js';
 
 export function reportJson(report: Report): string {
@@ -25,9 +26,9 @@ export class JsonStreamWriter {
     this.out = new BatchedWriter(write);
   }
 
-  connection(c: ConnectionReport): void {
+  connection(f: ConnectionFindings): void {
     if (this.count === 0) this.start();
-    this.out.push(`${this.count++ === 0 ? '\n' : ',\n'}    ${atDepth2(c)}`);
+    this.out.push(`${this.count++ === 0 ? '\n' : ',\n'}    ${atDepth2(f.report())}`);
   }
 
   /** The document opens with the first connection (or at the end): an input error before leaves stdout empty. */

@@ -5,7 +5,8 @@
  */
 import type { InputWarning } from '../input/record.js';
 import type { Report } from '../pipeline.js';
-import type { AnomalyReport, ConnectionReport } from '../findings/types.js';
+import type { AnomalyReport } from '../findings/types.js';
+import type { ConnectionFindings } from '../findings/report.js';
 import { BatchedWriter, type Write } from './output.js';
 import { writeConnection } from './connection-json.js';
 import { ascii } from './json-bytes.js';
@@ -22,8 +23,8 @@ export class NdjsonWriter {
 
   // The two records written by the hundred thousand: their type is prefixed to the object's JSON
   // rather than spread into a copy of it. A connection is written by hand (connection-json.ts).
-  connection(c: ConnectionReport): void {
-    writeConnection(this.out.bytes, c, CONNECTION);
+  connection(f: ConnectionFindings): void {
+    writeConnection(this.out.bytes, f, CONNECTION);
     this.out.bytes.char(NEWLINE);
     this.out.written();
   }

@@ -5,6 +5,9 @@ import type { ChalkInstance } from 'chalk';
 import type { Report } from '../pipeline.js';
 import type { Alert } from '../findings/alerts.js';
 import type { AnomalyReport, ConnectionReport, StateEntry } from '../findings/types.js';
+import type { ConnectionFindings } from '../findings/report.js';
+import { HandshakeCode } from '../findings/handshake.js';
+import { CloseCode } from '../findings/close.js';
 
 export interface TableOptions {
   chalk: ChalkInstance;
@@ -34,12 +37,12 @@ export class TableSelection {
 
   constructor(private readonly all: boolean) {}
 
-  connection(c: ConnectionReport): void {
+  connection(f: ConnectionFindings): void {
     this.total++;
-    if (this.all || (worthALook(c) && this.shown.length < LIST_LIMIT)) {
-      this.shown.push(c);
+    if (this.all || (worthALook(f) && this.shown.length < LIST_LIMIT)) {
+      this.shown.push(f.report());
     } else if (this.total <= SMALL) {
-      this.ordinary.push(c);
+      this.ordinary.push(f.report());
     } else {
       this.hidden += this.ordinary.length + 1;
       this.ordinary = [];
@@ -57,9 +60,13 @@ export class TableSelection {
   }
 }
 
-function worthALook(c: ConnectionReport): boolean {
-  return !['complete', 'midstream'].includes(c.handshake.kind) || ['reset', 'fin-then-reset', 'incomplete'].includes(c.close.kind) ||
-    c.resets.length > 0 || c.anomalies.length > 0 || c.notes.length > 0;
+/** A handshake that did not complete, a reset or unfinished close, an anomaly or a note. */
+function worthALook(f: ConnectionFindings): boolean {
+  const h = f.handshake.kind;
+  const c = f.close.kind;
+  return (h !== HandshakeCode.COMPLETE && h !== HandshakeCode.MIDSTREAM) ||
+    c === CloseCode.RESET || c === CloseCode.FIN_THEN_RESET || c === CloseCode.INCOMPLETE ||
+    f.resets.count > 0 || f.anomalies.length > 0 || f.conn.noteCount > 0;
 }
 
 /** The report as tables: the summary from `report`, the connections and anomalies `selection` kept. */
