@@ -168,7 +168,15 @@ export async function trackCaptures(files: string[], opts: TrackOptions, sink: T
   const run = new TrackRun(files, opts, sink);
   const decoders = files.map((f, i) => new FileDecoder(f, i, run));
   const readers: CaptureReader[] = [];
-  for (let i = 0; i < files.length; i++) readers.push(await CaptureReader.open(files[i]!, i, decoders[i]!));
+  try {
+    for (let i = 0; i < files.length; i++) readers.push(await CaptureReader.open(files[i]!, i, decoders[i]!));
+    return await trackReaders(files, readers, decoders, run, outputReady);
+  } finally {
+    for (const r of readers) await r.close();
+  }
+}
+
+async function trackReaders(files: string[], readers: CaptureReader[], decoders: FileDecoder[], run: TrackRun, outputReady?: () => Promise<void> | null): Promise<TrackResult> {
   if (files.length === 1) {
     // A live pipe (stdin) may fall silent: capture time then moves on with the wall clock, so a
     // finished connection is reported without waiting for the next packet.

@@ -7,6 +7,7 @@
  * pcap-parser as an independent oracle for the µs files it can read.
  */
 import { CaptureParser, FileInfo, InputError, PacketRecord, RecordSink, newPacketRecord } from './record.js';
+import { Carry } from './carry.js';
 
 const GLOBAL_HEADER = 24;
 const RECORD_HEADER = 16;
@@ -17,14 +18,16 @@ export const PCAP_MAGIC_US = 0xa1b2c3d4;
 export const PCAP_MAGIC_NS = 0xa1b23c4d;
 
 export class PcapParser implements CaptureParser {
-  private carry: Buffer | null = null;
+  /** The file header or record the last chunk cut in two. */
+  private readonly carry = new Carry();
+  /** Bytes pushed so far: the file offset of the next chunk's first byte. */
+  private received = 0;
   private headerDone = false;
   private stopped = false;
   private little = true;
   private nsPerTick = 1000;
   private snaplen = 0;
   private linkType = 0;
-  private consumed = 0; // file offset of carry[0] (or of the next chunk when no carry)
   private packets = 0;
   private truncated = false;
   private warnedSubsecond = false;
@@ -40,35 +43,58 @@ export class PcapParser implements CaptureParser {
 
   push(chunk: Buffer): void {
     if (this.stopped || chunk.length === 0) return;
-    // A unit that straddled the previous chunk boundary is completed by concatenation; records are
-    // bounded by MAX_RECORD_BYTES, so this never grows past one record plus one chunk.
-    const buf = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
-    this.carry = null;
+    const base = this.received;
+    this.received += chunk.length;
     let off = 0;
-    if (!this.headerDone) {
-      if (buf.length < GLOBAL_HEADER) {
-        this.carry = Buffer.from(buf);
-        return;
+    const carry = this.carry;
+    // First complete what the last chunk cut (or the file header): copy only the bytes it lacks.
+    while (carry.length > 0 || !this.headerDone) {
+      if (carry.length === 0) carry.fileOffset = base + off;
+      let need = this.carriedNeeds();
+      if (need < 0) return; // a corrupt record length: stopped
+      const take = Math.min(need - carry.length, chunk.length - off);
+      carry.append(chunk, off, off + take);
+      off += take;
+      need = this.carriedNeeds(); // more, once a record's header is complete and its length known
+      if (need < 0) return;
+      if (carry.length < need) {
+        if (off === chunk.length) return;
+        continue;
       }
-      this.readGlobalHeader(buf);
-      off = GLOBAL_HEADER;
+      if (!this.headerDone) this.readGlobalHeader(carry.bytes);
+      else this.readRecords(carry.bytes, 0, carry.fileOffset);
+      carry.clear();
+      if (this.stopped) return;
     }
-    off = this.readRecords(buf, off);
-    if (!this.stopped && off < buf.length) this.carry = Buffer.from(buf.subarray(off));
-    this.consumed += off;
+    off = this.readRecords(chunk, off, base);
+    if (!this.stopped && off < chunk.length) carry.start(chunk, off, chunk.length, base + off);
+  }
+
+  /** How many bytes the carried unit needs in all: the file header, a record header, a whole record; -1 if corrupt. */
+  private carriedNeeds(): number {
+    if (!this.headerDone) return GLOBAL_HEADER;
+    const carry = this.carry;
+    if (carry.length < RECORD_HEADER) return RECORD_HEADER;
+    const capLen = this.u32(carry.bytes, 8);
+    if (capLen > this.recordLimit()) {
+      this.corrupt(carry.fileOffset, capLen);
+      return -1;
+    }
+    return RECORD_HEADER + capLen;
   }
 
   end(): void {
+    const carry = this.carry;
     if (!this.headerDone) {
-      const have = this.carry?.length ?? 0;
+      const have = carry.length;
       throw new InputError(this.file, have === 0 ? 'empty file' : `file ends inside the pcap file header (${have} of 24 bytes)`);
     }
-    if (!this.stopped && this.carry && this.carry.length > 0) {
-      const have = this.carry.length;
-      const need = have >= RECORD_HEADER ? RECORD_HEADER + this.u32(this.carry, 8) : RECORD_HEADER;
-      this.warnTruncated(this.consumed, `capture ends inside a record (${have} of ${need} bytes); the packets before it are analyzed`);
+    if (!this.stopped && carry.length > 0) {
+      const have = carry.length;
+      const need = have >= RECORD_HEADER ? RECORD_HEADER + this.u32(carry.bytes, 8) : RECORD_HEADER;
+      this.warnTruncated(carry.fileOffset, `capture ends inside a record (${have} of ${need} bytes); the packets before it are analyzed`);
     }
-    this.carry = null;
+    carry.clear();
   }
 
   info(): FileInfo {
@@ -99,15 +125,27 @@ export class PcapParser implements CaptureParser {
     this.headerDone = true;
   }
 
-  /** Emits every complete record from `off`; returns where the first incomplete one starts. */
-  private readRecords(buf: Buffer, off: number): number {
+  /** Largest record length believed (see MAX_RECORD_BYTES): a bigger claim is a corrupt record. */
+  private recordLimit(): number {
+    return Math.max(MAX_RECORD_BYTES, Math.min(this.snaplen, 16 * 1024 * 1024));
+  }
+
+  private corrupt(fileOffset: number, capLen: number): void {
+    this.warnTruncated(fileOffset, `corrupt record: claims ${capLen} captured bytes (limit ${this.recordLimit()}); the packets before it are analyzed`);
+    this.stopped = true;
+  }
+
+  /**
+   * Emits every complete record of `buf` from `off` (`base`: the file offset of buf[0]); returns
+   * where the first incomplete one starts.
+   */
+  private readRecords(buf: Buffer, off: number, base: number): number {
     const rec = this.rec;
-    const limit = Math.max(MAX_RECORD_BYTES, Math.min(this.snaplen, 16 * 1024 * 1024));
+    const limit = this.recordLimit();
     while (buf.length - off >= RECORD_HEADER) {
       const capLen = this.u32(buf, off + 8);
       if (capLen > limit) {
-        this.warnTruncated(this.consumed + off, `corrupt record: claims ${capLen} captured bytes (limit ${limit}); the packets before it are analyzed`);
-        this.stopped = true;
+        this.corrupt(base + off, capLen);
         return buf.length;
       }
       if (buf.length - off < RECORD_HEADER + capLen) break;
@@ -118,7 +156,7 @@ export class PcapParser implements CaptureParser {
       rec.capLen = capLen;
       rec.data = buf;
       rec.offset = off + RECORD_HEADER;
-      rec.fileOffset = this.consumed + off;
+      rec.fileOffset = base + off;
       if (rec.tsNsec >= 1e9) this.fixSubsecond(rec);
       this.sink.record(rec);
       off += RECORD_HEADER + capLen;

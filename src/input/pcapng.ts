@@ -14,6 +14,7 @@
  * pcap-parser; see NOTES.md). What we need is under 400 lines, so it is written here, in the shape of
  * pcap.ts: a push parser with a bounded carry, a corrupt block is a warning and a stop.
  */
+import { Carry } from './carry.js';
 import { CaptureParser, FileInfo, InputError, PacketRecord, RecordSink, newPacketRecord } from './record.js';
 
 export const PCAPNG_SHB = 0x0a0d0d0a;
@@ -49,12 +50,14 @@ interface Iface {
 }
 
 export class PcapngParser implements CaptureParser {
-  /** Bytes received but not yet parsed; concatenated only once `need` bytes are there (linear time). */
-  private pending: Buffer[] = [];
-  private pendingLen = 0;
+  /** The block the last chunk cut in two (only its bytes are copied: linear time, bounded memory). */
+  private readonly carry = new Carry();
+  /** Bytes the next block needs to be complete, as far as its first bytes tell. */
   private need = MIN_BLOCK;
-  /** File offset of the first pending byte. */
-  private consumed = 0;
+  /** Bytes pushed so far: the file offset of the next chunk's first byte. */
+  private received = 0;
+  /** The file offset of buf[0] for the buffer being read (a chunk, or the carry). */
+  private base = 0;
   private sectionSeen = false;
   private little = true;
   private ifaces: Iface[] = [];
@@ -80,34 +83,36 @@ export class PcapngParser implements CaptureParser {
 
   push(chunk: Buffer): void {
     if (this.stopped || chunk.length === 0) return;
-    this.pending.push(chunk);
-    this.pendingLen += chunk.length;
-    if (this.pendingLen < this.need) return;
-    const buf = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingLen);
-    this.pending = [];
-    this.pendingLen = 0;
-    const off = this.readBlocks(buf);
-    if (!this.stopped && off < buf.length) {
-      // Copy the tail (less than one block) so the chunk it came from can be freed.
-      const rest = Buffer.from(buf.subarray(off));
-      this.pending.push(rest);
-      this.pendingLen = rest.length;
+    const base = this.received;
+    this.received += chunk.length;
+    let off = 0;
+    const carry = this.carry;
+    // First complete the block the last chunk cut: copy only the bytes it lacks.
+    while (carry.length > 0) {
+      const take = Math.min(Math.max(this.need - carry.length, 1), chunk.length - off);
+      carry.append(chunk, off, off + take);
+      off += take;
+      const used = this.readBlocks(carry.bytes, 0, carry.fileOffset);
+      if (this.stopped) return;
+      if (used === carry.length) carry.clear();
+      else if (off === chunk.length) return; // still incomplete: its length is now known (need)
     }
-    this.consumed += off;
+    off = this.readBlocks(chunk, off, base);
+    if (!this.stopped && off < chunk.length) carry.start(chunk, off, chunk.length, base + off);
   }
 
   end(): void {
+    const carry = this.carry;
     if (!this.sectionSeen) {
-      throw new InputError(this.file, this.pendingLen === 0
+      throw new InputError(this.file, carry.length === 0
         ? 'empty file'
-        : `file ends inside the pcapng section header block (${this.pendingLen} bytes)`, 0);
+        : `file ends inside the pcapng section header block (${carry.length} bytes)`, 0);
     }
-    if (!this.stopped && this.pendingLen > 0) {
+    if (!this.stopped && carry.length > 0) {
       const need = this.need > MIN_BLOCK ? this.need : MIN_BLOCK;
-      this.warnTruncated(this.consumed, `capture ends inside a block (${this.pendingLen} of ${need} bytes); the packets before it are analyzed`);
+      this.warnTruncated(carry.fileOffset, `capture ends inside a block (${carry.length} of ${need} bytes); the packets before it are analyzed`);
     }
-    this.pending = [];
-    this.pendingLen = 0;
+    carry.clear();
   }
 
   info(): FileInfo {
@@ -122,9 +127,12 @@ export class PcapngParser implements CaptureParser {
     };
   }
 
-  /** Handles every complete block in `buf`; returns where the first incomplete one starts. */
-  private readBlocks(buf: Buffer): number {
-    let off = 0;
+  /**
+   * Handles every complete block in `buf` from `off` (`base`: the file offset of buf[0]); returns
+   * where the first incomplete one starts.
+   */
+  private readBlocks(buf: Buffer, off: number, base: number): number {
+    this.base = base;
     for (;;) {
       const avail = buf.length - off;
       if (avail < 8) { this.need = MIN_BLOCK; return off; }
@@ -177,7 +185,7 @@ export class PcapngParser implements CaptureParser {
     const minor = this.u16(buf, off + 14);
     if (major !== 1) {
       if (!this.sectionSeen) throw new InputError(this.file, `unsupported pcapng version ${major}.${minor}`, off + 12);
-      this.warnTruncated(this.consumed + off, `section with unsupported pcapng version ${major}.${minor}; reading stops here`);
+      this.warnTruncated(this.base + off, `section with unsupported pcapng version ${major}.${minor}; reading stops here`);
       this.stopped = true;
       return;
     }
@@ -274,7 +282,7 @@ export class PcapngParser implements CaptureParser {
     rec.offset = dataOff;
     rec.capLen = capLen;
     rec.origLen = origLen < capLen ? capLen : origLen;
-    rec.fileOffset = this.consumed + blockOff;
+    rec.fileOffset = this.base + blockOff;
     this.lastSec = rec.tsSec;
     this.lastNsec = rec.tsNsec;
     if (!iface.used) {
@@ -334,7 +342,7 @@ export class PcapngParser implements CaptureParser {
 
   /** A block whose framing cannot be trusted: keep everything before it, warn, stop reading. */
   private corrupt(buf: Buffer, off: number, message: string): number {
-    this.warnTruncated(this.consumed + off, `${message}; the packets before it are analyzed`);
+    this.warnTruncated(this.base + off, `${message}; the packets before it are analyzed`);
     this.stopped = true;
     return buf.length;
   }
@@ -351,7 +359,7 @@ export class PcapngParser implements CaptureParser {
   private warnOnce(key: string, off: number, message: string): void {
     if (this.warned.has(key)) return;
     this.warned.add(key);
-    this.sink.warning({ file: this.file, offset: this.consumed + off, message, truncated: false });
+    this.sink.warning({ file: this.file, offset: this.base + off, message, truncated: false });
   }
 
   private warnTruncated(offset: number, message: string): void {

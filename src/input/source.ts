@@ -3,8 +3,7 @@
  * bytes (never from the name, SPEC section 1), and feed the matching push parser. Gzip is undone
  * as a stream, then sniffed again.
  */
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { PCAP_MAGIC_NS, PCAP_MAGIC_US, PcapParser } from './pcap.js';
@@ -48,7 +47,15 @@ export const PARSERS: Partial<Record<Exclude<SniffedFormat, 'gzip'>, ParserFacto
   text: (file, fileIndex, sink) => new TextLineParser(file, fileIndex, sink),
 };
 
-/** Opens `file` ('-' for stdin) as a stream of chunks. */
+/** Bytes read from a file at a time. */
+const CHUNK_BYTES = 1 << 20;
+
+/**
+ * Opens `file` ('-' for stdin) as a stream of chunks. A file is read into one buffer, reused for
+ * every chunk: each chunk is only valid until the next one is asked for (the parsers copy the
+ * little they keep, see carry.ts), so reading a capture of gigabytes makes no fresh memory per
+ * chunk.
+ */
 async function openStream(file: string): Promise<AsyncIterable<Buffer>> {
   if (file === '-') return process.stdin;
   try {
@@ -58,8 +65,39 @@ async function openStream(file: string): Promise<AsyncIterable<Buffer>> {
     if (e instanceof InputError) throw e;
     throw new InputError(file, describeFsError(e));
   }
-  const stream = createReadStream(file, { highWaterMark: 1 << 20 });
-  return stream;
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch (e) {
+    throw new InputError(file, describeFsError(e));
+  }
+  return fileChunks(handle);
+}
+
+async function* fileChunks(handle: import('node:fs/promises').FileHandle): AsyncGenerator<Buffer> {
+  const buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  try {
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) return;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The same chunks, each copied: for a consumer that may hold several at once (gunzip). */
+async function* copied(chunks: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  try {
+    for (;;) {
+      const r = await chunks.next();
+      if (r.done) return;
+      yield Buffer.from(r.value);
+    }
+  } finally {
+    await chunks.return?.();
+  }
 }
 
 function describeFsError(e: unknown): string {
@@ -89,6 +127,17 @@ export class CaptureReader {
   /** Opens `file` ('-' for stdin), sniffs its format (undoing gzip) and readies its parser. */
   static async open(file: string, fileIndex: number, sink: RecordSink): Promise<CaptureReader> {
     let chunks: AsyncIterator<Buffer> = (await openStream(file))[Symbol.asyncIterator]();
+    try {
+      return await CaptureReader.sniffed(file, fileIndex, sink, chunks, (c) => { chunks = c; });
+    } catch (e) {
+      await chunks.return?.(); // lets go of the file
+      throw e;
+    }
+  }
+
+  private static async sniffed(
+    file: string, fileIndex: number, sink: RecordSink, chunks: AsyncIterator<Buffer>, replaced: (c: AsyncIterator<Buffer>) => void,
+  ): Promise<CaptureReader> {
     let gzipped = false;
     for (;;) {
       const { head, rest } = await sniffHead(file, chunks, gzipped);
@@ -99,8 +148,10 @@ export class CaptureReader {
       }
       if (format === 'gzip') {
         if (gzipped) throw new InputError(file, 'gzip inside gzip is not supported', 0);
-        const iterable: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => rest };
+        // gunzip holds on to chunks while it works: it gets copies.
+        const iterable: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => copied(rest) };
         chunks = Readable.from(iterable).pipe(createGunzip())[Symbol.asyncIterator]();
+        replaced(chunks);
         gzipped = true;
         continue;
       }
@@ -135,6 +186,12 @@ export class CaptureReader {
 
   private truncated = false;
 
+  /** Lets go of the file (when reading stops before its end: an error, --strict). */
+  async close(): Promise<void> {
+    this.done = true;
+    await this.chunks.return?.();
+  }
+
   info(): FileInfo {
     const info = this.parser.info();
     return {
@@ -153,7 +210,9 @@ async function sniffHead(file: string, it: AsyncIterator<Buffer>, gunzipped: boo
     while (head.length < SNIFF_BYTES) {
       const r = await it.next();
       if (r.done) { done = true; break; }
+      // A chunk is valid until the next is read: one too short to tell the format is copied.
       head = head.length === 0 ? r.value : Buffer.concat([head, r.value]);
+      if (head.length < SNIFF_BYTES && head === r.value) head = Buffer.from(head);
     }
   } catch (e) {
     throw new InputError(file, readErrorMessage(e, gunzipped), head.length);
@@ -165,6 +224,11 @@ async function sniffHead(file: string, it: AsyncIterator<Buffer>, gunzipped: boo
       if (pending) { const value = pending; pending = null; return { done: false, value }; }
       if (done) return { done: true, value: undefined };
       return it.next();
+    },
+    return: async () => {
+      done = true;
+      await it.return?.();
+      return { done: true, value: undefined };
     },
   };
   return { head, rest };

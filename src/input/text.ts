@@ -4,12 +4,14 @@
  * an independent string (decoded from the chunk), so no line keeps a chunk alive.
  */
 import { CaptureParser, FileInfo, RecordSink } from './record.js';
+import { Carry } from './carry.js';
 
 /** Longest line we accept; tcpdump's longest (-vv with options) is a few hundred bytes. */
 const MAX_LINE = 1 << 20;
 
 export class TextLineParser implements CaptureParser {
-  private carry: Buffer | null = null;
+  /** The start of a line the last chunk cut off before its newline. */
+  private readonly carry = new Carry();
   private lineNo = 0;
   private lines = 0;
   private truncated = false;
@@ -21,29 +23,46 @@ export class TextLineParser implements CaptureParser {
   ) {}
 
   push(chunk: Buffer): void {
-    const buf = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
-    this.carry = null;
     let start = 0;
-    for (;;) {
-      const nl = buf.indexOf(0x0a, start);
-      if (nl < 0) break;
-      this.emit(buf, start, nl);
-      start = nl + 1;
-    }
-    if (start < buf.length) {
-      if (buf.length - start > MAX_LINE) {
-        // Not text as tcpdump writes it; keep going from the next newline rather than growing forever.
-        this.sink.warning({ file: this.file, line: this.lineNo + 1, message: `line longer than ${MAX_LINE} bytes skipped`, truncated: false });
-        this.lineNo++;
+    const carry = this.carry;
+    if (carry.length > 0) {
+      // The line the last chunk cut: complete it up to this chunk's first newline.
+      const nl = chunk.indexOf(0x0a);
+      if (nl < 0) {
+        if (carry.length + chunk.length > MAX_LINE) return this.tooLong();
+        carry.append(chunk, 0, chunk.length);
         return;
       }
-      this.carry = Buffer.from(buf.subarray(start));
+      carry.append(chunk, 0, nl);
+      this.emit(carry.bytes, 0, carry.length);
+      carry.clear();
+      start = nl + 1;
+    }
+    for (;;) {
+      const nl = chunk.indexOf(0x0a, start);
+      if (nl < 0) break;
+      this.emit(chunk, start, nl);
+      start = nl + 1;
+    }
+    if (start < chunk.length) {
+      if (chunk.length - start > MAX_LINE) return this.tooLong();
+      carry.start(chunk, start, chunk.length, 0);
     }
   }
 
+  /**
+   * A line longer than MAX_LINE: not text as tcpdump writes it. Keep going from the next newline
+   * rather than growing forever.
+   */
+  private tooLong(): void {
+    this.carry.clear();
+    this.sink.warning({ file: this.file, line: this.lineNo + 1, message: `line longer than ${MAX_LINE} bytes skipped`, truncated: false });
+    this.lineNo++;
+  }
+
   end(): void {
-    if (this.carry && this.carry.length > 0) this.emit(this.carry, 0, this.carry.length);
-    this.carry = null;
+    if (this.carry.length > 0) this.emit(this.carry.bytes, 0, this.carry.length);
+    this.carry.clear();
   }
 
   info(): FileInfo {
