@@ -29,18 +29,18 @@ const OPEN_BRACE = ascii('{');
 export function writeConnection(w: JsonBytes, f: ConnectionFindings, prefix: Uint8Array = OPEN_BRACE): void {
   const conn = f.conn;
   const { client, server } = conn;
+  // Most of a record is keys and names: they are written as few, long constants (a key with the
+  // usual value after it, or several keys at once), each chosen by the values it holds.
   w.raw(prefix);
   w.raw(K.id); w.number(conn.id);
   w.raw(K.clientIp); w.string(f.clientIp); w.raw(K.port); w.number(client.port);
   w.raw(K.serverIp); w.string(f.serverIp); w.raw(K.port); w.number(server.port);
-  w.raw(K.ipVersion); w.number(conn.ipVersion);
-  w.raw(K.midstream); w.bool(conn.midstream);
-  w.raw(K.firstS); w.number(conn.firstS);
+  w.raw(VERSION_MIDSTREAM[(conn.ipVersion === 6 ? 2 : 0) + (conn.midstream ? 1 : 0)]!); w.number(conn.firstS);
   w.raw(K.lastS); w.number(conn.lastS);
   w.raw(K.firstFrame); w.number(conn.firstFrame);
   w.raw(K.lastFrame); w.number(conn.lastFrame);
-  w.raw(K.file); w.string(f.file);
-  w.raw(K.packets); w.number(client.packets); w.raw(K.serverToClient); w.number(server.packets);
+  w.raw(fileAndPackets(f.file)); w.number(client.packets);
+  w.raw(K.serverToClient); w.number(server.packets);
   w.raw(K.bytes); w.number(client.bytes); w.raw(K.serverToClient); w.number(server.bytes);
   w.raw(K.retransmits); w.number(client.retransmits); w.raw(K.serverToClient); w.number(server.retransmits);
   writeHandshake(w, f);
@@ -49,10 +49,12 @@ export function writeConnection(w: JsonBytes, f: ConnectionFindings, prefix: Uin
   writeTimeWait(w, f);
   w.raw(K.statesClient); writeStates(w, f.client);
   w.raw(K.server); writeStates(w, f.server);
-  w.raw(K.finalStateClient); w.raw(STATE[f.client.final]!);
-  w.raw(K.server); w.raw(STATE[f.server.final]!);
-  w.raw(K.timeInStateClient); writeTimesByState(w, f.timeInClient);
+  w.raw(finalStates(f.client.final, f.server.final)); writeTimesByState(w, f.timeInClient);
   w.raw(K.server); writeTimesByState(w, f.timeInServer);
+  if (f.anomalies.length === 0 && conn.noteCount === 0) {
+    w.raw(K.noAnomaliesNoNotes);
+    return;
+  }
   w.raw(K.anomalies); writeAnomalies(w, f.anomalies);
   w.raw(K.notes); writeNotes(w, conn);
   w.char(CLOSE_BRACE);
@@ -69,8 +71,7 @@ function writeHandshake(w: JsonBytes, f: ConnectionFindings): void {
   const h = f.handshake;
   const syn = f.conn.client.syn;
   const synAck = f.conn.server.synAck;
-  w.raw(K.handshakeKind); w.raw(HANDSHAKE[h.kind]!);
-  w.raw(K.synS); nullable(w, h.synS);
+  w.raw(HANDSHAKE_HEAD[h.kind]!); nullable(w, h.synS);
   w.raw(K.synFrame); nullable(w, h.synFrame);
   w.raw(K.synAckS); nullable(w, h.synAckS);
   w.raw(K.synAckFrame); nullable(w, h.synAckFrame);
@@ -79,12 +80,17 @@ function writeHandshake(w: JsonBytes, f: ConnectionFindings): void {
   w.raw(K.rttS); nullable(w, h.rttS);
   w.raw(K.synToSynAckS); nullable(w, h.synToSynAckS);
   w.raw(K.synAckToAckS); nullable(w, h.synAckToAckS);
-  w.raw(K.synRetransmits); retransmitTimes(w, syn);
-  w.raw(K.synRetransmitIntervalsS); retransmitIntervals(w, syn);
-  w.raw(K.synAckRetransmits); retransmitTimes(w, synAck);
-  w.raw(K.synAckRetransmitIntervalsS); retransmitIntervals(w, synAck);
-  w.raw(K.optionsClient); writeOptions(w, f.conn.client);
-  w.raw(K.server); writeOptions(w, f.conn.server);
+  if ((syn === null || syn.copyCount < 2) && (synAck === null || synAck.copyCount < 2)) {
+    w.raw(K.noRetransmitsOptionsClient); // the usual: no SYN or SYN/ACK sent twice
+  } else {
+    w.raw(K.synRetransmits); retransmitTimes(w, syn);
+    w.raw(K.synRetransmitIntervalsS); retransmitIntervals(w, syn);
+    w.raw(K.synAckRetransmits); retransmitTimes(w, synAck);
+    w.raw(K.synAckRetransmitIntervalsS); retransmitIntervals(w, synAck);
+    w.raw(K.optionsClient);
+  }
+  w.raw(optionsJson(f.conn.client));
+  w.raw(K.server); w.raw(optionsJson(f.conn.server));
   w.char(CLOSE_BRACE);
   w.char(CLOSE_BRACE);
 }
@@ -109,29 +115,41 @@ function retransmitIntervals(w: JsonBytes, ctl: Control | null): void {
   w.char(CLOSE_BRACKET);
 }
 
-function writeOptions(w: JsonBytes, e: Endpoint): void {
+/**
+ * An endpoint's handshake options as JSON bytes. Few combinations occur (MSS, window scale and
+ * four flags), so each is written once and kept.
+ */
+function optionsJson(e: Endpoint): Uint8Array {
   const o = e.options;
-  if (o === null) return w.null();
-  w.raw(K.mss0); w.nullableNumber(o.mss);
-  w.raw(K.windowScale); w.nullableNumber(o.windowScale);
-  w.raw(K.sackPermitted); w.bool(o.sackPermitted);
-  w.raw(K.timestamps); w.bool(o.timestamps);
-  w.raw(K.fastOpen); w.bool(o.fastOpen);
-  w.raw(K.truncated); w.bool(o.truncated);
-  w.char(CLOSE_BRACE);
+  if (o === null) return NULL;
+  const key = (((o.mss ?? -1) + 1) * 258 + ((o.windowScale ?? -1) + 1)) * 16 +
+    ((o.sackPermitted ? 1 : 0) | (o.timestamps ? 2 : 0) | (o.fastOpen ? 4 : 0) | (o.truncated ? 8 : 0));
+  let bytes = OPTIONS.get(key);
+  if (bytes === undefined) {
+    bytes = ascii(JSON.stringify({ mss: o.mss, windowScale: o.windowScale, sackPermitted: o.sackPermitted, timestamps: o.timestamps, fastOpen: o.fastOpen, truncated: o.truncated }));
+    if (OPTIONS.size < 4096) OPTIONS.set(key, bytes);
+  }
+  return bytes;
 }
+const OPTIONS = new Map<number, Uint8Array>();
 
 function writeClose(w: JsonBytes, f: ConnectionFindings): void {
   const c = f.close;
-  w.raw(K.closeKind); w.raw(CLOSE[c.kind]!);
-  w.raw(K.initiator); if (c.initiator === Initiator.NONE) w.null(); else w.raw(INITIATOR[c.initiator]!);
-  w.raw(K.halfClose); w.bool(c.halfCloseBytes > 0);
-  w.raw(K.halfCloseBytes); w.number(c.halfCloseBytes);
+  w.raw(CLOSE_HEAD[c.kind]!);
+  if (c.initiator === Initiator.NONE) w.null(); else w.raw(INITIATOR[c.initiator]!);
+  if (c.halfCloseBytes === 0) w.raw(K.noHalfClose);
+  else {
+    w.raw(K.halfCloseTrue); w.number(c.halfCloseBytes);
+  }
   w.raw(K.firstFinS); nullable(w, c.firstFinS);
   w.raw(K.completeS); nullable(w, c.completeS);
+  const [first, second] = finsInOrder(f.conn, c);
+  if ((first === null || first.copyCount < 2) && (second === null || second.copyCount < 2) && c.kind !== CloseCode.INCOMPLETE) {
+    w.raw(K.noFinRetransmitsNoLingering); // the usual
+    return;
+  }
   w.raw(K.finRetransmits);
   w.char(OPEN_BRACKET);
-  const [first, second] = finsInOrder(f.conn, c);
   const firstSide = c.firstFinSide === Initiator.SERVER ? Initiator.SERVER : Initiator.CLIENT;
   let any = first !== null && finRetransmits(w, first, INITIATOR[firstSide]!, false);
   if (second !== null) any = finRetransmits(w, second, INITIATOR[firstSide === Initiator.CLIENT ? Initiator.SERVER : Initiator.CLIENT]!, any) || any;
@@ -162,6 +180,7 @@ function finRetransmits(w: JsonBytes, fin: Control, side: Uint8Array, comma: boo
 function writeResets(w: JsonBytes, f: ConnectionFindings): void {
   const facts = f.resets;
   const conn = f.conn;
+  if (facts.count === 0) return w.raw(K.noResets);
   w.raw(K.resets);
   w.char(OPEN_BRACKET);
   for (let i = 0; i < facts.count; i++) {
@@ -186,6 +205,7 @@ function writeResets(w: JsonBytes, f: ConnectionFindings): void {
 
 function writeTimeWait(w: JsonBytes, f: ConnectionFindings): void {
   const t = f.timeWait;
+  if (t.count === 0) return w.raw(K.noTimeWait);
   w.raw(K.timeWait);
   w.char(OPEN_BRACKET);
   for (let i = 0; i < t.count; i++) {
@@ -291,8 +311,6 @@ const COMMA = 0x2c;
 /** Each name as its JSON string, in bytes, by its code. */
 const json = (name: string) => ascii(JSON.stringify(name));
 const STATE = TCP_STATES.map(json);
-const HANDSHAKE = HANDSHAKE_KINDS.map(json);
-const CLOSE = CLOSE_KINDS.map(json);
 const RESET = RESET_KINDS.map(json);
 const INITIATOR = INITIATORS.map(json);
 const TIME_WAIT_END = TIME_WAIT_ENDS.map(json);
@@ -304,36 +322,57 @@ const EVENT_TAIL = TRANSITION_EVENTS.map((e) => ascii(`,"event":${JSON.stringify
 /** A state as a key of timeInStateS. */
 const STATE_KEY = TCP_STATES.map((s) => ascii(`${JSON.stringify(s)}:`));
 
+const NULL = ascii('null');
+/** The keys after the server's port up to firstS, by IP version and midstream. */
+const VERSION_MIDSTREAM = [[4, false], [4, true], [6, false], [6, true]].map(([v, m]) => ascii(`},"ipVersion":${v},"midstream":${m},"firstS":`));
+/** The file (the same for every connection of a file) and the key after it, by file name. */
+const FILES = new Map<string, Uint8Array>();
+function fileAndPackets(file: string): Uint8Array {
+  let bytes = FILES.get(file);
+  if (bytes === undefined) {
+    bytes = new Uint8Array(Buffer.from(`,"file":${JSON.stringify(file)},"packets":{"clientToServer":`, 'utf8'));
+    if (FILES.size < 1024) FILES.set(file, bytes);
+  }
+  return bytes;
+}
+/** The handshake's opening up to synS, by kind; the close's up to initiator, by kind. */
+const HANDSHAKE_HEAD = HANDSHAKE_KINDS.map((k) => ascii(`},"handshake":{"kind":${JSON.stringify(k)},"synS":`));
+const CLOSE_HEAD = CLOSE_KINDS.map((k) => ascii(`,"close":{"kind":${JSON.stringify(k)},"initiator":`));
+/** The final states and the key after them, by both states (made when first needed). */
+const FINAL_STATES: (Uint8Array | undefined)[] = [];
+function finalStates(client: number, server: number): Uint8Array {
+  const i = client * TCP_STATES.length + server;
+  return (FINAL_STATES[i] ??= ascii(`},"finalState":{"client":${JSON.stringify(TCP_STATES[client])},"server":${JSON.stringify(TCP_STATES[server])}},"timeInStateS":{"client":`));
+}
+
 /** Every key as it is written, with the punctuation before it. */
 const K = {
+  noRetransmitsOptionsClient: ascii(',"synRetransmits":[],"synRetransmitIntervalsS":[],"synAckRetransmits":[],"synAckRetransmitIntervalsS":[],"options":{"client":'),
+  noHalfClose: ascii(',"halfClose":false,"halfCloseBytes":0'),
+  halfCloseTrue: ascii(',"halfClose":true,"halfCloseBytes":'),
+  noFinRetransmitsNoLingering: ascii(',"finRetransmits":[],"lingering":null}'),
+  noResets: ascii(',"resets":[]'),
+  noTimeWait: ascii(',"timeWait":[]'),
+  noAnomaliesNoNotes: ascii('},"anomalies":[],"notes":[]}'),
   id: ascii('"id":'),
   clientIp: ascii(',"client":{"ip":'),
   port: ascii(',"port":'),
   serverIp: ascii('},"server":{"ip":'),
-  ipVersion: ascii('},"ipVersion":'),
-  midstream: ascii(',"midstream":'),
-  firstS: ascii(',"firstS":'),
   lastS: ascii(',"lastS":'),
   firstFrame: ascii(',"firstFrame":'),
   lastFrame: ascii(',"lastFrame":'),
   file: ascii(',"file":'),
-  packets: ascii(',"packets":{"clientToServer":'),
   serverToClient: ascii(',"serverToClient":'),
   bytes: ascii('},"bytes":{"clientToServer":'),
   retransmits: ascii('},"retransmits":{"clientToServer":'),
-  handshakeKind: ascii('},"handshake":{"kind":'),
-  closeKind: ascii(',"close":{"kind":'),
   resets: ascii(',"resets":'),
   timeWait: ascii(',"timeWait":'),
   statesClient: ascii(',"states":{"client":'),
   server: ascii(',"server":'),
-  finalStateClient: ascii('},"finalState":{"client":'),
-  timeInStateClient: ascii('},"timeInStateS":{"client":'),
   anomalies: ascii('},"anomalies":'),
   notes: ascii(',"notes":'),
   kind0: ascii('{"kind":'),
   kind: ascii(',"kind":'),
-  synS: ascii(',"synS":'),
   synFrame: ascii(',"synFrame":'),
   synAckS: ascii(',"synAckS":'),
   synAckFrame: ascii(',"synAckFrame":'),
@@ -347,15 +386,6 @@ const K = {
   synAckRetransmits: ascii(',"synAckRetransmits":'),
   synAckRetransmitIntervalsS: ascii(',"synAckRetransmitIntervalsS":'),
   optionsClient: ascii(',"options":{"client":'),
-  mss0: ascii('{"mss":'),
-  windowScale: ascii(',"windowScale":'),
-  sackPermitted: ascii(',"sackPermitted":'),
-  timestamps: ascii(',"timestamps":'),
-  fastOpen: ascii(',"fastOpen":'),
-  truncated: ascii(',"truncated":'),
-  initiator: ascii(',"initiator":'),
-  halfClose: ascii(',"halfClose":'),
-  halfCloseBytes: ascii(',"halfCloseBytes":'),
   firstFinS: ascii(',"firstFinS":'),
   completeS: ascii(',"completeS":'),
   finRetransmits: ascii(',"finRetransmits":'),
