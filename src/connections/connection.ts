@@ -55,8 +55,9 @@ const LAST_WAS_RETRANSMIT = 2;
 export class Connection {
   readonly client: Endpoint;
   readonly server: Endpoint;
-  /** The slot it views, and where its fields start in the store's array. */
+  /** The slot it views, the array holding its fields, and where they start in it. */
   slot = -1;
+  private f: Float64Array = new Float64Array(0);
   private b = 0;
 
   constructor(readonly store: ConnectionStore) {
@@ -67,9 +68,10 @@ export class Connection {
   /** Points the view at the connection in `slot`. */
   at(slot: number): this {
     this.slot = slot;
-    this.b = slot * C.SIZE;
-    this.client.at(this.b);
-    this.server.at(this.b);
+    this.f = this.store.chunk(slot);
+    this.b = this.store.base(slot);
+    this.client.at(this.f, this.b, slot);
+    this.server.at(this.f, this.b, slot);
     return this;
   }
 
@@ -97,7 +99,7 @@ export class Connection {
     else if (!synOnly) serverState = TcpCode.CLOSED;
 
     this.at(this.store.allocate());
-    const d = this.store.f;
+    const d = this.f;
     const b = this.b;
     const w = seg.addrs;
     const c = senderIsClient ? 0 : 4; // where the client's words are in seg.addrs
@@ -115,10 +117,6 @@ export class Connection {
     initEndpoint(d, b + C.SERVER, serverState, seg.s, seg.frame);
     if (synAck) this.client.isn = (seg.ack - 1) >>> 0; // inferred from the SYN/ACK
     return this;
-  }
-
-  private get f(): Float64Array {
-    return this.store.f;
   }
 
   get id(): number { return this.f[this.b + C.ID]!; }
@@ -245,7 +243,7 @@ export class Connection {
    * through the views.
    */
   observe(seg: Segment, fromClient: boolean): void {
-    const d = this.store.f;
+    const d = this.f;
     const b = this.b;
     const xb = b + (fromClient ? C.CLIENT : C.SERVER); // the sender's fields
     const f = seg.flags;
@@ -294,7 +292,7 @@ export class Connection {
    * Nearly every data segment and pure ACK of an open connection is such a one.
    */
   private ackIsQuiet(seg: Segment, fromClient: boolean): boolean {
-    const d = this.store.f;
+    const d = this.f;
     const yb = this.b + (fromClient ? C.SERVER : C.CLIENT);
     const xb = this.b + (fromClient ? C.CLIENT : C.SERVER);
     const proven = d[yb + E.PROVEN]!;
@@ -598,7 +596,8 @@ function covers(a: number, seq: number): boolean {
 
 /** Marks the copies of `ctl` that `a` (sent in `seg`) acknowledges as answered. */
 function answerCopies(ctl: Control, a: number, seg: Segment): void {
-  if (!covers(a, ctl.seq)) return;
+  // The copies are answered from the last back to the first answered one: once the last is, none is left.
+  if (ctl.lastAnswered || !covers(a, ctl.seq)) return;
   for (let i = ctl.copyCount - 1; i >= 0; i--) {
     if (ctl.copyAnsweredFrame(i) !== null) break;
     if (ctl.copyFrame(i) < seg.frame) ctl.answerCopy(i, seg.frame, seg.s);

@@ -19,6 +19,8 @@ export interface Copy {
   answeredFrame: number | null;
 }
 
+const EMPTY = new Float64Array(0);
+
 /** K.BITS: the last copy has been answered (so an acknowledgment has nothing left to mark). */
 export const LAST_ANSWERED = 8;
 
@@ -27,21 +29,23 @@ const NO = -1;
 const orNull = (x: number): number | null => (x === NO ? null : x);
 
 export class Control {
-  /** Absolute offset of the control's fields in the store's array. */
+  /** The array holding the control's fields, and where they start in it. */
+  private f: Float64Array = EMPTY;
   private b = 0;
 
   constructor(private readonly store: ConnectionStore) {}
 
-  at(b: number): this {
+  at(f: Float64Array, b: number): this {
+    this.f = f;
     this.b = b;
     return this;
   }
 
   /** Makes this the record of a newly sent SYN, SYN/ACK or FIN, with its first copy. */
   reset(seq: number, end: number, withAck: boolean, s: number, frame: number, ack: number | null): void {
-    const f = this.store.f;
+    const f = this.f;
     const b = this.b;
-    this.store.arena.release(f[b + K.COPIES]!);
+    this.store.arena.release(f[b + K.MORE]!);
     f[b + K.BITS] = 1 | (withAck ? 2 : 0);
     f[b + K.SEQ] = seq;
     f[b + K.END] = end;
@@ -49,48 +53,71 @@ export class Control {
     f[b + K.NOT_COVERED_S] = 0;
     f[b + K.ACKED_FRAME] = NO;
     f[b + K.ACKED_S] = 0;
-    f[b + K.COPIES] = NO;
-    this.addCopy(s, frame, ack);
+    f[b + K.COUNT] = 1;
+    f[b + K.FIRST + COPY.S] = s;
+    f[b + K.FIRST + COPY.FRAME] = frame;
+    f[b + K.FIRST + COPY.ACK] = ack ?? NO;
+    f[b + K.FIRST + COPY.ANSWERED_S] = 0;
+    f[b + K.FIRST + COPY.ANSWERED_FRAME] = NO;
+    f[b + K.MORE] = NO;
   }
 
   /** Sequence number of the SYN or FIN itself. */
-  get seq(): number { return this.store.f[this.b + K.SEQ]!; }
+  get seq(): number { return this.f[this.b + K.SEQ]!; }
   /** Next sequence number after the segment: after the SYN's data too (TCP Fast Open). */
-  get end(): number { return this.store.f[this.b + K.END]!; }
-  get withAck(): boolean { return (this.store.f[this.b + K.BITS]! & 2) !== 0; }
+  get end(): number { return this.f[this.b + K.END]!; }
+  get withAck(): boolean { return (this.f[this.b + K.BITS]! & 2) !== 0; }
+  /** Whether its last copy has been answered (see answerCopy). */
+  get lastAnswered(): boolean { return (this.f[this.b + K.BITS]! & LAST_ANSWERED) !== 0; }
   /** True when the first acknowledgment covering it rode on a FIN (three-way close) or SYN/ACK. */
-  get ackedByControl(): boolean { return (this.store.f[this.b + K.BITS]! & 4) !== 0; }
+  get ackedByControl(): boolean { return (this.f[this.b + K.BITS]! & 4) !== 0; }
 
   /** The peer's latest packet that showed it had NOT received this yet (its ack short of it). */
-  get notCoveredFrame(): number | null { return orNull(this.store.f[this.b + K.NOT_COVERED_FRAME]!); }
-  get notCoveredS(): number { return this.store.f[this.b + K.NOT_COVERED_S]!; }
+  get notCoveredFrame(): number | null { return orNull(this.f[this.b + K.NOT_COVERED_FRAME]!); }
+  get notCoveredS(): number { return this.f[this.b + K.NOT_COVERED_S]!; }
   setNotCovered(frame: number, s: number): void {
-    this.store.f[this.b + K.NOT_COVERED_FRAME] = frame;
-    this.store.f[this.b + K.NOT_COVERED_S] = s;
+    this.f[this.b + K.NOT_COVERED_FRAME] = frame;
+    this.f[this.b + K.NOT_COVERED_S] = s;
   }
 
   /** Frame and time of the peer's first acknowledgment covering it, once seen. */
-  get ackedFrame(): number | null { return orNull(this.store.f[this.b + K.ACKED_FRAME]!); }
-  get ackedS(): number | null { return this.store.f[this.b + K.ACKED_FRAME] === NO ? null : this.store.f[this.b + K.ACKED_S]!; }
+  get ackedFrame(): number | null { return orNull(this.f[this.b + K.ACKED_FRAME]!); }
+  get ackedS(): number | null { return this.f[this.b + K.ACKED_FRAME] === NO ? null : this.f[this.b + K.ACKED_S]!; }
   setAcked(frame: number, s: number, byControl: boolean): void {
-    const f = this.store.f;
+    const f = this.f;
     f[this.b + K.ACKED_FRAME] = frame;
     f[this.b + K.ACKED_S] = s;
     f[this.b + K.BITS] = (f[this.b + K.BITS]! & ~4) | (byControl ? 4 : 0);
   }
 
-  get copyCount(): number { return this.store.arena.count(this.store.f[this.b + K.COPIES]!, COPY.SIZE); }
-  private copyAt(i: number): number { return this.store.arena.item(this.store.f[this.b + K.COPIES]!, i, COPY.SIZE); }
-  copyS(i: number): number { return this.store.arena.data[this.copyAt(i) + COPY.S]!; }
-  copyFrame(i: number): number { return this.store.arena.data[this.copyAt(i) + COPY.FRAME]!; }
-  copyAck(i: number): number | null { return orNull(this.store.arena.data[this.copyAt(i) + COPY.ACK]!); }
-  copyAnsweredFrame(i: number): number | null { return orNull(this.store.arena.data[this.copyAt(i) + COPY.ANSWERED_FRAME]!); }
+  get copyCount(): number { return this.f[this.b + K.COUNT]!; }
+  copyS(i: number): number { return this.copyField(i, COPY.S); }
+  copyFrame(i: number): number { return this.copyField(i, COPY.FRAME); }
+  copyAck(i: number): number | null { return orNull(this.copyField(i, COPY.ACK)); }
+  copyAnsweredFrame(i: number): number | null { return orNull(this.copyField(i, COPY.ANSWERED_FRAME)); }
+
+  /** Field `field` (COPY) of copy `i`: the first in place, the others in the list after it. */
+  private copyField(i: number, field: number): number {
+    if (i === 0) return this.f[this.b + K.FIRST + field]!;
+    const arena = this.store.arena;
+    return arena.data[arena.item(this.f[this.b + K.MORE]!, i - 1, COPY.SIZE) + field]!;
+  }
+
+  private setCopyField(i: number, field: number, x: number): void {
+    if (i === 0) {
+      this.f[this.b + K.FIRST + field] = x;
+      return;
+    }
+    const arena = this.store.arena;
+    arena.data[arena.item(this.f[this.b + K.MORE]!, i - 1, COPY.SIZE) + field] = x;
+  }
 
   addCopy(s: number, frame: number, ack: number | null): void {
     const arena = this.store.arena;
-    const f = this.store.f;
-    const o = arena.append(f[this.b + K.COPIES]!, COPY.SIZE);
-    f[this.b + K.COPIES] = arena.lastRef;
+    const f = this.f;
+    const o = arena.append(f[this.b + K.MORE]!, COPY.SIZE);
+    f[this.b + K.MORE] = arena.lastRef;
+    f[this.b + K.COUNT]!++;
     f[this.b + K.BITS] = f[this.b + K.BITS]! & ~LAST_ANSWERED;
     const d = arena.data;
     d[o + COPY.S] = s;
@@ -102,19 +129,18 @@ export class Control {
 
   /** Copy `i` was answered (acknowledged) by the peer's segment `frame` at `s`. */
   answerCopy(i: number, frame: number, s: number): void {
-    const o = this.copyAt(i);
-    const d = this.store.arena.data;
-    d[o + COPY.ANSWERED_S] = s;
-    d[o + COPY.ANSWERED_FRAME] = frame;
-    if (i === this.copyCount - 1) this.store.f[this.b + K.BITS]! |= LAST_ANSWERED;
+    this.setCopyField(i, COPY.ANSWERED_S, s);
+    this.setCopyField(i, COPY.ANSWERED_FRAME, frame);
+    if (i === this.copyCount - 1) this.f[this.b + K.BITS]! |= LAST_ANSWERED;
   }
 
   /** Copy `i` as an object (built on each call). */
   copy(i: number): Copy {
-    const o = this.copyAt(i);
-    const d = this.store.arena.data;
-    const answeredFrame = orNull(d[o + COPY.ANSWERED_FRAME]!);
-    return { s: d[o + COPY.S]!, frame: d[o + COPY.FRAME]!, ack: orNull(d[o + COPY.ACK]!), answeredS: answeredFrame === null ? null : d[o + COPY.ANSWERED_S]!, answeredFrame };
+    const answeredFrame = orNull(this.copyField(i, COPY.ANSWERED_FRAME));
+    return {
+      s: this.copyField(i, COPY.S), frame: this.copyField(i, COPY.FRAME), ack: orNull(this.copyField(i, COPY.ACK)),
+      answeredS: answeredFrame === null ? null : this.copyField(i, COPY.ANSWERED_S), answeredFrame,
+    };
   }
 
   /** Every copy, first to last, as objects (built on each call: for the findings, once per report). */

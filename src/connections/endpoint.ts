@@ -30,6 +30,9 @@ export interface StateEvent {
   order: number;
 }
 
+/** Doubles a new event log is given room for (7 events: with the list's head, a 32-double block). */
+const LOG_ROOM = 7 * EV.SIZE;
+
 /** The frame number a timer event is logged with: after every frame. */
 const TIMER_FRAME = Number.MAX_SAFE_INTEGER;
 
@@ -60,24 +63,25 @@ export class Endpoint {
     this.finView = new Control(store);
   }
 
-  /** Points the view at the connection whose slot starts at `base`. */
-  at(base: number): this {
+  /** Points the view at the connection whose slot is `slot`, its fields at `base` in `f`. */
+  at(f: Float64Array, base: number, slot: number): this {
+    this.f = f;
     this.b = base + this.offset;
     this.connBase = base;
+    this.slot = slot;
     return this;
   }
 
+  /** The array holding the connection's fields, where they start, and its slot. */
+  private f: Float64Array = new Float64Array(0);
   private connBase = 0;
+  private slot = 0;
   /** C.CLIENT or C.SERVER. */
   private readonly offset: number;
 
-  private get f(): Float64Array {
-    return this.store.f;
-  }
-
   /** The address as tcpdump -n writes it. */
   get ip(): string {
-    return this.store.addressText(this.connBase, this.side === 'client' ? C.C0 : C.S0);
+    return this.store.addressText(this.slot, this.side === 'client' ? C.C0 : C.S0);
   }
 
   get port(): number {
@@ -124,13 +128,13 @@ export class Endpoint {
 
   /** Its SYN (without ACK), its SYN/ACK and its FIN, each with every copy; null until sent. */
   // (The control views are pointed when asked for: most packets never ask.)
-  get syn(): Control | null { return this.f[this.b + E.SYN + K.BITS] === 0 ? null : this.synView.at(this.b + E.SYN); }
-  get synAck(): Control | null { return this.f[this.b + E.SYN_ACK + K.BITS] === 0 ? null : this.synAckView.at(this.b + E.SYN_ACK); }
-  get fin(): Control | null { return this.f[this.b + E.FIN + K.BITS] === 0 ? null : this.finView.at(this.b + E.FIN); }
+  get syn(): Control | null { return this.f[this.b + E.SYN + K.BITS] === 0 ? null : this.synView.at(this.f, this.b + E.SYN); }
+  get synAck(): Control | null { return this.f[this.b + E.SYN_ACK + K.BITS] === 0 ? null : this.synAckView.at(this.f, this.b + E.SYN_ACK); }
+  get fin(): Control | null { return this.f[this.b + E.FIN + K.BITS] === 0 ? null : this.finView.at(this.f, this.b + E.FIN); }
 
   /** Records a SYN, SYN/ACK or FIN sent (its first copy) and returns it. */
   newControl(which: E.SYN | E.SYN_ACK | E.FIN, seq: number, end: number, withAck: boolean, s: number, frame: number, ack: number | null): Control {
-    const view = (which === E.SYN ? this.synView : which === E.SYN_ACK ? this.synAckView : this.finView).at(this.b + which);
+    const view = (which === E.SYN ? this.synView : which === E.SYN_ACK ? this.synAckView : this.finView).at(this.f, this.b + which);
     view.reset(seq, end, withAck, s, frame, ack);
     return view;
   }
@@ -190,7 +194,8 @@ export class Endpoint {
       if (d <= 0) break;
       i--;
     }
-    const o = i === n ? arena.append(ref, EV.SIZE) : arena.insert(ref, i, EV.SIZE);
+    // A log holds half a dozen events in most connections: room for that many from the start.
+    const o = i === n ? arena.append(ref, EV.SIZE, LOG_ROOM) : arena.insert(ref, i, EV.SIZE);
     f[b + E.LOG] = arena.lastRef;
     const d = arena.data;
     d[o + EV.KIND] = kind;

@@ -50,14 +50,22 @@ const gone = (s: TcpCode) => s === TcpCode.CLOSED || s === TcpCode.LISTEN;
 /** Where nothing is: an empty bucket, the end of a chain. */
 const END = -1;
 
+/**
+ * The index keeps, for each slot, the few numbers a lookup compares, in one cache line of a dense
+ * array (a slot of the store is over a kilobyte, and looking a packet's connection up in it cost a
+ * memory access into a few hundred megabytes at 10 M packets): the four-tuple's hash, the next slot
+ * in its bucket, the IP version, the ports, the last address words (all of IPv4's), and the id.
+ */
+const enum KEY { HASH, NEXT, IP_VERSION, CLIENT_PORT, SERVER_PORT, C3, S3, ID, SIZE }
+
 export class FlowTable {
   readonly store = new ConnectionStore();
   /** The view the table tracks with, and the one a finished connection is handed over in. */
   private readonly conn = new Connection(this.store);
   private readonly finished = new Connection(this.store);
-  /** The hash index: the first slot of each bucket, and each slot's next in its bucket. */
+  /** The hash index: the first slot of each bucket, and each slot's key (KEY, chained by KEY.NEXT). */
   private buckets = new Int32Array(1024).fill(END);
-  private next = new Int32Array(1024).fill(END);
+  private keys = new Float64Array(1024 * KEY.SIZE);
   private openSize = 0;
   private nextId = 1;
   private readonly result: Tracked = { conn: this.conn, fromClient: false };
@@ -125,51 +133,72 @@ export class FlowTable {
   }
 
   private idOf(slot: number): number {
-    return this.store.f[slot * C.SIZE + C.ID]!;
+    return this.keys[slot * KEY.SIZE + KEY.ID]!;
   }
 
   private find(hash: number, seg: Segment): number {
-    const f = this.store.f;
-    for (let s = this.buckets[hash & (this.buckets.length - 1)]!; s !== END; s = this.next[s]!) {
-      if (f[s * C.SIZE + C.FLOW_HASH] === hash && carries(f, s * C.SIZE, seg)) return s;
+    const k = this.keys;
+    const a = seg.addrs;
+    for (let s = this.buckets[hash & (this.buckets.length - 1)]!; s !== END; s = k[s * KEY.SIZE + KEY.NEXT]!) {
+      const o = s * KEY.SIZE;
+      if (k[o + KEY.HASH] !== hash || k[o + KEY.IP_VERSION] !== seg.ipVersion) continue;
+      const forward = seg.srcPort === k[o + KEY.CLIENT_PORT] && seg.dstPort === k[o + KEY.SERVER_PORT] && a[3] === k[o + KEY.C3] && a[7] === k[o + KEY.S3];
+      const backward = seg.srcPort === k[o + KEY.SERVER_PORT] && seg.dstPort === k[o + KEY.CLIENT_PORT] && a[3] === k[o + KEY.S3] && a[7] === k[o + KEY.C3];
+      if (!forward && !backward) continue;
+      // IPv4 is all in the key; IPv6's other words are compared in the store.
+      if (seg.ipVersion === 4 || carries(this.store.chunk(s), this.store.base(s), seg)) return s;
     }
     return END;
   }
 
+  /** Enters `slot` (a connection just opened, its four-tuple in the store) under `hash`. */
   private insert(hash: number, slot: number): void {
-    this.store.f[slot * C.SIZE + C.FLOW_HASH] = hash;
-    if (slot >= this.next.length) {
-      const next = new Int32Array(Math.max(slot + 1, this.next.length * 2)).fill(END);
-      next.set(this.next);
-      this.next = next;
+    const f = this.store.chunk(slot);
+    const b = this.store.base(slot);
+    f[b + C.FLOW_HASH] = hash;
+    if ((slot + 1) * KEY.SIZE > this.keys.length) {
+      const keys = new Float64Array(Math.max((slot + 1) * KEY.SIZE, this.keys.length * 2));
+      keys.set(this.keys);
+      this.keys = keys;
     }
+    const k = this.keys;
+    const o = slot * KEY.SIZE;
+    k[o + KEY.HASH] = hash;
+    k[o + KEY.IP_VERSION] = f[b + C.IP_VERSION]!;
+    k[o + KEY.CLIENT_PORT] = f[b + C.CLIENT_PORT]!;
+    k[o + KEY.SERVER_PORT] = f[b + C.SERVER_PORT]!;
+    k[o + KEY.C3] = f[b + C.C3]!;
+    k[o + KEY.S3] = f[b + C.S3]!;
+    k[o + KEY.ID] = f[b + C.ID]!;
     // Past one connection per bucket on average, the index doubles (and places this one too).
     if (++this.openSize > this.buckets.length) return this.rehash(this.buckets.length * 2);
-    const b = hash & (this.buckets.length - 1);
-    this.next[slot] = this.buckets[b]!;
-    this.buckets[b] = slot;
+    const bucket = hash & (this.buckets.length - 1);
+    k[o + KEY.NEXT] = this.buckets[bucket]!;
+    this.buckets[bucket] = slot;
   }
 
   private remove(slot: number): void {
-    const b = this.store.f[slot * C.SIZE + C.FLOW_HASH]! & (this.buckets.length - 1);
-    if (this.buckets[b] === slot) this.buckets[b] = this.next[slot]!;
+    const k = this.keys;
+    const b = k[slot * KEY.SIZE + KEY.HASH]! & (this.buckets.length - 1);
+    const next = k[slot * KEY.SIZE + KEY.NEXT]!;
+    if (this.buckets[b] === slot) this.buckets[b] = next;
     else {
       let s = this.buckets[b]!;
-      while (s !== END && this.next[s] !== slot) s = this.next[s]!;
+      while (s !== END && k[s * KEY.SIZE + KEY.NEXT] !== slot) s = k[s * KEY.SIZE + KEY.NEXT]!;
       if (s === END) return;
-      this.next[s] = this.next[slot]!;
+      k[s * KEY.SIZE + KEY.NEXT] = next;
     }
-    this.next[slot] = END;
+    k[slot * KEY.SIZE + KEY.NEXT] = END;
     this.openSize--;
   }
 
   /** A bigger index, holding every open connection. */
   private rehash(size: number): void {
     this.buckets = new Int32Array(size).fill(END);
-    const f = this.store.f;
+    const k = this.keys;
     for (const slot of this.store.liveSlots()) {
-      const b = f[slot * C.SIZE + C.FLOW_HASH]! & (size - 1);
-      this.next[slot] = this.buckets[b]!;
+      const b = k[slot * KEY.SIZE + KEY.HASH]! & (size - 1);
+      k[slot * KEY.SIZE + KEY.NEXT] = this.buckets[b]!;
       this.buckets[b] = slot;
     }
   }

@@ -76,29 +76,31 @@ export class PackReader {
 /** The fields of a slot that hold lists (arena references). */
 const LISTS: readonly number[] = [
   C.RESETS, C.NOTES,
-  ...[C.CLIENT, C.SERVER].flatMap((e) => [e + E.LOG, e + E.SYN + K.COPIES, e + E.SYN_ACK + K.COPIES, e + E.FIN + K.COPIES]),
+  ...[C.CLIENT, C.SERVER].flatMap((e) => [e + E.LOG, e + E.SYN + K.MORE, e + E.SYN_ACK + K.MORE, e + E.FIN + K.MORE]),
 ];
 
 /** Writes the connection in `slot` of `store` to `w`. */
 export function packConnection(store: ConnectionStore, slot: number, w: PackWriter): void {
-  const base = slot * C.SIZE;
-  w.pushRange(store.f, base, C.SIZE);
+  const f = store.chunk(slot);
+  const base = store.base(slot);
+  w.pushRange(f, base, C.SIZE);
   const arena = store.arena;
   for (const field of LISTS) {
-    const ref = store.f[base + field]!;
+    const ref = f[base + field]!;
     const len = ref === NONE ? 0 : arena.data[ref + 1]!;
     w.push(len);
     if (len > 0) w.pushRange(arena.data, ref + 2, len);
   }
-  w.pushString(store.addressText(base, C.C0));
-  w.pushString(store.addressText(base, C.S0));
+  w.pushString(store.addressText(slot, C.C0));
+  w.pushString(store.addressText(slot, C.S0));
 }
 
 /** Reads a connection `packConnection` wrote into a new slot of `store`; returns the slot. */
 export function unpackConnection(r: PackReader, store: ConnectionStore): number {
   const slot = store.allocate();
-  const base = slot * C.SIZE;
-  store.f.set(r.a.subarray(r.i, r.i + C.SIZE), base);
+  const f = store.chunk(slot);
+  const base = store.base(slot);
+  f.set(r.a.subarray(r.i, r.i + C.SIZE), base);
   r.i += C.SIZE;
   const arena = store.arena;
   for (const field of LISTS) {
@@ -110,7 +112,7 @@ export function unpackConnection(r: PackReader, store: ConnectionStore): number 
       arena.data.set(r.a.subarray(r.i, r.i + len), at);
       r.i += len;
     }
-    store.f[base + field] = ref;
+    f[base + field] = ref;
   }
   store.setAddressTexts(slot, r.string(), r.string());
   return slot;

@@ -15,6 +15,9 @@
  */
 import { formatAddress } from '../decode/addr.js';
 
+/** A copy of a SYN, SYN/ACK or FIN: when, which frame, its ack (-1: no ACK bit), and when the peer next acknowledged it (frame -1: not yet). */
+export const enum COPY { S = 0, FRAME, ACK, ANSWERED_S, ANSWERED_FRAME, SIZE }
+
 /** A SYN, SYN/ACK or FIN an endpoint sent (offsets from E.SYN, E.SYN_ACK or E.FIN). */
 export const enum K {
   /** Bit 1: sent; 2: it carried ACK; 4: first acknowledged by a SYN or FIN; 8: its last copy answered. 0: none sent. */
@@ -27,8 +30,14 @@ export const enum K {
   /** The peer's first acknowledgment covering it (frame -1: none yet). */
   ACKED_FRAME,
   ACKED_S,
-  /** Every copy sent (arena list, COPY fields each). */
-  COPIES,
+  /** How many copies were sent. */
+  COUNT,
+  /**
+   * The first copy (COPY fields, in place: most are never sent twice, so reading one needs no
+   * list), then the list of the copies after it (arena, COPY fields each).
+   */
+  FIRST,
+  MORE = FIRST + COPY.SIZE,
   SIZE,
 }
 
@@ -105,9 +114,6 @@ export const enum C {
   SIZE = SERVER + E.SIZE,
 }
 
-/** A copy of a SYN, SYN/ACK or FIN: when, which frame, its ack (-1: no ACK bit), and when the peer next acknowledged it (frame -1: not yet). */
-export const enum COPY { S = 0, FRAME, ACK, ANSWERED_S, ANSWERED_FRAME, SIZE }
-
 /** A state event: kind (EventCode), frame (TIMER_FRAME for timers), time, order within the frame. */
 export const enum EV { KIND = 0, FRAME, S, ORDER, SIZE }
 
@@ -144,9 +150,12 @@ export class Arena {
     return ref + 2 + i * size;
   }
 
-  /** Appends `size` doubles (returned offset to fill them at); the list's reference may change: read it from `ref` after. */
-  append(ref: number, size: number): number {
-    if (ref === NONE) ref = this.alloc(size);
+  /**
+   * Appends `size` doubles (returned offset to fill them at); the list's reference may change:
+   * read it from `lastRef` after. A new list gets room for `initial` doubles (at least `size`).
+   */
+  append(ref: number, size: number, initial = size): number {
+    if (ref === NONE) ref = this.alloc(initial > size ? initial : size);
     else if (this.data[ref + 1]! + size > this.data[ref]!) ref = this.move(ref, this.data[ref + 1]! + size);
     const at = ref + 2 + this.data[ref + 1]!;
     this.data[ref + 1]! += size;
@@ -159,10 +168,12 @@ export class Arena {
 
   /** Inserts `size` doubles before item `i`; returns their offset (see `lastRef`). */
   insert(ref: number, i: number, size: number): number {
-    const at0 = this.append(ref, size);
+    const at0 = this.append(ref, size); // never a new list: i < its length
     ref = this.lastRef;
     const from = ref + 2 + i * size;
-    this.data.copyWithin(from + size, from, at0);
+    // Lists are short (an event log, a few copies): a loop moves them quicker than a call does.
+    const d = this.data;
+    for (let k = at0 - 1; k >= from; k--) d[k + size] = d[k]!;
     return from;
   }
 
@@ -170,8 +181,9 @@ export class Arena {
   remove(ref: number, i: number, size: number): void {
     const from = ref + 2 + i * size;
     const end = ref + 2 + this.data[ref + 1]!;
-    this.data.copyWithin(from, from + size, end);
-    this.data[ref + 1]! -= size;
+    const d = this.data;
+    for (let k = from; k < end - size; k++) d[k] = d[k + size]!;
+    d[ref + 1]! -= size;
   }
 
   /** Returns the list's block for reuse. */
@@ -245,49 +257,65 @@ for (const e of [C.CLIENT, C.SERVER]) {
   for (const k of [E.SYN, E.SYN_ACK, E.FIN]) {
     EMPTY_SLOT[e + k + K.NOT_COVERED_FRAME] = -1;
     EMPTY_SLOT[e + k + K.ACKED_FRAME] = -1;
-    EMPTY_SLOT[e + k + K.COPIES] = NONE;
+    EMPTY_SLOT[e + k + K.FIRST + COPY.ACK] = -1;
+    EMPTY_SLOT[e + k + K.FIRST + COPY.ANSWERED_FRAME] = -1;
+    EMPTY_SLOT[e + k + K.MORE] = NONE;
   }
 }
 
 /** Words for formatAddress. */
 const WORDS = new Uint32Array(4);
 
+/** Slots per chunk of the store (a chunk is never moved: growing adds one). */
+const CHUNK_SHIFT = 12;
+const CHUNK_SLOTS = 1 << CHUNK_SHIFT;
+
 /**
- * Slots: C.SIZE doubles each in one Float64Array, handed out and taken back (a free list), and the
- * arena their lists live in.
+ * Slots: C.SIZE doubles each, in chunks of CHUNK_SLOTS slots (a Float64Array each), handed out
+ * and taken back (a free list), and the arena their lists live in. Growing adds a chunk rather
+ * than copying the store: a connection's slot stays where it is, and no memory is touched twice.
  */
 export class ConnectionStore {
-  f = new Float64Array(C.SIZE * 1024);
+  private readonly chunks: Float64Array[] = [];
   readonly arena = new Arena();
-  private capacity = 1024;
   private used = 0;
   private readonly freeSlots: number[] = [];
-  /** Slots in use, as a bit per slot (1: in use), for walking every open connection. */
-  private live = new Uint8Array(1024);
+  /** Slots in use, as a byte per slot (1: in use), for walking every open connection. */
+  private live = new Uint8Array(CHUNK_SLOTS);
   /**
    * Address texts given with a connection that crossed from another thread (pack.ts), by slot:
    * a name (tcpdump text without -n) is known only to the thread that read it.
    */
   private readonly texts = new Map<number, readonly [string, string]>();
 
+  /** The array holding `slot`'s fields, and where they start in it. */
+  chunk(slot: number): Float64Array {
+    return this.chunks[slot >>> CHUNK_SHIFT]!;
+  }
+
+  base(slot: number): number {
+    return (slot & (CHUNK_SLOTS - 1)) * C.SIZE;
+  }
+
   /** An empty slot (EMPTY_SLOT) for a new connection. */
   allocate(): number {
     const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.used++;
-    if (slot >= this.capacity) this.grow();
-    this.f.set(EMPTY_SLOT, slot * C.SIZE);
+    if (slot >>> CHUNK_SHIFT >= this.chunks.length) this.grow();
+    this.chunk(slot).set(EMPTY_SLOT, this.base(slot));
     this.live[slot] = 1;
     return slot;
   }
 
   /** Takes a finished connection's slot back, with its lists. */
   release(slot: number): void {
-    const base = slot * C.SIZE;
-    this.arena.release(this.f[base + C.RESETS]!);
-    this.arena.release(this.f[base + C.NOTES]!);
-    this.releaseEndpoint(base + C.CLIENT);
-    this.releaseEndpoint(base + C.SERVER);
+    const f = this.chunk(slot);
+    const base = this.base(slot);
+    this.arena.release(f[base + C.RESETS]!);
+    this.arena.release(f[base + C.NOTES]!);
+    this.releaseEndpoint(f, base + C.CLIENT);
+    this.releaseEndpoint(f, base + C.SERVER);
     this.live[slot] = 0;
-    this.texts.delete(slot);
+    if (this.texts.size > 0) this.texts.delete(slot);
     this.freeSlots.push(slot);
   }
 
@@ -296,24 +324,25 @@ export class ConnectionStore {
     this.texts.set(slot, [client, server]);
   }
 
-  private releaseEndpoint(e: number): void {
+  private releaseEndpoint(f: Float64Array, e: number): void {
     const a = this.arena;
-    a.release(this.f[e + E.LOG]!);
-    a.release(this.f[e + E.SYN + K.COPIES]!);
-    a.release(this.f[e + E.SYN_ACK + K.COPIES]!);
-    a.release(this.f[e + E.FIN + K.COPIES]!);
+    a.release(f[e + E.LOG]!);
+    a.release(f[e + E.SYN + K.MORE]!);
+    a.release(f[e + E.SYN_ACK + K.MORE]!);
+    a.release(f[e + E.FIN + K.MORE]!);
   }
 
-  /** The address whose words start at `base + at` (C.C0 or C.S0), as tcpdump -n writes it. */
-  addressText(base: number, at: C.C0 | C.S0): string {
-    const given = this.texts.size > 0 ? this.texts.get(base / C.SIZE) : undefined;
+  /** The address of `slot` whose words start at field `at` (C.C0 or C.S0), as tcpdump -n writes it. */
+  addressText(slot: number, at: C.C0 | C.S0): string {
+    const given = this.texts.size > 0 ? this.texts.get(slot) : undefined;
     if (given !== undefined) return given[at === C.C0 ? 0 : 1];
-    const f = this.f;
-    WORDS[0] = f[base + at]!;
-    WORDS[1] = f[base + at + 1]!;
-    WORDS[2] = f[base + at + 2]!;
-    WORDS[3] = f[base + at + 3]!;
-    return formatAddress(f[base + C.IP_VERSION] as 4 | 6, WORDS, 0);
+    const f = this.chunk(slot);
+    const b = this.base(slot) + at;
+    WORDS[0] = f[b]!;
+    WORDS[1] = f[b + 1]!;
+    WORDS[2] = f[b + 2]!;
+    WORDS[3] = f[b + 3]!;
+    return formatAddress(f[this.base(slot) + C.IP_VERSION] as 4 | 6, WORDS, 0);
   }
 
   isLive(slot: number): boolean {
@@ -337,13 +366,11 @@ export class ConnectionStore {
   }
 
   private grow(): void {
-    const cap = this.capacity * 2;
-    const f = new Float64Array(cap * C.SIZE);
-    f.set(this.f);
-    this.f = f;
-    const live = new Uint8Array(cap);
-    live.set(this.live);
-    this.live = live;
-    this.capacity = cap;
+    this.chunks.push(new Float64Array(CHUNK_SLOTS * C.SIZE));
+    if (this.live.length < this.chunks.length * CHUNK_SLOTS) {
+      const live = new Uint8Array(this.live.length * 2);
+      live.set(this.live);
+      this.live = live;
+    }
   }
 }

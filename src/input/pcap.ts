@@ -176,8 +176,12 @@ export class PcapParser implements CaptureParser {
     this.sink.warning({ file: this.file, offset: rec.fileOffset, message: `invalid timestamp: the sub-second field holds a second or more (frame ${rec.frame}); clamped to the end of its second`, truncated: false });
   }
 
+  // Read byte by byte: Buffer's readUInt32LE validates its argument on every call, and this runs
+  // several times per packet (callers check the bounds).
   private u32(buf: Buffer, at: number): number {
-    return this.little ? buf.readUInt32LE(at) : buf.readUInt32BE(at);
+    return this.little
+      ? (buf[at]! | (buf[at + 1]! << 8) | (buf[at + 2]! << 16) | (buf[at + 3]! << 24)) >>> 0
+      : ((buf[at]! << 24) | (buf[at + 1]! << 16) | (buf[at + 2]! << 8) | buf[at + 3]!) >>> 0;
   }
 
   private warnTruncated(offset: number, message: string): void {

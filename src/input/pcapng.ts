@@ -347,12 +347,16 @@ export class PcapngParser implements CaptureParser {
     return buf.length;
   }
 
+  // Read byte by byte: Buffer's readUInt32LE validates its argument on every call, and this runs
+  // several times per packet (callers check the bounds).
   private u32(buf: Buffer, at: number): number {
-    return this.little ? buf.readUInt32LE(at) : buf.readUInt32BE(at);
+    return this.little
+      ? (buf[at]! | (buf[at + 1]! << 8) | (buf[at + 2]! << 16) | (buf[at + 3]! << 24)) >>> 0
+      : ((buf[at]! << 24) | (buf[at + 1]! << 16) | (buf[at + 2]! << 8) | buf[at + 3]!) >>> 0;
   }
 
   private u16(buf: Buffer, at: number): number {
-    return this.little ? buf.readUInt16LE(at) : buf.readUInt16BE(at);
+    return this.little ? buf[at]! | (buf[at + 1]! << 8) : (buf[at]! << 8) | buf[at + 1]!;
   }
 
   /** A problem with one block that does not stop reading: reported the first time only. */
