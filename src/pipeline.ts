@@ -137,6 +137,8 @@ export interface TrackOptions {
   verbose: boolean;
   /** Whether to call sink.progress. */
   progress: boolean;
+  /** Finished connections are read where they are by another thread (FlowTableOptions.shared). */
+  shared?: boolean;
   onSegment?: AnalyzeOptions['onSegment'];
 }
 
@@ -262,7 +264,7 @@ class TrackRun {
   private endS = 0;
 
   constructor(private readonly files: string[], private readonly opts: TrackOptions, private readonly sink: TrackSink) {
-    this.table = new FlowTable((c, endS) => sink.finished(c, endS), { timeWaitS: opts.timeWaitS, closedGraceS: DEFAULT_CLOSED_GRACE_S });
+    this.table = new FlowTable((c, endS) => sink.finished(c, endS), { timeWaitS: opts.timeWaitS, closedGraceS: DEFAULT_CLOSED_GRACE_S, shared: opts.shared === true });
     this.merging = files.length > 1;
   }
 

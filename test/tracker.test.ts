@@ -5,8 +5,6 @@
 import { describe, expect, it } from 'vitest';
 import { FlowTable, flowHash } from '../src/connections/flow-table.js';
 import { Connection } from '../src/connections/connection.js';
-import { PackReader, PackWriter, packConnection, unpackConnection } from '../src/connections/pack.js';
-import { ConnectionStore } from '../src/connections/store.js';
 import { ACK, FIN, RST, SYN, newSegment } from '../src/decode/segment.js';
 import { connectionReport } from '../src/findings/report.js';
 import type { ConnectionReport } from '../src/findings/types.js';
@@ -14,25 +12,11 @@ import type { ConnectionReport } from '../src/findings/types.js';
 type Dir = 'c>s' | 's>c';
 interface Step { dir: Dir; flags: number; seq: number; ack?: number; len?: number; s: number; clientPort?: number }
 
-/**
- * Tracks `steps` and reports every connection, in the order they opened. `viaThread`: each
- * finished connection is first packed and unpacked into another store, as it crosses to the
- * findings thread (threads.ts).
- */
-function run(steps: Step[], timeWaitS = 60, viaThread = false): ConnectionReport[] {
+/** Tracks `steps` and reports every connection, in the order they opened. */
+function run(steps: Step[], timeWaitS = 60): ConnectionReport[] {
   const end = steps.at(-1)!.s;
   const reports: ConnectionReport[] = [];
-  const other = new ConnectionStore();
-  const report = (c: Connection) => connectionReport(c, [], { captureEndS: end, timeWaitS, fileName: () => 'synthetic' });
-  const table = new FlowTable((c) => {
-    if (!viaThread) return void reports.push(report(c));
-    const w = new PackWriter();
-    packConnection(c.store, c.slot, w);
-    const { numbers, strings } = w.take();
-    const slot = unpackConnection(new PackReader(numbers, strings), other);
-    reports.push(report(new Connection(other).at(slot)));
-    other.release(slot);
-  });
+  const table = new FlowTable((c: Connection) => reports.push(connectionReport(c, [], { captureEndS: end, timeWaitS, fileName: () => 'synthetic' })));
   steps.forEach((st, i) => {
     const seg = newSegment();
     const c = { ip: '10.0.0.1', port: st.clientPort ?? 40000 };
@@ -109,19 +93,35 @@ describe('waiting out TIME_WAIT, and crossing to the findings thread', () => {
     expect(states(c!, 'server')).toEqual(['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', 'CLOSE_WAIT', 'LAST_ACK', 'CLOSED']);
   });
 
-  it('packed for the findings thread and unpacked, a connection gives the same report', () => {
-    const steps: Step[] = [
-      ...CLOSE,
-      { dir: 's>c', flags: FIN | ACK, seq: 5001, ack: 112, s: 1.5 },
-      { dir: 'c>s', flags: ACK, seq: 112, ack: 5002, s: 1.5 },
-      { dir: 'c>s', flags: SYN, seq: 100, s: 2, clientPort: 40001 },
-      { dir: 's>c', flags: RST | ACK, seq: 0, ack: 101, s: 2.1, clientPort: 40001 },
-      { dir: 'c>s', flags: SYN, seq: 7000, s: 3, clientPort: 40002 },
-      { dir: 'c>s', flags: SYN, seq: 7000, s: 4, clientPort: 40002 },
-    ];
-    const direct = run(steps);
-    expect(direct).toHaveLength(3);
-    expect(run(steps, 60, true)).toEqual(direct);
+  it('handed to another thread (a shared store), a finished connection stays as it was until released', () => {
+    const report = (c: Connection) => JSON.stringify(connectionReport(c, [], { captureEndS: 300, timeWaitS: 60, fileName: () => 'synthetic' }));
+    const finished: { slot: number; report: string }[] = [];
+    const table = new FlowTable((c) => finished.push({ slot: c.slot, report: report(c) }), { timeWaitS: 60, closedGraceS: 2, shared: true });
+    let frame = 0;
+    /** Tracks one step; returns the slot of its connection. */
+    const step = (st: Step): number => {
+      const seg = newSegment();
+      const c = { ip: '10.0.0.1', port: st.clientPort ?? 40000 };
+      const s = { ip: '10.0.0.2', port: 80 };
+      const [from, to] = st.dir === 'c>s' ? [c, s] : [s, c];
+      frame++;
+      Object.assign(seg, { frame, fileFrame: frame, s: st.s, src: from.ip, srcPort: from.port, dst: to.ip, dstPort: to.port, flags: st.flags, seq: st.seq >>> 0, ack: (st.ack ?? 0) >>> 0, payloadLen: st.len ?? 0, window: 65535 });
+      return table.track(seg).conn.slot;
+    };
+    CLOSE.forEach(step);
+    // The TIME_WAIT runs out while refused connections come and go (each finished 2 s later).
+    for (let i = 0; i < 50; i++) {
+      step({ dir: 'c>s', flags: SYN, seq: 100, s: 100 + i, clientPort: 41000 + i });
+      step({ dir: 's>c', flags: RST | ACK, seq: 0, ack: 101, s: 100 + i, clientPort: 41000 + i });
+    }
+    expect(finished.length).toBeGreaterThan(10);
+    const first = finished[0]!;
+    // Still readable where it is, as it was: no later connection was given its slot.
+    expect(report(new Connection(table.store).at(first.slot))).toBe(first.report);
+    expect(new Set(finished.map((f) => f.slot)).size).toBe(finished.length);
+    // Released, the slot is free for the next connection.
+    table.store.release(first.slot);
+    expect(step({ dir: 'c>s', flags: SYN, seq: 100, s: 200, clientPort: 42000 })).toBe(first.slot);
   });
 
   it('a FIN retransmitted into TIME_WAIT counts: the last ACK was lost', () => {

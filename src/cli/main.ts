@@ -170,8 +170,8 @@ Exit codes: 0 success; 1 a --fail-on condition held (one line per violation on s
       if (flags.json && flags.ndjson) throw new UsageError('--json and --ndjson are two different outputs: choose one');
       // Respect the reader of stdout: when its pipe is full, stop reading input until it drains.
       let full = false;
-      const write = (chunk: string | Uint8Array) => {
-        if (!process.stdout.write(chunk)) full = true;
+      const write = (chunk: string | Uint8Array, done?: () => void) => {
+        if (!process.stdout.write(chunk, done)) full = true;
       };
       const outputReady = () =>
         full ? new Promise<void>((resolve) => process.stdout.once('drain', () => { full = false; resolve(); })) : null;

