@@ -71,6 +71,8 @@ export interface ProgressInfo {
 
 /** Packets between two progress calls. */
 const PROGRESS_EVERY = 1 << 16;
+/** Connections finished at the capture's end per part (a couple of MB of NDJSON), between turns of the event loop. */
+const END_PART = 1024;
 
 export interface InputReport {
   files: { name: string; format: string; linkTypes: string[]; packets: number; truncated: boolean }[];
@@ -185,7 +187,7 @@ async function trackReaders(files: string[], readers: CaptureReader[], decoders:
     const live = files[0] === '-' ? setInterval(() => run.idle(), LIVE_TICK_MS) : null;
     run.live = live !== null;
     try {
-      while (await readers[0]!.pump()) await outputReady?.();
+      while (await readers[0]!.pump()) await between(outputReady);
     } finally {
       if (live) clearInterval(live);
     }
@@ -200,7 +202,19 @@ async function trackReaders(files: string[], readers: CaptureReader[], decoders:
     }
     return info;
   });
-  return run.end(infos);
+  return await run.end(infos, outputReady);
+}
+
+/**
+ * Between two chunks of work (an input chunk, a part of the connections finished at the end):
+ * waits while the output is behind, and otherwise still gives the event loop one turn
+ * (setImmediate, which waits for nothing). Files are read synchronously, so without that turn
+ * nothing else ran until the end: the completions of the output's writes (whose buffers were
+ * then all held: 2.2 GB at 10 M packets on one thread), or, on the tracking thread, the other
+ * thread's acknowledgments.
+ */
+function between(outputReady?: () => Promise<void> | null): Promise<void> {
+  return outputReady?.() ?? new Promise<void>((resolve) => setImmediate(resolve));
 }
 
 /**
@@ -212,7 +226,7 @@ async function mergeByTime(readers: CaptureReader[], decoders: FileDecoder[], ru
   const live = readers.map(() => true);
   const fill = async (i: number) => {
     while (live[i] && queues[i]!.length === 0) {
-      await outputReady?.();
+      await between(outputReady);
       live[i] = await readers[i]!.pump();
       if (!live[i]) decoders[i]!.finishInput();
     }
@@ -333,9 +347,9 @@ class TrackRun {
     });
   }
 
-  /** The input is read: every connection still open is finished at the capture's end. */
-  end(infos: FileInfo[]): TrackResult {
-    this.table.end(this.endS);
+  /** The input is read: every connection still open is finished at the capture's end, a part at a time. */
+  async end(infos: FileInfo[], outputReady?: () => Promise<void> | null): Promise<TrackResult> {
+    while (this.table.endSome(this.endS, END_PART)) await between(outputReady);
     return {
       infos, packets: this.packets, tcpPackets: this.tcpPackets, skipped: this.skipped,
       origin: this.haveOrigin && this.absoluteStart ? { sec: this.originSec, nsec: this.originNsec } : null,

@@ -330,6 +330,20 @@ describe('flow table: four-tuples by hash', () => {
     const tracked = table.track(back);
     expect({ id: tracked.conn.id, fromClient: tracked.fromClient }).toEqual({ id: cb, fromClient: false });
   });
+  it('the capture end hands over the connections still open in parts, in the order they opened', () => {
+    const finished: number[] = [];
+    const table = new FlowTable((c) => finished.push(c.id), { timeWaitS: 60, closedGraceS: 2 });
+    const opened = Array.from({ length: 7 }, (_, i) => table.track(seg(`10.0.0.${i + 1}`, 40000 + i, '10.255.0.1', 80, i + 1)).conn.id);
+    const parts: number[] = [];
+    while (table.endSome(1, 3)) parts.push(finished.length);
+    parts.push(finished.length);
+    expect(parts).toEqual([3, 6, 7]);
+    expect(finished).toEqual(opened);
+    expect(table.openCount).toBe(0);
+    // The table is empty and usable again: the same four-tuple is a new connection.
+    expect(table.track(seg('10.0.0.1', 40000, '10.255.0.1', 80, 9)).conn.id).not.toBe(opened[0]);
+    expect(table.openCount).toBe(1);
+  });
   it('an IPv4 address and the IPv6 address ::a.b.c.d are different hosts', () => {
     const table = new FlowTable(() => {}, { timeWaitS: 60, closedGraceS: 2 });
     const v4 = table.track(seg('1.2.3.4', 40000, '5.6.7.8', 80, 1)).conn.id;

@@ -127,16 +127,37 @@ export class FlowTable {
 
   /** Hands over every connection still in the table, in the order they were opened. */
   end(endS: number): void {
-    const rest = this.store.liveSlots().sort((a, b) => this.idOf(a) - this.idOf(b));
-    for (const slot of rest) {
+    while (this.endSome(endS, Infinity));
+  }
+
+  /**
+   * Hands over at most `max` of the connections still in the table, in the order they were opened,
+   * and tells whether any remain (call again). A capture's end can finish a couple of hundred
+   * thousand connections at once (each waiting out TIME_WAIT): taken in parts, the caller can let
+   * the output drain between them.
+   */
+  endSome(endS: number, max: number): boolean {
+    if (this.ending === null) this.ending = this.store.liveSlots().sort((a, b) => this.idOf(a) - this.idOf(b));
+    const rest = this.ending;
+    const stop = Math.min(rest.length, this.endedCount + max);
+    for (; this.endedCount < stop; this.endedCount++) {
+      const slot = rest[this.endedCount]!;
       this.onFinished(this.finished.at(slot), endS);
       if (this.releases) this.store.release(slot);
       else this.store.handOver(slot);
     }
+    if (this.endedCount < rest.length) return true;
+    this.ending = null;
+    this.endedCount = 0;
     this.buckets.fill(END);
     this.openSize = 0;
     this.due.clear();
+    return false;
   }
+
+  /** While ending: the connections to hand over, and how many are. */
+  private ending: number[] | null = null;
+  private endedCount = 0;
 
   get openCount(): number {
     return this.openSize;
