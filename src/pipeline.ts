@@ -303,6 +303,11 @@ class TrackRun {
     return this.opts.verbose;
   }
 
+  /** The TIME_WAIT length connections are tracked with (the text decoder keeps numbering that long). */
+  get timeWaitS(): number {
+    return this.opts.timeWaitS;
+  }
+
   /** Live input fell silent: capture time is the last packet's plus the wall time since. */
   idle(): void {
     const silence = Date.now() - this.lastPacketWallMs;
@@ -493,7 +498,7 @@ class FileDecoder implements RecordSink {
   }
 
   line(text: string, lineNo: number): void {
-    this.text ??= createTcpdumpTextDecoder(this.file, this.fileIndex);
+    this.text ??= createTcpdumpTextDecoder(this.file, this.fileIndex, this.run.timeWaitS);
     this.text.line(text, lineNo, this.seg, this.emitText, this.tickText);
   }
 

@@ -8,6 +8,7 @@ import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTcpdumpTextDecoder } from '../src/decode/tcpdump-text.js';
+import { SeqRecovery } from '../src/decode/tcpdump-seq.js';
 import { ACK, AE, CWR, ECE, FIN, PSH, RST, SYN, URG, newSegment, type Segment } from '../src/decode/segment.js';
 import type { Report } from '../src/pipeline.js';
 import { FIXTURES, ROOT, analyze, cli } from './helpers/run.js';
@@ -183,6 +184,61 @@ describe('tcpdump text: one line of each form', () => {
       [3000000001, 1000000017], [3000000001, 1000000017],
     ]);
     expect(segs[3]!.payloadLen).toBe(16);
+  });
+
+  describe('a conversation\'s numbering is kept as long as the tracker keeps its connection', () => {
+    const HANDSHAKE = [
+      '1000.000001 IP 10.0.0.1.40000 > 10.0.0.2.80: Flags [S], seq 1000000000, win 64240, length 0',
+      '1000.000002 IP 10.0.0.2.80 > 10.0.0.1.40000: Flags [S.], seq 3000000000, ack 1000000001, win 65160, length 0',
+      '1000.000003 IP 10.0.0.1.40000 > 10.0.0.2.80: Flags [.], ack 1, win 502, length 0',
+    ];
+    const CLOSE = [
+      '1000.000004 IP 10.0.0.1.40000 > 10.0.0.2.80: Flags [F.], seq 1, ack 1, win 502, length 0',
+      '1000.000005 IP 10.0.0.2.80 > 10.0.0.1.40000: Flags [F.], seq 1, ack 2, win 510, length 0',
+      '1000.000006 IP 10.0.0.1.40000 > 10.0.0.2.80: Flags [.], ack 2, win 502, length 0',
+    ];
+    // Another conversation's packet moves the capture's time on (and sweeps).
+    const other = (t: number) => `${t}.000000 IP 10.0.0.9.41000 > 10.0.0.2.80: Flags [S], seq 5, win 1, length 0`;
+    const lastFin = (t: number) => `${t}.000000 IP 10.0.0.2.80 > 10.0.0.1.40000: Flags [F.], seq 1, ack 2, win 510, length 0`;
+
+    it('a FIN retransmitted within TIME_WAIT is numbered from the bases', () => {
+      const { segs } = decode([...HANDSHAKE, ...CLOSE, other(1040), lastFin(1045)]);
+      expect([segs.at(-1)!.seq, segs.at(-1)!.ack]).toEqual([3000000001, 1000000002]);
+    });
+    it('a closed conversation silent past TIME_WAIT is forgotten: a stray segment is a new record', () => {
+      const { segs } = decode([...HANDSHAKE, ...CLOSE, other(1100), lastFin(1101)]);
+      // Nothing to number it from: small numbers are taken as relative to an unknown base (0).
+      expect([segs.at(-1)!.seq, segs.at(-1)!.ack]).toEqual([1, 2]);
+    });
+    it('the TIME_WAIT length given to the analysis is the one kept', () => {
+      const d = createTcpdumpTextDecoder('test.txt', 0, 240);
+      const seg = newSegment();
+      const out: number[][] = [];
+      [...HANDSHAKE, ...CLOSE, other(1100), other(1200), lastFin(1201)].forEach((l, i) => d.line(l, i + 1, seg, (s) => out.push([s.seq, s.ack])));
+      expect(out.at(-1)).toEqual([3000000001, 1000000002]);
+    });
+    it('an open conversation is never forgotten: a keep-alive two hours on is numbered from the bases', () => {
+      const { segs } = decode([
+        ...HANDSHAKE, other(2000), other(5000), other(8000),
+        '8200.000000 IP 10.0.0.1.40000 > 10.0.0.2.80: Flags [.], seq 0, ack 1, win 502, length 0',
+      ]);
+      expect([segs.at(-1)!.seq, segs.at(-1)!.ack]).toEqual([1000000000, 3000000001]);
+    });
+    it('records of finished conversations do not pile up over a long capture', () => {
+      const r = new SeqRecovery(60);
+      const seg = newSegment();
+      // 20,000 refused connections, ten a second for 2,000 s: SYN, then RST/ACK.
+      for (let i = 0; i < 20000; i++) {
+        Object.assign(seg, { src: `10.1.${i >> 8 & 255}.${i & 255}`, srcPort: 40000 + (i >> 16), dst: '10.0.0.2', dstPort: 80, tsSec: i / 10, payloadLen: 0 });
+        Object.assign(seg, { flags: SYN, seq: 1000, ack: 0 });
+        r.recover(seg, true);
+        Object.assign(seg, { src: '10.0.0.2', srcPort: 80, dst: `10.1.${i >> 8 & 255}.${i & 255}`, dstPort: 40000 + (i >> 16), flags: RST | ACK, seq: 0, ack: 1001 });
+        r.recover(seg, true);
+      }
+      // Kept: those of the last TIME_WAIT + margin + one sweep period (100 s: 1,000), not 20,000.
+      expect(r.size).toBeGreaterThan(0);
+      expect(r.size).toBeLessThanOrEqual(1000);
+    });
   });
 
   it('leaves -S numbers alone, telling them from relative ones', () => {

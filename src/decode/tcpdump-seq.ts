@@ -15,8 +15,14 @@
  *
  * -S is not written anywhere in the text, so the file's numbering is inferred: once a
  * conversation has a record, relative numbers stay near 0 and absolute ones near the bases.
+ *
+ * tcpdump never forgets a record; kept here for every four-tuple ever seen, they were the one
+ * thing whose memory grew with the finished connections (~340 bytes each: 260 MB at 760 k
+ * connections). A record is forgotten once its conversation has been silent longer than the
+ * tracker downstream keeps such a connection (see `forgets`), so what a record still decides is
+ * only the numbers of a stray segment that would open a new connection there anyway.
  */
-import { ACK, FIN, SYN, Segment } from './segment.js';
+import { ACK, FIN, RST, SYN, Segment } from './segment.js';
 
 const TWO32 = 4294967296;
 
@@ -26,22 +32,47 @@ export const enum SeqMode {
   ABSOLUTE = 2,
 }
 
-/** What this module keeps per conversation; `a` is the endpoint that created the entry. */
-interface Conversation {
-  aAddr: string;
-  aPort: number;
-  bAddr: string;
-  bPort: number;
-  /** tcpdump's record: present, and the bases of a's and b's numbers. */
-  hasBase: boolean;
-  baseA: number;
-  baseB: number;
-  /** Next sequence number of each side as far as seen (-1: unknown), and the last ack each sent. */
-  nxtA: number;
-  nxtB: number;
-  ackA: number;
-  ackB: number;
+/**
+ * What this module keeps per conversation (a record), `a` being the endpoint that created it: a
+ * row of a few numbers in typed arrays, found by a hash of its four-tuple. As objects in a Map
+ * keyed by text, a record cost ~340 bytes and a string per lookup; here ~110 bytes and none.
+ */
+const enum R {
+  /** tcpdump's record: the bases of a's and b's numbers (valid once HAS_BASE is set). */
+  BASE_A, BASE_B,
+  /** Next sequence number of each side as far as seen, and the last ack each sent (-1: none yet). */
+  NXT_A, NXT_B, ACK_A, ACK_B,
+  /** Capture time (whole seconds) of its last packet. */
+  LAST_SEC,
+  /** SEEN bits. */
+  SEEN,
+  SIZE,
 }
+
+/** Its four-tuple, the hash it is filed under and the next record in the bucket (K fields). */
+const enum K { A0, A1, A2, A3, B0, B1, B2, B3, A_PORT, B_PORT, IP_VERSION, HASH, NEXT, SIZE }
+
+/**
+ * SEEN bits: a FIN from a, a FIN from b, a RST, a packet with ACK but neither SYN nor RST; and
+ * HAS_BASE, tcpdump's record being set.
+ */
+const enum SEEN { FIN_A = 1, FIN_B = 2, RST = 4, SYNCHRONIZED = 8, HAS_BASE = 16 }
+
+/** Where nothing is: an empty bucket, the end of a chain. */
+const END = -1;
+
+/**
+ * Silences after which a record is forgotten (capture seconds beyond the tracker's own limits):
+ * a conversation closed by a RST or by a FIN each way is finished by the tracker within its
+ * TIME_WAIT (the length the analysis is given); one never past the handshake within 300 s
+ * (flow-table.ts, HANDSHAKE_IDLE_S: Linux gives up on SYN_SENT after ~127 s). A conversation
+ * otherwise open is kept however long it is silent: a keep-alive hours later is still numbered
+ * from its bases.
+ */
+const FORGET_MARGIN_S = 10;
+const HANDSHAKE_IDLE_S = 300;
+/** How often (capture seconds) the records are swept for forgotten ones. */
+const SWEEP_EVERY_S = 30;
 
 /** Offsets below this are "near" (2^16: the evidence must be clear, not a coincidence). */
 const NEAR = 65536;
@@ -52,47 +83,61 @@ function magnitude(x: number): number {
 
 export class SeqRecovery {
   mode: SeqMode = SeqMode.UNKNOWN;
-  private readonly conversations = new Map<string, Conversation>();
-  private last: Conversation | null = null;
+  /** Records (R fields each) and their keys (K fields each), by row; rows freed for reuse. */
+  private vals = new Float64Array(1024 * R.SIZE);
+  private keys = new Uint32Array(1024 * K.SIZE);
+  private buckets = new Int32Array(1024).fill(END);
+  private rows = 0;
+  private count = 0;
+  private readonly freeRows: number[] = [];
+  /** The latest capture time seen (whole seconds), and when to sweep next. */
+  private nowSec = -Infinity;
+  private nextSweepSec = -Infinity;
+
+  /** `timeWaitS`: the TIME_WAIT length the tracker is given (a closed record is kept that long). */
+  constructor(private readonly timeWaitS = 60) {}
+
+  /** Records kept (conversations seen and not forgotten). */
+  get size(): number {
+    return this.count;
+  }
 
   /**
    * Turns the printed numbers in `seg` (seq valid only if `seqPrinted`) into absolute ones.
    * Called once per TCP segment, in file order.
    */
   recover(seg: Segment, seqPrinted: boolean): void {
-    let c = this.last;
-    // Consecutive packets mostly belong to one conversation: check it before building a key.
-    if (c === null || !sameConversation(c, seg)) {
-      const key = conversationKey(seg);
-      c = this.conversations.get(key) ?? null;
-      if (c === null) {
-        c = {
-          aAddr: seg.src, aPort: seg.srcPort, bAddr: seg.dst, bPort: seg.dstPort,
-          hasBase: false, baseA: 0, baseB: 0, nxtA: -1, nxtB: -1, ackA: -1, ackB: -1,
-        };
-        this.conversations.set(key, c);
-      }
-      this.last = c;
-    }
-    const fromA = seg.srcPort === c.aPort && seg.src === c.aAddr;
+    // Times step back a little between packets (and are unknown for the few held while a -ttt
+    // file's meaning is judged): the latest one is the capture's time.
+    if (seg.tsSec > this.nowSec) this.nowSec = seg.tsSec;
+    if (this.nowSec >= this.nextSweepSec) this.sweep();
+    const hash = conversationHash(seg);
+    let row = this.find(hash, seg);
+    if (row === END) row = this.add(hash, seg);
+    const k = this.keys;
+    const ko = row * K.SIZE;
+    const a = seg.addrs;
+    const fromA = seg.srcPort === k[ko + K.A_PORT] && a[3] === k[ko + K.A3] && a[2] === k[ko + K.A2] && a[1] === k[ko + K.A1] && a[0] === k[ko + K.A0];
+    const v = this.vals;
+    const o = row * R.SIZE;
     const f = seg.flags;
     // A pure ACK's seq is not printed: the sender's next one, else what the peer acknowledged.
-    if (!seqPrinted) seg.seq = estimateSeq(c, fromA);
+    if (!seqPrinted) seg.seq = estimateSeq(v, o, fromA);
     if (f & ACK && this.mode !== SeqMode.ABSOLUTE) {
-      if (!c.hasBase || f & SYN) {
+      if (!(v[o + R.SEEN]! & SEEN.HAS_BASE) || f & SYN) {
         // The packet that (re)sets tcpdump's record is printed as is.
-        c.hasBase = true;
+        v[o + R.SEEN] = v[o + R.SEEN]! | SEEN.HAS_BASE;
         if (!(f & SYN) && seg.ack < NEAR && (!seqPrinted || seg.seq < NEAR)) {
           // tcpdump prints a conversation's first ACK with absolute numbers, random 32-bit
           // values; tiny ones mean the text starts after tcpdump set its record (a pasted
           // excerpt), so they are relative already.
-          this.setBases(c, fromA, 0, 0);
+          setBases(v, o, fromA, 0, 0);
         } else {
-          this.setBases(c, fromA, seg.seq, (seg.ack - 1) >>> 0);
+          setBases(v, o, fromA, seg.seq, (seg.ack - 1) >>> 0);
         }
       } else {
-        const seqBase = fromA ? c.baseA : c.baseB;
-        const ackBase = fromA ? c.baseB : c.baseA;
+        const seqBase = v[o + (fromA ? R.BASE_A : R.BASE_B)]!;
+        const ackBase = v[o + (fromA ? R.BASE_B : R.BASE_A)]!;
         if (this.mode === SeqMode.UNKNOWN) this.judge(seg.ack, ackBase, seqPrinted ? seg.seq : -1, seqBase);
         if ((this.mode as SeqMode) !== SeqMode.ABSOLUTE) {
           if (seqPrinted) seg.seq = (seg.seq + seqBase) >>> 0;
@@ -100,25 +145,106 @@ export class SeqRecovery {
         }
       }
     }
+    v[o + R.LAST_SEC] = this.nowSec;
+    let seen = v[o + R.SEEN]!;
+    if (f & RST) seen |= SEEN.RST;
+    else if (f & FIN) seen |= fromA ? SEEN.FIN_A : SEEN.FIN_B;
+    if ((f & (ACK | SYN | RST)) === ACK) seen |= SEEN.SYNCHRONIZED;
+    v[o + R.SEEN] = seen;
     // Remember where each side is, for the pure ACKs whose seq is not printed.
     const next = (seg.seq + seg.payloadLen + (f & SYN ? 1 : 0) + (f & FIN ? 1 : 0)) >>> 0;
-    if (fromA) {
-      if (c.nxtA < 0 || ((next - c.nxtA) | 0) > 0) c.nxtA = next;
-      if (f & ACK) c.ackA = seg.ack;
-    } else {
-      if (c.nxtB < 0 || ((next - c.nxtB) | 0) > 0) c.nxtB = next;
-      if (f & ACK) c.ackB = seg.ack;
+    const nxt = o + (fromA ? R.NXT_A : R.NXT_B);
+    if (v[nxt]! < 0 || ((next - v[nxt]!) | 0) > 0) v[nxt] = next;
+    if (f & ACK) v[o + (fromA ? R.ACK_A : R.ACK_B)] = seg.ack;
+  }
+
+  /** The row of `seg`'s conversation (either direction), or END. */
+  private find(hash: number, seg: Segment): number {
+    const k = this.keys;
+    const a = seg.addrs;
+    for (let row = this.buckets[hash & (this.buckets.length - 1)]!; row !== END; row = k[row * K.SIZE + K.NEXT]! | 0) {
+      const o = row * K.SIZE;
+      if (k[o + K.HASH] !== hash || k[o + K.IP_VERSION] !== seg.ipVersion) continue;
+      if (seg.srcPort === k[o + K.A_PORT] && seg.dstPort === k[o + K.B_PORT] && sameWords(a, 0, k, o + K.A0) && sameWords(a, 4, k, o + K.B0)) return row;
+      if (seg.srcPort === k[o + K.B_PORT] && seg.dstPort === k[o + K.A_PORT] && sameWords(a, 0, k, o + K.B0) && sameWords(a, 4, k, o + K.A0)) return row;
+    }
+    return END;
+  }
+
+  /** A new record for `seg`'s conversation, its sender as `a`. */
+  private add(hash: number, seg: Segment): number {
+    const row = this.freeRows.length > 0 ? this.freeRows.pop()! : this.rows++;
+    if ((row + 1) * K.SIZE > this.keys.length) {
+      const keys = new Uint32Array(this.keys.length * 2);
+      keys.set(this.keys);
+      this.keys = keys;
+      const vals = new Float64Array(this.vals.length * 2);
+      vals.set(this.vals);
+      this.vals = vals;
+    }
+    const k = this.keys;
+    const ko = row * K.SIZE;
+    for (let i = 0; i < 8; i++) k[ko + K.A0 + i] = seg.addrs[i]!;
+    k[ko + K.A_PORT] = seg.srcPort;
+    k[ko + K.B_PORT] = seg.dstPort;
+    k[ko + K.IP_VERSION] = seg.ipVersion;
+    k[ko + K.HASH] = hash;
+    const v = this.vals;
+    const o = row * R.SIZE;
+    v[o + R.BASE_A] = v[o + R.BASE_B] = 0;
+    v[o + R.NXT_A] = v[o + R.NXT_B] = v[o + R.ACK_A] = v[o + R.ACK_B] = -1;
+    v[o + R.LAST_SEC] = this.nowSec;
+    v[o + R.SEEN] = 0;
+    // Past one record per bucket on average, the index doubles.
+    if (++this.count > this.buckets.length) this.rehash(this.buckets.length * 2);
+    const b = hash & (this.buckets.length - 1);
+    k[ko + K.NEXT] = this.buckets[b]!;
+    this.buckets[b] = row;
+    return row;
+  }
+
+  private rehash(size: number): void {
+    const old = this.buckets;
+    const k = this.keys;
+    this.buckets = new Int32Array(size).fill(END);
+    for (let b = 0; b < old.length; b++) {
+      for (let row = old[b]!; row !== END; ) {
+        const next = k[row * K.SIZE + K.NEXT]! | 0;
+        const nb = k[row * K.SIZE + K.HASH]! & (size - 1);
+        k[row * K.SIZE + K.NEXT] = this.buckets[nb]!;
+        this.buckets[nb] = row;
+        row = next;
+      }
     }
   }
 
-  private setBases(c: Conversation, fromA: boolean, senderBase: number, peerBase: number): void {
-    if (fromA) {
-      c.baseA = senderBase;
-      c.baseB = peerBase;
-    } else {
-      c.baseB = senderBase;
-      c.baseA = peerBase;
+  /** Forgets the records the tracker has finished the conversations of (see FORGET_MARGIN_S). */
+  private sweep(): void {
+    this.nextSweepSec = this.nowSec + SWEEP_EVERY_S;
+    const k = this.keys;
+    for (let b = 0; b < this.buckets.length; b++) {
+      let prev = END;
+      for (let row = this.buckets[b]!; row !== END; ) {
+        const next = k[row * K.SIZE + K.NEXT]! | 0;
+        if (this.forgets(row)) {
+          if (prev === END) this.buckets[b] = next;
+          else k[prev * K.SIZE + K.NEXT] = next;
+          this.freeRows.push(row);
+          this.count--;
+        } else prev = row;
+        row = next;
+      }
     }
+  }
+
+  private forgets(row: number): boolean {
+    const o = row * R.SIZE;
+    const silent = this.nowSec - this.vals[o + R.LAST_SEC]!;
+    const seen = this.vals[o + R.SEEN]!;
+    const closed = (seen & SEEN.RST) !== 0 || (seen & (SEEN.FIN_A | SEEN.FIN_B)) === (SEEN.FIN_A | SEEN.FIN_B);
+    if (closed) return silent > this.timeWaitS + FORGET_MARGIN_S;
+    if ((seen & SEEN.SYNCHRONIZED) === 0) return silent > HANDSHAKE_IDLE_S + FORGET_MARGIN_S;
+    return false;
   }
 
   /** Decides -S or not from the first packet whose numbers are clearly near 0 or near the bases. */
@@ -135,23 +261,35 @@ export class SeqRecovery {
 }
 
 /** A pure ACK's sequence number (absolute): the sender's next one, else what the peer acknowledged, else 0. */
-function estimateSeq(c: Conversation, fromA: boolean): number {
-  const nxt = fromA ? c.nxtA : c.nxtB;
+function estimateSeq(v: Float64Array, o: number, fromA: boolean): number {
+  const nxt = v[o + (fromA ? R.NXT_A : R.NXT_B)]!;
   if (nxt >= 0) return nxt;
-  const peerAck = fromA ? c.ackB : c.ackA;
+  const peerAck = v[o + (fromA ? R.ACK_B : R.ACK_A)]!;
   return peerAck >= 0 ? peerAck : 0;
 }
 
-function sameConversation(c: Conversation, seg: Segment): boolean {
-  if (seg.srcPort === c.aPort && seg.dstPort === c.bPort) return seg.src === c.aAddr && seg.dst === c.bAddr;
-  if (seg.srcPort === c.bPort && seg.dstPort === c.aPort) return seg.src === c.bAddr && seg.dst === c.aAddr;
-  return false;
+function setBases(v: Float64Array, o: number, fromA: boolean, senderBase: number, peerBase: number): void {
+  v[o + (fromA ? R.BASE_A : R.BASE_B)] = senderBase;
+  v[o + (fromA ? R.BASE_B : R.BASE_A)] = peerBase;
 }
 
-/** The same key for both directions: the endpoint with the lower port (then address) first. */
-function conversationKey(seg: Segment): string {
-  const srcFirst = seg.srcPort < seg.dstPort || (seg.srcPort === seg.dstPort && seg.src <= seg.dst);
-  return srcFirst
-    ? `${seg.src} ${seg.srcPort} ${seg.dst} ${seg.dstPort}`
-    : `${seg.dst} ${seg.dstPort} ${seg.src} ${seg.srcPort}`;
+function sameWords(a: Uint32Array, at: number, k: Uint32Array, ko: number): boolean {
+  return a[at + 3] === k[ko + 3] && a[at + 2] === k[ko + 2] && a[at + 1] === k[ko + 1] && a[at] === k[ko];
+}
+
+/**
+ * The same hash for both directions: each endpoint's address words and port mixed into 32 bits,
+ * the two added (order-independent).
+ */
+function conversationHash(seg: Segment): number {
+  const a = seg.addrs;
+  return (endpointHash(a[0]!, a[1]!, a[2]!, a[3]!, seg.srcPort) + endpointHash(a[4]!, a[5]!, a[6]!, a[7]!, seg.dstPort)) >>> 0;
+}
+
+function endpointHash(w0: number, w1: number, w2: number, w3: number, port: number): number {
+  let h = Math.imul(w3 ^ (port << 16) ^ port, 0x9e3779b1);
+  h = Math.imul(h ^ w2 ^ (h >>> 15), 0x85ebca6b);
+  h = Math.imul(h ^ w1 ^ (h >>> 13), 0xc2b2ae35);
+  h = Math.imul(h ^ w0 ^ (h >>> 16), 0x27d4eb2f);
+  return (h ^ (h >>> 15)) >>> 0;
 }

@@ -59,13 +59,14 @@ interface Pending {
   deltaV: number;
 }
 
-export function createTcpdumpTextDecoder(file: string, fileIndex: number): LineDecoder {
-  return new TcpdumpTextDecoder(file, fileIndex);
+/** `timeWaitS`: the TIME_WAIT length the tracker is given (how long a closed conversation's numbering is kept). */
+export function createTcpdumpTextDecoder(file: string, fileIndex: number, timeWaitS?: number): LineDecoder {
+  return new TcpdumpTextDecoder(file, fileIndex, timeWaitS);
 }
 
 export class TcpdumpTextDecoder implements LineDecoder {
   private readonly ts = new TimestampReader();
-  private readonly seqs = new SeqRecovery();
+  private readonly seqs: SeqRecovery;
   private readonly deltas = new DeltaResolver();
   private readonly st: TextDecodeStats = { packets: 0, tcp: 0, nonTcp: 0, unrecognized: 0, unrecognizedLines: [] };
   private frames = 0;
@@ -88,7 +89,9 @@ export class TcpdumpTextDecoder implements LineDecoder {
   private v4Tcp = false;
   private v4Frag = false;
 
-  constructor(private readonly file: string, private readonly fileIndex: number) {}
+  constructor(private readonly file: string, private readonly fileIndex: number, timeWaitS?: number) {
+    this.seqs = new SeqRecovery(timeWaitS);
+  }
 
   get timeDigits(): number {
     return this.ts.digits;
