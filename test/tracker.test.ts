@@ -3,9 +3,9 @@
  * demand: an out-of-window RST, a lost pure ACK, an invalid SYN/ACK, a midstream start.
  */
 import { describe, expect, it } from 'vitest';
-import { FlowTable, flowHash } from '../src/connections/flow-table.js';
+import { FlowTable } from '../src/connections/flow-table.js';
 import { Connection } from '../src/connections/connection.js';
-import { ACK, FIN, RST, SYN, newSegment } from '../src/decode/segment.js';
+import { ACK, FIN, RST, SYN, flowHash, newSegment } from '../src/decode/segment.js';
 import { connectionReport } from '../src/findings/report.js';
 import type { ConnectionReport } from '../src/findings/types.js';
 

@@ -10,7 +10,7 @@
  * The connections live in a ConnectionStore (store.ts), one slot each; the table finds a slot by
  * the hash of its four-tuple in a chained hash index of typed arrays.
  */
-import { SYN, type Segment } from '../decode/segment.js';
+import { SYN, flowHash, type Segment } from '../decode/segment.js';
 import { Connection, carries } from './connection.js';
 import { C, ConnectionStore } from './store.js';
 import { TcpCode, isSynchronizedCode } from './state.js';
@@ -303,28 +303,6 @@ export class FlowTable {
 /** One side in TIME_WAIT, the other closed or in TIME_WAIT too: only the timer (or a reuse) is left. */
 function waitsOnlyOnTimeWait(a: TcpCode, b: TcpCode): boolean {
   return (a === TcpCode.TIME_WAIT && (gone(b) || b === TcpCode.TIME_WAIT)) || (b === TcpCode.TIME_WAIT && gone(a));
-}
-
-/**
- * The same hash for both directions of a four-tuple: each endpoint (address words, port) is mixed
- * into 32 bits, the two are combined order-independently, and the result kept to 30 bits.
- * Connections compare their four-tuples on lookup, so collisions only chain.
- */
-export function flowHash(seg: Segment): number {
-  const w = seg.addrs;
-  const a = endpointHash(w[0]!, w[1]!, w[2]!, w[3]!, seg.srcPort);
-  const b = endpointHash(w[4]!, w[5]!, w[6]!, w[7]!, seg.dstPort);
-  const lo = a < b ? a : b;
-  const hi = a < b ? b : a;
-  return (Math.imul(lo ^ Math.imul(hi, 0x85ebca77), 0xc2b2ae3d) >>> 2);
-}
-
-function endpointHash(w0: number, w1: number, w2: number, w3: number, port: number): number {
-  let h = Math.imul(w3 ^ port, 0x9e3779b1);
-  h = Math.imul(h ^ (h >>> 15) ^ w2, 0x85ebca77);
-  h = Math.imul(h ^ (h >>> 13) ^ w1, 0xc2b2ae3d);
-  h = Math.imul(h ^ (h >>> 16) ^ w0, 0x27d4eb2f);
-  return (h ^ (h >>> 15)) >>> 0;
 }
 
 /**

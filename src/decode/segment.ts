@@ -136,3 +136,26 @@ export function flagString(flags: number): string {
 export function segmentLength(seg: Segment): number {
   return seg.payloadLen + (seg.flags & SYN ? 1 : 0) + (seg.flags & FIN ? 1 : 0);
 }
+
+/**
+ * The same hash for both directions of a four-tuple: each endpoint (address words, port) is mixed
+ * into 32 bits, the two are combined order-independently, and the result kept to 30 bits.
+ * Tables keyed by it (the flow table, tcpdump text's sequence records) compare the four-tuples
+ * on lookup, so collisions only chain.
+ */
+export function flowHash(seg: Segment): number {
+  const w = seg.addrs;
+  const a = endpointHash(w[0]!, w[1]!, w[2]!, w[3]!, seg.srcPort);
+  const b = endpointHash(w[4]!, w[5]!, w[6]!, w[7]!, seg.dstPort);
+  const lo = a < b ? a : b;
+  const hi = a < b ? b : a;
+  return (Math.imul(lo ^ Math.imul(hi, 0x85ebca77), 0xc2b2ae3d) >>> 2);
+}
+
+function endpointHash(w0: number, w1: number, w2: number, w3: number, port: number): number {
+  let h = Math.imul(w3 ^ port, 0x9e3779b1);
+  h = Math.imul(h ^ (h >>> 15) ^ w2, 0x85ebca77);
+  h = Math.imul(h ^ (h >>> 13) ^ w1, 0xc2b2ae3d);
+  h = Math.imul(h ^ (h >>> 16) ^ w0, 0x27d4eb2f);
+  return (h ^ (h >>> 15)) >>> 0;
+}

@@ -22,7 +22,7 @@
  * tracker downstream keeps such a connection (see `forgets`), so what a record still decides is
  * only the numbers of a stray segment that would open a new connection there anyway.
  */
-import { ACK, FIN, RST, SYN, Segment } from './segment.js';
+import { ACK, FIN, RST, SYN, Segment, flowHash } from './segment.js';
 
 const TWO32 = 4294967296;
 
@@ -111,7 +111,7 @@ export class SeqRecovery {
     // file's meaning is judged): the latest one is the capture's time.
     if (seg.tsSec > this.nowSec) this.nowSec = seg.tsSec;
     if (this.nowSec >= this.nextSweepSec) this.sweep();
-    const hash = conversationHash(seg);
+    const hash = flowHash(seg);
     let row = this.find(hash, seg);
     if (row === END) row = this.add(hash, seg);
     const k = this.keys;
@@ -275,21 +275,4 @@ function setBases(v: Float64Array, o: number, fromA: boolean, senderBase: number
 
 function sameWords(a: Uint32Array, at: number, k: Uint32Array, ko: number): boolean {
   return a[at + 3] === k[ko + 3] && a[at + 2] === k[ko + 2] && a[at + 1] === k[ko + 1] && a[at] === k[ko];
-}
-
-/**
- * The same hash for both directions: each endpoint's address words and port mixed into 32 bits,
- * the two added (order-independent).
- */
-function conversationHash(seg: Segment): number {
-  const a = seg.addrs;
-  return (endpointHash(a[0]!, a[1]!, a[2]!, a[3]!, seg.srcPort) + endpointHash(a[4]!, a[5]!, a[6]!, a[7]!, seg.dstPort)) >>> 0;
-}
-
-function endpointHash(w0: number, w1: number, w2: number, w3: number, port: number): number {
-  let h = Math.imul(w3 ^ (port << 16) ^ port, 0x9e3779b1);
-  h = Math.imul(h ^ w2 ^ (h >>> 15), 0x85ebca6b);
-  h = Math.imul(h ^ w1 ^ (h >>> 13), 0xc2b2ae35);
-  h = Math.imul(h ^ w0 ^ (h >>> 16), 0x27d4eb2f);
-  return (h ^ (h >>> 15)) >>> 0;
 }
