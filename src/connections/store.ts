@@ -276,6 +276,9 @@ for (const e of [C.CLIENT, C.SERVER]) {
 /** Words for formatAddress. */
 const WORDS = new Uint32Array(4);
 
+/** 32-bit words per memory page (4 KiB). */
+const PAGE_WORDS = 1024;
+
 /** Slots per chunk of the store (a chunk is never moved: growing adds one). */
 const CHUNK_SHIFT = 12;
 const CHUNK_SLOTS = 1 << CHUNK_SHIFT;
@@ -307,9 +310,17 @@ export class ConnectionStore {
     return this.chunks[i]!.buffer;
   }
 
-  /** Makes `buffer` (a chunk of a shared store on another thread) this mirror's chunk `i`. */
+  /**
+   * Makes `buffer` (a chunk of a shared store on another thread) this mirror's chunk `i`, and
+   * touches each of its pages: a shared store grows a chunk ahead (`allocate`), so the pages of
+   * the one the tracking thread has not reached yet are faulted in here, on the thread that waits,
+   * rather than by the first slot copied into each (~10 us a page on a VM). An atomic add of zero
+   * changes nothing, whoever writes there meanwhile.
+   */
   adoptChunk(i: number, buffer: ArrayBufferLike): void {
     this.chunks[i] = new Float64Array(buffer);
+    const words = new Int32Array(buffer);
+    for (let w = 0; w < words.length; w += PAGE_WORDS) Atomics.add(words, w, 0);
   }
 
   /** Whether the addresses of `slot` are names (tcpdump text without -n), known as text only here. */
@@ -344,7 +355,8 @@ export class ConnectionStore {
   /** An empty slot (EMPTY_SLOT) for a new connection. */
   allocate(): number {
     const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.used++;
-    if (slot >>> CHUNK_SHIFT >= this.chunks.length) this.grow();
+    // A shared store keeps a chunk in hand beyond the one in use: its mirror faults it in (adoptChunk).
+    while ((slot >>> CHUNK_SHIFT) + (this.shared ? 1 : 0) >= this.chunks.length) this.grow();
     this.chunk(slot).set(EMPTY_SLOT, this.base(slot));
     this.live[slot] = 1;
     return slot;
