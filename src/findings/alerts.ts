@@ -94,7 +94,40 @@ const lingers = (s: TcpCode) =>
   s === TcpCode.SYN_SENT || s === TcpCode.SYN_RECEIVED || s === TcpCode.FIN_WAIT_1 || s === TcpCode.FIN_WAIT_2 || s === TcpCode.CLOSE_WAIT || s === TcpCode.LAST_ACK;
 const halfOpen = (k: HandshakeCode) => k === HandshakeCode.HALF_OPEN || k === HandshakeCode.NO_REPLY || k === HandshakeCode.RESET_BY_CLIENT;
 
-interface HalfOpen { synS: number; untilS: number; source: string; answer: 'retransmitted' | 'once' | 'none' }
+/**
+ * The half-open handshakes with one server port, for `syn-flood`: each one's SYN time and until
+ * when it was half-open as numbers (a flood brings them by the hundred thousand: an object each
+ * measured ~100 bytes of heap, these are 16), its sources as a set, how the SYN/ACKs went as counts.
+ */
+class HalfOpenList {
+  synS = new Float64Array(16);
+  untilS = new Float64Array(16);
+  length = 0;
+  readonly sources = new Set<string>();
+  readonly answers = { retransmitted: 0, once: 0, none: 0 };
+
+  constructor(readonly server: Address) {}
+
+  push(synS: number, untilS: number): void {
+    if (this.length === this.synS.length) {
+      const syn = new Float64Array(this.length * 2);
+      syn.set(this.synS);
+      this.synS = syn;
+      const until = new Float64Array(this.length * 2);
+      until.set(this.untilS);
+      this.untilS = until;
+    }
+    this.synS[this.length] = synS;
+    this.untilS[this.length] = untilS;
+    this.length++;
+  }
+
+  /** The entries' indices by SYN time (ties in arrival order). */
+  bySynTime(): number[] {
+    const syn = this.synS;
+    return Array.from({ length: this.length }, (_, i) => i).sort((a, b) => syn[a]! - syn[b]!);
+  }
+}
 
 /** The scan styles by code (Probe.style; -1: none). */
 const STYLES: readonly ScanStyle[] = ['syn', 'connect', 'fin', 'null', 'xmas'];
@@ -103,7 +136,7 @@ const enum Style { NONE = -1, SYN, CONNECT, FIN, NULL, XMAS }
 const familyOf = (style: Style) => (style === Style.FIN ? 1 : style === Style.NULL ? 2 : style === Style.XMAS ? 3 : 0);
 
 export class AlertBuilder {
-  private readonly halfOpen = new Map<string, { server: Address; list: HalfOpen[] }>();
+  private readonly halfOpen = new Map<string, HalfOpenList>();
   /**
    * Probed ports per source, target and probe family. Ordinary traffic uses one port per pair, so
    * a pair holds just its first port (as numbers) until a second one shows up.
@@ -147,7 +180,7 @@ export class AlertBuilder {
     const port = f.conn.serverPort;
     const key = `${f.serverIp}|${port}`;
     let e = this.halfOpen.get(key);
-    if (!e) this.halfOpen.set(key, (e = { server: { ip: f.serverIp, port }, list: [] }));
+    if (!e) this.halfOpen.set(key, (e = new HalfOpenList({ ip: f.serverIp, port })));
     // Half-open from the SYN until the server let go: its SYN_RECEIVED ended, or the connection's last packet.
     const states = f.server;
     let untilS = Math.max(f.conn.lastS, h.synS);
@@ -157,42 +190,37 @@ export class AlertBuilder {
       break;
     }
     const synAck = f.conn.server.synAck;
-    e.list.push({
-      synS: h.synS,
-      untilS,
-      source: f.clientIp,
-      answer: h.synAckS !== h.synAckS ? 'none' : synAck !== null && synAck.copyCount > 1 ? 'retransmitted' : 'once',
-    });
+    e.push(h.synS, untilS);
+    e.sources.add(f.clientIp);
+    e.answers[h.synAckS !== h.synAckS ? 'none' : synAck !== null && synAck.copyCount > 1 ? 'retransmitted' : 'once']++;
   }
 
   private synFloods(captureEndS: number): SynFloodAlert[] {
     const out: SynFloodAlert[] = [];
-    for (const { server, list } of this.halfOpen.values()) {
-      if (list.length < this.t.synFlood) continue;
-      list.sort((a, b) => a.synS - b.synS);
+    for (const e of this.halfOpen.values()) {
+      if (e.length < this.t.synFlood) continue;
+      const order = e.bySynTime();
+      const syn = order.map((i) => e.synS[i]!);
       // The busiest window of synFloodWindowS seconds (two pointers over the SYN times).
       let best = 0;
       let bestStart = 0;
-      for (let i = 0, j = 0; j < list.length; j++) {
-        while (list[j]!.synS - list[i]!.synS > this.t.synFloodWindowS) i++;
+      for (let i = 0, j = 0; j < syn.length; j++) {
+        while (syn[j]! - syn[i]! > this.t.synFloodWindowS) i++;
         if (j - i + 1 > best) { best = j - i + 1; bestStart = i; }
       }
       if (best < this.t.synFlood) continue;
-      const win = list.slice(bestStart, bestStart + best);
-      const { peak, at } = peakOverlap(list.map((x) => [x.synS, x.untilS === x.synS ? captureEndS : x.untilS] as const));
-      const firstS = list[0]!.synS;
-      const lastS = list.at(-1)!.synS;
+      const { peak, at } = peakOverlap(order.map((i) => {
+        const untilS = e.untilS[i]!;
+        const synS = e.synS[i]!;
+        return [synS, untilS === synS ? captureEndS : untilS] as const;
+      }));
       out.push({
-        kind: 'syn-flood', server, count: best, windowS: this.t.synFloodWindowS, total: list.length,
-        sources: new Set(list.map((x) => x.source)).size,
+        kind: 'syn-flood', server: e.server, count: best, windowS: this.t.synFloodWindowS, total: e.length,
+        sources: e.sources.size,
         peakHalfOpen: peak, peakS: at,
-        ratePerS: Math.round((best / Math.max(win.at(-1)!.synS - win[0]!.synS, 1e-6)) * 1000) / 1000,
-        firstS, lastS,
-        answers: {
-          retransmitted: list.filter((x) => x.answer === 'retransmitted').length,
-          once: list.filter((x) => x.answer === 'once').length,
-          none: list.filter((x) => x.answer === 'none').length,
-        },
+        ratePerS: Math.round((best / Math.max(syn[bestStart + best - 1]! - syn[bestStart]!, 1e-6)) * 1000) / 1000,
+        firstS: syn[0]!, lastS: syn.at(-1)!,
+        answers: { ...e.answers },
       });
     }
     return out;
