@@ -20,16 +20,6 @@ const GIVE_UP_SLACK_S = 0.2;
 /** How long a SYN/ACK must go without its 1 s retransmission to be taken as a syncookie answer. */
 const STATELESS_AFTER_S = 3;
 
-/** A state event, dated when the endpoint really sent or received what caused it. */
-export interface StateEvent {
-  kind: EventKind;
-  /** Frame the event is dated at; null for timers (TIME_WAIT expiry). */
-  frame: number | null;
-  s: number;
-  /** Tie-break inside one frame: 1 means "after the endpoint's own send in this frame". */
-  order: number;
-}
-
 /** Doubles a new event log is given room for (7 events: with the list's head, a 32-double block). */
 const LOG_ROOM = 7 * EV.SIZE;
 
@@ -207,7 +197,7 @@ export class Endpoint {
     else if (kind === EventCode.RECV_ACK_OF_FIN) f[b + E.ACK_OF_FIN_EVENTS]!++;
   }
 
-  /** Adds the receipt event `e` (a StateEvent worked out elsewhere). */
+  /** Adds the receipt event `e`, dated where it was worked out (frame, time, order within the frame). */
   addStateEvent(kind: EventCode, e: { frame: number; s: number; order: number }): void {
     this.addEvent(kind, e.frame, e.s, e.order);
   }

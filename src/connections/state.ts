@@ -38,11 +38,6 @@ export const SS_NAMES: Record<TcpState, string> = {
   CLOSE_WAIT: 'CLOSE-WAIT', CLOSING: 'CLOSING', LAST_ACK: 'LAST-ACK', TIME_WAIT: 'TIME-WAIT',
 };
 
-/** States in which both sides' sequence numbers are known (RFC 9293: "synchronized states"). */
-export function isSynchronized(s: TcpState): boolean {
-  return s !== 'CLOSED' && s !== 'LISTEN' && s !== 'SYN_SENT' && s !== 'SYN_RECEIVED';
-}
-
 /** What happened to one endpoint. `recv-*` events are only raised once proven (see file header). */
 export type EventKind =
   | 'send-syn' // sent a SYN without ACK (active open, or a simultaneous open)
@@ -170,7 +165,10 @@ export function nextCode(state: TcpCode, event: EventCode): TcpCode {
   return NEXT[state * EVENT_KINDS.length + event]!;
 }
 
-/** isSynchronized on codes. */
+/**
+ * States in which both sides' sequence numbers are known (RFC 9293: "synchronized states"): every
+ * state from ESTABLISHED on, in TcpCode's order.
+ */
 export function isSynchronizedCode(s: TcpCode): boolean {
   return s >= TcpCode.ESTABLISHED;
 }

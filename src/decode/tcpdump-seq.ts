@@ -22,7 +22,7 @@
  * tracker downstream keeps such a connection (see `forgets`), so what a record still decides is
  * only the numbers of a stray segment that would open a new connection there anyway.
  */
-import { ACK, FIN, RST, SYN, Segment, flowHash } from './segment.js';
+import { ACK, FIN, RST, SYN, Segment, flowHash, segmentLength } from './segment.js';
 
 const TWO32 = 4294967296;
 
@@ -114,10 +114,7 @@ export class SeqRecovery {
     const hash = flowHash(seg);
     let row = this.find(hash, seg);
     if (row === END) row = this.add(hash, seg);
-    const k = this.keys;
-    const ko = row * K.SIZE;
-    const a = seg.addrs;
-    const fromA = seg.srcPort === k[ko + K.A_PORT] && a[3] === k[ko + K.A3] && a[2] === k[ko + K.A2] && a[1] === k[ko + K.A1] && a[0] === k[ko + K.A0];
+    const fromA = this.fromA;
     const v = this.vals;
     const o = row * R.SIZE;
     const f = seg.flags;
@@ -152,27 +149,33 @@ export class SeqRecovery {
     if ((f & (ACK | SYN | RST)) === ACK) seen |= SEEN.SYNCHRONIZED;
     v[o + R.SEEN] = seen;
     // Remember where each side is, for the pure ACKs whose seq is not printed.
-    const next = (seg.seq + seg.payloadLen + (f & SYN ? 1 : 0) + (f & FIN ? 1 : 0)) >>> 0;
+    const next = (seg.seq + segmentLength(seg)) >>> 0;
     const nxt = o + (fromA ? R.NXT_A : R.NXT_B);
     if (v[nxt]! < 0 || ((next - v[nxt]!) | 0) > 0) v[nxt] = next;
     if (f & ACK) v[o + (fromA ? R.ACK_A : R.ACK_B)] = seg.ack;
   }
 
-  /** The row of `seg`'s conversation (either direction), or END. */
+  /** The row of `seg`'s conversation (either direction), or END; `fromA` says which direction. */
   private find(hash: number, seg: Segment): number {
     const k = this.keys;
     const a = seg.addrs;
     for (let row = this.buckets[hash & (this.buckets.length - 1)]!; row !== END; row = k[row * K.SIZE + K.NEXT]! | 0) {
       const o = row * K.SIZE;
       if (k[o + K.HASH] !== hash || k[o + K.IP_VERSION] !== seg.ipVersion) continue;
+      this.fromA = true;
       if (seg.srcPort === k[o + K.A_PORT] && seg.dstPort === k[o + K.B_PORT] && sameWords(a, 0, k, o + K.A0) && sameWords(a, 4, k, o + K.B0)) return row;
+      this.fromA = false;
       if (seg.srcPort === k[o + K.B_PORT] && seg.dstPort === k[o + K.A_PORT] && sameWords(a, 0, k, o + K.B0) && sameWords(a, 4, k, o + K.A0)) return row;
     }
     return END;
   }
 
+  /** Whether the segment last found (`find`) or added (`add`) was sent by its record's `a`. */
+  private fromA = true;
+
   /** A new record for `seg`'s conversation, its sender as `a`. */
   private add(hash: number, seg: Segment): number {
+    this.fromA = true;
     const row = this.freeRows.length > 0 ? this.freeRows.pop()! : this.rows++;
     if ((row + 1) * K.SIZE > this.keys.length) {
       const keys = new Uint32Array(this.keys.length * 2);
