@@ -2,13 +2,14 @@
  * The hand-written connection writer (views/connection-json.ts) must write exactly what
  * JSON.stringify writes of the report's object: for every connection of every fixture (binary and
  * text renderings) and, when it is there, of every capture of the shared corpus; and for numbers
- * of every shape.
+ * of every shape. Laid out for --json (writeIndented), it must be what JSON.stringify writes with
+ * an indentation of 2 at the record's depth in the document.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { connectionJson } from '../src/views/connection-json.js';
-import { JsonBytes } from '../src/views/json-bytes.js';
+import { JsonBytes, writeIndented } from '../src/views/json-bytes.js';
 import { CORPUS, FIXTURES, HAVE_CORPUS, isCapture, walk } from './helpers/run.js';
 import { analyzeCaptures } from '../src/pipeline.js';
 
@@ -19,7 +20,19 @@ const fixtureFiles = readdirSync(FIXTURES).flatMap((d) => {
   return files;
 });
 
-/** Analyzes each file, checking every connection as it finishes; returns how many were checked. */
+/** `JSON.stringify(v, null, 2)` as it reads `depth` levels deep in a document (continuation lines indented by the levels above). */
+function stringifiedAt(v: unknown, depth: number): string {
+  return JSON.stringify(v, null, 2).replace(/\n/g, `\n${'  '.repeat(depth)}`);
+}
+
+/** writeIndented of `compact` at `depth`, from a writer of `capacity` bytes (small ones make it grow). */
+function indented(compact: string, depth: number, capacity = 16): string {
+  const w = new JsonBytes(capacity);
+  writeIndented(w, Buffer.from(compact, 'utf8'), depth);
+  return w.take().toString('utf8');
+}
+
+/** Analyzes each file, checking every connection as it finishes, compact and laid out; returns how many were checked. */
 async function expectSameAsStringify(files: string[]): Promise<number> {
   let n = 0;
   for (const f of files) {
@@ -28,8 +41,10 @@ async function expectSameAsStringify(files: string[]): Promise<number> {
       await analyzeCaptures([f], {
         timeWaitS: 60,
         onConnection: (findings) => {
-          const expected = JSON.stringify(findings.report());
-          if (connectionJson(findings) !== expected) mismatches.push(`${f} connection ${findings.conn.id}`);
+          const report = findings.report();
+          const compact = connectionJson(findings);
+          if (compact !== JSON.stringify(report)) mismatches.push(`${f} connection ${findings.conn.id}`);
+          else if (indented(compact, 2) !== stringifiedAt(report, 2)) mismatches.push(`${f} connection ${findings.conn.id} (laid out)`);
           n++;
         },
       });
@@ -94,5 +109,25 @@ describe('JsonBytes.string', () => {
     for (const s of ['', '10.0.0.1', 'fe80::1', 'a"b', 'a\\b', 'tab\there', 'new\nline', 'ünïcödé', '\u007f', '\ud800', 'émoji 🙂', 'capture (1).pcap', 'x'.repeat(70000)]) {
       expect(written((w) => w.string(s))).toBe(JSON.stringify(s));
     }
+  });
+});
+
+describe('writeIndented lays compact JSON out as JSON.stringify(v, null, 2) does', () => {
+  const values: unknown[] = [
+    {}, [], 0, 'x', null, true, [[]], [{}], { a: {} }, { a: [] }, { a: [[], {}, [1], { b: [] }] },
+    { 'key:with,colon': 'value, with [brackets] and {braces}: too' },
+    { quote: 'a"b', backslash: 'a\\b', both: '\\"', escapedEnd: 'ends with \\', control: 'tab\there\nline' },
+    { unicode: 'ünïcödé 🙂', lone: '\ud800' },
+    [1, -2.5, 1e-7, 'two', [3, [4, [5, [6, [7]]]]], { deep: { deeper: { deepest: [null] } } }],
+    { long: 'x'.repeat(5000), many: Array.from({ length: 300 }, (_, i) => ({ i, s: `${i}` })) },
+  ];
+  it.each(values.map((v, i) => [i, v]))('value %i, at depths 0 to 3', (_i, v) => {
+    for (let depth = 0; depth <= 3; depth++) expect(indented(JSON.stringify(v), depth)).toBe(stringifiedAt(v, depth));
+  });
+  it('appends to what the writer holds', () => {
+    const w = new JsonBytes(4);
+    w.raw(Buffer.from('[\n  '));
+    writeIndented(w, Buffer.from('{"a":[1,2]}'), 1);
+    expect(w.take().toString('utf8')).toBe('[\n  {\n    "a": [\n      1,\n      2\n    ]\n  }');
   });
 });

@@ -209,3 +209,68 @@ export class JsonBytes {
     this.pos = o;
   }
 }
+
+const SPACE = 0x20;
+const NEWLINE = 0x0a;
+
+/**
+ * Writes compact JSON (no whitespace outside strings, as JsonBytes writes it) to `w` laid out as
+ * `JSON.stringify(value, null, 2)` lays it out when the value sits `depth` levels deep: a newline
+ * and two spaces per level before each member and each closing bracket, a space after each colon,
+ * empty objects and arrays kept as `{}` and `[]`. Strings are copied as they are (an escaped quote
+ * does not end one). One pass over the bytes, instead of the value's objects and a second
+ * JSON.stringify with indentation.
+ */
+export function writeIndented(w: JsonBytes, src: Uint8Array, depth: number): void {
+  const n = src.length;
+  // Room is kept for every input byte still to copy plus the whitespace about to be written.
+  w.reserve(n + 2 * depth + 64);
+  let b = w.buffer;
+  let o = w.pos;
+  let level = depth;
+  for (let i = 0; i < n; i++) {
+    const c = src[i]!;
+    if (c === 0x22) { // '"': the string, to its closing quote
+      b[o++] = c;
+      for (i++; i < n; i++) {
+        const s = src[i]!;
+        b[o++] = s;
+        if (s === 0x5c) b[o++] = src[++i]!; // '\\': the escaped character goes along
+        else if (s === 0x22) break;
+      }
+      continue;
+    }
+    if (c === 0x3a) { // ':'
+      b[o++] = c;
+      b[o++] = SPACE;
+      if (o + n - i + 2 * level + 8 > b.length) { w.pos = o; w.reserve(n - i + 2 * level + 64); b = w.buffer; }
+      continue;
+    }
+    if (c !== 0x2c && c !== 0x7b && c !== 0x5b && c !== 0x7d && c !== 0x5d) { // not ',', '{', '[', '}', ']'
+      b[o++] = c;
+      continue;
+    }
+    if (o + n - i + 2 * level + 8 > b.length) { w.pos = o; w.reserve(n - i + 2 * level + 64); b = w.buffer; }
+    if (c === 0x2c) { // ','
+      b[o++] = c;
+      o = newline(b, o, level);
+    } else if (c === 0x7d || c === 0x5d) { // '}', ']'
+      o = newline(b, o, --level);
+      b[o++] = c;
+    } else if (src[i + 1] === c + 2) { // '{}', '[]'
+      b[o++] = c;
+      b[o++] = src[++i]!;
+    } else { // '{', '['
+      b[o++] = c;
+      o = newline(b, o, ++level);
+    }
+  }
+  w.pos = o;
+}
+
+/** A newline and `level` levels of indentation at `o` (room reserved); the position after. */
+function newline(b: Uint8Array, o: number, level: number): number {
+  b[o++] = NEWLINE;
+  for (let k = 2 * level; k > 0; k--) b[o++] = SPACE;
+  return o;
+}
