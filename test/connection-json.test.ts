@@ -2,14 +2,14 @@
  * The hand-written connection writer (views/connection-json.ts) must write exactly what
  * JSON.stringify writes of the report's object: for every connection of every fixture (binary and
  * text renderings) and, when it is there, of every capture of the shared corpus; and for numbers
- * of every shape. Laid out for --json (writeIndented), it must be what JSON.stringify writes with
- * an indentation of 2 at the record's depth in the document.
+ * of every shape. Laid out for --json (IndentedJsonBytes), it must be what JSON.stringify writes
+ * with an indentation of 2 at the record's depth in the document.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { connectionJson } from '../src/views/connection-json.js';
-import { JsonBytes, writeIndented } from '../src/views/json-bytes.js';
+import { connectionJson, writeConnection } from '../src/views/connection-json.js';
+import { IndentedJsonBytes, JsonBytes } from '../src/views/json-bytes.js';
 import { CORPUS, FIXTURES, HAVE_CORPUS, isCapture, walk } from './helpers/run.js';
 import { analyzeCaptures } from '../src/pipeline.js';
 
@@ -25,10 +25,11 @@ function stringifiedAt(v: unknown, depth: number): string {
   return JSON.stringify(v, null, 2).replace(/\n/g, `\n${'  '.repeat(depth)}`);
 }
 
-/** writeIndented of `compact` at `depth`, from a writer of `capacity` bytes (small ones make it grow). */
-function indented(compact: string, depth: number, capacity = 16): string {
-  const w = new JsonBytes(capacity);
-  writeIndented(w, Buffer.from(compact, 'utf8'), depth);
+/** The connection's record as --json lays it out (two levels deep), from a writer of `capacity` bytes (small ones make it grow). */
+function laidOut(f: Parameters<typeof writeConnection>[1], capacity = 16): string {
+  const w = new IndentedJsonBytes(capacity);
+  w.start(2);
+  writeConnection(w, f);
   return w.take().toString('utf8');
 }
 
@@ -44,7 +45,7 @@ async function expectSameAsStringify(files: string[]): Promise<number> {
           const report = findings.report();
           const compact = connectionJson(findings);
           if (compact !== JSON.stringify(report)) mismatches.push(`${f} connection ${findings.conn.id}`);
-          else if (indented(compact, 2) !== stringifiedAt(report, 2)) mismatches.push(`${f} connection ${findings.conn.id} (laid out)`);
+          else if (laidOut(findings) !== stringifiedAt(report, 2)) mismatches.push(`${f} connection ${findings.conn.id} (laid out)`);
           n++;
         },
       });
@@ -112,22 +113,72 @@ describe('JsonBytes.string', () => {
   });
 });
 
-describe('writeIndented lays compact JSON out as JSON.stringify(v, null, 2) does', () => {
+/**
+ * Writes `v` through `w` the way connection-json.ts writes a record: keys, punctuation and
+ * literals as constants (`raw`, or `char` for one character), numbers with `number`, strings
+ * with `string`. Runs of constants are fused into one constant where `fuse` says so, so that
+ * constants open and close levels, end on an opening bracket, or hold a whole empty container.
+ * Equal texts are one constant object, used at whatever level they come up.
+ */
+function writeValue(w: JsonBytes, v: unknown, fuse: () => boolean, constants: Map<string, Uint8Array>): void {
+  const pieces: ({ raw: string } | { number: number } | { string: string })[] = [];
+  const raw = (t: string) => {
+    const last = pieces.at(-1);
+    if (last !== undefined && 'raw' in last && fuse()) last.raw += t;
+    else pieces.push({ raw: t });
+  };
+  const walk = (x: unknown): void => {
+    if (x === null || typeof x === 'boolean') raw(String(x));
+    else if (typeof x === 'number') pieces.push({ number: x });
+    else if (typeof x === 'string') pieces.push({ string: x });
+    else if (Array.isArray(x)) {
+      raw('[');
+      x.forEach((item, i) => { if (i > 0) raw(','); walk(item); });
+      raw(']');
+    } else {
+      raw('{');
+      Object.entries(x as object).forEach(([k, item], i) => { raw(`${i > 0 ? ',' : ''}${JSON.stringify(k)}:`); walk(item); });
+      raw('}');
+    }
+  };
+  walk(v);
+  for (const p of pieces) {
+    if ('number' in p) w.number(p.number);
+    else if ('string' in p) w.string(p.string);
+    else if (p.raw.length === 1 && fuse()) w.char(p.raw.charCodeAt(0));
+    else {
+      let bytes = constants.get(p.raw);
+      if (bytes === undefined) constants.set(p.raw, (bytes = new Uint8Array(Buffer.from(p.raw, 'utf8'))));
+      w.raw(bytes);
+    }
+  }
+}
+
+describe('IndentedJsonBytes lays JSON out as JSON.stringify(v, null, 2) does', () => {
   const values: unknown[] = [
     {}, [], 0, 'x', null, true, [[]], [{}], { a: {} }, { a: [] }, { a: [[], {}, [1], { b: [] }] },
     { 'key:with,colon': 'value, with [brackets] and {braces}: too' },
     { quote: 'a"b', backslash: 'a\\b', both: '\\"', escapedEnd: 'ends with \\', control: 'tab\there\nline' },
-    { unicode: 'ünïcödé 🙂', lone: '\ud800' },
+    { unicode: 'ünïcödé 🙂', 'kéy': 'é', lone: '\ud800' },
     [1, -2.5, 1e-7, 'two', [3, [4, [5, [6, [7]]]]], { deep: { deeper: { deepest: [null] } } }],
-    { long: 'x'.repeat(5000), many: Array.from({ length: 300 }, (_, i) => ({ i, s: `${i}` })) },
+    { long: 'x'.repeat(5000), many: Array.from({ length: 300 }, (_, i) => ({ i, s: `${i}`, e: i % 3 === 0 ? [] : [i] })) },
   ];
-  it.each(values.map((v, i) => [i, v]))('value %i, at depths 0 to 3', (_i, v) => {
-    for (let depth = 0; depth <= 3; depth++) expect(indented(JSON.stringify(v), depth)).toBe(stringifiedAt(v, depth));
+  // A seeded generator: the same fusing every run.
+  let seed = 99;
+  const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const constants = new Map<string, Uint8Array>();
+  it.each(values.map((v, i) => [i, v]))('value %i, at depths 0 to 3, its constants fused in many ways', (_i, v) => {
+    for (let depth = 0; depth <= 3; depth++) {
+      for (const odds of [0, 0.3, 0.7, 1]) {
+        const w = new IndentedJsonBytes(16);
+        w.start(depth);
+        writeValue(w, v, () => rand() < odds, constants);
+        expect(w.take().toString('utf8'), `depth ${depth}, fused with odds ${odds}`).toBe(stringifiedAt(v, depth));
+      }
+    }
   });
-  it('appends to what the writer holds', () => {
-    const w = new JsonBytes(4);
-    w.raw(Buffer.from('[\n  '));
-    writeIndented(w, Buffer.from('{"a":[1,2]}'), 1);
-    expect(w.take().toString('utf8')).toBe('[\n  {\n    "a": [\n      1,\n      2\n    ]\n  }');
+  it('a constant that ends inside a string is refused (it could not be laid out alone)', () => {
+    const w = new IndentedJsonBytes(16);
+    expect(() => w.raw(new Uint8Array(Buffer.from('{"ip":"')))).toThrow(/ends inside a string/);
   });
 });

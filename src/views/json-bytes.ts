@@ -214,58 +214,103 @@ const SPACE = 0x20;
 const NEWLINE = 0x0a;
 
 /**
- * Writes compact JSON (no whitespace outside strings, as JsonBytes writes it) to `w` laid out as
- * `JSON.stringify(value, null, 2)` lays it out when the value sits `depth` levels deep: a newline
- * and two spaces per level before each member and each closing bracket, a space after each colon,
- * empty objects and arrays kept as `{}` and `[]`. Strings are copied as they are (an escaped quote
- * does not end one). One pass over the bytes, instead of the value's objects and a second
- * JSON.stringify with indentation.
+ * JSON laid out as `JSON.stringify(value, null, 2)` lays it out, written by the same calls as
+ * JsonBytes (connection-json.ts writes through either): a newline and two spaces per level before
+ * each member and each closing bracket, a space after each colon, empty objects and arrays kept
+ * as `{}` and `[]`. `start(depth)` places the value that many levels deep in a document.
+ *
+ * Numbers and strings are atoms, written as JsonBytes writes them. A constant (`raw`) is laid out
+ * once for the level it is written at and kept (constants are few and are written at the same
+ * place every time), so a record costs little more than compact JSON; an opening bracket waits for
+ * what follows it, which decides between `[]` and a newline.
  */
-export function writeIndented(w: JsonBytes, src: Uint8Array, depth: number): void {
-  const n = src.length;
-  // Room is kept for every input byte still to copy plus the whitespace about to be written.
-  w.reserve(n + 2 * depth + 64);
-  let b = w.buffer;
-  let o = w.pos;
-  let level = depth;
-  for (let i = 0; i < n; i++) {
+export class IndentedJsonBytes extends JsonBytes {
+  private level = 0;
+  /** An opening bracket was written last: its newline is written with what follows it (unless that closes it). */
+  private pending = false;
+  private readonly laidOut = new WeakMap<Uint8Array, LaidOut[]>();
+
+  /** The next value sits `depth` levels deep. */
+  start(depth: number): void {
+    this.level = depth;
+    this.pending = false;
+  }
+
+  override raw(bytes: Uint8Array): void {
+    const level = this.level;
+    const pending = this.pending;
+    let forms = this.laidOut.get(bytes);
+    if (forms === undefined) this.laidOut.set(bytes, (forms = []));
+    let form: LaidOut | undefined;
+    for (let i = 0; i < forms.length; i++) {
+      const f = forms[i]!;
+      if (f.level === level && f.pending === pending) { form = f; break; }
+    }
+    if (form === undefined) forms.push((form = layOut(bytes, level, pending)));
+    super.raw(form.bytes);
+    this.level = form.endLevel;
+    this.pending = form.endPending;
+  }
+
+  override char(code: number): void {
+    this.raw(CHARS[code] ??= Uint8Array.of(code));
+  }
+
+  override number(x: number): void {
+    this.open();
+    super.number(x);
+  }
+
+  override string(s: string): void {
+    this.open();
+    super.string(s);
+  }
+
+  /** Before an atom: the newline an opening bracket left waiting. */
+  private open(): void {
+    if (!this.pending) return;
+    this.pending = false;
+    const n = 1 + 2 * this.level;
+    this.reserve(n);
+    this.pos = newline(this.buffer, this.pos, this.level);
+  }
+}
+
+/** A constant as written at one level: its laid-out bytes and the level (and waiting bracket) after it. */
+interface LaidOut { level: number; pending: boolean; bytes: Uint8Array; endLevel: number; endPending: boolean }
+
+/** Single characters as constants (IndentedJsonBytes.char). */
+const CHARS: (Uint8Array | undefined)[] = [];
+
+/** Lays `src` (compact JSON, whole strings) out starting at `level`, `pending` as IndentedJsonBytes keeps it. */
+function layOut(src: Uint8Array, level: number, pending: boolean): LaidOut {
+  const out: number[] = [];
+  const start = { level, pending };
+  const nl = () => { out.push(NEWLINE); for (let k = 2 * level; k > 0; k--) out.push(SPACE); };
+  for (let i = 0; i < src.length; i++) {
     const c = src[i]!;
+    const closes = c === 0x7d || c === 0x5d; // '}', ']'
+    if (pending) {
+      pending = false;
+      if (closes) { level--; out.push(c); continue; } // '{}', '[]'
+      nl();
+    }
     if (c === 0x22) { // '"': the string, to its closing quote
-      b[o++] = c;
-      for (i++; i < n; i++) {
+      out.push(c);
+      for (i++; ; i++) {
+        if (i >= src.length) throw new Error(`a JSON constant ends inside a string: ${Buffer.from(src).toString('utf8')}`);
         const s = src[i]!;
-        b[o++] = s;
-        if (s === 0x5c) b[o++] = src[++i]!; // '\\': the escaped character goes along
+        out.push(s);
+        if (s === 0x5c) out.push(src[++i]!);
         else if (s === 0x22) break;
       }
-      continue;
-    }
-    if (c === 0x3a) { // ':'
-      b[o++] = c;
-      b[o++] = SPACE;
-      if (o + n - i + 2 * level + 8 > b.length) { w.pos = o; w.reserve(n - i + 2 * level + 64); b = w.buffer; }
-      continue;
-    }
-    if (c !== 0x2c && c !== 0x7b && c !== 0x5b && c !== 0x7d && c !== 0x5d) { // not ',', '{', '[', '}', ']'
-      b[o++] = c;
-      continue;
-    }
-    if (o + n - i + 2 * level + 8 > b.length) { w.pos = o; w.reserve(n - i + 2 * level + 64); b = w.buffer; }
-    if (c === 0x2c) { // ','
-      b[o++] = c;
-      o = newline(b, o, level);
-    } else if (c === 0x7d || c === 0x5d) { // '}', ']'
-      o = newline(b, o, --level);
-      b[o++] = c;
-    } else if (src[i + 1] === c + 2) { // '{}', '[]'
-      b[o++] = c;
-      b[o++] = src[++i]!;
-    } else { // '{', '['
-      b[o++] = c;
-      o = newline(b, o, ++level);
-    }
+    } else if (c === 0x3a) out.push(c, SPACE); // ':'
+    else if (c === 0x2c) { out.push(c); nl(); } // ','
+    else if (closes) { level--; nl(); out.push(c); }
+    else if (c === 0x7b || c === 0x5b) { out.push(c); level++; pending = true; } // '{', '['
+    else out.push(c);
   }
-  w.pos = o;
+  return { level: start.level, pending: start.pending, bytes: Uint8Array.from(out), endLevel: level, endPending: pending };
 }
 
 /** A newline and `level` levels of indentation at `o` (room reserved); the position after. */

@@ -7,7 +7,7 @@ import type { AnomalyReport } from '../findings/types.js';
 import type { ConnectionFindings } from '../findings/report.js';
 import { BatchedWriter, type Write } from './output.js';
 import { writeConnection } from './connection-json.js';
-import { JsonBytes, ascii, writeIndented } from './json-bytes.js';
+import { IndentedJsonBytes, ascii } from './json-bytes.js';
 
 const FIRST_CONNECTION = ascii('\n    ');
 const NEXT_CONNECTION = ascii(',\n    ');
@@ -26,24 +26,25 @@ export class JsonStreamWriter {
   private readonly out: BatchedWriter;
   private count = 0;
   private readonly anomalies: AnomalyReport[] = [];
-  /** A connection's record as compact JSON, before it is laid out. */
-  private readonly compact = new JsonBytes(1 << 13);
+  /** A connection's record, laid out two levels deep (document, "connections"). */
+  private readonly record = new IndentedJsonBytes(1 << 14);
 
   constructor(write: Write, private readonly head: Pick<Report, 'schemaVersion' | 'tool'>) {
     this.out = new BatchedWriter(write);
   }
 
-  // A connection is written compact by hand (connection-json.ts: what JSON.stringify writes of
-  // f.report()), then laid out at its depth in one pass over the bytes: JSON.stringify of the
-  // report object with indentation took twice as long as the whole of --ndjson's work per connection.
+  // A connection is written by hand (connection-json.ts: what JSON.stringify writes of f.report()),
+  // laid out as it is written: JSON.stringify of the report object with indentation took twice
+  // as long as the whole of --ndjson's work per connection.
   connection(f: ConnectionFindings): void {
     if (this.count === 0) this.start();
     const bytes = this.out.bytes;
     bytes.raw(this.count++ === 0 ? FIRST_CONNECTION : NEXT_CONNECTION);
-    const compact = this.compact;
-    compact.pos = 0;
-    writeConnection(compact, f);
-    writeIndented(bytes, compact.buffer.subarray(0, compact.pos), 2);
+    const record = this.record;
+    record.pos = 0;
+    record.start(2);
+    writeConnection(record, f);
+    bytes.raw(record.buffer.subarray(0, record.pos));
     this.out.written();
   }
 
