@@ -177,6 +177,14 @@ describe('IndentedJsonBytes lays JSON out as JSON.stringify(v, null, 2) does', (
       }
     }
   });
+  it('JSON text is laid out from where the writer is', () => {
+    const w = new IndentedJsonBytes(16);
+    w.start(1);
+    w.raw(new Uint8Array(Buffer.from('{"a":')));
+    w.text('[1,{"b":[]},"c,d"]');
+    w.char(0x7d);
+    expect(w.take().toString('utf8')).toBe(stringifiedAt({ a: [1, { b: [] }, 'c,d'] }, 1));
+  });
   it('a constant that ends inside a string is refused (it could not be laid out alone)', () => {
     const w = new IndentedJsonBytes(16);
     expect(() => w.raw(new Uint8Array(Buffer.from('{"ip":"')))).toThrow(/ends inside a string/);

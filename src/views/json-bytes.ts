@@ -266,6 +266,14 @@ export class IndentedJsonBytes extends JsonBytes {
     super.string(s);
   }
 
+  /** JSON text (a string JsonBytes.string escaped, or any compact JSON), laid out from where the writer is. */
+  override text(s: string): void {
+    const form = layOut(Buffer.from(s, 'utf8'), this.level, this.pending);
+    super.raw(form.bytes);
+    this.level = form.endLevel;
+    this.pending = form.endPending;
+  }
+
   /** Before an atom: the newline an opening bracket left waiting. */
   private open(): void {
     if (!this.pending) return;
