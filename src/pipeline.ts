@@ -10,7 +10,7 @@ import { formatEndpoint } from './decode/addr.js';
 import { createTcpdumpTextDecoder } from './decode/tcpdump-text.js';
 import type { LineDecoder } from './decode/text-decoder.js';
 import { FileInfo, InputError, InputWarning, PacketRecord, RecordSink } from './input/record.js';
-import { CaptureReader } from './input/source.js';
+import { CaptureReader, type ReadPosition } from './input/source.js';
 import { segmentAnomalies } from './findings/anomalies.js';
 import { ConnectionFindings, type FindingsContext, Summary, SummaryBuilder } from './findings/report.js';
 import { Alert, AlertBuilder, AlertThresholds, DEFAULT_THRESHOLDS } from './findings/alerts.js';
@@ -67,6 +67,9 @@ export interface ProgressInfo {
   /** Connections seen so far, and open now. */
   connections: number;
   open: number;
+  /** Bytes of the input files read so far (as stored: compressed ones count compressed bytes), and their size (0: unknown, e.g. stdin). */
+  bytesRead: number;
+  bytesTotal: number;
 }
 
 /** Packets between two progress calls. */
@@ -174,6 +177,7 @@ export async function trackCaptures(files: string[], opts: TrackOptions, sink: T
   const readers: CaptureReader[] = [];
   try {
     for (let i = 0; i < files.length; i++) readers.push(await CaptureReader.open(files[i]!, i, decoders[i]!));
+    run.positions = readers.map((r) => r.position);
     return await trackReaders(files, readers, decoders, run, outputReady);
   } finally {
     for (const r of readers) await r.close();
@@ -284,9 +288,7 @@ class TrackRun {
 
   /** One packet of the input, in input order: counted, timed, and tracked when it is TCP. */
   packet(p: Packet): void {
-    if ((++this.packets & (PROGRESS_EVERY - 1)) === 0 && this.opts.progress) {
-      this.sink.progress({ packets: this.packets, connections: this.table.openedCount, open: this.table.openCount });
-    }
+    if ((++this.packets & (PROGRESS_EVERY - 1)) === 0 && this.opts.progress) this.progress();
     if (this.live) this.lastPacketWallMs = Date.now();
     const s = this.relativeTime(p.tsSec, p.tsNsec);
     if (p.skip !== null) {
@@ -297,6 +299,22 @@ class TrackRun {
     seg.frame = this.merging ? this.packets : seg.fileFrame;
     seg.s = s;
     this.segment(seg);
+  }
+
+  /** Where each input file's reading is (for progress). */
+  positions: readonly ReadPosition[] = [];
+
+  private progress(): void {
+    let bytesRead = 0;
+    let bytesTotal = 0;
+    for (const p of this.positions) {
+      bytesRead += p.read;
+      bytesTotal = p.size === 0 || bytesTotal < 0 ? -1 : bytesTotal + p.size; // one unknown size: no total
+    }
+    this.sink.progress({
+      packets: this.packets, connections: this.table.openedCount, open: this.table.openCount,
+      bytesRead, bytesTotal: Math.max(bytesTotal, 0),
+    });
   }
 
   get verbose(): boolean {

@@ -25,7 +25,7 @@ import { type ProgressInfo, type TrackOptions, type TrackResult, type TrackSink,
 const CONNECTION = 0; // then the capture time it finished at, its slot, and 1 if its address texts follow (2 strings) else 0
 const ANOMALY = 1; // the next of the batch's objects
 const WARNING = 2; // the next of the batch's objects
-const PROGRESS = 3; // then packets, connections, open
+const PROGRESS = 3; // then packets, connections, open, bytes read, bytes in all
 
 /** Connections per batch: a few hundred KB of numbers. */
 const BATCH_CONNECTIONS = 256;
@@ -190,7 +190,7 @@ class Mirror {
         }
       } else if (tag === ANOMALY) sink.anomaly(objects[o++] as AnomalyReport);
       else if (tag === WARNING) sink.warning(objects[o++] as InputWarning);
-      else if (tag === PROGRESS) sink.progress({ packets: r.next(), connections: r.next(), open: r.next() });
+      else if (tag === PROGRESS) sink.progress({ packets: r.next(), connections: r.next(), open: r.next(), bytesRead: r.next(), bytesTotal: r.next() });
       else throw new Error(`threads: unknown batch entry ${tag}`);
     }
   }
@@ -256,6 +256,8 @@ class BatchSink implements TrackSink {
     this.w.push(p.packets);
     this.w.push(p.connections);
     this.w.push(p.open);
+    this.w.push(p.bytesRead);
+    this.w.push(p.bytesTotal);
     this.flush();
   }
 

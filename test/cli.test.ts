@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { cli, fixture, ROOT } from './helpers/run.js';
 import { recordOffsets } from './helpers/pcap-bytes.js';
+import { howFar } from '../src/cli/progress.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tcptrace-cli-'));
 const write = (name: string, data: Buffer | string) => {
@@ -232,6 +233,15 @@ describe('large captures in the table view', () => {
   });
   it('no progress line when stderr is not a terminal', () => {
     expect(cli(['analyze', fixture('syn-flood')]).stderr).toBe('');
+  });
+  it('the progress line says how much is read and how long the rest should take', () => {
+    const at = (bytesRead: number, bytesTotal: number, secs: number) =>
+      howFar({ packets: 0, connections: 0, open: 0, bytesRead, bytesTotal }, secs);
+    expect(at(420e6, 1.4e9, 6)).toBe('30% of 1.4 GB, ~14 s left, ');
+    expect(at(70e6, 139e6, 90)).toBe('50% of 139 MB, ~1 min 29 s left, ');
+    expect(at(1e6, 200e6, 1)).toBe('0% of 200 MB, '); // too early to tell the pace
+    expect(at(5e6, 0, 3)).toBe(''); // stdin: size unknown
+    expect(at(2e9, 1.4e9, 9)).toBe('100% of 1.4 GB, ~0 s left, ');
   });
 });
 

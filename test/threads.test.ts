@@ -11,7 +11,9 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { gzipSync } from 'node:zlib';
 import { CORPUS, FIXTURES, HAVE_CORPUS, ROOT, cli, fixture, isCapture, walk } from './helpers/run.js';
+import { recordOffsets } from './helpers/pcap-bytes.js';
 import type * as Pipeline from '../src/pipeline.js';
 import type * as JsonView from '../src/views/json.js';
 
@@ -94,5 +96,39 @@ describe('--threads on the command line', () => {
     const r = cli(['analyze', fixture('client-close-first'), '--threads', '3']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--threads expects 1 or 2');
+  });
+});
+
+describe('progress says how far into the input reading is', () => {
+  // Progress comes every 65,536 packets: a fixture's records repeated make a capture long enough.
+  const one = readFileSync(fixture('client-close-first'));
+  const records = one.subarray(recordOffsets(one)[0]!);
+  const pcap = Buffer.concat([one.subarray(0, 24), ...Array.from({ length: 20_000 }, () => records)]);
+  const dir = mkdtempSync(join(tmpdir(), 'tcptrace-progress-'));
+  const plain = join(dir, 'long.pcap');
+  const gz = join(dir, 'long.pcap.gz');
+  writeFileSync(plain, pcap);
+  writeFileSync(gz, gzipSync(pcap));
+
+  it.each([[plain, 1], [plain, 2], [gz, 1], [gz, 2]])('%s, %i thread(s): bytes read grow to the file size as stored', async (file, threads) => {
+    const seen: Pipeline.ProgressInfo[] = [];
+    await analyzeCaptures([file], { timeWaitS: 60, threads, keep: false, onProgress: (p) => seen.push(p) });
+    const size = readFileSync(file).length;
+    expect(seen.length).toBeGreaterThanOrEqual(3);
+    for (let i = 0; i < seen.length; i++) {
+      expect(seen[i]!.bytesTotal).toBe(size);
+      expect(seen[i]!.bytesRead).toBeGreaterThan(0);
+      expect(seen[i]!.bytesRead).toBeLessThanOrEqual(size);
+      if (i > 0) expect(seen[i]!.bytesRead).toBeGreaterThanOrEqual(seen[i - 1]!.bytesRead);
+    }
+    // Packets in step with bytes (a read chunk is at most 1 MiB ahead of the packets parsed).
+    const last = seen.at(-1)!;
+    expect(last.bytesRead).toBeGreaterThan(file === plain ? (last.packets / 220_000) * size - (1 << 20) : 0);
+  });
+
+  it('several files: their sizes add up', async () => {
+    const seen: Pipeline.ProgressInfo[] = [];
+    await analyzeCaptures([plain, gz], { timeWaitS: 60, keep: false, onProgress: (p) => seen.push(p) });
+    expect(seen.at(-1)!.bytesTotal).toBe(readFileSync(plain).length + readFileSync(gz).length);
   });
 });

@@ -51,17 +51,25 @@ export const PARSERS: Partial<Record<Exclude<SniffedFormat, 'gzip'>, ParserFacto
 /** Bytes read from a file at a time. */
 const CHUNK_BYTES = 1 << 20;
 
+/** How far into its file (as stored: before any gunzip) a reader has read, for a progress line. */
+export interface ReadPosition {
+  read: number;
+  /** The file's size; 0 when unknown (stdin). */
+  size: number;
+}
+
 /**
  * Opens `file` ('-' for stdin) as a stream of chunks. A file is read into one buffer, reused for
  * every chunk: each chunk is only valid until the next one is asked for (the parsers copy the
  * little they keep, see carry.ts), so reading a capture of gigabytes makes no fresh memory per
  * chunk.
  */
-async function openStream(file: string): Promise<AsyncIterable<Buffer>> {
+async function openStream(file: string, position: ReadPosition): Promise<AsyncIterable<Buffer>> {
   if (file === '-') return process.stdin;
   try {
     const st = await stat(file);
     if (st.isDirectory()) throw new InputError(file, 'is a directory, not a capture file');
+    if (st.isFile()) position.size = st.size;
   } catch (e) {
     if (e instanceof InputError) throw e;
     throw new InputError(file, describeFsError(e));
@@ -72,7 +80,7 @@ async function openStream(file: string): Promise<AsyncIterable<Buffer>> {
   } catch (e) {
     throw new InputError(file, describeFsError(e));
   }
-  return fileChunks(handle);
+  return fileChunks(handle, position);
 }
 
 /**
@@ -81,12 +89,13 @@ async function openStream(file: string): Promise<AsyncIterable<Buffer>> {
  * the event loop every time (measured: the tracking thread idled 13 % of a 10 M-packet run on
  * them). The pipeline gives the event loop its turn between chunks (pipeline.ts, `between`).
  */
-async function* fileChunks(handle: import('node:fs/promises').FileHandle): AsyncGenerator<Buffer> {
+async function* fileChunks(handle: import('node:fs/promises').FileHandle, position: ReadPosition): AsyncGenerator<Buffer> {
   const buf = Buffer.allocUnsafe(CHUNK_BYTES);
   try {
     for (;;) {
       const bytesRead = readSync(handle.fd, buf, 0, buf.length, null);
       if (bytesRead === 0) return;
+      position.read += bytesRead;
       yield buf.subarray(0, bytesRead);
     }
   } finally {
@@ -129,13 +138,16 @@ export class CaptureReader {
     private readonly parser: CaptureParser,
     private readonly sink: RecordSink,
     private readonly gzipped: boolean,
+    /** How far into the file (as stored, compressed or not) reading has got. */
+    readonly position: ReadPosition,
   ) {}
 
   /** Opens `file` ('-' for stdin), sniffs its format (undoing gzip) and readies its parser. */
   static async open(file: string, fileIndex: number, sink: RecordSink): Promise<CaptureReader> {
-    let chunks: AsyncIterator<Buffer> = (await openStream(file))[Symbol.asyncIterator]();
+    const position: ReadPosition = { read: 0, size: 0 };
+    let chunks: AsyncIterator<Buffer> = (await openStream(file, position))[Symbol.asyncIterator]();
     try {
-      return await CaptureReader.sniffed(file, fileIndex, sink, chunks, (c) => { chunks = c; });
+      return await CaptureReader.sniffed(file, fileIndex, sink, chunks, (c) => { chunks = c; }, position);
     } catch (e) {
       await chunks.return?.(); // lets go of the file
       throw e;
@@ -144,6 +156,7 @@ export class CaptureReader {
 
   private static async sniffed(
     file: string, fileIndex: number, sink: RecordSink, chunks: AsyncIterator<Buffer>, replaced: (c: AsyncIterator<Buffer>) => void,
+    position: ReadPosition,
   ): Promise<CaptureReader> {
     let gzipped = false;
     for (;;) {
@@ -164,7 +177,7 @@ export class CaptureReader {
       }
       const factory = PARSERS[format];
       if (!factory) throw new InputError(file, `${format} captures are not supported yet`, 0);
-      return new CaptureReader(file, rest, factory(file, fileIndex, sink), sink, gzipped);
+      return new CaptureReader(file, rest, factory(file, fileIndex, sink), sink, gzipped, position);
     }
   }
 
