@@ -142,8 +142,13 @@ export class Connection {
   }
   /** The client's address words then the server's (Segment.addrs' layout) into `into`, returned. */
   addressWords(into: Float64Array): Float64Array {
-    into.set(this.f.subarray(this.b + C.C0, this.b + C.C0 + 4), 0);
-    into.set(this.f.subarray(this.b + C.S0, this.b + C.S0 + 4), 4);
+    // Word by word: a subarray to copy from is an object, made for every finished connection.
+    const f = this.f;
+    const b = this.b;
+    for (let i = 0; i < 4; i++) {
+      into[i] = f[b + C.C0 + i]!;
+      into[4 + i] = f[b + C.S0 + i]!;
+    }
     return into;
   }
 
