@@ -11,6 +11,7 @@ import { EventKind, EVENT_KINDS, EventCode, TCP_STATES, TcpCode, TcpState, nextC
 import { Control } from './control.js';
 import { C, E, EV, K, type ConnectionStore } from './store.js';
 import { diffS, sumS } from '../time.js';
+import { grown } from '../typed-arrays.js';
 import { seqAdd, seqGE, seqLE } from './seq.js';
 
 export type Side = 'client' | 'server';
@@ -456,10 +457,10 @@ export class History {
 
   private grow(): void {
     const n = this.state.length * 2;
-    const state = new Uint8Array(n); state.set(this.state); this.state = state;
-    const s = new Float64Array(n); s.set(this.s); this.s = s;
-    const frame = new Float64Array(n); frame.set(this.frame); this.frame = frame;
-    const event = new Uint8Array(n); event.set(this.event); this.event = event;
+    this.state = grown(this.state, n);
+    this.s = grown(this.s, n);
+    this.frame = grown(this.frame, n);
+    this.event = grown(this.event, n);
   }
 }
 

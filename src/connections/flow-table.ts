@@ -15,6 +15,7 @@ import { Connection, carries } from './connection.js';
 import { C, ConnectionStore } from './store.js';
 import { TcpCode, isSynchronizedCode } from './state.js';
 import { sumS } from '../time.js';
+import { grown } from '../typed-arrays.js';
 
 export interface Tracked {
   /** The connection of the segment (a view, valid until the next call of `track`). */
@@ -191,11 +192,7 @@ export class FlowTable {
     const f = this.store.chunk(slot);
     const b = this.store.base(slot);
     f[b + C.FLOW_HASH] = hash;
-    if ((slot + 1) * KEY.SIZE > this.keys.length) {
-      const keys = new Float64Array(Math.max((slot + 1) * KEY.SIZE, this.keys.length * 2));
-      keys.set(this.keys);
-      this.keys = keys;
-    }
+    if ((slot + 1) * KEY.SIZE > this.keys.length) this.keys = grown(this.keys, Math.max((slot + 1) * KEY.SIZE, this.keys.length * 2));
     const k = this.keys;
     const o = slot * KEY.SIZE;
     k[o + KEY.HASH] = hash;
@@ -371,14 +368,8 @@ class DueHeap {
 
   private grow(): void {
     const n = this.at.length * 2;
-    const at = new Float64Array(n);
-    at.set(this.at);
-    const slot = new Int32Array(n);
-    slot.set(this.slot);
-    const id = new Float64Array(n);
-    id.set(this.id);
-    this.at = at;
-    this.slot = slot;
-    this.id = id;
+    this.at = grown(this.at, n);
+    this.slot = grown(this.slot, n);
+    this.id = grown(this.id, n);
   }
 }

@@ -14,6 +14,7 @@
  * in connection.ts, endpoint.ts and control.ts, which give each field its name and type.
  */
 import { NAMED, formatAddress } from '../decode/addr.js';
+import { grown } from '../typed-arrays.js';
 
 /** A copy of a SYN, SYN/ACK or FIN: when, which frame, its ack (-1: no ACK bit), and when the peer next acknowledged it (frame -1: not yet). */
 export const enum COPY { S = 0, FRAME, ACK, ANSWERED_S, ANSWERED_FRAME, SIZE }
@@ -338,7 +339,7 @@ export class ConnectionStore {
    */
   private live = new Uint8Array(CHUNK_SLOTS);
   /**
-   * Address texts given with a connection that crossed from another thread (pack.ts), by slot:
+   * Address texts given with a connection that crossed from another thread (threads.ts), by slot:
    * a name (tcpdump text without -n) is known only to the thread that read it.
    */
   private readonly texts = new Map<number, readonly [string, string]>();
@@ -432,10 +433,6 @@ export class ConnectionStore {
 
   private grow(): void {
     this.chunks.push(doubles(CHUNK_SLOTS * C.SIZE, this.shared));
-    if (this.live.length < this.chunks.length * CHUNK_SLOTS) {
-      const live = new Uint8Array(this.live.length * 2);
-      live.set(this.live);
-      this.live = live;
-    }
+    if (this.live.length < this.chunks.length * CHUNK_SLOTS) this.live = grown(this.live, this.live.length * 2);
   }
 }

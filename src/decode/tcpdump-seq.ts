@@ -23,6 +23,7 @@
  * only the numbers of a stray segment that would open a new connection there anyway.
  */
 import { ACK, FIN, RST, SYN, Segment, flowHash, segmentLength } from './segment.js';
+import { grown } from '../typed-arrays.js';
 
 const TWO32 = 4294967296;
 
@@ -178,12 +179,8 @@ export class SeqRecovery {
     this.fromA = true;
     const row = this.freeRows.length > 0 ? this.freeRows.pop()! : this.rows++;
     if ((row + 1) * K.SIZE > this.keys.length) {
-      const keys = new Uint32Array(this.keys.length * 2);
-      keys.set(this.keys);
-      this.keys = keys;
-      const vals = new Float64Array(this.vals.length * 2);
-      vals.set(this.vals);
-      this.vals = vals;
+      this.keys = grown(this.keys, this.keys.length * 2);
+      this.vals = grown(this.vals, this.vals.length * 2);
     }
     const k = this.keys;
     const ko = row * K.SIZE;

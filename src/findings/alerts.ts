@@ -11,6 +11,7 @@ import type { ConnectionFindings } from './report.js';
 import { HandshakeCode, intervals } from './handshake.js';
 import { type Probe, ProbeTable } from './probe-table.js';
 import { diffS } from '../time.js';
+import { grown } from '../typed-arrays.js';
 
 export interface AlertThresholds {
   /** Half-open connections to one server endpoint within `synFloodWindowS` seconds. */
@@ -110,12 +111,8 @@ class HalfOpenList {
 
   push(synS: number, untilS: number): void {
     if (this.length === this.synS.length) {
-      const syn = new Float64Array(this.length * 2);
-      syn.set(this.synS);
-      this.synS = syn;
-      const until = new Float64Array(this.length * 2);
-      until.set(this.untilS);
-      this.untilS = until;
+      this.synS = grown(this.synS, this.length * 2);
+      this.untilS = grown(this.untilS, this.length * 2);
     }
     this.synS[this.length] = synS;
     this.untilS[this.length] = untilS;

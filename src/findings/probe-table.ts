@@ -8,6 +8,8 @@
  * ports, with the address texts the alert will name).
  */
 
+import { grown } from '../typed-arrays.js';
+
 /** How one port answered one probe. `style` is a ScanStyle code (STYLES), -1 for none. */
 export interface Probe { style: number; open: boolean; closed: boolean; s: number }
 
@@ -153,19 +155,14 @@ export class ProbeTable {
 
   private grow(): void {
     const cap = this.capacity * 2;
-    const more = <T extends Float64Array | Int32Array | Int8Array | Uint8Array>(a: T, n: number): T => {
-      const b = new (a.constructor as new (n: number) => T)(n);
-      b.set(a);
-      return b;
-    };
-    this.keys = more(this.keys, cap * KEY);
-    this.firstPort = more(this.firstPort, cap);
-    this.firstStyle = more(this.firstStyle, cap);
-    this.firstAnswer = more(this.firstAnswer, cap);
-    this.firstS = more(this.firstS, cap);
-    this.lastSOf = more(this.lastSOf, cap);
-    this.seqOf = more(this.seqOf, cap);
-    this.multiOf = more(this.multiOf, cap);
+    this.keys = grown(this.keys, cap * KEY);
+    this.firstPort = grown(this.firstPort, cap);
+    this.firstStyle = grown(this.firstStyle, cap);
+    this.firstAnswer = grown(this.firstAnswer, cap);
+    this.firstS = grown(this.firstS, cap);
+    this.lastSOf = grown(this.lastSOf, cap);
+    this.seqOf = grown(this.seqOf, cap);
+    this.multiOf = grown(this.multiOf, cap);
     this.capacity = cap;
     this.reindex();
   }

@@ -6,6 +6,7 @@ import type { History } from '../connections/endpoint.js';
 import type { TimeWaitEnd, TimeWaitReport } from './types.js';
 import { diffS } from '../time.js';
 import { orNull } from './handshake.js';
+import { grown } from '../typed-arrays.js';
 
 export const TIME_WAIT_ENDS: readonly TimeWaitEnd[] = ['reused', 'expired', 'open', 'reset'];
 export const enum TimeWaitEndCode { REUSED, EXPIRED, OPEN, RESET }
@@ -49,26 +50,19 @@ export class TimeWaitFacts {
 
   /** One of the peer's FIN copies answered during the entry being added. */
   answer(copy: number): void {
-    if (this.answeredCount === this.answered.length) this.answered = larger(this.answered, this.answeredCount);
+    if (this.answeredCount === this.answered.length) this.answered = grown(this.answered, this.answered.length * 2);
     this.answered[this.answeredCount++] = copy;
   }
 
   private grow(): void {
-    const n = this.count;
-    this.side = larger(this.side, n);
-    this.entry = larger(this.entry, n);
-    this.end = larger(this.end, n);
-    this.endS = larger(this.endS, n);
-    this.durationS = larger(this.durationS, n);
-    this.answeredFrom = larger(this.answeredFrom, n + 1);
+    const n = this.side.length * 2;
+    this.side = grown(this.side, n);
+    this.entry = grown(this.entry, n);
+    this.end = grown(this.end, n);
+    this.endS = grown(this.endS, n);
+    this.durationS = grown(this.durationS, n);
+    this.answeredFrom = grown(this.answeredFrom, n + 1);
   }
-}
-
-/** A copy of `a` (its first `n` items) twice as long. */
-function larger<T extends Uint8Array | Int32Array | Float64Array>(a: T, n: number): T {
-  const b = new (a.constructor as new (length: number) => T)(a.length * 2);
-  b.set(a.subarray(0, n));
-  return b;
 }
 
 export function analyzeTimeWait(conn: Connection, out: TimeWaitFacts, client: History, server: History, captureEndS: number): void {
