@@ -8,7 +8,7 @@
  * tracking half hands the findings half on one thread (finished connections, anomalies,
  * warnings, progress), in the same order, so ids, timers, the order of the output and the alerts
  * are those of a single-threaded run, byte for byte. The worker's connections live in shared
- * memory (ConnectionStore, shared): a finished connection crosses as its slot number, in batches
+ * memory (ConnectionStore, shared): a finished connection crosses as its cell number, in batches
  * of numbers whose buffers are transferred back and forth, and the main thread reads it where it
  * is; the worker frees the slots of a batch once the main thread acknowledges it. Anomalies and
  * warnings (few) cross as structured clones. The worker stops reading while MAX_IN_FLIGHT batches
@@ -22,7 +22,7 @@ import { InputError, type InputWarning } from './input/record.js';
 import { type ProgressInfo, type TrackOptions, type TrackResult, type TrackSink, trackCaptures } from './pipeline.js';
 
 // What each entry of a batch's numbers starts with.
-const CONNECTION = 0; // then the capture time it finished at, its slot, and 1 if its address texts follow (2 strings) else 0
+const CONNECTION = 0; // then the capture time it finished at, its cell, and 1 if its address texts follow (2 strings) else 0
 const ANOMALY = 1; // the next of the batch's objects
 const WARNING = 2; // the next of the batch's objects
 const PROGRESS = 3; // then packets, connections, open, bytes read, bytes in all
@@ -164,7 +164,7 @@ export function trackInWorker(
 
 /** The worker's store as this thread sees it (the same shared memory), and the batches it reads from it. */
 class Mirror {
-  private readonly store = new ConnectionStore();
+  private readonly store = new ConnectionStore(false, true);
   private readonly view = new Connection(this.store);
 
   /** Takes the memory the worker's store grew by. */
@@ -180,13 +180,13 @@ class Mirror {
       const tag = r.next();
       if (tag === CONNECTION) {
         const endS = r.next();
-        const slot = r.next();
+        const cell = r.next();
         const named = r.next() === 1;
-        if (named) this.store.setAddressTexts(slot, r.string(), r.string());
+        if (named) this.store.setAddressTexts(cell, r.string(), r.string());
         try {
-          sink.finished(this.view.at(slot), endS);
+          sink.finished(this.view.at(cell), endS);
         } finally {
-          if (named) this.store.forgetAddressTexts(slot);
+          if (named) this.store.forgetAddressTexts(cell);
         }
       } else if (tag === ANOMALY) sink.anomaly(objects[o++] as AnomalyReport);
       else if (tag === WARNING) sink.warning(objects[o++] as InputWarning);
@@ -229,7 +229,8 @@ class BatchSink implements TrackSink {
     this.store = store;
     this.w.push(CONNECTION);
     this.w.push(endS);
-    this.w.push(conn.slot);
+    // The reader is handed the cell the connection is in (a mirror reads cells).
+    this.w.push(store.cell(conn.slot));
     // A name (tcpdump text without -n) is known only to this thread: its text goes along.
     const named = store.hasNamedAddresses(conn.slot);
     this.w.push(named ? 1 : 0);

@@ -68,8 +68,9 @@ export class Connection {
   /** Points the view at the connection in `slot`. */
   at(slot: number): this {
     this.slot = slot;
-    this.f = this.store.chunk(slot);
-    this.b = this.store.base(slot);
+    const cell = this.store.cell(slot);
+    this.f = this.store.cellChunk(cell);
+    this.b = this.store.cellBase(cell);
     this.client.at(this.f, this.b, slot);
     this.server.at(this.f, this.b, slot);
     return this;

@@ -8,7 +8,9 @@
  * packets, and the same rule holds for every view, so streamed and whole reports agree.
  *
  * The connections live in a ConnectionStore (store.ts), one slot each; the table finds a slot by
- * the hash of its four-tuple in a chained hash index of typed arrays.
+ * the hash of its four-tuple in a chained hash index of typed arrays. A connection scheduled to
+ * finish only when its TIME_WAIT ends is parked until then (packed, parking.ts), and taken back by
+ * the store whenever the table looks at it again.
  */
 import { SYN, flowHash, type Segment } from '../decode/segment.js';
 import { Connection, carries } from './connection.js';
@@ -33,7 +35,19 @@ export interface FlowTableOptions {
    * and a finished connection's slot is kept until its reader gives it back (`store.release`).
    */
   shared?: boolean;
+  /**
+   * A connection that will only wait out TIME_WAIT for at least this long (capture seconds) is
+   * parked (store.ts, parking.ts) until then; Infinity: never. Default PARK_AFTER_S.
+   */
+  parkAfterS?: number;
 }
+
+/**
+ * Parking a connection and taking it back costs a couple of microseconds; one that waits a
+ * TIME_WAIT (60 s) is worth it, the couple of seconds a closed connection waits for late segments
+ * is not.
+ */
+export const PARK_AFTER_S = 10;
 
 export const DEFAULT_CLOSED_GRACE_S = 2;
 
@@ -84,6 +98,12 @@ export class FlowTable {
    */
   private readonly due = new DueHeap();
   private nextSweepS = -Infinity;
+  private readonly parkAfterS: number;
+  /**
+   * Connections to park (slot and id pairs), once no view of them is in use: at the next segment.
+   * A view handed out (`track`'s result, the finished connection) stays valid until then.
+   */
+  private toPark: number[] = [];
 
   constructor(
     /** Gets each finished connection: a view of its slot, valid during the call (the slot is then reused). */
@@ -95,10 +115,12 @@ export class FlowTable {
     this.conn = new Connection(this.store);
     this.finished = new Connection(this.store);
     this.result = { conn: this.conn, fromClient: false };
+    this.parkAfterS = opts.parkAfterS ?? PARK_AFTER_S;
   }
 
   /** Finds (or opens) the connection of `seg` and feeds it. The result object is reused. */
   track(seg: Segment): Tracked {
+    if (this.toPark.length > 0) this.parkWaiting();
     this.expire(seg.s);
     if (seg.s >= this.nextSweepS) this.sweepIdleHandshakes(seg.s);
     const hash = flowHash(seg);
@@ -182,15 +204,18 @@ export class FlowTable {
       const backward = seg.srcPort === k[o + KEY.SERVER_PORT] && seg.dstPort === k[o + KEY.CLIENT_PORT] && a[3] === k[o + KEY.S3] && a[7] === k[o + KEY.C3];
       if (!forward && !backward) continue;
       // IPv4 is all in the key; IPv6's other words are compared in the store.
-      if (seg.ipVersion === 4 || carries(this.store.chunk(s), this.store.base(s), seg)) return s;
+      if (seg.ipVersion === 4) return s;
+      const cell = this.store.cell(s);
+      if (carries(this.store.cellChunk(cell), this.store.cellBase(cell), seg)) return s;
     }
     return END;
   }
 
   /** Enters `slot` (a connection just opened, its four-tuple in the store) under `hash`. */
   private insert(hash: number, slot: number): void {
-    const f = this.store.chunk(slot);
-    const b = this.store.base(slot);
+    const cell = this.store.cell(slot);
+    const f = this.store.cellChunk(cell);
+    const b = this.store.cellBase(cell);
     f[b + C.FLOW_HASH] = hash;
     if ((slot + 1) * KEY.SIZE > this.keys.length) this.keys = grown(this.keys, Math.max((slot + 1) * KEY.SIZE, this.keys.length * 2));
     const k = this.keys;
@@ -254,6 +279,28 @@ export class FlowTable {
     if (at === null || conn.dueAt === at) return;
     conn.dueAt = at;
     this.due.push(at, conn.slot, conn.id);
+    this.parkIfWaiting(conn, at);
+  }
+
+  /**
+   * A connection left only to wait out TIME_WAIT until `at` is parked, if that is far enough away
+   * (after `conn.lastS`): until then only a late segment, its timer or the capture's end looks at
+   * it again, and each takes it back first (store.cell).
+   */
+  private parkIfWaiting(conn: Connection, at: number): void {
+    if (at - conn.lastS < this.parkAfterS) return;
+    if (!waitsOnlyOnTimeWait(conn.client.currentCode(), conn.server.currentCode())) return;
+    this.toPark.push(conn.slot, conn.id);
+  }
+
+  private parkWaiting(): void {
+    const p = this.toPark;
+    for (let i = 0; i < p.length; i += 2) {
+      const slot = p[i]!;
+      // Still the same open connection (not finished meanwhile by a timer).
+      if (this.store.isLive(slot) && this.idOf(slot) === p[i + 1]) this.store.park(slot);
+    }
+    p.length = 0;
   }
 
   /** Finishes the connections due by capture time `now` (re-checking: packets may have come since). */
@@ -268,7 +315,7 @@ export class FlowTable {
       conn.at(slot);
       const at = this.finishTime(conn);
       if (at === null) { conn.dueAt = NaN; continue; }
-      if (at > now) { conn.dueAt = at; due.push(at, slot, id); }
+      if (at > now) { conn.dueAt = at; due.push(at, slot, id); this.parkIfWaiting(conn, at); }
       else this.finish(slot, at);
     }
   }
@@ -279,6 +326,8 @@ export class FlowTable {
     const conn = this.finished;
     const idle: number[] = [];
     for (const slot of this.store.liveSlots()) {
+      // A parked connection waits out TIME_WAIT: synchronized, not idle (and left parked).
+      if (this.store.isParked(slot)) continue;
       conn.at(slot);
       if (now - conn.lastS < HANDSHAKE_IDLE_S) continue;
       if (isSynchronizedCode(conn.client.currentCode()) || isSynchronizedCode(conn.server.currentCode())) continue;

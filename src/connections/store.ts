@@ -8,13 +8,15 @@
  * plus a few variable-length lists (its endpoints' event logs, the copies of each SYN and FIN, its
  * RSTs and notes) in one arena of doubles. Nothing inside is for the collector to trace, a slot is
  * reused as soon as its connection is finished, and a finished connection is handed on (or to
- * another thread) as a run of numbers.
+ * another thread) as a run of numbers. A connection that only waits out TIME_WAIT (most of those
+ * held at once) is parked meanwhile: packed into a third of the memory (parking.ts).
  *
  * The names below are the layout. The tracker and the findings read and write through the views
  * in connection.ts, endpoint.ts and control.ts, which give each field its name and type.
  */
 import { NAMED, formatAddress } from '../decode/addr.js';
 import { grown } from '../typed-arrays.js';
+import { Kind, ParkingLot, type SlotShape } from './parking.js';
 
 /** A copy of a SYN, SYN/ACK or FIN: when, which frame, its ack (-1: no ACK bit), and when the peer next acknowledged it (frame -1: not yet). */
 export const enum COPY { S = 0, FRAME, ACK, ANSWERED_S, ANSWERED_FRAME, SIZE }
@@ -274,6 +276,38 @@ for (const e of [C.CLIENT, C.SERVER]) {
   }
 }
 
+/**
+ * What each field of a slot holds, for parking (parking.ts): a list (arena reference), a time, or
+ * any other number. A kind that guesses wrong costs space when parked, never a value.
+ */
+export const KINDS = new Uint8Array(C.SIZE); // Kind.NUMBER
+const ITEM_KINDS: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(C.SIZE).fill(undefined);
+/** The kinds of a list item of `size` doubles whose times are at `times`. */
+const itemKinds = (size: number, ...times: number[]) => {
+  const k = new Uint8Array(size);
+  for (const t of times) k[t] = Kind.TIME;
+  return k;
+};
+const list = (field: number, item: Uint8Array) => { KINDS[field] = Kind.LIST; ITEM_KINDS[field] = item; };
+for (const t of [C.FIRST_S, C.LAST_S, C.REUSED_S, C.DUE_AT]) KINDS[t] = Kind.TIME;
+list(C.RESETS, itemKinds(RST.SIZE, RST.S));
+list(C.NOTES, itemKinds(NOTE.SIZE, NOTE.S));
+for (const e of [C.CLIENT, C.SERVER]) {
+  for (const t of [E.INITIAL_S, E.LAST_SENT_S, E.MEMO_TIME_WAIT]) KINDS[e + t] = Kind.TIME;
+  list(e + E.LOG, itemKinds(EV.SIZE, EV.S));
+  for (const k of [E.SYN, E.SYN_ACK, E.FIN]) {
+    for (const t of [K.NOT_COVERED_S, K.ACKED_S, K.FIRST + COPY.S, K.FIRST + COPY.ANSWERED_S]) KINDS[e + k + t] = Kind.TIME;
+    list(e + k + K.MORE, itemKinds(COPY.SIZE, COPY.S, COPY.ANSWERED_S));
+  }
+}
+/** The fields of a slot that are lists: what releasing or parking a slot frees. */
+const LIST_FIELDS: readonly number[] = [...KINDS.keys()].filter((i) => KINDS[i] === Kind.LIST);
+
+const SLOT_SHAPE: SlotShape = { size: C.SIZE, defaults: EMPTY_SLOT, kinds: KINDS, itemKinds: ITEM_KINDS, baseField: C.FIRST_S };
+
+/** `cellOf` of a parked connection. */
+const PARKED = -1;
+
 /** Words for formatAddress. */
 const WORDS = new Uint32Array(4);
 
@@ -285,19 +319,27 @@ const CHUNK_SHIFT = 12;
 const CHUNK_SLOTS = 1 << CHUNK_SHIFT;
 
 /**
- * Slots: C.SIZE doubles each, in chunks of CHUNK_SLOTS slots (a Float64Array each), handed out
- * and taken back (a free list), and the arena their lists live in. Growing adds a chunk rather
- * than copying the store: a connection's slot stays where it is, and no memory is touched twice.
+ * Slots: a connection's number for as long as it is open (the flow table's index and timers name
+ * it by that), and where its fields are: a cell, C.SIZE doubles in chunks of CHUNK_SLOTS cells (a
+ * Float64Array each, never moved: growing adds a chunk), with its lists in the arena; or, while it
+ * only waits out TIME_WAIT, a record of the parking lot (parking.ts), taken back into a cell as
+ * soon as anyone looks at it (`cell`). Slots, cells and lists are handed out and taken back (free
+ * lists), so a steady capture reuses the same memory.
+ *
+ * A mirror (the store as the reporting thread sees a shared one, threads.ts) has no slots of its
+ * own: it is handed cells, and reads them where they are.
  */
 export class ConnectionStore {
   private readonly chunks: Float64Array[] = [];
   readonly arena: Arena;
+  private readonly lot = new ParkingLot(SLOT_SHAPE);
 
   /**
-   * `shared`: slots and lists live in shared memory, so that the thread that reports can read a
-   * finished connection where it is (threads.ts) rather than a copy.
+   * `shared`: cells and lists live in shared memory, so that the thread that reports can read a
+   * finished connection where it is (threads.ts) rather than a copy. `mirror`: this is that
+   * thread's view of such a store (slots are cells).
    */
-  constructor(private readonly shared = false) {
+  constructor(private readonly shared = false, private readonly mirror = false) {
     this.arena = new Arena(shared);
   }
 
@@ -326,54 +368,119 @@ export class ConnectionStore {
 
   /** Whether the addresses of `slot` are names (tcpdump text without -n), known as text only here. */
   hasNamedAddresses(slot: number): boolean {
-    const f = this.chunk(slot);
-    const b = this.base(slot);
+    const cell = this.cell(slot);
+    const f = this.cellChunk(cell);
+    const b = this.cellBase(cell);
     return (f[b + C.C0] === NAMED && f[b + C.C1] === NAMED && f[b + C.C2] === NAMED) ||
       (f[b + C.S0] === NAMED && f[b + C.S1] === NAMED && f[b + C.S2] === NAMED);
   }
   private used = 0;
   private readonly freeSlots: number[] = [];
+  private usedCells = 0;
+  private readonly freeCells: number[] = [];
   /**
    * Slots in use, as a byte per slot (1: an open connection; 2: finished, handed to a reader on
    * another thread that has not given it back yet), for walking every open connection.
    */
   private live = new Uint8Array(CHUNK_SLOTS);
+  /** Each slot's cell, or PARKED; and a parked slot's record in the lot. */
+  private cellOf = new Int32Array(CHUNK_SLOTS);
+  private parkedAt = new Float64Array(CHUNK_SLOTS);
   /**
    * Address texts given with a connection that crossed from another thread (threads.ts), by slot:
    * a name (tcpdump text without -n) is known only to the thread that read it.
    */
   private readonly texts = new Map<number, readonly [string, string]>();
 
-  /** The array holding `slot`'s fields, and where they start in it. */
-  chunk(slot: number): Float64Array {
-    return this.chunks[slot >>> CHUNK_SHIFT]!;
+  /**
+   * The cell holding `slot`'s fields; a parked connection is taken back into one first. What a
+   * reporting thread is handed (a mirror reads cells).
+   */
+  cell(slot: number): number {
+    if (this.mirror) return slot;
+    const cell = this.cellOf[slot]!;
+    return cell !== PARKED ? cell : this.unpark(slot);
   }
 
-  base(slot: number): number {
-    return (slot & (CHUNK_SLOTS - 1)) * C.SIZE;
+  /** The array holding cell `cell`'s fields, and where they start in it. */
+  cellChunk(cell: number): Float64Array {
+    return this.chunks[cell >>> CHUNK_SHIFT]!;
+  }
+
+  cellBase(cell: number): number {
+    return (cell & (CHUNK_SLOTS - 1)) * C.SIZE;
   }
 
   /** An empty slot (EMPTY_SLOT) for a new connection. */
   allocate(): number {
     const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.used++;
-    // A shared store keeps a chunk in hand beyond the one in use: its mirror faults it in (adoptChunk).
-    while ((slot >>> CHUNK_SHIFT) + (this.shared ? 1 : 0) >= this.chunks.length) this.grow();
-    this.chunk(slot).set(EMPTY_SLOT, this.base(slot));
+    if (slot >= this.live.length) {
+      const n = this.live.length * 2;
+      this.live = grown(this.live, n);
+      this.cellOf = grown(this.cellOf, n);
+      this.parkedAt = grown(this.parkedAt, n);
+    }
+    const cell = this.allocateCell();
+    this.cellOf[slot] = cell;
+    this.cellChunk(cell).set(EMPTY_SLOT, this.cellBase(cell));
     this.live[slot] = 1;
     return slot;
   }
 
-  /** Takes a finished connection's slot back, with its lists. */
+  /** Takes a finished connection's slot back, with its cell and lists (or its parking record). */
   release(slot: number): void {
-    const f = this.chunk(slot);
-    const base = this.base(slot);
-    this.arena.release(f[base + C.RESETS]!);
-    this.arena.release(f[base + C.NOTES]!);
-    this.releaseEndpoint(f, base + C.CLIENT);
-    this.releaseEndpoint(f, base + C.SERVER);
+    const cell = this.cellOf[slot]!;
+    if (cell === PARKED) this.lot.drop(this.parkedAt[slot]!);
+    else this.releaseCell(cell);
     this.live[slot] = 0;
     if (this.texts.size > 0) this.texts.delete(slot);
     this.freeSlots.push(slot);
+  }
+
+  /**
+   * Parks an open connection: its fields and lists go into the parking lot, its cell and lists are
+   * freed. Nothing else changes: the next look at it (`cell`) takes it back, exactly as it was.
+   * A connection too large for a parking page stays where it is.
+   */
+  park(slot: number): void {
+    const cell = this.cellOf[slot]!;
+    if (cell === PARKED || this.live[slot] !== 1) return;
+    const ref = this.lot.park(this.cellChunk(cell), this.cellBase(cell), this.arena);
+    if (ref < 0) return;
+    this.releaseCell(cell);
+    this.cellOf[slot] = PARKED;
+    this.parkedAt[slot] = ref;
+  }
+
+  isParked(slot: number): boolean {
+    return !this.mirror && this.cellOf[slot] === PARKED;
+  }
+
+  /** How many connections are parked, and the bytes of parking pages held. */
+  get parked(): { connections: number; pageBytes: number } {
+    return { connections: this.lot.count, pageBytes: this.lot.pageBytes };
+  }
+
+  private unpark(slot: number): number {
+    const cell = this.allocateCell();
+    this.lot.unpark(this.parkedAt[slot]!, this.cellChunk(cell), this.cellBase(cell), this.arena);
+    this.cellOf[slot] = cell;
+    return cell;
+  }
+
+  private allocateCell(): number {
+    const cell = this.freeCells.length > 0 ? this.freeCells.pop()! : this.usedCells++;
+    // A shared store keeps a chunk in hand beyond the one in use: its mirror faults it in (adoptChunk).
+    while ((cell >>> CHUNK_SHIFT) + (this.shared ? 1 : 0) >= this.chunks.length) this.grow();
+    return cell;
+  }
+
+  /** Frees a cell and its lists. */
+  private releaseCell(cell: number): void {
+    const f = this.cellChunk(cell);
+    const base = this.cellBase(cell);
+    for (let i = 0; i < LIST_FIELDS.length; i++) this.arena.release(f[base + LIST_FIELDS[i]!]!);
+    this.freeCells.push(cell);
   }
 
   /** The texts of the client's and the server's address (see `texts`). */
@@ -385,25 +492,18 @@ export class ConnectionStore {
     this.texts.delete(slot);
   }
 
-  private releaseEndpoint(f: Float64Array, e: number): void {
-    const a = this.arena;
-    a.release(f[e + E.LOG]!);
-    a.release(f[e + E.SYN + K.MORE]!);
-    a.release(f[e + E.SYN_ACK + K.MORE]!);
-    a.release(f[e + E.FIN + K.MORE]!);
-  }
-
   /** The address of `slot` whose words start at field `at` (C.C0 or C.S0), as tcpdump -n writes it. */
   addressText(slot: number, at: C.C0 | C.S0): string {
     const given = this.texts.size > 0 ? this.texts.get(slot) : undefined;
     if (given !== undefined) return given[at === C.C0 ? 0 : 1];
-    const f = this.chunk(slot);
-    const b = this.base(slot) + at;
-    WORDS[0] = f[b]!;
-    WORDS[1] = f[b + 1]!;
-    WORDS[2] = f[b + 2]!;
-    WORDS[3] = f[b + 3]!;
-    return formatAddress(f[this.base(slot) + C.IP_VERSION] as 4 | 6, WORDS, 0);
+    const cell = this.cell(slot);
+    const f = this.cellChunk(cell);
+    const base = this.cellBase(cell);
+    WORDS[0] = f[base + at]!;
+    WORDS[1] = f[base + at + 1]!;
+    WORDS[2] = f[base + at + 2]!;
+    WORDS[3] = f[base + at + 3]!;
+    return formatAddress(f[base + C.IP_VERSION] as 4 | 6, WORDS, 0);
   }
 
   isLive(slot: number): boolean {
@@ -425,14 +525,16 @@ export class ConnectionStore {
   /** Forgets every connection. */
   clear(): void {
     this.used = 0;
+    this.usedCells = 0;
     this.freeSlots.length = 0;
+    this.freeCells.length = 0;
     this.live.fill(0);
     this.texts.clear();
     this.arena.clear();
+    this.lot.clear();
   }
 
   private grow(): void {
     this.chunks.push(doubles(CHUNK_SLOTS * C.SIZE, this.shared));
-    if (this.live.length < this.chunks.length * CHUNK_SLOTS) this.live = grown(this.live, this.live.length * 2);
   }
 }
