@@ -39,6 +39,17 @@ function expectOneLineError(stderr: string): void {
   expect(stderr).not.toMatch(/\n\s+at |Error:/);
 }
 
+/** Link, VLAN tags, IP and the 20-byte TCP header of an Ethernet pcap's first packet (0: not Ethernet). */
+function baseHeaders(file: string): number {
+  if (!existsSync(file)) return 0;
+  const b = readFileSync(file);
+  if (b.readUInt32LE(20) !== 1) return 0;
+  let at = 24 + 16 + 12; // the first record's ethertype
+  let length = 14;
+  while (b.readUInt16BE(at) === 0x8100 || b.readUInt16BE(at) === 0x88a8) { at += 4; length += 4; }
+  return length + (b.readUInt16BE(at) === 0x86dd ? 40 : 20) + 20;
+}
+
 let dir = '';
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'tcptrace-odd-'));
@@ -48,16 +59,16 @@ afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 
 describe('snaplen-truncated packets: the headers are analyzed, nothing is lost', () => {
   // -s 60 keeps Ethernet/SLL + IPv4 + the 20-byte TCP header and cuts the TCP options. Where the
-  // base headers alone are longer than 60 bytes, cut right after them instead.
-  const SNAP: Record<string, number> = { ipv6: 14 + 40 + 20, 'vlan-qinq': 14 + 8 + 20 + 20 };
+  // base headers alone are longer than 60 bytes (IPv6, VLAN tags), cut right after them instead.
+  const SNAP: Record<string, number> = Object.fromEntries(FIXTURE_NAMES.map((n) => [n, Math.max(60, baseHeaders(fixture(n)))]));
 
   describe.each(FIXTURE_NAMES)('%s', (name) => {
     // keep a nanosecond fixture nanosecond: -F pcap would round its times to µs
     const ns = existsSync(fixture(name)) && readFileSync(fixture(name)).readUInt32LE(0) === 0xa1b23c4d;
     for (const format of [ns ? 'nsecpcap' : 'pcap', 'pcapng']) {
-      it.skipIf(!HAVE_EDITCAP)(`editcap -F ${format} -s ${SNAP[name] ?? 60}${NO_EDITCAP}`, async () => {
+      it.skipIf(!HAVE_EDITCAP)(`editcap -F ${format} -s ${SNAP[name]}${NO_EDITCAP}`, async () => {
         const out = join(dir, `${name}.s.${format}`);
-        const r = spawnSync('editcap', ['-F', format, '-s', String(SNAP[name] ?? 60), fixture(name), out], { encoding: 'utf8' });
+        const r = spawnSync('editcap', ['-F', format, '-s', String(SNAP[name]), fixture(name), out], { encoding: 'utf8' });
         expect(r.status, r.stderr).toBe(0);
         const whole = await analyze(fixture(name));
         const cut = await analyze(out);

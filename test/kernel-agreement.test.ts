@@ -32,7 +32,7 @@ describe('tracker agrees with the kernel (ss -tan) on every fixture', () => {
       // Where the capture point sits in the middle of a delayed path, packets reach their endpoint
       // that much after the capture saw them.
       const tolerance = TOLERANCE_S + (scenario.captureToEndpointDelayS ?? 0);
-      expect(disagreements(report, views, tolerance, judgeUntil, notASocket(scenario))).toEqual([]);
+      expect(disagreements(report, views, tolerance, judgeUntil, notASocket(scenario), scenario.unseen)).toEqual([]);
     });
   }
 });

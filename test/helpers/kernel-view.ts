@@ -73,6 +73,7 @@ export interface Disagreement { window: [number, number]; endpoint: string; kern
  */
 export function disagreements(
   report: Report, views: SsView[], toleranceS: number, judgeUntilS: number, notSockets: (local: string) => boolean = () => false,
+  unseen: Unseen[] = [],
 ): Disagreement[] {
   const origin = epochOf(report.input.startTime!);
   const lines = lifelines(report).filter((l) => !notSockets(l.local));
@@ -82,8 +83,10 @@ export function disagreements(
     const to = v.last[1] - origin + toleranceS;
     if (from > judgeUntilS) continue;
     const seen = new Set<string>();
+    // A socket the kernel changed with nothing on the wire is not judged until a packet shows it.
+    for (const u of unseen) if (u.from - origin <= to && u.until - origin >= from) seen.add(u.socket);
     for (const sock of v.sockets) {
-      if (sock.state === 'LISTEN') continue;
+      if (sock.state === 'LISTEN' || seen.has(sock.local)) continue;
       const key = `${sock.local} ${sock.peer}`;
       seen.add(key);
       const candidates = lines.filter((l) => l.local === sock.local && l.peer === sock.peer);
@@ -93,7 +96,7 @@ export function disagreements(
     // Endpoints the tracker holds open must be sockets the kernel listed.
     for (const l of lines) {
       const key = `${l.local} ${l.peer}`;
-      if (seen.has(key)) continue;
+      if (seen.has(key) || seen.has(l.local)) continue;
       const held = statesDuring(l, from, to);
       if (!held.has('none')) out.push({ window: [round(from), round(to)], endpoint: key, kernel: 'none', tracker: [...held] });
     }
@@ -111,7 +114,12 @@ export interface Scenario {
   server?: string;
   /** Packets crafted with scapy: their source is no kernel socket, so ss cannot judge that end. */
   crafted?: { sport: number }[];
+  /** Sockets the kernel changed with nothing on the wire (a timer), until a packet showed it (epoch seconds). */
+  unseen?: Unseen[];
 }
+
+/** A socket ("ip:port") whose kernel state changed unseen: from when ss showed it, until the packet that shows it. */
+export interface Unseen { socket: string; from: number; until: number; what: string }
 
 export function readScenario(path: string): Scenario {
   return JSON.parse(readFileSync(path, 'utf8')) as Scenario;
