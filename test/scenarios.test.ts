@@ -214,3 +214,52 @@ describe('illegal flags (crafted with scapy beside a kernel connection)', () => 
     for (const a of r.anomalies) expect(r.connections.find((c) => c.id === a.connection)!.anomalies).toContainEqual(a);
   });
 });
+
+describe('what the kernel sends that is not a state change', () => {
+  it.each(['keepalive', 'zero-window'])('%s: probes one byte below the next sequence number are not retransmissions, anomalies or states', async (name) => {
+    const c = await only(name);
+    expect(c.handshake.kind).toBe('complete');
+    expect(c.retransmits).toEqual({ clientToServer: 0, serverToClient: 0 });
+    expect(c.anomalies).toEqual([]);
+    expect(c.notes).toEqual([]);
+    expect(stateNames(c, 'client')).toEqual(['CLOSED', 'SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT']);
+    expect(c.close).toMatchObject({ kind: 'four-way', initiator: 'client' });
+  });
+
+  it('TCP Fast Open: data in the SYN is a note, and the handshake is complete', async () => {
+    const r = await analyze(fixture('fast-open'));
+    expect(r.connections.map((c) => c.handshake.kind)).toEqual(['complete', 'complete']);
+    expect(r.connections[0]!.handshake.options.client?.fastOpen).toBe(true);
+    expect(r.connections[1]!.notes).toMatchObject([{ kind: 'syn-data', from: 'client', bytes: 17 }]);
+    expect(r.anomalies).toEqual([]);
+  });
+});
+
+describe('resets a kernel sends of its own', () => {
+  it('close() with unread data sends RST+ACK instead of FIN (RFC 2525): an abort by the server', async () => {
+    const c = await only('close-unread-rst');
+    expect(c.resets).toMatchObject([{ kind: 'abort', from: 'server', senderState: 'ESTABLISHED', inWindow: true }]);
+    expect(c.resets[0]!.ack).not.toBeNull();
+    expect(c.close).toMatchObject({ kind: 'reset', initiator: 'server' });
+  });
+
+  it('a socket a timer closed unseen answers the next segment with a bare RST: after-close', async () => {
+    // tcp_retries2 gave up on the client's data; the server's later data gets the no-socket reply.
+    const lost = await only('retries-abort');
+    expect(lost.retransmits.clientToServer).toBeGreaterThanOrEqual(3);
+    expect(lost.resets).toMatchObject([{ kind: 'after-close', from: 'client', ack: null }]);
+    // The orphaned FIN_WAIT_2 timed out (tcp_fin_timeout); the server's FIN gets the same reply.
+    const orphan = await only('fin-wait-2-timeout');
+    expect(orphan.resets).toMatchObject([{ kind: 'after-close', from: 'client', senderState: 'FIN_WAIT_2', receiverState: 'LAST_ACK', ack: null }]);
+    expect(orphan.close.kind).toBe('fin-then-reset');
+    for (const c of [lost, orphan]) expect(c.finalState).toEqual({ client: 'CLOSED', server: 'CLOSED' });
+  });
+
+  it('IPv6: the server closes first and waits in TIME_WAIT; a SYN to a closed port is refused', async () => {
+    const r = await analyze(fixture('ipv6-time-wait-refused'));
+    const [closed, refused] = r.connections;
+    expect(closed).toMatchObject({ ipVersion: 6, close: { kind: 'four-way', initiator: 'server' }, finalState: { client: 'CLOSED', server: 'TIME_WAIT' } });
+    expect(closed!.timeWait).toMatchObject([{ side: 'server', end: 'open' }]);
+    expect(refused).toMatchObject({ ipVersion: 6, handshake: { kind: 'refused' }, resets: [{ kind: 'refused', from: 'server' }] });
+  });
+});

@@ -46,6 +46,25 @@ describe('RST acceptability (RFC 9293 3.10.7, RFC 5961)', () => {
     expect(c!.resets[0]).toMatchObject({ kind: 'abort', inWindow: true, senderState: 'ESTABLISHED', receiverState: 'ESTABLISHED' });
     expect(c!.finalState).toEqual({ client: 'CLOSED', server: 'CLOSED' });
   });
+  it('a bare RST at once in reply, from what the peer acknowledged, is a host without the connection: after-close', () => {
+    // The client's 100 bytes were never acknowledged (its socket gave up retransmitting them); the
+    // server's data gets RST seq = its ack, no ACK flag: RFC 9293's reply when no connection exists.
+    const lost = [
+      ...HANDSHAKE,
+      { dir: 'c>s', flags: ACK, seq: 101, ack: 5001, len: 100, s: 0.1 },
+      { dir: 's>c', flags: ACK, seq: 5001, ack: 101, len: 20, s: 9 },
+    ] satisfies Step[];
+    const [reply] = run([...lost, { dir: 'c>s', flags: RST, seq: 101, s: 9.00002 }]);
+    expect(reply!.resets[0]).toMatchObject({ kind: 'after-close', senderState: 'ESTABLISHED' });
+    // Not a reply: long after the server's segment, or from the client's own next sequence number.
+    const [late] = run([...lost, { dir: 'c>s', flags: RST, seq: 101, s: 12 }]);
+    expect(late!.resets[0]!.kind).toBe('abort');
+    const [own] = run([...lost, { dir: 'c>s', flags: RST, seq: 201, s: 9.00002 }]);
+    expect(own!.resets[0]!.kind).toBe('abort');
+    // With ACK it is a live socket aborting.
+    const [withAck] = run([...lost, { dir: 'c>s', flags: RST | ACK, seq: 101, ack: 5021, s: 9.00002 }]);
+    expect(withAck!.resets[0]!.kind).toBe('abort');
+  });
   it('a RST far from the expected sequence number closes only its sender', () => {
     const [c] = run([...HANDSHAKE, { dir: 's>c', flags: RST, seq: 5001 + 1_000_000, s: 1 }]);
     expect(c!.resets[0]).toMatchObject({ kind: 'out-of-window', inWindow: false });

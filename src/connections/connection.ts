@@ -30,6 +30,11 @@ export interface RstFact {
   acceptable: boolean | null;
   /** The receiver's last segment carrying data or a FIN before this RST (what it may answer). */
   answersFrame: number;
+  /** When and at which frame the receiver last sent anything before this RST (-Infinity, 0: never). */
+  receiverLastS: number;
+  receiverLastFrame: number;
+  /** The frame of the sender's last segment before this RST (0: none). */
+  senderLastFrame: number;
 }
 
 export type NoteKind = 'syn-data' | 'rst-data' | 'syn-on-open-connection' | 'syn-ack-new-isn' | 'syn-ack-not-captured' | 'ack-not-captured';
@@ -46,7 +51,7 @@ export interface NoteFact {
 
 /** A RST fact to read into (Connection.reset). */
 export function newRstFact(): RstFact {
-  return { s: 0, frame: 0, fileIndex: 0, fileFrame: 0, from: 'client', seq: 0, ack: null, payloadLen: 0, acceptable: null, answersFrame: 0 };
+  return { s: 0, frame: 0, fileIndex: 0, fileFrame: 0, from: 'client', seq: 0, ack: null, payloadLen: 0, acceptable: null, answersFrame: 0, receiverLastS: -Infinity, receiverLastFrame: 0, senderLastFrame: 0 };
 }
 
 const MIDSTREAM = 1;
@@ -59,6 +64,8 @@ export class Connection {
   slot = -1;
   private f: Float64Array = new Float64Array(0);
   private b = 0;
+  /** The frame of the last segment the sender of the one being observed sent before it (0: none). */
+  private senderLastFrame = 0;
 
   constructor(readonly store: ConnectionStore) {
     this.client = new Endpoint(store, 'client');
@@ -208,6 +215,9 @@ export class Connection {
     into.payloadLen = d[o + R.PAYLOAD]!;
     into.acceptable = acceptable < 0 ? null : acceptable === 1;
     into.answersFrame = d[o + R.ANSWERS_FRAME]!;
+    into.receiverLastS = d[o + R.RECEIVER_LAST_S]!;
+    into.receiverLastFrame = d[o + R.RECEIVER_LAST_FRAME]!;
+    into.senderLastFrame = d[o + R.SENDER_LAST_FRAME]!;
     return into;
   }
 
@@ -260,6 +270,8 @@ export class Connection {
     const packets = ++d[xb + E.PACKETS]!;
     d[xb + E.BYTES]! += seg.payloadLen;
     if (s > d[xb + E.LAST_SENT_S]!) d[xb + E.LAST_SENT_S] = s;
+    this.senderLastFrame = d[xb + E.LAST_SENT_FRAME]!;
+    d[xb + E.LAST_SENT_FRAME] = seg.frame;
     // The server was only assumed to listen: one that first answers with a RST (refused), or
     // opens with its own SYN (simultaneous open), was not listening.
     if (!fromClient && packets === 1 && d[xb + E.INITIAL_STATE] === TcpCode.LISTEN && ((f & RST) || (f & (SYN | ACK)) === SYN)) {
@@ -502,6 +514,9 @@ export class Connection {
     d[o + R.PAYLOAD] = seg.payloadLen;
     d[o + R.ACCEPTABLE] = acceptable === null ? -1 : acceptable ? 1 : 0;
     d[o + R.ANSWERS_FRAME] = y.lastDataOrFinFrame;
+    d[o + R.RECEIVER_LAST_S] = y.lastSentS;
+    d[o + R.RECEIVER_LAST_FRAME] = this.f[this.b + (fromClient ? C.SERVER : C.CLIENT) + E.LAST_SENT_FRAME]!;
+    d[o + R.SENDER_LAST_FRAME] = this.senderLastFrame;
   }
 
   private note(kind: Note, seg: Segment, fromClient: boolean): void {

@@ -67,6 +67,8 @@ export const enum E {
   RETRANSMITS,
   BYTES_AFTER_PEER_FIN,
   LAST_DATA_OR_FIN_FRAME,
+  /** The frame of the last segment it sent (0: none). */
+  LAST_SENT_FRAME,
   /** Bumped whenever its event log changes. */
   VERSION,
   ACK_OF_SYN_EVENTS,
@@ -120,9 +122,13 @@ export const enum C {
 /** A state event: kind (EventCode), frame (TIMER_FRAME for timers), time, order within the frame. */
 export const enum EV { KIND = 0, FRAME, S, ORDER, SIZE }
 
-/** A RST: time, frames, sender (0 client, 1 server), seq, ack (NaN: no ACK), payload, acceptable (-1 unknown, 0, 1), the frame it may answer. */
+/**
+ * A RST: time, frames, sender (0 client, 1 server), seq, ack (NaN: no ACK), payload, acceptable
+ * (-1 unknown, 0, 1), the frame it may answer (the receiver's last data or FIN), the time and
+ * frame of the receiver's last packet before it, and the frame of the sender's (0: none).
+ */
 export const enum RST {
-  S = 0, FRAME, FILE_INDEX, FILE_FRAME, FROM, SEQ, ACK, PAYLOAD, ACCEPTABLE, ANSWERS_FRAME, SIZE,
+  S = 0, FRAME, FILE_INDEX, FILE_FRAME, FROM, SEQ, ACK, PAYLOAD, ACCEPTABLE, ANSWERS_FRAME, RECEIVER_LAST_S, RECEIVER_LAST_FRAME, SENDER_LAST_FRAME, SIZE,
 }
 
 /** A note: kind (index in NOTE_KINDS), time, frame, sender (0 client, 1 server), payload bytes. */
@@ -290,7 +296,7 @@ const itemKinds = (size: number, ...times: number[]) => {
 };
 const list = (field: number, item: Uint8Array) => { KINDS[field] = Kind.LIST; ITEM_KINDS[field] = item; };
 for (const t of [C.FIRST_S, C.LAST_S, C.REUSED_S, C.DUE_AT]) KINDS[t] = Kind.TIME;
-list(C.RESETS, itemKinds(RST.SIZE, RST.S));
+list(C.RESETS, itemKinds(RST.SIZE, RST.S, RST.RECEIVER_LAST_S));
 list(C.NOTES, itemKinds(NOTE.SIZE, NOTE.S));
 for (const e of [C.CLIENT, C.SERVER]) {
   for (const t of [E.INITIAL_S, E.LAST_SENT_S, E.MEMO_TIME_WAIT]) KINDS[e + t] = Kind.TIME;

@@ -67,7 +67,7 @@ export class ConnectionFindings {
     conn.server.historyInto(this.server, ctx.timeWaitS, ctx.captureEndS);
     analyzeHandshake(conn, this.handshake, this.rst);
     analyzeClose(conn, this.close, this.client.final, this.server.final, this.rst);
-    analyzeResets(conn, this.resets, this.client, this.server, this.rst);
+    analyzeResets(conn, this.resets, this.client, this.server, this.rst, this.handshake.rttS);
     analyzeTimeWait(conn, this.timeWait, this.client, this.server, ctx.captureEndS);
     timeInState(this.client, ctx.captureEndS, this.timeInClient);
     timeInState(this.server, ctx.captureEndS, this.timeInServer);

@@ -31,17 +31,18 @@ const isClosing = (s: TcpCode) =>
   s === TcpCode.FIN_WAIT_1 || s === TcpCode.FIN_WAIT_2 || s === TcpCode.CLOSING || s === TcpCode.LAST_ACK || s === TcpCode.TIME_WAIT;
 
 /** `rst`: a RstFact to read the connection's RSTs into. */
-export function analyzeResets(conn: Connection, out: ResetFacts, client: History, server: History, rst: RstFact): void {
+/** `rttS`: the handshake's round trip (NaN: not seen). */
+export function analyzeResets(conn: Connection, out: ResetFacts, client: History, server: History, rst: RstFact, rttS: number): void {
   out.count = conn.resetCount;
   for (let i = 0; i < out.count; i++) {
     const r = conn.reset(i, rst);
     const senderState = (r.from === 'client' ? client : server).stateBefore(r.frame, r.s);
     const receiverState = (r.from === 'client' ? server : client).stateBefore(r.frame, r.s);
-    out.set(i, resetKind(conn, r, senderState, receiverState, client, server), senderState, receiverState);
+    out.set(i, resetKind(conn, r, senderState, receiverState, client, server, rttS), senderState, receiverState);
   }
 }
 
-function resetKind(conn: Connection, r: RstFact, senderState: TcpCode, receiverState: TcpCode, client: History, server: History): ResetCode {
+function resetKind(conn: Connection, r: RstFact, senderState: TcpCode, receiverState: TcpCode, client: History, server: History, rttS: number): ResetCode {
   if (r.acceptable === false) return ResetCode.OUT_OF_WINDOW;
   const synAckFrame = conn.server.synAck?.copyFrame(0) ?? Infinity;
   // The server answers the client's SYN with RST: nobody listens on that port.
@@ -55,7 +56,26 @@ function resetKind(conn: Connection, r: RstFact, senderState: TcpCode, receiverS
   // The sender had closed (sent its FIN) and the peer then sent data or a FIN it can no longer take.
   const senderFin = conn.endpoint(r.from).fin;
   if (isClosing(senderState) && senderFin && r.answersFrame > senderFin.copyFrame(0)) return ResetCode.AFTER_CLOSE;
+  // A RST without ACK whose sequence number is exactly what the receiver acknowledged, sent at once
+  // in reply to the receiver's latest packet (nothing from the sender in between, within two round
+  // trips): the reply of a host that holds no connection (RFC 9293 3.10.7.1, <SEQ=SEG.ACK><CTL=RST>).
+  // A live socket that aborts sends RST+ACK from its own next sequence number (Linux, BSD, Windows),
+  // so the sender's socket had gone unseen: a retransmission timeout, an orphaned FIN_WAIT_2 timing
+  // out, a reboot. Nothing on the wire dates that; the tracker closes it here.
+  const receiver = conn.endpoint(r.from === 'client' ? 'server' : 'client');
+  if (r.ack === null && isSynchronizedCode(senderState) && r.seq === receiver.maxAck &&
+      r.senderLastFrame < r.receiverLastFrame && r.s - r.receiverLastS <= replyWithinS(rttS)) {
+    return ResetCode.AFTER_CLOSE;
+  }
   return ResetCode.ABORT;
+}
+
+/**
+ * How soon a reply follows the packet it answers, seen from anywhere on the path: at most a round
+ * trip (two, for slack), or 200 ms when the handshake was not seen.
+ */
+function replyWithinS(rttS: number): number {
+  return rttS === rttS ? Math.max(2 * rttS, 0.005) : 0.2;
 }
 
 /** Whether the history reached a synchronized state before `frame` (timer transitions count). */
