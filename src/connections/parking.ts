@@ -1,5 +1,5 @@
 /**
- * Parking: a connection that only waits out TIME_WAIT, packed into about a third of its memory.
+ * Parking: a connection that only waits out TIME_WAIT, packed into about a quarter of its memory.
  *
  * A busy capture holds most of its connections only because one side is in TIME_WAIT: nothing is
  * left to happen to them but the timer, unless a late segment comes (a retransmitted FIN, a SYN

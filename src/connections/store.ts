@@ -9,7 +9,7 @@
  * RSTs and notes) in one arena of doubles. Nothing inside is for the collector to trace, a slot is
  * reused as soon as its connection is finished, and a finished connection is handed on (or to
  * another thread) as a run of numbers. A connection that only waits out TIME_WAIT (most of those
- * held at once) is parked meanwhile: packed into a third of the memory (parking.ts).
+ * held at once) is parked meanwhile: packed into about a quarter of the memory (parking.ts).
  *
  * The names below are the layout. The tracker and the findings read and write through the views
  * in connection.ts, endpoint.ts and control.ts, which give each field its name and type.
