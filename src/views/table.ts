@@ -15,6 +15,9 @@ export interface TableOptions {
   width?: number;
 }
 
+
+/** States in which a live socket has not closed: an after-close RST from one means it closed unseen. */
+const SYNCHRONIZED_OPEN = new Set(['ESTABLISHED', 'CLOSE_WAIT']);
 /** Up to this many connections the report lists them all. */
 const SMALL = 20;
 /** Beyond it, at most this many connections worth a look, and this many anomalies, are listed. */
@@ -188,7 +191,9 @@ function connectionTable(conn: ConnectionReport, report: Report, c: ChalkInstanc
     cl.lingering ? c.yellow(`lingering at capture end: client ${cl.lingering.client}, server ${cl.lingering.server}`) : '');
   for (const r of conn.resets) {
     row('reset', `${c.red(r.kind)} from ${r.from} at ${t(r.s)} (frame ${r.frame}): ${r.from} ${r.senderState}, peer ${r.receiverState}` +
-      (r.inWindow === false ? c.red(', out of window') : ''));
+      (r.inWindow === false ? c.red(', out of window') : '') +
+      // A socket that was still open as far as the wire showed: a timer had closed it unseen.
+      (r.kind === 'after-close' && SYNCHRONIZED_OPEN.has(r.senderState) ? ` (a reply from a host without the connection: ${r.from}'s socket had closed unseen)` : ''));
   }
   for (const w of conn.timeWait) {
     const dur = w.end === 'open' ? `still open at capture end (>= ${t(w.durationS)} s)` : `${w.end} after ${t(w.durationS)} s`;
