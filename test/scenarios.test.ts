@@ -4,6 +4,7 @@
  * fixture scripts (fixtures/<name>/make.py) say what was done, fixtures/<name>/ss.jsonl what the
  * kernel showed.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { analyze, fixture } from './helpers/run.js';
 import type { ConnectionReport } from '../src/findings/types.js';
@@ -261,5 +262,35 @@ describe('resets a kernel sends of its own', () => {
     expect(closed).toMatchObject({ ipVersion: 6, close: { kind: 'four-way', initiator: 'server' }, finalState: { client: 'CLOSED', server: 'TIME_WAIT' } });
     expect(closed!.timeWait).toMatchObject([{ side: 'server', end: 'open' }]);
     expect(refused).toMatchObject({ ipVersion: 6, handshake: { kind: 'refused' }, resets: [{ kind: 'refused', from: 'server' }] });
+  });
+});
+
+describe('more that kernels do to connections', () => {
+  it('a full accept queue with tcp_abort_on_overflow: the request refuses the final ACK (abort), then answers the data (after-close)', async () => {
+    const r = await analyze(fixture('accept-queue-abort'));
+    const refused = r.connections.find((c) => c.resets.length > 0)!;
+    expect(refused.resets).toMatchObject([
+      { kind: 'abort', from: 'server', ack: null },
+      { kind: 'after-close', from: 'server', senderState: 'CLOSED', ack: null },
+    ]);
+    expect(refused.close).toMatchObject({ kind: 'reset', initiator: 'server' });
+    expect(r.connections.filter((c) => c !== refused).map((c) => c.close.kind)).toEqual(['four-way', 'four-way']);
+  });
+
+  it('ss -K destroys a socket with RST+ACK: an abort, as SO_LINGER {1,0} would be', async () => {
+    const r = await analyze(fixture('ss-kill'));
+    expect(r.connections.map((c) => c.resets.map((x) => [x.kind, x.from, x.senderState]))).toEqual([
+      [['abort', 'client', 'ESTABLISHED']],
+      [['abort', 'server', 'CLOSE_WAIT']],
+    ]);
+  });
+
+  it('random loss: the retransmissions counted each way are the kernels\' own RetransSegs', async () => {
+    const c = await only('lossy-bulk');
+    const scenario = JSON.parse(readFileSync(fixture('lossy-bulk', 'scenario.json'), 'utf8')) as { retransSegsDelta: { clientToServer: number; serverToClient: number } };
+    expect(c.retransmits).toEqual(scenario.retransSegsDelta);
+    expect(c.retransmits.clientToServer + c.retransmits.serverToClient).toBeGreaterThan(5);
+    expect(c.close.kind).toBe('four-way');
+    expect(c.anomalies).toEqual([]);
   });
 });

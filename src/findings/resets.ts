@@ -62,8 +62,13 @@ function resetKind(conn: Connection, r: RstFact, senderState: TcpCode, receiverS
   // A live socket that aborts sends RST+ACK from its own next sequence number (Linux, BSD, Windows),
   // so the sender's socket had gone unseen: a retransmission timeout, an orphaned FIN_WAIT_2 timing
   // out, a reboot. Nothing on the wire dates that; the tracker closes it here.
+  // Not when the sender's last segment was its SYN/ACK: then the RST comes from the request
+  // socket itself, refusing the handshake's last ACK (Linux with tcp_abort_on_overflow when the
+  // accept queue is full) - the connection was never established there, and it is an abort.
   const receiver = conn.endpoint(r.from === 'client' ? 'server' : 'client');
-  if (r.ack === null && isSynchronizedCode(senderState) && r.seq === receiver.maxAck &&
+  const senderSynAck = conn.endpoint(r.from).synAck;
+  const afterItsSynAck = senderSynAck !== null && r.senderLastFrame === senderSynAck.copyFrame(senderSynAck.copyCount - 1);
+  if (r.ack === null && isSynchronizedCode(senderState) && r.seq === receiver.maxAck && !afterItsSynAck &&
       r.senderLastFrame < r.receiverLastFrame && r.s - r.receiverLastS <= replyWithinS(rttS)) {
     return ResetCode.AFTER_CLOSE;
   }
