@@ -71,8 +71,12 @@ export class ParkingLot {
   /** Records parked now. */
   count = 0;
 
+  /** The fields that are lists. */
+  private readonly lists: number[] = [];
+
   constructor(private readonly shape: SlotShape) {
     for (let i = 0; i < shape.size; i++) {
+      if (shape.kinds[i] === Kind.LIST) this.lists.push(i);
       if (Object.is(shape.defaults[i], -0)) throw new Error('parking: a default of -0');
       if ((shape.kinds[i] === Kind.LIST) !== (shape.itemKinds[i] !== undefined)) throw new Error(`parking: field ${i}'s item kinds`);
     }
@@ -89,8 +93,10 @@ export class ParkingLot {
     const d = arena.data;
     // An upper bound of the record's size (every value escaped), to pick its page before writing.
     let bound = 2 + bitmapWords + size * 3;
-    for (let i = 0; i < size; i++) {
-      if (kinds[i] === Kind.LIST && f[base + i] !== NONE) bound += d[f[base + i]! + 1]! * 3;
+    const lists = this.lists;
+    for (let j = 0; j < lists.length; j++) {
+      const ref = f[base + lists[j]!]!;
+      if (ref !== NONE) bound += d[ref + 1]! * 3;
     }
     if (bound > PAGE_WORDS) return -1;
     if (this.pos + bound > PAGE_WORDS) this.nextPage();
