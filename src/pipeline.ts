@@ -3,7 +3,7 @@
  * state machine) -> findings. Views take the finished report (or the streamed pieces) from here.
  */
 import type { Connection } from './connections/connection.js';
-import { DEFAULT_CLOSED_GRACE_S, FlowTable } from './connections/flow-table.js';
+import { DEFAULT_CLOSED_GRACE_S, FlowTable, type ParkingPolicy } from './connections/flow-table.js';
 import { Outcome, LINK_NAMES, decodePacket, isSupportedLinkType } from './decode/packet.js';
 import { Segment, flagString, newSegment } from './decode/segment.js';
 import { formatEndpoint } from './decode/addr.js';
@@ -60,8 +60,8 @@ export interface AnalyzeOptions {
    * 1 (the default): all on this thread. Reading stdin or calling onSegment stays on one thread.
    */
   threads?: number;
-  /** How far off a TIME_WAIT must end for its connection to be parked meanwhile (FlowTableOptions.parkAfterS). */
-  parkAfterS?: number;
+  /** When connections waiting out TIME_WAIT are packed meanwhile (FlowTableOptions.parking; for tests). */
+  parking?: ParkingPolicy;
 }
 
 export interface ProgressInfo {
@@ -126,7 +126,7 @@ const SKIP_KEYS: Record<number, keyof InputReport['skipped']> = {
  */
 export async function analyzeCaptures(files: string[], opts: AnalyzeOptions): Promise<Report> {
   const findings = new FindingsRun(files, opts);
-  const track: TrackOptions = { timeWaitS: opts.timeWaitS, verbose: opts.verbose === true, progress: opts.onProgress !== undefined, onSegment: opts.onSegment, parkAfterS: opts.parkAfterS };
+  const track: TrackOptions = { timeWaitS: opts.timeWaitS, verbose: opts.verbose === true, progress: opts.onProgress !== undefined, onSegment: opts.onSegment, parking: opts.parking };
   const result = (opts.threads ?? 1) > 1 && canTrackInWorker(files, opts)
     ? await trackInWorker(files, track, findings, opts.outputReady)
     : await trackCaptures(files, track, findings, opts.outputReady);
@@ -147,7 +147,7 @@ export interface TrackOptions {
   /** Finished connections are read where they are by another thread (FlowTableOptions.shared). */
   shared?: boolean;
   onSegment?: AnalyzeOptions['onSegment'];
-  parkAfterS?: number;
+  parking?: ParkingPolicy;
 }
 
 /** Where the tracking half's results go, in the order they happen. */
@@ -285,7 +285,7 @@ class TrackRun {
   private endS = 0;
 
   constructor(private readonly files: string[], private readonly opts: TrackOptions, private readonly sink: TrackSink) {
-    this.table = new FlowTable((c, endS) => sink.finished(c, endS), { timeWaitS: opts.timeWaitS, closedGraceS: DEFAULT_CLOSED_GRACE_S, shared: opts.shared === true, parkAfterS: opts.parkAfterS });
+    this.table = new FlowTable((c, endS) => sink.finished(c, endS), { timeWaitS: opts.timeWaitS, closedGraceS: DEFAULT_CLOSED_GRACE_S, shared: opts.shared === true, parking: opts.parking });
     this.merging = files.length > 1;
   }
 

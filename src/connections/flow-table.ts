@@ -35,19 +35,22 @@ export interface FlowTableOptions {
    * and a finished connection's slot is kept until its reader gives it back (`store.release`).
    */
   shared?: boolean;
-  /**
-   * A connection that will only wait out TIME_WAIT for at least this long (capture seconds) is
-   * parked (store.ts, parking.ts) until then; Infinity: never. Default PARK_AFTER_S.
-   */
-  parkAfterS?: number;
+  /** When connections waiting out TIME_WAIT are parked (store.ts, parking.ts). Default PARKING. */
+  parking?: ParkingPolicy;
 }
 
 /**
- * Parking a connection and taking it back costs a couple of microseconds; one that waits a
- * TIME_WAIT (60 s) is worth it, the couple of seconds a closed connection waits for late segments
- * is not.
+ * A connection that will only wait out TIME_WAIT for at least `afterS` more capture seconds is
+ * parked until then, once the table holds at least `whenOpen` connections.
  */
-export const PARK_AFTER_S = 10;
+export interface ParkingPolicy { afterS: number; whenOpen: number }
+
+/**
+ * Parking a connection and taking it back costs a few microseconds. One that waits a TIME_WAIT
+ * (60 s) is worth it, the couple of seconds a closed connection waits for late segments is not;
+ * and below ~32 k connections held (~55 MB) memory is not worth that time.
+ */
+export const PARKING: ParkingPolicy = { afterS: 10, whenOpen: 32_768 };
 
 export const DEFAULT_CLOSED_GRACE_S = 2;
 
@@ -98,7 +101,7 @@ export class FlowTable {
    */
   private readonly due = new DueHeap();
   private nextSweepS = -Infinity;
-  private readonly parkAfterS: number;
+  private readonly parking: ParkingPolicy;
   /**
    * Connections to park (slot and id pairs), once no view of them is in use: at the next segment.
    * A view handed out (`track`'s result, the finished connection) stays valid until then.
@@ -115,7 +118,7 @@ export class FlowTable {
     this.conn = new Connection(this.store);
     this.finished = new Connection(this.store);
     this.result = { conn: this.conn, fromClient: false };
-    this.parkAfterS = opts.parkAfterS ?? PARK_AFTER_S;
+    this.parking = opts.parking ?? PARKING;
   }
 
   /** Finds (or opens) the connection of `seg` and feeds it. The result object is reused. */
@@ -284,11 +287,11 @@ export class FlowTable {
 
   /**
    * A connection left only to wait out TIME_WAIT until `at` is parked, if that is far enough away
-   * (after `conn.lastS`): until then only a late segment, its timer or the capture's end looks at
+   * (after `conn.lastS`) and the table holds enough connections (PARKING): until then only a late segment, its timer or the capture's end looks at
    * it again, and each takes it back first (store.cell).
    */
   private parkIfWaiting(conn: Connection, at: number): void {
-    if (at - conn.lastS < this.parkAfterS) return;
+    if (this.openSize < this.parking.whenOpen || at - conn.lastS < this.parking.afterS) return;
     if (!waitsOnlyOnTimeWait(conn.client.currentCode(), conn.server.currentCode())) return;
     this.toPark.push(conn.slot, conn.id);
   }
