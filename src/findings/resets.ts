@@ -30,8 +30,7 @@ export class ResetFacts {
 const isClosing = (s: TcpCode) =>
   s === TcpCode.FIN_WAIT_1 || s === TcpCode.FIN_WAIT_2 || s === TcpCode.CLOSING || s === TcpCode.LAST_ACK || s === TcpCode.TIME_WAIT;
 
-/** `rst`: a RstFact to read the connection's RSTs into. */
-/** `rttS`: the handshake's round trip (NaN: not seen). */
+/** `rst`: a RstFact to read the connection's RSTs into; `rttS`: the handshake's round trip (NaN: not seen). */
 export function analyzeResets(conn: Connection, out: ResetFacts, client: History, server: History, rst: RstFact, rttS: number): void {
   out.count = conn.resetCount;
   for (let i = 0; i < out.count; i++) {
