@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../src/pipeline.js';
 import { FIXTURES, ROOT, analyze, cli, fixture } from './helpers/run.js';
+import { recordOffsets } from './helpers/pcap-bytes.js';
 
 const FIXTURE_NAMES = readdirSync(FIXTURES).filter((n) => existsSync(join(FIXTURES, n, 'capture.pcap'))).sort();
 const HAVE_EDITCAP = (() => { const r = spawnSync('editcap', ['--version'], { stdio: 'ignore' }); return !r.error && r.status === 0; })();
@@ -44,7 +45,7 @@ function baseHeaders(file: string): number {
   if (!existsSync(file)) return 0;
   const b = readFileSync(file);
   if (b.readUInt32LE(20) !== 1) return 0;
-  let at = 24 + 16 + 12; // the first record's ethertype
+  let at = recordOffsets(b)[0]! + 16 + 12; // the first record's ethertype
   let length = 14;
   while (b.readUInt16BE(at) === 0x8100 || b.readUInt16BE(at) === 0x88a8) { at += 4; length += 4; }
   return length + (b.readUInt16BE(at) === 0x86dd ? 40 : 20) + 20;

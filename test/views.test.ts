@@ -6,7 +6,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, analyze, cli, fixture } from './helpers/run.js';
-import { epochOf, notASocket, readScenario, readSsViews } from './helpers/kernel-view.js';
+import { changedUnseen, epochOf, notASocket, readScenario, readSsViews } from './helpers/kernel-view.js';
 import { statesAt, parseAt } from '../src/views/states-at.js';
 import { SS_NAMES } from '../src/connections/state.js';
 
@@ -63,7 +63,8 @@ describe('tcptrace states --at', () => {
       const scenario = readScenario(join(FIXTURES, name, 'scenario.json'));
       const origin = epochOf(report.input.startTime!);
       // Not judged: crafted sources, and a socket while the kernel changed it unseen (kernel-view.ts).
-      const unseenAt = (local: string, at: number) => (scenario.unseen ?? []).some((u) => u.socket === local && u.from - origin <= at && at <= u.until - origin);
+      const unjudged = changedUnseen(scenario.unseen, origin);
+      const unseenAt = (local: string, at: number) => unjudged(local, at, at);
       const judges = notASocket(scenario);
       const notSocket = (local: string, at: number) => judges(local) || unseenAt(local, at);
       let judged = 0;

@@ -77,16 +77,15 @@ export function disagreements(
 ): Disagreement[] {
   const origin = epochOf(report.input.startTime!);
   const lines = lifelines(report).filter((l) => !notSockets(l.local));
+  const unjudged = changedUnseen(unseen, origin);
   const out: Disagreement[] = [];
   for (const v of views) {
     const from = v.first[0] - origin - toleranceS;
     const to = v.last[1] - origin + toleranceS;
     if (from > judgeUntilS) continue;
     const seen = new Set<string>();
-    // A socket the kernel changed with nothing on the wire is not judged until a packet shows it.
-    for (const u of unseen) if (u.from - origin <= to && u.until - origin >= from) seen.add(u.socket);
     for (const sock of v.sockets) {
-      if (sock.state === 'LISTEN' || seen.has(sock.local)) continue;
+      if (sock.state === 'LISTEN' || unjudged(sock.local, from, to)) continue;
       const key = `${sock.local} ${sock.peer}`;
       seen.add(key);
       const candidates = lines.filter((l) => l.local === sock.local && l.peer === sock.peer);
@@ -96,7 +95,7 @@ export function disagreements(
     // Endpoints the tracker holds open must be sockets the kernel listed.
     for (const l of lines) {
       const key = `${l.local} ${l.peer}`;
-      if (seen.has(key) || seen.has(l.local)) continue;
+      if (seen.has(key) || unjudged(l.local, from, to)) continue;
       const held = statesDuring(l, from, to);
       if (!held.has('none')) out.push({ window: [round(from), round(to)], endpoint: key, kernel: 'none', tracker: [...held] });
     }
@@ -120,6 +119,14 @@ export interface Scenario {
 
 /** A socket ("ip:port") whose kernel state changed unseen: from when ss showed it, until the packet that shows it. */
 export interface Unseen { socket: string; from: number; until: number; what: string }
+
+/**
+ * Whether socket `local` was changed by the kernel with nothing on the wire at some time in
+ * [from, to] (seconds from `origin`): it is not judged until a packet shows it.
+ */
+export function changedUnseen(unseen: Unseen[] = [], origin: number): (local: string, from: number, to: number) => boolean {
+  return (local, from, to) => unseen.some((u) => u.socket === local && u.from - origin <= to && u.until - origin >= from);
+}
 
 export function readScenario(path: string): Scenario {
   return JSON.parse(readFileSync(path, 'utf8')) as Scenario;
