@@ -588,6 +588,20 @@ class FileDecoder implements RecordSink {
       const more = st.unrecognized > listed ? `, ... (${st.unrecognized - listed} more)` : '';
       this.run.warning({ file: info.file, line: st.unrecognizedLines[0], message: `${st.unrecognized} lines are not tcpdump output, skipped: lines ${shown}${more}`, truncated: false });
     }
+    // Output of tcpdump options that leave out what the tracker needs: read what there is, but say
+    // why the report is thin, and what to print instead.
+    if (st.quietTcp > 0) {
+      this.run.warning({
+        file: info.file, truncated: false,
+        message: `${st.quietTcp} TCP packets are printed as tcpdump -q prints them ("tcp LENGTH": no flags, no sequence numbers), so they cannot be tracked and are counted as skipped (nonTcp); print the capture without -q`,
+      });
+    }
+    if (st.untimed > 0) {
+      this.run.warning({
+        file: info.file, truncated: false,
+        message: `${st.untimed} packets have no timestamp (tcpdump -t), so they are all taken at time 0 and every time and duration in the report is 0; print the capture with -tt, -ttt or -tttt instead`,
+      });
+    }
     return { ...info, timeDigits: text.timeDigits, packets: st.packets };
   }
 }

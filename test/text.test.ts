@@ -162,6 +162,40 @@ describe('tcpdump text: one line of each form', () => {
     expect(hbh).toMatchObject({ src: '2604:1380:4091:ce00::d', dst: '2604:1380:4091:ce00::b', srcPort: 41851, dstPort: 43913, payloadLen: 80000 });
   });
 
+  it('reads TCP under MPLS, PPPoE, PPP, raw IP and NFLOG in every form tcpdump prints them', () => {
+    // Lines as tcpdump 4.99 prints Zeek's mpls-in-vlan, mixed-vlan-mpls and pppoe-over-qinq
+    // captures, tcpdump's own PPP and raw-IP ones, and this project's nflog fixture.
+    const want = { src: '10.1.2.1', srcPort: 11001, dst: '10.34.0.1', dstPort: 23, seq: 2553417723, flags: SYN };
+    const tail = '10.1.2.1.11001 > 10.34.0.1.23: Flags [S], seq 2553417723, win 4128, options [mss 536], length 0';
+    const v4 = '(tos 0xc0, ttl 255, id 0, offset 0, flags [none], proto TCP (6), length 44)';
+    expect(one(`18:49:06.874907 MPLS (label 29, tc 6, [S], ttl 255) IP ${tail}`)).toMatchObject(want);
+    expect(one(`18:49:06.874907 MPLS (label 254, tc 0, ttl 60) (label 99, tc 0, [S], ttl 60) IP ${tail}`)).toMatchObject(want);
+    expect(one(`18:49:06.874907 00:30:96:05:28:38 > 00:30:96:e6:fc:39, ethertype MPLS unicast (0x8847), length 62: MPLS (label 29, tc 6, [S], ttl 255) ${tail}`)).toMatchObject(want);
+    expect(one(`18:49:06.874907 00:08:e3:41:41:41 > 00:08:e3:41:41:41, ethertype 802.1Q (0x8100), length 1522: vlan 0, p 0, ethertype MPLS unicast (0x8847), MPLS (label 16106, tc 0, [S], ttl 44) ${tail}`)).toMatchObject(want);
+    // -v: the labels on a line (further labels one a line), then the IPv4 header, then TCP.
+    expect(one(['18:49:06.874907 MPLS (label 29, tc 6, [S], ttl 255)', `\tIP ${v4}`, `    ${tail}`])).toMatchObject(want);
+    expect(one(['18:49:06.874907 MPLS (label 254, tc 0, ttl 60)', '\t(label 99, tc 0, [S], ttl 60)', `\tIP ${v4}`, `    ${tail}`])).toMatchObject(want);
+    expect(one(['18:49:06.874907 00:30:96:05:28:38 > 00:30:96:e6:fc:39, ethertype MPLS unicast (0x8847), length 62: MPLS (label 29, tc 6, [S], ttl 255)', `\t${v4}`, `    ${tail}`])).toMatchObject(want);
+    // PPPoE, plain, -v, -e (the PPP protocol then printed as "IP (0x0021), length N: ").
+    expect(one(`09:09:58.449222 PPPoE  [ses 0xf07] IP ${tail}`)).toMatchObject(want);
+    expect(one([`09:09:58.449222 PPPoE  [ses 0xf07] IP ${v4}`, `    ${tail}`])).toMatchObject(want);
+    expect(one(`09:09:58.449222 00:00:00:00:00:00 > 00:00:00:00:00:01, ethertype 802.1Q (0x8100), length 94: vlan 3704, p 0, ethertype 802.1Q (0x8100), vlan 2474, p 0, ethertype PPPoE S (0x8864), PPPoE  [ses 0xf07] IP (0x0021), length 66: ${tail}`)).toMatchObject(want);
+    // -v cut by the snap length: "truncated-ip - N bytes missing!" before the header.
+    expect(one([`09:10:03.881032 PPPoE  [ses 0xf07] IP truncated-ip - 6 bytes missing! ${v4}`, `    ${tail}`])).toMatchObject(want);
+    // PPP and raw IP with -e, NFLOG with -e.
+    expect(one(`18:49:06.874907 IP (0x0021), length 177: ${tail}`)).toMatchObject(want);
+    expect(one(`18:49:06.874907 ip: ${tail}`)).toMatchObject(want);
+    expect(one('18:49:06.874907 ip: ::1.12345 > ::1.8080: Flags [S], seq 1, win 8192, length 0')).toMatchObject({ ipVersion: 6, src: '::1', dstPort: 8080 });
+    expect(one(`18:49:06.874907 version 0, resource ID 7, family IPv4 (2), length 116: ${tail}`)).toMatchObject(want);
+    // What is carried but not IP: PPP control, an MPLS pseudowire.
+    expect(decode(['09:09:58.449222 PPPoE  [ses 0xf07] LCP, Echo-Request (0x09), id 1, length 10']).stats).toMatchObject({ packets: 1, tcp: 0, nonTcp: 1 });
+  });
+
+  it('gives a SYN printed without options an empty set of options, as the capture decoder does', () => {
+    expect(one('1.0 IP 1.1.1.1.13131 > 1.1.1.2.31313: Flags [S], seq 0, win 8192, length 0').options).toEqual({ mss: null, windowScale: null, sackPermitted: false, timestamps: false, fastOpen: false, truncated: false });
+    expect(one('1.0 IP 1.1.1.1.13131 > 1.1.1.2.31313: Flags [.], ack 1, win 8192, length 0').options).toBeNull();
+  });
+
   it('keeps host names and maps service names to ports', () => {
     const s = one('10:50:09.891237 IP client.example.com.62146 > localhost.ssh: Flags [S], seq 1, win 1, length 0');
     expect(s).toMatchObject({ src: 'client.example.com', srcPort: 62146, dst: 'localhost', dstPort: 22 });
@@ -278,6 +312,20 @@ describe('tcpdump text: one line of each form', () => {
     expect(stats).toMatchObject({ packets: 6, tcp: 1, nonTcp: 5, unrecognized: 1, unrecognizedLines: [8] });
   });
 
+  it('counts tcpdump -q lines (TCP without flags) and -t lines (no timestamp) apart', () => {
+    const { segs, stats } = decode([
+      '09:21:21.592866 IP 127.0.0.1.41103 > 127.0.0.1.5103: tcp 0',
+      '09:21:21.592879 IP6 ::1.5103 > ::1.41103: tcp 1448',
+      '09:21:21.592900 IP 127.0.0.1.53 > 127.0.0.1.41103: UDP, length 12',
+    ]);
+    expect(segs).toHaveLength(0);
+    expect(stats).toMatchObject({ packets: 3, tcp: 0, nonTcp: 3, quietTcp: 2, untimed: 0 });
+    const untimed = decode([SYN_LINE, SYN_LINE]);
+    expect(untimed.segs).toHaveLength(2);
+    expect(untimed.stats).toMatchObject({ packets: 2, tcp: 2, quietTcp: 0, untimed: 2 });
+    expect(decode([`09:17:21.807237 ${SYN_LINE}`]).stats).toMatchObject({ quietTcp: 0, untimed: 0 });
+  });
+
   it('reads a cut header and options it cannot fully see', () => {
     const s = one('1.0 IP 199.204.31.89.80 > 172.16.133.41.52875: Flags [R.], seq 1617159969:1617160027, ack 1936660873, win 5785, length 58 [|tcp]');
     expect(s).toMatchObject({ truncated: true, payloadLen: 58 });
@@ -387,6 +435,21 @@ describe('tcpdump text through the CLI', () => {
     expect(doc.connections).toHaveLength(1);
     expect(doc.connections[0].handshake.kind).toBe('refused');
     expect(doc.connections[0].resets[0]).toMatchObject({ kind: 'refused', from: 'server' });
+  });
+
+  it.skipIf(!built)('says why text printed with -q or -t gives a thin report, and what to print instead', () => {
+    const text = readFileSync(join(FIXTURES, 'refused', 'text', 'nn-S-tt.txt'), 'utf8');
+    // The same packets as -q prints them: the TCP part replaced by "tcp LENGTH".
+    const quiet = text.replace(/: Flags \[.*, length (\d+).*$/gm, ': tcp $1');
+    expect(quiet).toMatch(/: tcp 0$/m);
+    const q = JSON.parse(cli(['analyze', '-', '--json'], quiet).stdout);
+    expect(q.input.tcpPackets).toBe(0);
+    expect(q.input.warnings.map((w: { message: string }) => w.message).join('\n')).toMatch(/TCP packets are printed as tcpdump -q prints them.*without -q/);
+    const t = JSON.parse(cli(['analyze', join(FIXTURES, 'refused', 'text', 'nn-t.txt'), '--json']).stdout);
+    expect(t.connections).toHaveLength(1);
+    expect(t.input.warnings.map((w: { message: string }) => w.message).join('\n')).toMatch(/packets have no timestamp \(tcpdump -t\)/);
+    const tt = JSON.parse(cli(['analyze', '-', '--json'], text).stdout);
+    expect(tt.input.warnings).toEqual([]);
   });
 
   it.skipIf(!built)('rejects text that is not tcpdump output with exit 2 and one line', () => {

@@ -34,6 +34,8 @@ const enum Body {
   PENDING = 2,
   /** Not a packet at all (only for lines without timestamp or number, i.e. -t output). */
   NOT_PACKET = 3,
+  /** An MPLS label stack with -v: the network layer is on the next line (and TCP perhaps on the one after). */
+  PENDING_NETWORK = 4,
 }
 
 /** Lines without any timestamp before giving up on the file as tcpdump text. */
@@ -49,8 +51,10 @@ interface Held {
   seg: Segment | null;
 }
 
-/** A -v IPv4 header line waiting for its TCP line. */
+/** A -v IPv4 header line waiting for its TCP line (or an MPLS line for its network layer). */
 interface Pending {
+  /** The next line starts with the network layer (IP, IP6, or with -e a bare "(tos ..."). */
+  network: boolean;
   frame: number;
   tsSec: number;
   tsNsec: number;
@@ -68,7 +72,7 @@ export class TcpdumpTextDecoder implements LineDecoder {
   private readonly ts = new TimestampReader();
   private readonly seqs: SeqRecovery;
   private readonly deltas = new DeltaResolver();
-  private readonly st: TextDecodeStats = { packets: 0, tcp: 0, nonTcp: 0, unrecognized: 0, unrecognizedLines: [] };
+  private readonly st: TextDecodeStats = { packets: 0, tcp: 0, nonTcp: 0, quietTcp: 0, untimed: 0, unrecognized: 0, unrecognizedLines: [] };
   private frames = 0;
   /** Packet lines so far have carried a timestamp / a -# number. */
   private stamped = false;
@@ -190,6 +194,7 @@ export class TcpdumpTextDecoder implements LineDecoder {
       if (this.ts.kind === TsKind.TOD) this.absolute = false;
     } else {
       this.absolute = false;
+      this.st.untimed++;
       seg.tsSec = 0; // -t: no time at all
       seg.tsNsec = 0;
     }
@@ -199,8 +204,8 @@ export class TcpdumpTextDecoder implements LineDecoder {
       if (held === null) this.tick(frame, seg.tsSec, seg.tsNsec);
       return;
     }
-    if (body === Body.PENDING) {
-      this.pending = { frame, tsSec: seg.tsSec, tsNsec: seg.tsNsec, held, deltaV };
+    if (body === Body.PENDING || body === Body.PENDING_NETWORK) {
+      this.pending = { network: body === Body.PENDING_NETWORK, frame, tsSec: seg.tsSec, tsNsec: seg.tsNsec, held, deltaV };
       return;
     }
     seg.frame = frame;
@@ -247,7 +252,24 @@ export class TcpdumpTextDecoder implements LineDecoder {
     this.pending = null;
     let p = 0;
     while (text.charCodeAt(p) === 32 || text.charCodeAt(p) === 9) p++;
-    if (this.content(text, p, seg, 4) !== Body.TCP) {
+    let body: Body;
+    if (pend.network) {
+      // Under an MPLS line: its further labels "(label ...)", one a line; then "IP (tos ...)",
+      // "IP6 ...", or with -e the header alone "(tos ...)".
+      if (startsWith(text, p, '(label ')) {
+        this.pending = pend;
+        return;
+      }
+      let version = ipKeyword(text, p);
+      if (version !== 0) p += version === 4 ? 3 : 4;
+      else version = bareVersion(text, p);
+      body = this.network(text, p, seg, version);
+      if (body === Body.PENDING) {
+        this.pending = { ...pend, network: false };
+        return;
+      }
+    } else body = this.content(text, p, seg, 4);
+    if (body !== Body.TCP) {
       this.st.nonTcp++;
       if (pend.held === null) this.tick(pend.frame, pend.tsSec, pend.tsNsec);
       return;
@@ -333,20 +355,54 @@ export class TcpdumpTextDecoder implements LineDecoder {
   /** Everything after the timestamp: interface, link layer, network layer, TCP. */
   private body(text: string, p: number, seg: Segment, isPacket: boolean): Body {
     p = skipInterface(text, p);
-    let version = 0;
-    if (startsWith(text, p, 'IP ')) {
-      version = 4;
-      p += 3;
-    } else if (startsWith(text, p, 'IP6 ')) {
-      version = 6;
+    const ppp = this.pppProtocol(text, p);
+    if (ppp !== 0) return this.network(text, this.afterLength, seg, ppp); // -e PPP: "IP (0x0021), length 177: "
+    let version = ipKeyword(text, p);
+    if (version !== 0) return this.network(text, p + (version === 4 ? 3 : 4), seg, version);
+    // With -e the link layer comes first.
+    if (startsWith(text, p, 'ip: ')) {
+      // Raw IP (LINKTYPE_RAW, print-raw.c): "ip: " and the network layer without its keyword.
       p += 4;
-    } else {
-      // -e: the link layer comes first and names the network protocol by its ethertype.
+      return this.network(text, p, seg, bareVersion(text, p));
+    }
+    if (startsWith(text, p, 'version ') && text.indexOf(', resource ID ', p) > 0) {
+      // NFLOG (print-nflog.c): "version 0, resource ID 7, family IPv4 (2), length 116: ".
+      const family = text.indexOf('family IPv', p);
+      const colon = text.indexOf(': ', p);
+      if (family < 0 || colon < 0) return Body.NON_TCP;
+      version = text.charCodeAt(family + 10) === 52 ? 4 : text.charCodeAt(family + 10) === 54 ? 6 : 0;
+      return version === 0 ? Body.NON_TCP : this.network(text, colon + 2, seg, version);
+    }
+    if (!startsWith(text, p, 'MPLS (') && !startsWith(text, p, 'PPPoE ')) {
+      // Ethernet and the like: the network protocol is named by its ethertype.
       const r = this.linkLayer(text, p);
       if (r < 0) return isPacket || looksLikeProtocol(text, p) ? Body.NON_TCP : Body.NOT_PACKET;
       if (r === 0) return Body.NON_TCP;
-      version = this.linkVersion;
+      if (this.linkVersion !== ENCAPSULATED) return this.network(text, r, seg, this.linkVersion);
       p = r;
+    }
+    // MPLS or PPPoE between the link layer and IP (with -e: after the ethertype naming it).
+    const r = this.encapsulation(text, p);
+    if (r < 0) return Body.NON_TCP;
+    if (r >= text.length) return Body.PENDING_NETWORK; // -v MPLS: the network layer is on the next line
+    p = r;
+    version = this.encapVersion;
+    if (version === 0) {
+      version = ipKeyword(text, p);
+      if (version !== 0) p += version === 4 ? 3 : 4;
+      else version = bareVersion(text, p); // -e MPLS: the network layer without its keyword
+    }
+    return this.network(text, p, seg, version);
+  }
+
+  /** The network layer from its header on (the keyword IP / IP6 already read). */
+  private network(text: string, p: number, seg: Segment, version: number): Body {
+    // -v, a packet shorter than its IP length says (cut by the snap length): print-ip.c writes
+    // "truncated-ip - 6 bytes missing! " before the header; the TCP header may still be there.
+    if (startsWith(text, p, 'truncated-ip')) {
+      const bang = text.indexOf('! ', p);
+      if (bang < 0) return Body.NON_TCP;
+      p = bang + 2;
     }
     if (version === 4 && text.charCodeAt(p) === 40) {
       // -v: "(tos 0x0, ttl 64, id 1, offset 0, flags [DF], proto TCP (6), length 60)".
@@ -368,6 +424,54 @@ export class TcpdumpTextDecoder implements LineDecoder {
   }
 
   private linkVersion = 0;
+  private encapVersion = 0;
+  /** Where the network layer starts after a PPP protocol (pppProtocol). */
+  private afterLength = 0;
+
+  /**
+   * A PPP protocol as print-ppp.c writes it with -e (PPP links, PPPoE): "IP (0x0021), length 177: "
+   * or "IPV6 (0x0057), ...". Returns 4 or 6 (afterLength: where the network layer starts), else 0.
+   */
+  private pppProtocol(text: string, p: number): number {
+    const version = startsWith(text, p, 'IP (0x') ? 4 : startsWith(text, p, 'IPV6 (0x') ? 6 : 0;
+    if (version === 0) return 0;
+    const colon = text.indexOf(': ', p);
+    if (colon < 0) return 0;
+    this.afterLength = colon + 2;
+    return version;
+  }
+
+  /**
+   * MPLS labels and PPPoE session headers before the network layer, as print-mpls.c and
+   * print-pppoe.c write them: "MPLS (label 16, tc 0, [S], ttl 64) (label ...) " and
+   * "PPPoE  [ses 0xf07] " (with -e the PPP protocol follows as "IP (0x0021), length 66: ").
+   * Returns where the network layer starts (encapVersion then says 4 or 6, or 0 when a keyword
+   * or the bare layer follows), or -1 when what is carried is not IP.
+   */
+  private encapsulation(text: string, p: number): number {
+    this.encapVersion = 0;
+    if (startsWith(text, p, 'MPLS (')) {
+      p += 5;
+      while (text.charCodeAt(p) === 40) {
+        const close = matchParen(text, p);
+        if (close < 0) return -1;
+        p = close + 1;
+        while (text.charCodeAt(p) === 32) p++;
+      }
+      return p;
+    }
+    if (startsWith(text, p, 'PPPoE ')) {
+      const close = text.indexOf(']', p);
+      if (close < 0) return -1;
+      p = close + 1;
+      while (text.charCodeAt(p) === 32) p++;
+      const ppp = this.pppProtocol(text, p);
+      if (ppp === 0) return ipKeyword(text, p) !== 0 ? p : -1; // LCP, IPCP, ...: not IP
+      this.encapVersion = ppp;
+      return this.afterLength;
+    }
+    return -1;
+  }
 
   /**
    * -e output: finds the ethertype chain ("ethertype 802.1Q (0x8100), length 78: vlan 10, p 0,
@@ -397,6 +501,10 @@ export class TcpdumpTextDecoder implements LineDecoder {
       }
       if (type === 0x0800 || type === 0x86dd) {
         this.linkVersion = type === 0x0800 ? 4 : 6;
+        return q;
+      }
+      if (type === 0x8847 || type === 0x8848 || type === 0x8864) {
+        this.linkVersion = ENCAPSULATED; // MPLS unicast / multicast, PPPoE session: see encapsulation
         return q;
       }
       // 802.1Q, 802.1ad and the old QinQ types: "vlan 10, p 0, ethertype ..." follows.
@@ -433,6 +541,11 @@ export class TcpdumpTextDecoder implements LineDecoder {
     let tcpGt = gt;
     let tcpColon = colon;
     if (!startsWith(text, flagsAt, 'Flags [')) {
+      // -q: "SRC.PORT > DST.PORT: tcp LENGTH", TCP without anything the tracker could follow.
+      if (isQuietTcp(text, flagsAt)) {
+        this.st.quietTcp++;
+        return Body.NON_TCP;
+      }
       // IPv6 with extension headers (ip6_print): "SRC > DST: HBH ... SPORT > DPORT: Flags [" —
       // the addresses come first and TCP then prints its ports alone. A TCP part with its own
       // addresses is tunnelled, not this packet's TCP.
@@ -529,6 +642,10 @@ export class TcpdumpTextDecoder implements LineDecoder {
     }
     // The TCP header was cut by the snaplen: tcpdump says "[|tcp]".
     if (text.indexOf('[|tcp]', p) >= 0) seg.truncated = true;
+    // A SYN printed without "options [...]" carried none (as the capture decoder reads it).
+    if (wantOptions && seg.options === null) {
+      seg.options = { mss: null, windowScale: null, sackPermitted: false, timestamps: false, fastOpen: false, truncated: seg.truncated };
+    }
     if (payload < 0) {
       // No "length" (a bad option or a cut header stopped tcpdump): the seq range tells it.
       payload = seqEnd >= 0 && this.seqPrinted ? (seqEnd - seg.seq) >>> 0 : 0;
@@ -740,6 +857,34 @@ function ipv6Bytes(host: string): Uint8Array | null {
   const b = new Uint8Array(16);
   for (let i = 0; i < 4; i++) b[12 + i] = Number(quad[i]);
   return b;
+}
+
+/** linkVersion of an ethertype that carries MPLS or PPPoE (what they carry is read after them). */
+const ENCAPSULATED = -1;
+
+/** 4 for "IP ", 6 for "IP6 " at `p`, else 0. */
+function ipKeyword(text: string, p: number): number {
+  return startsWith(text, p, 'IP ') ? 4 : startsWith(text, p, 'IP6 ') ? 6 : 0;
+}
+
+/**
+ * The IP version of a network layer printed without its keyword (-e under MPLS, raw IP): an IPv6
+ * source address has colons, an IPv4 one (or a host name) none.
+ */
+function bareVersion(text: string, p: number): number {
+  if (text.charCodeAt(p) === 40) return startsWith(text, p, '(tos ') ? 4 : 6; // -v: IPv6 prints "(flowlabel ..." or "(class ..."
+  const gt = text.indexOf(' > ', p);
+  const colon = text.indexOf(':', p);
+  return colon >= 0 && (gt < 0 || colon < gt) ? 6 : 4;
+}
+
+/** `tcp LENGTH` at `p`: what tcpdump -q prints for a TCP packet (print-tcp.c, qflag). */
+function isQuietTcp(text: string, p: number): boolean {
+  if (!startsWith(text, p, 'tcp ')) return false;
+  let q = p + 4;
+  const digits = q;
+  while (q < text.length && text.charCodeAt(q) >= 48 && text.charCodeAt(q) <= 57) q++;
+  return q > digits && (q === text.length || text.charCodeAt(q) === 32);
 }
 
 /** tcpdump's own lines that are not packets: headers, counters, warnings. */

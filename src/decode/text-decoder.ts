@@ -9,6 +9,10 @@ export interface TextDecodeStats {
   packets: number;
   tcp: number;
   nonTcp: number;
+  /** Of those, TCP packets as `tcpdump -q` prints them ("tcp LENGTH": no flags, no sequence numbers). */
+  quietTcp: number;
+  /** Packet lines without a timestamp (`tcpdump -t`). */
+  untimed: number;
   /** Lines that are not tcpdump output at all, with (up to 1000 of) their line numbers. */
   unrecognized: number;
   unrecognizedLines: number[];
