@@ -1,6 +1,7 @@
 /**
  * Layered decoding on hand-assembled packets, for the link types and IP headers a loopback capture
- * does not produce (BSD null/loop, raw IP, IPv4 options, IPv6 extension headers, fragments).
+ * does not produce (BSD null/loop, raw IP, MPLS, PPPoE, NFLOG's TLVs, IPv4 options, IPv6 extension
+ * headers, fragments).
  */
 import { describe, expect, it } from 'vitest';
 import { Outcome, decodePacket } from '../src/decode/packet.js';
@@ -94,6 +95,46 @@ describe('link layers', () => {
     expect(decode(50, [0xff, 0x03, 0x00, 0x57, ...ipv6(6, tcp())]).outcome).toBe(Outcome.TCP);
     expect(decode(9, [0xff, 0x03, 0xc0, 0x21, 1, 2, 0, 4]).outcome).toBe(Outcome.NON_IP); // LCP
     expect(decode(104, [0x0f, 0x00, 0x08, 0x00, ...pkt]).outcome).toBe(Outcome.TCP);
+  });
+  it('MPLS label stacks (unicast and multicast) over Ethernet, VLAN and Linux cooked, down to IPv4 or IPv6', () => {
+    const label = (bottom: boolean) => [0x00, 0x3e, 0x80 | (bottom ? 1 : 0), 64]; // label 1000, S bit, ttl 64
+    const v6 = ipv6(6, tcp());
+    expect(decode(1, ether(0x8847, [...label(true), ...pkt])).outcome).toBe(Outcome.TCP);
+    expect(decode(1, ether(0x8847, [...label(false), ...label(false), ...label(true), ...v6])).outcome).toBe(Outcome.TCP);
+    expect(decode(1, ether(0x8848, [...label(true), ...pkt], [[0x8100, 10]])).outcome).toBe(Outcome.TCP);
+    expect(decode(113, [0, 0, 0, 1, 0, 6, ...Array(8).fill(0), 0x88, 0x47, ...label(true), ...pkt]).outcome).toBe(Outcome.TCP);
+    const { seg } = decode(1, ether(0x8847, [...label(false), ...label(true), ...pkt]));
+    expect([seg.src, seg.srcPort, seg.dst, seg.dstPort]).toEqual(['10.0.0.1', 40000, '10.0.0.2', 80]);
+    // A stack that never reaches its bottom label, or an Ethernet pseudowire (first nibble 0).
+    expect(decode(1, ether(0x8847, [...label(false), ...label(false)])).outcome).toBe(Outcome.TRUNCATED);
+    expect(decode(1, ether(0x8847, [...label(true), 0, 0, 0, 0, ...ether(0x0800, pkt)])).outcome).toBe(Outcome.NON_IP);
+  });
+  it('PPPoE sessions over Ethernet and stacked VLAN tags: IPv4 and IPv6 within, PPP control is not IP', () => {
+    const pppoe = (proto: number, payload: number[]) => [0x11, 0x00, 0x0f, 0x07, (payload.length + 2) >> 8, (payload.length + 2) & 0xff, proto >> 8, proto & 0xff, ...payload];
+    expect(decode(1, ether(0x8864, pppoe(0x0021, pkt))).outcome).toBe(Outcome.TCP);
+    expect(decode(1, ether(0x8864, pppoe(0x0021, pkt), [[0x8100, 3704], [0x8100, 2474]])).outcome).toBe(Outcome.TCP);
+    expect(decode(1, ether(0x8864, pppoe(0x0057, ipv6(6, tcp())))).outcome).toBe(Outcome.TCP);
+    expect(decode(1, ether(0x8864, pppoe(0xc021, [1, 2, 0, 4]))).outcome).toBe(Outcome.NON_IP); // LCP
+    expect(decode(1, ether(0x8864, [0x11, 0x00, 0x0f])).outcome).toBe(Outcome.TRUNCATED);
+  });
+  it('Linux NFLOG (239): the packet is the payload TLV, found past the others in either byte order', () => {
+    // TLVs: a 16-bit length (its 4 header bytes included) and type, each padded to 4 bytes.
+    const tlv = (little: boolean, type: number, value: number[]) => {
+      const len = 4 + value.length;
+      const head = little ? [len & 0xff, len >> 8, type, 0] : [len >> 8, len & 0xff, 0, type];
+      return [...head, ...value, ...Array((4 - (len % 4)) % 4).fill(0)];
+    };
+    for (const little of [true, false]) {
+      const prefix = tlv(little, 10, [...Buffer.from('to-server'), 0]); // NFULA_PREFIX, 14 bytes: padded
+      const record = [2, 0, 0, 7, ...tlv(little, 1, [0x08, 0x00, 3, 0]), ...prefix, ...tlv(little, 9, pkt)];
+      const { outcome, seg } = decode(239, record);
+      expect(outcome).toBe(Outcome.TCP);
+      expect([seg.src, seg.srcPort, seg.dst, seg.dstPort]).toEqual(['10.0.0.1', 40000, '10.0.0.2', 80]);
+      expect(decode(239, [10, 0, 0, 7, ...tlv(little, 9, ipv6(6, tcp()))]).outcome).toBe(Outcome.TCP);
+      // Logged without its payload (or cut by the snap length before it).
+      expect(decode(239, [2, 0, 0, 7, ...tlv(little, 1, [0x08, 0x00, 3, 0])]).outcome).toBe(Outcome.TRUNCATED);
+    }
+    expect(decode(239, [2, 0, 0, 7, 2, 0, 1, 0, ...pkt]).outcome).toBe(Outcome.MALFORMED); // a TLV shorter than its header
   });
   it('an unknown link type is reported as such, not guessed', () => {
     expect(decode(147, pkt).outcome).toBe(Outcome.UNSUPPORTED_LINK);

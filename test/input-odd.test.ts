@@ -40,12 +40,22 @@ function expectOneLineError(stderr: string): void {
   expect(stderr).not.toMatch(/\n\s+at |Error:/);
 }
 
-/** Link, VLAN tags, IP and the 20-byte TCP header of an Ethernet pcap's first packet (0: not Ethernet). */
+/**
+ * Link, VLAN tags, IP and the 20-byte TCP header of the first packet of an Ethernet pcap, or of an
+ * NFLOG one (its TLVs before the payload's); 0 for other link types.
+ */
 function baseHeaders(file: string): number {
   if (!existsSync(file)) return 0;
   const b = readFileSync(file);
+  const packet = recordOffsets(b)[0]! + 16;
+  if (b.readUInt32LE(20) === 239) {
+    // TLVs of a 16-bit length and type (this host's byte order, little-endian), padded to 4 bytes.
+    let at = packet + 4;
+    while (b.readUInt16LE(at + 2) !== 9) at += (b.readUInt16LE(at) + 3) & ~3;
+    return at + 4 - packet + ((b[at + 4]! >> 4) === 6 ? 40 : 20) + 20;
+  }
   if (b.readUInt32LE(20) !== 1) return 0;
-  let at = recordOffsets(b)[0]! + 16 + 12; // the first record's ethertype
+  let at = packet + 12; // the first record's ethertype
   let length = 14;
   while (b.readUInt16BE(at) === 0x8100 || b.readUInt16BE(at) === 0x88a8) { at += 4; length += 4; }
   return length + (b.readUInt16BE(at) === 0x86dd ? 40 : 20) + 20;
@@ -60,7 +70,8 @@ afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 
 describe('snaplen-truncated packets: the headers are analyzed, nothing is lost', () => {
   // -s 60 keeps Ethernet/SLL + IPv4 + the 20-byte TCP header and cuts the TCP options. Where the
-  // base headers alone are longer than 60 bytes (IPv6, VLAN tags), cut right after them instead.
+  // base headers alone are longer than 60 bytes (IPv6, VLAN tags, NFLOG's TLVs), cut right after
+  // them instead.
   const SNAP: Record<string, number> = Object.fromEntries(FIXTURE_NAMES.map((n) => [n, Math.max(60, baseHeaders(fixture(n)))]));
 
   describe.each(FIXTURE_NAMES)('%s', (name) => {

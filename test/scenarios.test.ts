@@ -176,7 +176,7 @@ describe('TIME_WAIT', () => {
 });
 
 describe('link layers and address families report the same connection', () => {
-  for (const name of ['ipv6', 'any-sll1', 'any-sll2', 'vlan', 'vlan-qinq', 'nanosecond']) {
+  for (const name of ['ipv6', 'any-sll1', 'any-sll2', 'vlan', 'vlan-qinq', 'nanosecond', 'nflog']) {
     it(name, async () => {
       const c = await only(name);
       expect(c.handshake.kind).toBe('complete');
@@ -188,6 +188,14 @@ describe('link layers and address families report the same connection', () => {
     const c = await only('ipv6');
     expect(c.client.ip).toBe('::1');
     expect(c.ipVersion).toBe(6);
+  });
+  it('NFLOG (link type 239): every logged packet is read from its payload TLV', async () => {
+    const r = await analyze(fixture('nflog'));
+    expect(r.input.linkTypes).toEqual(['nflog']);
+    expect(r.input.tcpPackets).toBe(r.input.packets);
+    const c = r.connections[0]!;
+    expect([c.client.port, c.server.port, c.packets.clientToServer, c.packets.serverToClient]).toEqual([41158, 5142, 6, 5]);
+    expect(c.bytes).toEqual({ clientToServer: 16, serverToClient: 12 });
   });
   it('nanosecond captures keep 9 digits', async () => {
     const r = await analyze(fixture('nanosecond'));

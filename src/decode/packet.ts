@@ -21,7 +21,7 @@ export const enum Outcome {
 /** Link types this decoder understands (LINKTYPE_* numbers, see pcap-linktype(7)). */
 export const LINK_NAMES: Record<number, string> = {
   0: 'null', 1: 'ethernet', 9: 'ppp', 12: 'raw', 14: 'raw', 50: 'ppp-hdlc', 101: 'raw', 104: 'c-hdlc', 108: 'loop', 113: 'linux-sll',
-  228: 'ipv4', 229: 'ipv6', 276: 'linux-sll2',
+  228: 'ipv4', 229: 'ipv6', 239: 'nflog', 276: 'linux-sll2',
 };
 
 export function isSupportedLinkType(linkType: number): boolean {
@@ -30,6 +30,9 @@ export function isSupportedLinkType(linkType: number): boolean {
 
 const ETH_IPV4 = 0x0800;
 const ETH_IPV6 = 0x86dd;
+const ETH_MPLS = 0x8847;
+const ETH_MPLS_MULTICAST = 0x8848;
+const ETH_PPPOE_SESSION = 0x8864;
 const IPPROTO_TCP = 6;
 
 /**
@@ -87,19 +90,72 @@ export function decodePacket(rec: PacketRecord, out: Segment): Outcome {
     case 12: case 14: case 101: case 228: case 229:
       off = start;
       break;
+    case 239: // Linux NFLOG (tcpdump -i nflog:N): the packet is one of its TLVs
+      return decodeNflog(b, start, end, out);
     default:
       return Outcome.UNSUPPORTED_LINK;
   }
+  if (etherType === ETH_MPLS || etherType === ETH_MPLS_MULTICAST) {
+    // An MPLS label stack (RFC 3032): 4 bytes a label, down to the one with the bottom-of-stack
+    // bit. What follows carries no type: IP is told by its version nibble, as tcpdump does.
+    for (;;) {
+      if (end - off < 4) return Outcome.TRUNCATED;
+      const bottom = b[off + 2]! & 1;
+      off += 4;
+      if (bottom) break;
+    }
+    etherType = -1;
+  } else if (etherType === ETH_PPPOE_SESSION) {
+    // PPPoE session stage (RFC 2516): 6 bytes of header, then the PPP protocol number.
+    if (end - off < 8) return Outcome.TRUNCATED;
+    const proto = (b[off + 6]! << 8) | b[off + 7]!;
+    etherType = proto === 0x21 ? ETH_IPV4 : proto === 0x57 ? ETH_IPV6 : 0;
+    off += 8;
+  }
+  return decodeNetwork(b, off, end, etherType, rec.origLen - (off - start), out);
+}
+
+/**
+ * The network layer at `off`: IPv4 or IPv6 by `etherType`, or by the version nibble when it is -1.
+ * `wireIpLen` is the IP packet's length on the wire, for headers whose length field is 0 (TSO /
+ * BIG TCP captures).
+ */
+function decodeNetwork(b: Uint8Array, off: number, end: number, etherType: number, wireIpLen: number, out: Segment): Outcome {
   if (end - off < 1) return Outcome.TRUNCATED;
   if (etherType === -1) {
     const version = b[off]! >> 4;
     etherType = version === 4 ? ETH_IPV4 : version === 6 ? ETH_IPV6 : 0;
   }
-  // Wire length of the IP packet, for headers whose length field is 0 (TSO / BIG TCP captures).
-  const wireIpLen = rec.origLen - (off - start);
   if (etherType === ETH_IPV4) return decodeIPv4(b, off, end, wireIpLen, out);
   if (etherType === ETH_IPV6) return decodeIPv6(b, off, end, wireIpLen, out);
   return Outcome.NON_IP;
+}
+
+/** NFULA_PAYLOAD: the TLV of an NFLOG record that holds the packet, from its network header on. */
+const NFULA_PAYLOAD = 9;
+
+/**
+ * LINKTYPE_NFLOG (pcap-linktype(7)): a 4-byte header (address family, version, resource id), then
+ * TLVs of a 16-bit length (its own 4 bytes included) and a 16-bit type, each padded to 4 bytes.
+ * Length and type are in the byte order of the host that captured, which the file does not say
+ * per record: a type is below 256, so whichever of its two bytes is zero tells the order.
+ */
+function decodeNflog(b: Uint8Array, start: number, end: number, out: Segment): Outcome {
+  let off = start + 4;
+  if (end - off < 4) return Outcome.TRUNCATED;
+  const little = b[off + 3] === 0 && b[off + 2] !== 0;
+  while (end - off >= 4) {
+    const length = little ? b[off]! | (b[off + 1]! << 8) : (b[off]! << 8) | b[off + 1]!;
+    const type = little ? b[off + 2]! | (b[off + 3]! << 8) : (b[off + 2]! << 8) | b[off + 3]!;
+    if (length < 4) return Outcome.MALFORMED;
+    if (type === NFULA_PAYLOAD) {
+      const payloadEnd = off + length;
+      return decodeNetwork(b, off + 4, Math.min(end, payloadEnd), -1, length - 4, out);
+    }
+    off += (length + 3) & ~3;
+  }
+  // No payload in what was captured: cut by the snap length, or logged without it.
+  return Outcome.TRUNCATED;
 }
 
 function decodeIPv4(b: Uint8Array, off: number, end: number, wireLen: number, out: Segment): Outcome {
