@@ -118,7 +118,7 @@ const EXPECTED: Record<string, number | string> = {
   'tcpdump/tests/geneve.pcap': 0,
   'tcpdump/tests/gso-ipv6.pcap': 1,
   'tcpdump/tests/heapoverflow-tcp_print.pcap': 1,
-  'tcpdump/tests/ipoib.pcap': 'link type 242 is not supported',
+  'tcpdump/tests/ipoib.pcap': 6,
   'tcpdump/tests/ipv4_tcp_http_xml.pcap': 1,
   'tcpdump/tests/ipv4_tcp_http_xml_tso.pcap': 1,
   'tcpdump/tests/kday3.pcap': 4,

@@ -96,6 +96,12 @@ describe('link layers', () => {
     expect(decode(9, [0xff, 0x03, 0xc0, 0x21, 1, 2, 0, 4]).outcome).toBe(Outcome.NON_IP); // LCP
     expect(decode(104, [0x0f, 0x00, 0x08, 0x00, ...pkt]).outcome).toBe(Outcome.TCP);
   });
+  it('IP over InfiniBand (242): the Ethernet type at byte 40 of a 44-byte header', () => {
+    expect(decode(242, [...Array(40).fill(0xfe), 0x08, 0x00, 0, 0, ...pkt]).outcome).toBe(Outcome.TCP);
+    expect(decode(242, [...Array(40).fill(0xfe), 0x86, 0xdd, 0, 0, ...ipv6(6, tcp())]).outcome).toBe(Outcome.TCP);
+    expect(decode(242, [...Array(40).fill(0xfe), 0x08, 0x06, 0, 0, ...Array(28).fill(0)]).outcome).toBe(Outcome.NON_IP);
+    expect(decode(242, Array(30).fill(0)).outcome).toBe(Outcome.TRUNCATED);
+  });
   it('MPLS label stacks (unicast and multicast) over Ethernet, VLAN and Linux cooked, down to IPv4 or IPv6', () => {
     const label = (bottom: boolean) => [0x00, 0x3e, 0x80 | (bottom ? 1 : 0), 64]; // label 1000, S bit, ttl 64
     const v6 = ipv6(6, tcp());

@@ -21,7 +21,7 @@ export const enum Outcome {
 /** Link types this decoder understands (LINKTYPE_* numbers, see pcap-linktype(7)). */
 export const LINK_NAMES: Record<number, string> = {
   0: 'null', 1: 'ethernet', 9: 'ppp', 12: 'raw', 14: 'raw', 50: 'ppp-hdlc', 101: 'raw', 104: 'c-hdlc', 108: 'loop', 113: 'linux-sll',
-  228: 'ipv4', 229: 'ipv6', 239: 'nflog', 276: 'linux-sll2',
+  228: 'ipv4', 229: 'ipv6', 239: 'nflog', 242: 'ipoib', 276: 'linux-sll2',
 };
 
 export function isSupportedLinkType(linkType: number): boolean {
@@ -78,6 +78,11 @@ export function decodePacket(rec: PacketRecord, out: Segment): Outcome {
       etherType = proto === 0x21 ? ETH_IPV4 : proto === 0x57 ? ETH_IPV6 : 0;
       break;
     }
+    case 242: // IP over InfiniBand (RFC 4391; libpcap's 44-byte header): the Ethernet type at 40
+      if (end - start < 44) return Outcome.TRUNCATED;
+      etherType = (b[start + 40]! << 8) | b[start + 41]!;
+      off = start + 44;
+      break;
     case 104: // Cisco HDLC: address, control, then an Ethernet type
       if (end - start < 4) return Outcome.TRUNCATED;
       etherType = (b[start + 2]! << 8) | b[start + 3]!;
