@@ -1,7 +1,7 @@
 /**
  * Layered decoding on hand-assembled packets, for the link types and IP headers a loopback capture
- * does not produce (BSD null/loop, raw IP, MPLS, PPPoE, NFLOG's TLVs, IPv4 options, IPv6 extension
- * headers, fragments).
+ * does not produce (BSD null/loop, raw IP, MPLS, PPPoE, NFLOG's TLVs, tunnels, IPv4 options, IPv6
+ * extension headers, fragments).
  */
 import { describe, expect, it } from 'vitest';
 import { Outcome, decodePacket } from '../src/decode/packet.js';
@@ -144,6 +144,62 @@ describe('link layers', () => {
   });
   it('an unknown link type is reported as such, not guessed', () => {
     expect(decode(147, pkt).outcome).toBe(Outcome.UNSUPPORTED_LINK);
+  });
+});
+
+describe('tunnels: the connection is the inner packet\'s', () => {
+  const inner = ipv4(tcp());
+  const innerAddrs = (seg: ReturnType<typeof decode>['seg']) => [seg.src, seg.srcPort, seg.dst, seg.dstPort];
+  // An outer IPv4 header around `payload` with protocol `proto` (its addresses 192.0.2.1 -> .2).
+  const outer = (proto: number, payload: number[]) => {
+    const b = ipv4(payload, { proto });
+    b.splice(12, 8, 192, 0, 2, 1, 192, 0, 2, 2);
+    return b;
+  };
+  const udp = (port: number, payload: number[]) => [0xc0, 0x01, port >> 8, port & 0xff, (payload.length + 8) >> 8, (payload.length + 8) & 0xff, 0, 0, ...payload];
+  const gre = (flags: number, type: number, words: number, payload: number[]) => [flags, 0, type >> 8, type & 0xff, ...Array(words * 4).fill(0), ...payload];
+
+  it('IP in IP (4), IPv6 in IPv4 (41), and both inside IPv6', () => {
+    for (const bytes of [outer(4, inner), outer(41, ipv6(6, tcp())), ipv6(4, inner), ipv6(41, ipv6(6, tcp()))]) {
+      const { outcome, seg } = decode(101, bytes);
+      expect(outcome).toBe(Outcome.TCP);
+      expect(seg.srcPort).toBe(40000);
+      expect(seg.src).not.toBe('192.0.2.1');
+    }
+    expect(innerAddrs(decode(1, ether(0x0800, outer(4, inner))).seg)).toEqual(['10.0.0.1', 40000, '10.0.0.2', 80]);
+  });
+  it('GRE with checksum, key and sequence words, carrying IP, Ethernet or ERSPAN II/III', () => {
+    const frame = ether(0x0800, inner);
+    for (const bytes of [
+      gre(0x00, 0x0800, 0, inner), gre(0xb0, 0x0800, 3, inner), gre(0x20, 0x86dd, 1, ipv6(6, tcp())), gre(0x00, 0x6558, 0, frame),
+      gre(0x10, 0x88be, 1, [...Array(8).fill(0), ...frame]), // ERSPAN II: sequence number, 8-byte header
+      gre(0x00, 0x88be, 0, frame), // ERSPAN I: neither
+      gre(0x10, 0x22eb, 1, [...Array(11).fill(0), 0, ...frame]), gre(0x10, 0x22eb, 1, [...Array(11).fill(0), 1, ...Array(8).fill(0), ...frame]), // ERSPAN III, with and without its subheader
+    ]) {
+      const { outcome, seg } = decode(101, outer(47, bytes));
+      expect(outcome).toBe(Outcome.TCP);
+      expect(seg.srcPort).toBe(40000);
+    }
+    expect(decode(101, outer(47, [0x00, 0x01, 0x88, 0x0b, ...Array(8).fill(0)])).outcome).toBe(Outcome.NON_TCP); // GRE v1 (PPTP)
+    expect(decode(101, outer(47, gre(0x00, 0x0806, 0, Array(28).fill(0)))).outcome).toBe(Outcome.NON_TCP);
+  });
+  it('UDP to VXLAN (4789) and Geneve (6081), and only those ports', () => {
+    const frame = ether(0x0800, inner);
+    const vxlan = [0x08, 0, 0, 0, 0, 0, 42, 0, ...frame];
+    expect(innerAddrs(decode(101, outer(17, udp(4789, vxlan))).seg)).toEqual(['10.0.0.1', 40000, '10.0.0.2', 80]);
+    expect(decode(101, outer(17, udp(4789, [0x00, ...vxlan.slice(1)]))).outcome).toBe(Outcome.NON_TCP); // I bit clear
+    const geneve = (optWords: number, type: number, payload: number[]) => [optWords, 0, type >> 8, type & 0xff, 0, 0, 11, 0, ...Array(optWords * 4).fill(0), ...payload];
+    expect(decode(101, outer(17, udp(6081, geneve(0, 0x6558, frame)))).outcome).toBe(Outcome.TCP);
+    expect(decode(101, outer(17, udp(6081, geneve(2, 0x6558, frame)))).outcome).toBe(Outcome.TCP);
+    expect(decode(101, outer(17, udp(6081, geneve(0, 0x0800, inner)))).outcome).toBe(Outcome.TCP);
+    expect(decode(101, outer(17, udp(53, vxlan))).outcome).toBe(Outcome.NON_TCP);
+    expect(decode(101, outer(1, Array(8).fill(0))).outcome).toBe(Outcome.NON_TCP); // ICMP
+  });
+  it('follows tunnels in tunnels only so deep', () => {
+    let bytes = inner;
+    for (let i = 0; i < 4; i++) bytes = outer(4, bytes);
+    expect(decode(101, bytes).outcome).toBe(Outcome.TCP);
+    expect(decode(101, outer(4, bytes)).outcome).toBe(Outcome.NON_TCP);
   });
 });
 

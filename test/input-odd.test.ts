@@ -41,8 +41,8 @@ function expectOneLineError(stderr: string): void {
 }
 
 /**
- * Link, VLAN tags, IP and the 20-byte TCP header of the first packet of an Ethernet pcap, or of an
- * NFLOG one (its TLVs before the payload's); 0 for other link types.
+ * Link, VLAN tags, IP (tunnels included) and the 20-byte TCP header of the first packet of an
+ * Ethernet pcap, or of an NFLOG one (its TLVs before the payload's); 0 for other link types.
  */
 function baseHeaders(file: string): number {
   if (!existsSync(file)) return 0;
@@ -55,10 +55,18 @@ function baseHeaders(file: string): number {
     return at + 4 - packet + ((b[at + 4]! >> 4) === 6 ? 40 : 20) + 20;
   }
   if (b.readUInt32LE(20) !== 1) return 0;
-  let at = packet + 12; // the first record's ethertype
-  let length = 14;
-  while (b.readUInt16BE(at) === 0x8100 || b.readUInt16BE(at) === 0x88a8) { at += 4; length += 4; }
-  return length + (b.readUInt16BE(at) === 0x86dd ? 40 : 20) + 20;
+  return ethernetHeaders(b, packet);
+}
+
+/** Ethernet with its tags, IP, and either TCP's 20 bytes or (VXLAN, UDP 4789) the frame inside. */
+function ethernetHeaders(b: Buffer, frame: number): number {
+  let at = frame + 12; // the ethertype
+  while (b.readUInt16BE(at) === 0x8100 || b.readUInt16BE(at) === 0x88a8) at += 4;
+  const ip = at + 2;
+  const v6 = b.readUInt16BE(at) === 0x86dd;
+  const l4 = ip + (v6 ? 40 : 20);
+  if (!v6 && b[ip + 9] === 17 && b.readUInt16BE(l4 + 2) === 4789) return l4 + 16 - frame + ethernetHeaders(b, l4 + 16);
+  return l4 + 20 - frame;
 }
 
 let dir = '';
@@ -70,8 +78,8 @@ afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 
 describe('snaplen-truncated packets: the headers are analyzed, nothing is lost', () => {
   // -s 60 keeps Ethernet/SLL + IPv4 + the 20-byte TCP header and cuts the TCP options. Where the
-  // base headers alone are longer than 60 bytes (IPv6, VLAN tags, NFLOG's TLVs), cut right after
-  // them instead.
+  // base headers alone are longer than 60 bytes (IPv6, VLAN tags, NFLOG's TLVs, VXLAN), cut right
+  // after them instead.
   const SNAP: Record<string, number> = Object.fromEntries(FIXTURE_NAMES.map((n) => [n, Math.max(60, baseHeaders(fixture(n)))]));
 
   describe.each(FIXTURE_NAMES)('%s', (name) => {

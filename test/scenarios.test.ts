@@ -176,7 +176,7 @@ describe('TIME_WAIT', () => {
 });
 
 describe('link layers and address families report the same connection', () => {
-  for (const name of ['ipv6', 'any-sll1', 'any-sll2', 'vlan', 'vlan-qinq', 'nanosecond', 'nflog']) {
+  for (const name of ['ipv6', 'any-sll1', 'any-sll2', 'vlan', 'vlan-qinq', 'nanosecond', 'nflog', 'vxlan']) {
     it(name, async () => {
       const c = await only(name);
       expect(c.handshake.kind).toBe('complete');
@@ -195,6 +195,13 @@ describe('link layers and address families report the same connection', () => {
     expect(r.input.tcpPackets).toBe(r.input.packets);
     const c = r.connections[0]!;
     expect([c.client.port, c.server.port, c.packets.clientToServer, c.packets.serverToClient]).toEqual([41158, 5142, 6, 5]);
+    expect(c.bytes).toEqual({ clientToServer: 16, serverToClient: 12 });
+  });
+  it('VXLAN: the connection is the inner one, the underlay is not a connection', async () => {
+    const r = await analyze(fixture('vxlan'));
+    expect(r.input.tcpPackets).toBe(r.input.packets);
+    const c = r.connections[0]!;
+    expect([c.client.ip, c.client.port, c.server.ip, c.server.port]).toEqual(['192.168.66.1', 41159, '192.168.66.2', 5143]);
     expect(c.bytes).toEqual({ clientToServer: 16, serverToClient: 12 });
   });
   it('nanosecond captures keep 9 digits', async () => {

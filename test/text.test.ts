@@ -191,6 +191,54 @@ describe('tcpdump text: one line of each form', () => {
     expect(decode(['09:09:58.449222 PPPoE  [ses 0xf07] LCP, Echo-Request (0x09), id 1, length 10']).stats).toMatchObject({ packets: 1, tcp: 0, nonTcp: 1 });
   });
 
+  it('reads the TCP a tunnel carries: IP in IP, GRE, Geneve and VXLAN, in every form tcpdump prints them', () => {
+    // Lines as tcpdump 4.99 prints Suricata's ipv4_over_ipv4 / ipv6_over_ipv4, tcpdump's geneve
+    // and this project's vxlan fixture.
+    const want = { src: '10.1.0.3', srcPort: 80, dst: '10.1.0.4', dstPort: 81, seq: 129018 };
+    const tcpPart = '10.1.0.3.80 > 10.1.0.4.81: Flags [S], seq 129018, win 1024, length 0';
+    const inner4 = '(tos 0x0, ttl 127, id 1234, offset 0, flags [none], proto TCP (6), length 40)';
+    expect(one(`00:00:05.000000 IP 10.1.0.1 > 10.1.0.2: IP ${tcpPart}`)).toMatchObject(want);
+    expect(one(`00:00:05.000000 0a:00:27:00:00:00 > 0a:00:27:00:00:01, ethertype IPv4 (0x0800), length 126: 10.1.0.1 > 10.1.0.2: ${tcpPart}`)).toMatchObject(want);
+    expect(one([
+      '00:00:05.000000 IP (tos 0x0, ttl 127, id 1234, offset 0, flags [none], proto IPIP (4), length 60)',
+      `    10.1.0.1 > 10.1.0.2: IP ${inner4}`,
+      `    ${tcpPart}`,
+    ])).toMatchObject(want);
+    expect(one([
+      '00:00:05.000000 0a:00:27:00:00:00 > 0a:00:27:00:00:01, ethertype IPv4 (0x0800), length 126: (tos 0x0, ttl 127, id 1234, offset 0, flags [none], proto IPIP (4), length 60)',
+      `    10.1.0.1 > 10.1.0.2: ${inner4}`,
+      `    ${tcpPart}`,
+    ])).toMatchObject(want);
+    expect(one([
+      '00:00:03.000000 IP (tos 0x0, ttl 127, id 1234, offset 0, flags [none], proto IPv6 (41), length 92)',
+      '    10.1.0.1 > 10.1.0.2: IP6 (hlim 127, next-header TCP (6) payload length: 32) 2001:db8::1.80 > 2001:db8::2.81: Flags [S], cksum 0x0a91 (correct), seq 7, win 1024, length 0',
+    ])).toMatchObject({ ipVersion: 6, src: '2001:db8::1', dstPort: 81, seq: 7 });
+    expect(one(`00:00:05.000000 IP 192.0.2.1 > 192.0.2.2: GREv0, length 60: IP ${tcpPart}`)).toMatchObject(want);
+    expect(one(`22:04:33.999279 IP 20.0.0.2.43443 > 20.0.0.1.6081: Geneve, Flags [C], vni 0xa, options [8 bytes]: IP ${tcpPart}`)).toMatchObject(want);
+    expect(one([
+      '22:04:33.999279 IP (tos 0x0, ttl 64, id 57274, offset 0, flags [DF], proto UDP (17), length 118)',
+      '    20.0.0.2.43443 > 20.0.0.1.6081: [no cksum] Geneve, Flags [none], vni 0xb',
+      `\tIP ${inner4}`,
+      `    ${tcpPart}`,
+    ])).toMatchObject(want);
+    // VXLAN: the inner frame on the line after, at column 0 and without a timestamp.
+    const vx = '10.66.0.1.43068 > 10.66.0.2.4789: VXLAN, flags [I] (0x08), vni 42';
+    expect(one([`11:56:45.964575 IP ${vx}`, `IP ${tcpPart}`])).toMatchObject(want);
+    expect(one([`IP ${vx}`, `IP ${tcpPart}`])).toMatchObject(want); // -t
+    expect(one([` 00:00:00.000000 06:8a:08:57:46:e2 > fa:c4:2f:da:e4:c9, ethertype IPv4 (0x0800), length 124: ${vx}`, `4e:88:94:b8:05:1f > de:12:59:67:39:31, ethertype IPv4 (0x0800), length 74: ${tcpPart}`])).toMatchObject(want);
+    expect(one([
+      '2026-12-06 11:56:45.964575 IP (tos 0x0, ttl 64, id 52738, offset 0, flags [none], proto UDP (17), length 110)',
+      `    ${vx.replace('VXLAN', '[udp sum ok] VXLAN')}`,
+      `IP ${inner4}`,
+      `    ${tcpPart}`,
+    ])).toMatchObject(want);
+    // Two VXLAN packets in a row are two packets, each with its frame.
+    expect(decode([`11:56:45.964575 IP ${vx}`, `IP ${tcpPart}`, `11:56:45.964600 IP ${vx}`, `IP ${tcpPart}`]).segs.map((x) => x.frame)).toEqual([1, 2]);
+    // Protocols after an outer "SRC > DST: " that carry no packet stay what they are.
+    expect(decode(['00:00:05.000000 IP 10.1.0.1 > 10.1.0.2: ICMP echo request, id 1, seq 1, length 64']).stats).toMatchObject({ tcp: 0, nonTcp: 1 });
+    expect(decode(['00:00:05.000000 IP 10.1.0.1.53 > 10.1.0.2.40000: 1234 1/0/0 A 1.2.3.4 (45)']).stats).toMatchObject({ tcp: 0, nonTcp: 1 });
+  });
+
   it('gives a SYN printed without options an empty set of options, as the capture decoder does', () => {
     expect(one('1.0 IP 1.1.1.1.13131 > 1.1.1.2.31313: Flags [S], seq 0, win 8192, length 0').options).toEqual({ mss: null, windowScale: null, sackPermitted: false, timestamps: false, fastOpen: false, truncated: false });
     expect(one('1.0 IP 1.1.1.1.13131 > 1.1.1.2.31313: Flags [.], ack 1, win 8192, length 0').options).toBeNull();
@@ -298,7 +346,7 @@ describe('tcpdump text: one line of each form', () => {
       'reading from file x.pcap, link-type EN10MB (Ethernet), snapshot length 262144',
       '09:18:09.961273 ARP, Request who-has 10.77.0.2 tell 10.77.0.1, length 28',
       '09:18:09.961300 IP 10.0.0.1.53 > 10.0.0.2.40000: 1234 1/0/0 A 1.2.3.4 (45)',
-      '09:18:09.961400 IP 20.0.0.2.43443 > 20.0.0.1.6081: Geneve, Flags [none], vni 0xb: IP 30.0.0.2.51225 > 30.0.0.1.22: Flags [S], seq 1, win 14600, length 0',
+      '09:18:09.961400 IP 10.0.0.1 > 10.0.0.2: ICMP 10.0.0.1 tcp port 22 unreachable, length 36',
       '09:18:09.961500 IP 1.2.3.4 > 5.6.7.8: ip-proto-6',
       '09:18:09.961600 IP 1.2.3.4.80 > 5.6.7.8.99: Flags [S] [bad hdr length 60 - too long, > 40]',
       '    48.48.48.48.12336 > 48.48.48.48.12336:  [|tcp]',

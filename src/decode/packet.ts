@@ -45,18 +45,8 @@ export function decodePacket(rec: PacketRecord, out: Segment): Outcome {
   let off: number;
   let etherType = -1; // -1: learn the IP version from the first nibble
   switch (rec.linkType) {
-    case 1: { // Ethernet II, with any stack of 802.1Q / 802.1ad / old QinQ tags
-      if (end - start < 14) return Outcome.TRUNCATED;
-      off = start + 12;
-      etherType = (b[off]! << 8) | b[off + 1]!;
-      off += 2;
-      while (etherType === 0x8100 || etherType === 0x88a8 || etherType === 0x9100 || etherType === 0x9200) {
-        if (end - off < 4) return Outcome.TRUNCATED;
-        etherType = (b[off + 2]! << 8) | b[off + 3]!;
-        off += 4;
-      }
-      break;
-    }
+    case 1: // Ethernet II
+      return decodeEthernet(b, start, end, rec.origLen, out);
     case 113: // Linux cooked v1: 16-byte header, protocol in the last two bytes
       if (end - start < 16) return Outcome.TRUNCATED;
       etherType = (b[start + 14]! << 8) | b[start + 15]!;
@@ -100,6 +90,26 @@ export function decodePacket(rec: PacketRecord, out: Segment): Outcome {
     default:
       return Outcome.UNSUPPORTED_LINK;
   }
+  return decodeEtherPayload(b, off, end, etherType, rec.origLen - (off - start), out);
+}
+
+/** An Ethernet II frame at `start`, with any stack of 802.1Q / 802.1ad / old QinQ tags. */
+function decodeEthernet(b: Uint8Array, start: number, end: number, wireLen: number, out: Segment): Outcome {
+  if (end - start < 14) return Outcome.TRUNCATED;
+  let off = start + 12;
+  let etherType = (b[off]! << 8) | b[off + 1]!;
+  off += 2;
+  while (etherType === 0x8100 || etherType === 0x88a8 || etherType === 0x9100 || etherType === 0x9200) {
+    if (end - off < 4) return Outcome.TRUNCATED;
+    etherType = (b[off + 2]! << 8) | b[off + 3]!;
+    off += 4;
+  }
+  return decodeEtherPayload(b, off, end, etherType, wireLen - (off - start), out);
+}
+
+/** What an Ethernet type names at `off` (-1: learn the IP version from the first nibble). */
+function decodeEtherPayload(b: Uint8Array, off: number, end: number, etherType: number, wireLen: number, out: Segment): Outcome {
+  const start = off;
   if (etherType === ETH_MPLS || etherType === ETH_MPLS_MULTICAST) {
     // An MPLS label stack (RFC 3032): 4 bytes a label, down to the one with the bottom-of-stack
     // bit. What follows carries no type: IP is told by its version nibble, as tcpdump does.
@@ -117,7 +127,7 @@ export function decodePacket(rec: PacketRecord, out: Segment): Outcome {
     etherType = proto === 0x21 ? ETH_IPV4 : proto === 0x57 ? ETH_IPV6 : 0;
     off += 8;
   }
-  return decodeNetwork(b, off, end, etherType, rec.origLen - (off - start), out);
+  return decodeNetwork(b, off, end, etherType, wireLen - (off - start), out);
 }
 
 /**
@@ -134,6 +144,71 @@ function decodeNetwork(b: Uint8Array, off: number, end: number, etherType: numbe
   if (etherType === ETH_IPV4) return decodeIPv4(b, off, end, wireIpLen, out);
   if (etherType === ETH_IPV6) return decodeIPv6(b, off, end, wireIpLen, out);
   return Outcome.NON_IP;
+}
+
+/** Tunnels within tunnels are followed this deep (a crafted packet could nest without end). */
+const MAX_TUNNEL_DEPTH = 4;
+let tunnelDepth = 0;
+
+/**
+ * The packet inside a tunnel, as tcpdump, tshark and Zeek follow it: IP in IP (protocol 4, 41),
+ * GRE (47) carrying IP, Ethernet or ERSPAN, and UDP to the VXLAN (4789) or Geneve (6081) port.
+ * The TCP connection is the inner packet's; anything else in `proto` is a packet that is not TCP.
+ * `p` is where the IP payload starts, `len` its length on the wire.
+ */
+function decodeTunnel(b: Uint8Array, proto: number, p: number, end: number, len: number, out: Segment): Outcome {
+  if (proto !== 4 && proto !== 41 && proto !== 47 && proto !== 17) return Outcome.NON_TCP;
+  if (tunnelDepth >= MAX_TUNNEL_DEPTH) return Outcome.NON_TCP;
+  tunnelDepth++;
+  const outcome = tunnelPayload(b, proto, p, end, len, out);
+  tunnelDepth--;
+  return outcome;
+}
+
+function tunnelPayload(b: Uint8Array, proto: number, p: number, end: number, len: number, out: Segment): Outcome {
+  if (proto === 4) return decodeNetwork(b, p, end, ETH_IPV4, len, out);
+  if (proto === 41) return decodeNetwork(b, p, end, ETH_IPV6, len, out);
+  if (proto === 47) {
+    // GRE (RFC 2784/2890): flags and version, the protocol, then checksum, key and sequence
+    // number words as the C, K and S bits say. Version 1 (PPTP) and source routes are not followed.
+    if (end - p < 4) return Outcome.NON_TCP;
+    const flags = b[p]!;
+    if ((b[p + 1]! & 7) !== 0 || flags & 0x40) return Outcome.NON_TCP;
+    const type = (b[p + 2]! << 8) | b[p + 3]!;
+    const hdr = 4 + (flags & 0x80 ? 4 : 0) + (flags & 0x20 ? 4 : 0) + (flags & 0x10 ? 4 : 0);
+    let q = p + hdr;
+    if (type === ETH_IPV4 || type === ETH_IPV6) return decodeNetwork(b, q, end, type, len - hdr, out);
+    if (type === 0x6558) return decodeEthernet(b, q, end, len - hdr, out); // transparent Ethernet bridging
+    if (type === 0x88be) {
+      // ERSPAN: type II has an 8-byte header (and a GRE sequence number); type I has neither.
+      if (flags & 0x10) q += 8;
+      return decodeEthernet(b, q, end, len - (q - p), out);
+    }
+    if (type === 0x22eb) {
+      // ERSPAN type III: 12 bytes, and 8 more when its O bit says a platform subheader follows.
+      if (end - q < 12) return Outcome.NON_TCP;
+      q += b[q + 11]! & 1 ? 20 : 12;
+      return decodeEthernet(b, q, end, len - (q - p), out);
+    }
+    return Outcome.NON_TCP;
+  }
+  // UDP: only to the ports IANA gave VXLAN and Geneve.
+  if (end - p < 16) return Outcome.NON_TCP;
+  const port = (b[p + 2]! << 8) | b[p + 3]!;
+  if (port === 4789) {
+    // VXLAN (RFC 7348): 8 bytes, the I bit set, then the Ethernet frame.
+    if (!(b[p + 8]! & 0x08)) return Outcome.NON_TCP;
+    return decodeEthernet(b, p + 16, end, len - 16, out);
+  }
+  if (port === 6081) {
+    // Geneve (RFC 8926): version 0, options length in 4-byte words, an Ethernet type.
+    if (b[p + 8]! >> 6 !== 0) return Outcome.NON_TCP;
+    const hdr = 8 + 8 + (b[p + 8]! & 0x3f) * 4;
+    const type = (b[p + 10]! << 8) | b[p + 11]!;
+    if (type === 0x6558) return decodeEthernet(b, p + hdr, end, len - hdr, out);
+    if (type === ETH_IPV4 || type === ETH_IPV6) return decodeNetwork(b, p + hdr, end, type, len - hdr, out);
+  }
+  return Outcome.NON_TCP;
 }
 
 /** NFULA_PAYLOAD: the TLV of an NFLOG record that holds the packet, from its network header on. */
@@ -172,7 +247,7 @@ function decodeIPv4(b: Uint8Array, off: number, end: number, wireLen: number, ou
   if (totalLen === 0) totalLen = wireLen; // TSO/BIG TCP: the length field is left 0
   const fragOffset = ((b[off + 6]! << 8) | b[off + 7]!) & 0x1fff;
   if (fragOffset !== 0) return Outcome.FRAGMENT;
-  if (b[off + 9] !== IPPROTO_TCP) return Outcome.NON_TCP;
+  if (b[off + 9] !== IPPROTO_TCP) return totalLen > ihl ? decodeTunnel(b, b[off + 9]!, off + ihl, end, totalLen - ihl, out) : Outcome.NON_TCP;
   if (totalLen < ihl) return Outcome.MALFORMED;
   if (end - off < ihl) return Outcome.TRUNCATED;
   out.ipVersion = 4;
@@ -218,7 +293,7 @@ function decodeIPv6(b: Uint8Array, off: number, end: number, wireLen: number, ou
       p += len;
       payloadLen -= len;
     } else {
-      return Outcome.NON_TCP; // no next header (59), ESP, UDP, ICMPv6 ...
+      return decodeTunnel(b, next, p, end, payloadLen, out); // a tunnel, or not TCP: UDP, ICMPv6, ESP ...
     }
     if (payloadLen < 0) return Outcome.MALFORMED;
   }

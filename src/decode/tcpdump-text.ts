@@ -91,6 +91,9 @@ export class TcpdumpTextDecoder implements LineDecoder {
   private seqPrinted = false;
   private tsVal = -1;
   private v4Tcp = false;
+  private v4Tunnel = false;
+  /** How deep in tunnels the line being read is (tunnelled). */
+  private tunnelDepth = 0;
   private v4Frag = false;
 
   constructor(private readonly file: string, private readonly fileIndex: number, timeWaitS?: number) {
@@ -149,7 +152,9 @@ export class TcpdumpTextDecoder implements LineDecoder {
     const afterTs = this.ts.parse(text, p);
     const hasTs = afterTs >= 0;
     if (hasTs) p = afterTs;
-    else if (frameNo < 0 && (text.charCodeAt(0) === 32 || text.charCodeAt(0) === 9)) {
+    else if (frameNo < 0 && (text.charCodeAt(0) === 32 || text.charCodeAt(0) === 9 || this.pending?.network === true)) {
+      // An indented line belongs to the packet above; so does the line after a VXLAN header,
+      // where print-vxlan.c starts the inner frame at column 0.
       this.continuation(text, lineNo, seg);
       return;
     }
@@ -254,21 +259,23 @@ export class TcpdumpTextDecoder implements LineDecoder {
     while (text.charCodeAt(p) === 32 || text.charCodeAt(p) === 9) p++;
     let body: Body;
     if (pend.network) {
-      // Under an MPLS line: its further labels "(label ...)", one a line; then "IP (tos ...)",
-      // "IP6 ...", or with -e the header alone "(tos ...)".
+      // The packet an MPLS or tunnel line carries, printed on the lines after it (-v, VXLAN):
+      // further MPLS labels "(label ...)" one a line, then "IP (tos ...)", "IP6 ...", with -e
+      // the header alone "(tos ...)" or the inner Ethernet frame's.
       if (startsWith(text, p, '(label ')) {
         this.pending = pend;
         return;
       }
-      let version = ipKeyword(text, p);
-      if (version !== 0) p += version === 4 ? 3 : 4;
-      else version = bareVersion(text, p);
-      body = this.network(text, p, seg, version);
-      if (body === Body.PENDING) {
-        this.pending = { ...pend, network: false };
-        return;
-      }
-    } else body = this.content(text, p, seg, 4);
+      body = this.innerPacket(text, p, seg);
+    } else {
+      // The TCP part of a -v IPv4 packet, or the outer addresses of a tunnel's.
+      body = this.content(text, p, seg, 4);
+    }
+    if (body === Body.PENDING || body === Body.PENDING_NETWORK) {
+      // Its TCP part, or the packet it carries, is on the next line.
+      this.pending = { ...pend, network: body === Body.PENDING_NETWORK };
+      return;
+    }
     if (body !== Body.TCP) {
       this.st.nonTcp++;
       if (pend.held === null) this.tick(pend.frame, pend.tsSec, pend.tsNsec);
@@ -411,7 +418,7 @@ export class TcpdumpTextDecoder implements LineDecoder {
       this.ipv4Header(text, p, close);
       p = close + 1;
       while (text.charCodeAt(p) === 32) p++;
-      if (!this.v4Tcp || this.v4Frag) return Body.NON_TCP; // other protocols; later fragments
+      if ((!this.v4Tcp && !this.v4Tunnel) || this.v4Frag) return Body.NON_TCP; // other protocols; later fragments
       if (p >= text.length) return Body.PENDING; // the TCP part is on the next line
     } else if (version === 6 && text.charCodeAt(p) === 40) {
       // -v: "(flowlabel 0x..., hlim 64, next-header TCP (6) payload length: 40) " on the same line.
@@ -514,10 +521,60 @@ export class TcpdumpTextDecoder implements LineDecoder {
     }
   }
 
+  /**
+   * After an outer "SRC > DST: " that is not TCP: the packet a tunnel carries, as print-ip.c,
+   * print-gre.c, print-geneve.c and print-vxlan.c write it: IP in IP "IP inner...", GRE "GREv0,
+   * length 88: inner...", Geneve "Geneve, Flags [none], vni 0xb: inner..." (with -v the inner
+   * packet on the next line), VXLAN "VXLAN, flags [I] (0x08), vni 42" and the inner frame on the
+   * next line. With -e the inner packet comes without its keyword (or as an Ethernet frame), with
+   * -v as a header that may end the line.
+   * Returns -1 when nothing tunnelled starts at `q`.
+   */
+  private tunnelled(text: string, q: number, seg: Segment): Body | -1 {
+    // -vv: the UDP checksum's verdict first, "[udp sum ok] ", "[no cksum] ", "[bad udp cksum ...] ".
+    if (text.charCodeAt(q) === 91) {
+      const close = text.indexOf('] ', q);
+      if (close < 0) return -1;
+      q = close + 2;
+    }
+    if (startsWith(text, q, 'VXLAN, ')) return Body.PENDING_NETWORK; // "VXLAN, flags [I] (0x08), vni 42", the frame on the next line
+    if (startsWith(text, q, 'GREv0, ') || startsWith(text, q, 'Geneve, ')) {
+      const colon = text.indexOf(': ', q);
+      if (colon < 0) return Body.PENDING_NETWORK; // -v: the options end the line, the packet follows
+      q = colon + 2;
+    } else if (ipKeyword(text, q) === 0 && !bareInnerStart(text, q)) {
+      return -1;
+    }
+    if (this.tunnelDepth >= MAX_TUNNEL_DEPTH) return Body.NON_TCP;
+    this.tunnelDepth++;
+    const body = this.innerPacket(text, q, seg);
+    this.tunnelDepth--;
+    return body;
+  }
+
+  /** A tunnel's inner packet: IP with or without its keyword, or (-e) an Ethernet frame. */
+  private innerPacket(text: string, q: number, seg: Segment): Body {
+    const version = ipKeyword(text, q);
+    if (version !== 0) return this.network(text, q + (version === 4 ? 3 : 4), seg, version);
+    const colon = text.indexOf(': ', q);
+    const eth = text.indexOf(', ethertype ', q);
+    if (eth >= 0 && (colon < 0 || eth < colon)) {
+      const r = this.linkLayer(text, q);
+      if (r <= 0 || this.linkVersion === ENCAPSULATED) return Body.NON_TCP;
+      return this.network(text, r, seg, this.linkVersion);
+    }
+    return this.network(text, q, seg, bareVersion(text, q));
+  }
+
   /** Reads "proto TCP (6)" and "offset N" from a -v IPv4 header in [p, close]. */
   private ipv4Header(text: string, p: number, close: number): void {
     const proto = text.indexOf('proto TCP (6)', p);
     this.v4Tcp = proto > 0 && proto < close;
+    // What a tunnel is carried in (see tunnelled): IPIP (4), IPv6 (41), GRE (47), UDP (17).
+    this.v4Tunnel = !this.v4Tcp && ['proto IPIP (4)', 'proto IPv6 (41)', 'proto GRE (47)', 'proto UDP (17)'].some((t) => {
+      const at = text.indexOf(t, p);
+      return at > 0 && at < close;
+    });
     const off = text.indexOf('offset ', p);
     this.v4Frag = off > 0 && off < close && text.charCodeAt(off + 7) !== 48; // "offset 0" or not
   }
@@ -546,6 +603,8 @@ export class TcpdumpTextDecoder implements LineDecoder {
         this.st.quietTcp++;
         return Body.NON_TCP;
       }
+      const inner = this.tunnelled(text, flagsAt, seg);
+      if (inner !== -1) return inner;
       // IPv6 with extension headers (ip6_print): "SRC > DST: HBH ... SPORT > DPORT: Flags [" —
       // the addresses come first and TCP then prints its ports alone. A TCP part with its own
       // addresses is tunnelled, not this packet's TCP.
@@ -861,6 +920,26 @@ function ipv6Bytes(host: string): Uint8Array | null {
 
 /** linkVersion of an ethertype that carries MPLS or PPPoE (what they carry is read after them). */
 const ENCAPSULATED = -1;
+
+/** Tunnels within tunnels are followed this deep in a line (as the capture decoder does). */
+const MAX_TUNNEL_DEPTH = 4;
+
+/**
+ * Whether an inner packet printed without its keyword starts at `q` (-e): a -v header
+ * "(tos ..." / "(hlim ..." / "(flowlabel ..." / "(class ...", or "ADDR.PORT > ADDR.PORT: Flags [".
+ * Other protocols after an outer "SRC > DST: " start with a name (ICMP, GREv0, ESP ...).
+ */
+function bareInnerStart(text: string, q: number): boolean {
+  if (text.charCodeAt(q) === 40) {
+    return startsWith(text, q, '(tos ') || startsWith(text, q, '(hlim ') || startsWith(text, q, '(flowlabel ') || startsWith(text, q, '(class ');
+  }
+  const c = text.charCodeAt(q);
+  const hexOrDigit = (c >= 48 && c <= 58) || (c >= 97 && c <= 102);
+  if (!hexOrDigit) return false;
+  const gt = text.indexOf(' > ', q);
+  const colon = text.indexOf(': ', gt + 3);
+  return gt > q && colon > gt && startsWith(text, colon + 2, 'Flags [') && text.lastIndexOf(' ', gt - 1) < q;
+}
 
 /** 4 for "IP ", 6 for "IP6 " at `p`, else 0. */
 function ipKeyword(text: string, p: number): number {
