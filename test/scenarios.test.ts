@@ -292,6 +292,16 @@ describe('more that kernels do to connections', () => {
     expect(r.connections.filter((c) => c !== refused).map((c) => c.close.kind)).toEqual(['four-way', 'four-way']);
   });
 
+  it('a RST taken in TIME_WAIT ends it (RFC 1337 assassination, Linux tcp_rfc1337=0)', async () => {
+    const c = await only('time-wait-rst');
+    const rst = c.resets[0]!;
+    expect(c.resets).toHaveLength(1);
+    expect(rst).toMatchObject({ from: 'server', inWindow: true, senderState: 'CLOSED', receiverState: 'TIME_WAIT' });
+    expect(c.timeWait).toMatchObject([{ side: 'client', end: 'reset', endS: rst.s }]);
+    expect(c.states.client.at(-1)).toMatchObject({ state: 'CLOSED', frame: rst.frame });
+    expect(c.close.kind).toBe('four-way'); // the close had completed before the RST
+  });
+
   it('ss -K destroys a socket with RST+ACK: an abort, as SO_LINGER {1,0} would be', async () => {
     const r = await analyze(fixture('ss-kill'));
     expect(r.connections.map((c) => c.resets.map((x) => [x.kind, x.from, x.senderState]))).toEqual([
