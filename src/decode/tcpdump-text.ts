@@ -34,7 +34,10 @@ const enum Body {
   PENDING = 2,
   /** Not a packet at all (only for lines without timestamp or number, i.e. -t output). */
   NOT_PACKET = 3,
-  /** An MPLS label stack with -v: the network layer is on the next line (and TCP perhaps on the one after). */
+  /**
+   * An MPLS label stack with -v, a VXLAN header, a Geneve header with -v: the packet they carry is
+   * on the next line (and its TCP part perhaps on the one after).
+   */
   PENDING_NETWORK = 4,
 }
 
@@ -51,9 +54,9 @@ interface Held {
   seg: Segment | null;
 }
 
-/** A -v IPv4 header line waiting for its TCP line (or an MPLS line for its network layer). */
+/** A -v IPv4 header line waiting for its TCP line, or an MPLS or tunnel line for the packet it carries. */
 interface Pending {
-  /** The next line starts with the network layer (IP, IP6, or with -e a bare "(tos ..."). */
+  /** The next line starts with the carried packet (IP, IP6, with -e a bare "(tos ..." or an Ethernet header). */
   network: boolean;
   frame: number;
   tsSec: number;
@@ -392,14 +395,8 @@ export class TcpdumpTextDecoder implements LineDecoder {
     const r = this.encapsulation(text, p);
     if (r < 0) return Body.NON_TCP;
     if (r >= text.length) return Body.PENDING_NETWORK; // -v MPLS: the network layer is on the next line
-    p = r;
-    version = this.encapVersion;
-    if (version === 0) {
-      version = ipKeyword(text, p);
-      if (version !== 0) p += version === 4 ? 3 : 4;
-      else version = bareVersion(text, p); // -e MPLS: the network layer without its keyword
-    }
-    return this.network(text, p, seg, version);
+    // -e PPPoE named the version; otherwise the keyword, or with -e MPLS the layer without it.
+    return this.encapVersion !== 0 ? this.network(text, r, seg, this.encapVersion) : this.innerPacket(text, r, seg);
   }
 
   /** The network layer from its header on (the keyword IP / IP6 already read). */
@@ -571,10 +568,11 @@ export class TcpdumpTextDecoder implements LineDecoder {
     const proto = text.indexOf('proto TCP (6)', p);
     this.v4Tcp = proto > 0 && proto < close;
     // What a tunnel is carried in (see tunnelled): IPIP (4), IPv6 (41), GRE (47), UDP (17).
-    this.v4Tunnel = !this.v4Tcp && ['proto IPIP (4)', 'proto IPv6 (41)', 'proto GRE (47)', 'proto UDP (17)'].some((t) => {
-      const at = text.indexOf(t, p);
-      return at > 0 && at < close;
-    });
+    this.v4Tunnel = false;
+    for (let i = 0; i < TUNNEL_PROTOS.length && !this.v4Tcp && !this.v4Tunnel; i++) {
+      const at = text.indexOf(TUNNEL_PROTOS[i]!, p);
+      this.v4Tunnel = at > 0 && at < close;
+    }
     const off = text.indexOf('offset ', p);
     this.v4Frag = off > 0 && off < close && text.charCodeAt(off + 7) !== 48; // "offset 0" or not
   }
@@ -920,6 +918,9 @@ function ipv6Bytes(host: string): Uint8Array | null {
 
 /** linkVersion of an ethertype that carries MPLS or PPPoE (what they carry is read after them). */
 const ENCAPSULATED = -1;
+
+/** How a -v IPv4 header names the protocols a tunnel is carried in (see tunnelled). */
+const TUNNEL_PROTOS = ['proto IPIP (4)', 'proto IPv6 (41)', 'proto GRE (47)', 'proto UDP (17)'];
 
 /** Tunnels within tunnels are followed this deep in a line (as the capture decoder does). */
 const MAX_TUNNEL_DEPTH = 4;
