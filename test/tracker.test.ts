@@ -71,6 +71,46 @@ describe('RST acceptability (RFC 9293 3.10.7, RFC 5961)', () => {
     expect(c!.finalState).toEqual({ client: 'ESTABLISHED', server: 'CLOSED' });
     expect(c!.close.kind).toBe('none');
   });
+  it('a RST whose sender goes on with the connection was not its own: it does not close the sender', () => {
+    // RFC 5961's blind reset: an out-of-window RST in the server's name, then the server's data.
+    const forged = run([
+      ...HANDSHAKE,
+      { dir: 's>c', flags: RST, seq: 5001 + 1_000_000, s: 1 },
+      { dir: 'c>s', flags: ACK, seq: 101, ack: 5001, s: 1.00002 }, // the client's challenge ACK
+      { dir: 's>c', flags: ACK, seq: 5001, ack: 101, len: 10, s: 2 },
+    ])[0]!;
+    expect(forged.resets[0]).toMatchObject({ kind: 'out-of-window', inWindow: false, senderContinued: true });
+    expect(forged.finalState).toEqual({ client: 'ESTABLISHED', server: 'ESTABLISHED' });
+    expect(states(forged, 'server')).not.toContain('CLOSED');
+    // An acceptable one still closes its receiver; the server closes later, at the client's reply.
+    const injected = run([
+      ...HANDSHAKE,
+      { dir: 's>c', flags: RST, seq: 5001, s: 1 },
+      { dir: 's>c', flags: FIN | ACK, seq: 5001, ack: 101, s: 2 },
+      { dir: 'c>s', flags: RST, seq: 101, s: 2.00002 },
+    ])[0]!;
+    expect(injected.resets.map((r) => [r.from, r.inWindow, r.senderContinued])).toEqual([['server', true, true], ['client', true, false]]);
+    expect(injected.states.client.at(-1)).toMatchObject({ state: 'CLOSED', frame: 4, event: 'recv-rst' });
+    expect(injected.states.server.slice(-2).map((t) => [t.state, t.frame])).toEqual([['FIN_WAIT_1', 5], ['CLOSED', 6]]);
+    // A sender that only sends more RSTs (or nothing) did close.
+    const real = run([...HANDSHAKE, { dir: 's>c', flags: RST, seq: 5001 + 1_000_000, s: 1 }, { dir: 's>c', flags: RST, seq: 5001 + 1_000_000, s: 2 }])[0]!;
+    expect(real.resets.map((r) => r.senderContinued)).toEqual([false, false]);
+    expect(real.finalState.server).toBe('CLOSED');
+  });
+  it('a FIN carried by a RST closes nothing in order; nor does a FIN before the sender\'s SYN/ACK', () => {
+    const [finRst] = run([...HANDSHAKE, { dir: 's>c', flags: FIN | RST | ACK, seq: 5001, ack: 101, s: 1 }]);
+    expect(states(finRst!, 'server')).not.toContain('FIN_WAIT_1');
+    expect(finRst!.finalState).toEqual({ client: 'CLOSED', server: 'CLOSED' });
+    // A FIN in the server's name before it answered the SYN (an evasion test's forged FIN).
+    const [early] = run([
+      { dir: 'c>s', flags: SYN, seq: 100, s: 0 },
+      { dir: 's>c', flags: FIN | ACK, seq: 0, ack: 101, s: 0.01 },
+      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 0.02 },
+      { dir: 'c>s', flags: ACK, seq: 101, ack: 5001, s: 0.03 },
+    ]);
+    expect(states(early!, 'server')).toEqual(['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED']);
+    expect(early!.close.kind).toBe('none');
+  });
   it('a RST in SYN_SENT is acceptable only if it acknowledges the SYN', () => {
     const [bad] = run([{ dir: 'c>s', flags: SYN, seq: 100, s: 0 }, { dir: 's>c', flags: RST | ACK, seq: 0, ack: 999, s: 0.01 }]);
     expect(bad!.resets[0]!.kind).toBe('out-of-window');

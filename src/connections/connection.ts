@@ -35,6 +35,12 @@ export interface RstFact {
   receiverLastFrame: number;
   /** The frame of the sender's last segment before this RST (0: none). */
   senderLastFrame: number;
+  /**
+   * The sender went on with the connection after it (a later segment of its own, neither RST nor
+   * SYN), so this RST did not close it: someone else sent it in the sender's name, or the sender
+   * refused one segment with it and kept the connection (see senderOutlivedItsRsts).
+   */
+  senderContinued: boolean;
 }
 
 export type NoteKind = 'syn-data' | 'rst-data' | 'syn-on-open-connection' | 'syn-ack-new-isn' | 'syn-ack-not-captured' | 'ack-not-captured';
@@ -51,11 +57,14 @@ export interface NoteFact {
 
 /** A RST fact to read into (Connection.reset). */
 export function newRstFact(): RstFact {
-  return { s: 0, frame: 0, fileIndex: 0, fileFrame: 0, from: 'client', seq: 0, ack: null, payloadLen: 0, acceptable: null, answersFrame: 0, receiverLastS: -Infinity, receiverLastFrame: 0, senderLastFrame: 0 };
+  return { s: 0, frame: 0, fileIndex: 0, fileFrame: 0, from: 'client', seq: 0, ack: null, payloadLen: 0, acceptable: null, answersFrame: 0, receiverLastS: -Infinity, receiverLastFrame: 0, senderLastFrame: 0, senderContinued: false };
 }
 
 const MIDSTREAM = 1;
 const LAST_WAS_RETRANSMIT = 2;
+/** The client (the server) sent a RST that none of its own later segments has disowned yet. */
+const CLIENT_SENT_RST = 4;
+const SERVER_SENT_RST = 8;
 
 export class Connection {
   readonly client: Endpoint;
@@ -218,6 +227,7 @@ export class Connection {
     into.receiverLastS = d[o + R.RECEIVER_LAST_S]!;
     into.receiverLastFrame = d[o + R.RECEIVER_LAST_FRAME]!;
     into.senderLastFrame = d[o + R.SENDER_LAST_FRAME]!;
+    into.senderContinued = d[o + R.SENDER_CONTINUED] === 1;
     return into;
   }
 
@@ -277,6 +287,9 @@ export class Connection {
     if (!fromClient && packets === 1 && d[xb + E.INITIAL_STATE] === TcpCode.LISTEN && ((f & RST) || (f & (SYN | ACK)) === SYN)) {
       d[xb + E.INITIAL_STATE] = TcpCode.CLOSED;
     }
+
+    const sentRst = fromClient ? CLIENT_SENT_RST : SERVER_SENT_RST;
+    if (d[b + C.BITS]! & sentRst && !(f & (RST | SYN))) this.senderOutlivedItsRsts(fromClient, seg.frame);
 
     const len = segmentLength(seg);
     const sndNxt = d[xb + E.SND_NXT]!; // NaN: nothing sent yet
@@ -345,7 +358,9 @@ export class Connection {
     if ((f & ACK) && !(f & RST)) this.sentAck(x, y, seg, fromClient);
     else if (!(f & ACK)) sentWithoutAck(y, seg);
     if (!(f & RST)) countHalfCloseBytes(x, y, seg);
-    if (f & FIN) sentFin(x, seg);
+    // A RST's FIN closes nothing in order: its receiver acts on the RST alone (RFC 9293 3.10.7.4's
+    // second check comes before the eighth, the FIN's), and it is an anomaly either way.
+    if ((f & (FIN | RST)) === FIN) sentFin(x, seg);
     if (f & RST) this.sentRst(x, y, seg, fromClient);
   }
 
@@ -411,7 +426,7 @@ export class Connection {
       // A retransmission. A SYN/ACK sent again shows the ACK that "completed" the handshake never
       // arrived (a SYN sent again, that the SYN/ACK did not: see sentWithoutAck).
       addCopy(ctl, seg);
-      if (withAck) x.retractAcks(EventCode.RECV_ACK_OF_SYN, seg.frame);
+      if (withAck) x.retract(EventCode.RECV_ACK_OF_SYN, seg.frame);
       return;
     }
     if (!withAck && this.answersOpeningSynAck(seg)) this.f[this.b + C.BITS]! &= ~MIDSTREAM; // the handshake is whole after all
@@ -451,7 +466,7 @@ export class Connection {
     if (ySynAck !== null) answerCopies(ySynAck, a, seg);
     if (yFin !== null) answerCopies(yFin, a, seg);
     // A segment without SYN or FIN is taken as received at its own time (SPEC section 3); a later
-    // retransmission by y of what it acknowledged retracts it (Endpoint.retractAcks).
+    // retransmission by y of what it acknowledged retracts it (Endpoint.retract).
     if (!carriesControl) {
       const opening = ySynAck ?? ySyn;
       if (opening !== null && covers(a, opening.seq) && !y.hasAckOfSyn()) {
@@ -498,7 +513,9 @@ export class Connection {
 
   private sentRst(x: Endpoint, y: Endpoint, seg: Segment, fromClient: boolean): void {
     const acceptable = rstAcceptable(seg, x, y);
+    // Closes x at once (SPEC section 3), until x's own later segments say otherwise (senderOutlivedItsRsts).
     x.addEvent(EventCode.SEND_RST, seg.frame, seg.s);
+    this.f[this.b + C.BITS]! |= fromClient ? CLIENT_SENT_RST : SERVER_SENT_RST;
     if (acceptable) y.addEvent(EventCode.RECV_RST, seg.frame, seg.s, 1);
     const arena = this.store.arena;
     const o = arena.append(this.f[this.b + C.RESETS]!, R.SIZE);
@@ -517,6 +534,29 @@ export class Connection {
     d[o + R.RECEIVER_LAST_S] = y.lastSentS;
     d[o + R.RECEIVER_LAST_FRAME] = this.f[this.b + (fromClient ? C.SERVER : C.CLIENT) + E.LAST_SENT_FRAME]!;
     d[o + R.SENDER_LAST_FRAME] = this.senderLastFrame;
+    d[o + R.SENDER_CONTINUED] = 0;
+  }
+
+  /**
+   * The endpoint sent a segment (neither RST nor SYN) after RSTs that bore its address. One that
+   * aborts with a RST has dropped its connection (RFC 9293 3.10.7) and answers anything later for
+   * it with another RST; a new SYN would start a new incarnation. So one that goes on with the
+   * connection was not closed by them: a middlebox or an attacker sent them in its name (the
+   * blind reset of RFC 5961, a firewall's injected RST), or its stack sent them to refuse one
+   * segment and kept the connection (RFC 9293 3.10.7.3: an unacceptable ACK in SYN-SENT). Their
+   * SEND_RST events are dropped and its history folded again. Their receiver's side is
+   * untouched: an acceptable one closed it (as the kernel did), an unacceptable one never did.
+   */
+  private senderOutlivedItsRsts(fromClient: boolean, frame: number): void {
+    (fromClient ? this.client : this.server).retract(EventCode.SEND_RST, frame);
+    this.f[this.b + C.BITS]! &= ~(fromClient ? CLIENT_SENT_RST : SERVER_SENT_RST);
+    const arena = this.store.arena;
+    const ref = this.f[this.b + C.RESETS]!;
+    const from = fromClient ? 0 : 1;
+    for (let i = 0; i < arena.count(ref, R.SIZE); i++) {
+      const o = arena.item(ref, i, R.SIZE);
+      if (arena.data[o + R.FROM] === from && arena.data[o + R.FRAME]! < frame) arena.data[o + R.SENDER_CONTINUED] = 1;
+    }
   }
 
   private note(kind: Note, seg: Segment, fromClient: boolean): void {
@@ -582,14 +622,16 @@ function sentFin(x: Endpoint, seg: Segment): void {
     if (ctl.seq === finSeq) {
       // Retransmitted FIN: whatever ACK of it we took as received was lost.
       addCopy(ctl, seg);
-      x.retractAcks(EventCode.RECV_ACK_OF_FIN, seg.frame);
+      x.retract(EventCode.RECV_ACK_OF_FIN, seg.frame);
     }
     return; // a FIN at another sequence number: no correct stack sends one; anomalies report it
   }
   // Only an endpoint that holds a connection can close it (RFC 9293 3.10.4: CLOSE in SYN-SENT
-  // sends no FIN); a FIN from a closed or half-opened one is a probe (SYN+FIN, FIN scan).
+  // sends no FIN); a FIN from a closed or half-opened one is a probe (SYN+FIN, FIN scan). In
+  // SYN-RECEIVED a FIN follows the endpoint's own SYN or SYN/ACK: one that sent neither has no
+  // sequence number to put it at (a forged FIN racing the real answer).
   const state = x.currentCode();
-  if (!isSynchronizedCode(state) && state !== TcpCode.SYN_RECEIVED) return;
+  if (!isSynchronizedCode(state) && (state !== TcpCode.SYN_RECEIVED || x.isn === null)) return;
   newControl(x, E.FIN, finSeq, (seg.flags & ACK) !== 0, seg);
   x.addEvent(EventCode.SEND_FIN, seg.frame, seg.s);
 }

@@ -203,8 +203,12 @@ export class Endpoint {
     this.addEvent(kind, e.frame, e.s, e.order);
   }
 
-  /** Drops ACK-driven events of `kind` before `frame`: the endpoint's retransmission shows they were lost. */
-  retractAcks(kind: EventCode.RECV_ACK_OF_SYN | EventCode.RECV_ACK_OF_FIN, frame: number): void {
+  /**
+   * Drops the events of `kind` before `frame` that later segments showed never happened: an ACK
+   * of its SYN or FIN its own retransmission showed was lost, a RST sent in its name by someone
+   * else (Connection.senderOutlivedItsRsts).
+   */
+  retract(kind: EventCode.RECV_ACK_OF_SYN | EventCode.RECV_ACK_OF_FIN | EventCode.SEND_RST, frame: number): void {
     const f = this.f;
     const b = this.b;
     const arena = this.store.arena;
@@ -217,7 +221,7 @@ export class Endpoint {
         f[b + E.VERSION]!++;
         f[b + E.FOLDED] = -1;
         if (kind === EventCode.RECV_ACK_OF_SYN) f[b + E.ACK_OF_SYN_EVENTS]!--;
-        else f[b + E.ACK_OF_FIN_EVENTS]!--;
+        else if (kind === EventCode.RECV_ACK_OF_FIN) f[b + E.ACK_OF_FIN_EVENTS]!--;
       }
     }
   }

@@ -98,7 +98,10 @@ export const enum C {
   SERVER_PORT,
   /** The flow table's hash of the four-tuple. */
   FLOW_HASH,
-  /** Bit 1: midstream (no SYN seen); bit 2: the segment last observed resent sequence space. */
+  /**
+   * Bit 1: midstream (no SYN seen); bit 2: the segment last observed resent sequence space; bits 4
+   * and 8: the client, the server sent a RST that its own later segments have not yet disowned.
+   */
   BITS,
   FIRST_S,
   FIRST_FRAME,
@@ -125,10 +128,12 @@ export const enum EV { KIND = 0, FRAME, S, ORDER, SIZE }
 /**
  * A RST: time, frames, sender (0 client, 1 server), seq, ack (NaN: no ACK), payload, acceptable
  * (-1 unknown, 0, 1), the frame it may answer (the receiver's last data or FIN), the time and
- * frame of the receiver's last packet before it, and the frame of the sender's (0: none).
+ * frame of the receiver's last packet before it, the frame of the sender's (0: none), and 1 when
+ * the sender's later segments went on with the connection (0 otherwise).
  */
 export const enum RST {
-  S = 0, FRAME, FILE_INDEX, FILE_FRAME, FROM, SEQ, ACK, PAYLOAD, ACCEPTABLE, ANSWERS_FRAME, RECEIVER_LAST_S, RECEIVER_LAST_FRAME, SENDER_LAST_FRAME, SIZE,
+  S = 0, FRAME, FILE_INDEX, FILE_FRAME, FROM, SEQ, ACK, PAYLOAD, ACCEPTABLE, ANSWERS_FRAME, RECEIVER_LAST_S, RECEIVER_LAST_FRAME, SENDER_LAST_FRAME,
+  SENDER_CONTINUED, SIZE,
 }
 
 /** A note: kind (index in NOTE_KINDS), time, frame, sender (0 client, 1 server), payload bytes. */

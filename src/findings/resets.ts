@@ -109,6 +109,7 @@ export function resetReports(conn: Connection, f: ResetFacts, fileName: (i: numb
       seq: r.seq,
       ack: r.ack,
       bytes: r.payloadLen,
+      senderContinued: r.senderContinued,
     });
   }
   return out;

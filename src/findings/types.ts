@@ -103,6 +103,8 @@ export interface ResetReport {
   seq: number;
   ack: number | null;
   bytes: number;
+  /** The sender's own later segments went on with the connection: this RST did not close it (injected in its name, or one segment refused). */
+  senderContinued: boolean;
 }
 
 export interface TimeWaitReport {

@@ -198,6 +198,7 @@ function writeResets(w: JsonBytes, f: ConnectionFindings): void {
     w.raw(K.seq); w.number(r.seq);
     w.raw(K.ack); w.nullableNumber(r.ack);
     w.raw(K.bytes1); w.number(r.payloadLen);
+    w.raw(K.senderContinued); w.bool(r.senderContinued);
     w.char(CLOSE_BRACE);
   }
   w.char(CLOSE_BRACKET);
@@ -399,6 +400,7 @@ const K = {
   fileFrame: ascii(',"fileFrame":'),
   from: ascii(',"from":'),
   inWindow: ascii(',"inWindow":'),
+  senderContinued: ascii(',"senderContinued":'),
   senderState: ascii(',"senderState":'),
   receiverState: ascii(',"receiverState":'),
   seq: ascii(',"seq":'),

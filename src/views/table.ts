@@ -192,6 +192,8 @@ function connectionTable(conn: ConnectionReport, report: Report, c: ChalkInstanc
   for (const r of conn.resets) {
     row('reset', `${c.red(r.kind)} from ${r.from} at ${t(r.s)} (frame ${r.frame}): ${r.from} ${r.senderState}, peer ${r.receiverState}` +
       (r.inWindow === false ? c.red(', out of window') : '') +
+      // Its sender went on with the connection (Connection.senderOutlivedItsRsts).
+      (r.senderContinued ? c.yellow(`; ${r.from} went on with the connection after it, so it did not close ${r.from} (injected in its name, or one segment refused)`) : '') +
       // A socket that was still open as far as the wire showed: a timer had closed it unseen.
       (r.kind === 'after-close' && SYNCHRONIZED_OPEN.has(r.senderState) ? ` (a reply from a host without the connection: ${r.from}'s socket had closed unseen)` : ''));
   }
