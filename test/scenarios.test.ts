@@ -302,6 +302,29 @@ describe('more that kernels do to connections', () => {
     expect(c.close.kind).toBe('four-way'); // the close had completed before the RST
   });
 
+  it('RSTs forged in the server\'s name (RFC 5961 blind reset) never close the server; the exact one resets the client', async () => {
+    const c = await only('rst-challenge-ack');
+    const scenario = JSON.parse(readFileSync(fixture('rst-challenge-ack', 'scenario.json'), 'utf8')) as
+      { crafted: { frame: number; seqMinusRcvNxt: number }[]; frames: { frame: number; flags: string; src: string; origin: string }[] };
+    const crafted = new Set(scenario.crafted.map((x) => x.frame));
+    // Every RST the scapy probes sent is reported as not the server's own, acceptable only at rcv.nxt.
+    for (const x of scenario.crafted) {
+      expect(c.resets.find((r) => r.frame === x.frame)).toMatchObject({ from: 'server', senderContinued: true, inWindow: x.seqMinusRcvNxt === 0 });
+    }
+    // The client kernel's own RST, answering the server's FIN, is its own.
+    const kernelRst = c.resets.filter((r) => !crafted.has(r.frame));
+    expect(kernelRst).toMatchObject([{ from: 'client', senderContinued: false, senderState: 'CLOSED', receiverState: 'FIN_WAIT_1' }]);
+    // The client: ESTABLISHED through the rejected ones, CLOSED at the exact one.
+    const exact = scenario.crafted.find((x) => x.seqMinusRcvNxt === 0)!;
+    expect(c.states.client.map((t) => t.state)).toEqual(['CLOSED', 'SYN_SENT', 'ESTABLISHED', 'CLOSED']);
+    expect(c.states.client.at(-1)).toMatchObject({ frame: exact.frame, event: 'recv-rst' });
+    // The server: ESTABLISHED until its own FIN, CLOSED by the client's RST.
+    const fin = scenario.frames.find((f) => f.origin === 'kernel' && f.flags.includes('F'))!;
+    expect(c.states.server.slice(2).map((t) => [t.state, t.frame])).toEqual([
+      ['ESTABLISHED', 3], ['FIN_WAIT_1', fin.frame], ['CLOSED', kernelRst[0]!.frame],
+    ]);
+  });
+
   it('ss -K destroys a socket with RST+ACK: an abort, as SO_LINGER {1,0} would be', async () => {
     const r = await analyze(fixture('ss-kill'));
     expect(r.connections.map((c) => c.resets.map((x) => [x.kind, x.from, x.senderState]))).toEqual([

@@ -398,7 +398,7 @@ interface Digest {
 
 /**
  * The facts the text must reproduce. Times are rounded to what the text printed; `timed` false
- * (-t) drops them and TIME_WAIT ends (which depend on time). Addresses are replaced by their order
+ * (-t) drops them and what depends on them: TIME_WAIT ends, and whether a bare RST was a reply. Addresses are replaced by their order
  * of appearance when the rendering resolved names. reserved-bits anomalies are left out: tcpdump
  * does not print the reserved bits.
  */
@@ -420,7 +420,8 @@ function digest(r: Report, digits: number, timed: boolean, byName: boolean, time
       bytes: c.bytes,
       handshake: { kind: c.handshake.kind, synS: t(c.handshake.synS), synAckS: t(c.handshake.synAckS), ackS: t(c.handshake.ackS), synFrame: c.handshake.synFrame },
       close: { kind: c.close.kind, initiator: c.close.initiator, firstFinS: t(c.close.firstFinS), completeS: t(c.close.completeS) },
-      resets: c.resets.map((x) => ({ kind: x.kind, frame: x.frame, from: x.from, s: t(x.s) })),
+      // A bare RST is after-close only if it came at once in reply (resets.ts): -t cannot say.
+      resets: c.resets.map((x) => ({ kind: !timed && (x.kind === 'after-close' || x.kind === 'abort') ? 'abort or after-close' : x.kind, frame: x.frame, from: x.from, s: t(x.s) })),
       timeWait: c.timeWait.map((w) => ({ side: w.side, enteredS: t(w.enteredS), end: timed ? w.end : null })),
       finalState: timed ? c.finalState : null, // TIME_WAIT expiry depends on time
       anomalies: anomalies(c.anomalies),
