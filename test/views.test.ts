@@ -46,6 +46,11 @@ describe('tcptrace ladder', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/\[FS\].*⚠ syn-fin/);
   });
+  it('marks the RSTs whose apparent sender lived on (injected in its name)', () => {
+    const rows = ladder('rst-challenge-ack').stdout.split('\n').filter((l) => /\[R\.?\]/.test(l));
+    // The four scapy RSTs toward the client are marked; the client kernel's own final RST is not.
+    expect(rows.map((l) => l.includes('⚠ sender lived on'))).toEqual([true, true, true, true, false]);
+  });
   it('selects by --conn, --client, --server; an empty selection is a usage error', () => {
     expect(ladder('time-wait-reuse', '--conn', '2').stdout).toMatch(/^#2 /);
     expect(ladder('illegal-flags', '--server', '127.0.0.1:5121').stdout.match(/^#\d+ /gm)!.length).toBe(10);
