@@ -97,6 +97,29 @@ describe('RST acceptability (RFC 9293 3.10.7, RFC 5961)', () => {
     expect(real.resets.map((r) => r.senderContinued)).toEqual([false, false]);
     expect(real.finalState.server).toBe('CLOSED');
   });
+  it('a receiver that acknowledges what the sender sent after an acceptable RST never took it', () => {
+    // A RST that looks acceptable (at what the client acknowledged) but that the client dropped
+    // (PAWS, say): the server goes on, and the client acknowledges the server's later bytes.
+    const steps: Step[] = [
+      ...HANDSHAKE,
+      { dir: 's>c', flags: ACK, seq: 5001, ack: 101, len: 10, s: 0.1 },
+      { dir: 'c>s', flags: ACK, seq: 101, ack: 5011, s: 0.11 },
+      { dir: 's>c', flags: RST, seq: 5011, s: 1 },
+      { dir: 'c>s', flags: ACK, seq: 101, ack: 5011, s: 1.001 }, // could have left before the RST arrived
+      { dir: 's>c', flags: ACK, seq: 5011, ack: 101, len: 10, s: 2 },
+    ];
+    const [unproven] = run(steps);
+    expect(unproven!.resets[0]).toMatchObject({ inWindow: true, senderContinued: true, receiverContinued: false });
+    expect(unproven!.finalState).toEqual({ client: 'CLOSED', server: 'ESTABLISHED' });
+    const [proven] = run([...steps, { dir: 'c>s', flags: ACK, seq: 101, ack: 5021, s: 2.001 }]);
+    expect(proven!.resets[0]).toMatchObject({ inWindow: true, senderContinued: true, receiverContinued: true });
+    expect(proven!.finalState).toEqual({ client: 'ESTABLISHED', server: 'ESTABLISHED' });
+    expect(states(proven!, 'client')).toEqual(['CLOSED', 'SYN_SENT', 'ESTABLISHED']);
+    // A later RST it did take still closes it.
+    const [later] = run([...steps, { dir: 'c>s', flags: ACK, seq: 101, ack: 5021, s: 2.001 }, { dir: 's>c', flags: RST, seq: 5021, s: 3 }]);
+    expect(later!.resets.map((r) => r.receiverContinued)).toEqual([true, false]);
+    expect(later!.states.client.at(-1)).toMatchObject({ state: 'CLOSED', frame: 10, event: 'recv-rst' });
+  });
   it('a FIN carried by a RST closes nothing in order; nor does a FIN before the sender\'s SYN/ACK', () => {
     const [finRst] = run([...HANDSHAKE, { dir: 's>c', flags: FIN | RST | ACK, seq: 5001, ack: 101, s: 1 }]);
     expect(states(finRst!, 'server')).not.toContain('FIN_WAIT_1');

@@ -41,6 +41,11 @@ export interface RstFact {
    * refused one segment with it and kept the connection (see senderOutlivedItsRsts).
    */
   senderContinued: boolean;
+  /**
+   * The receiver went on with the connection after it: it acknowledged what the sender sent after
+   * this RST, so it never took it (see receiverOutlivedRsts).
+   */
+  receiverContinued: boolean;
 }
 
 export type NoteKind = 'syn-data' | 'rst-data' | 'syn-on-open-connection' | 'syn-ack-new-isn' | 'syn-ack-not-captured' | 'ack-not-captured';
@@ -57,7 +62,7 @@ export interface NoteFact {
 
 /** A RST fact to read into (Connection.reset). */
 export function newRstFact(): RstFact {
-  return { s: 0, frame: 0, fileIndex: 0, fileFrame: 0, from: 'client', seq: 0, ack: null, payloadLen: 0, acceptable: null, answersFrame: 0, receiverLastS: -Infinity, receiverLastFrame: 0, senderLastFrame: 0, senderContinued: false };
+  return { s: 0, frame: 0, fileIndex: 0, fileFrame: 0, from: 'client', seq: 0, ack: null, payloadLen: 0, acceptable: null, answersFrame: 0, receiverLastS: -Infinity, receiverLastFrame: 0, senderLastFrame: 0, senderContinued: false, receiverContinued: false };
 }
 
 const MIDSTREAM = 1;
@@ -65,6 +70,9 @@ const LAST_WAS_RETRANSMIT = 2;
 /** The client (the server) sent a RST that none of its own later segments has disowned yet. */
 const CLIENT_SENT_RST = 4;
 const SERVER_SENT_RST = 8;
+/** The client (the server) took an acceptable RST that none of its own later segments has disowned yet. */
+const CLIENT_TOOK_RST = 16;
+const SERVER_TOOK_RST = 32;
 
 export class Connection {
   readonly client: Endpoint;
@@ -228,6 +236,7 @@ export class Connection {
     into.receiverLastFrame = d[o + R.RECEIVER_LAST_FRAME]!;
     into.senderLastFrame = d[o + R.SENDER_LAST_FRAME]!;
     into.senderContinued = d[o + R.SENDER_CONTINUED] === 1;
+    into.receiverContinued = d[o + R.RECEIVER_CONTINUED] === 1;
     return into;
   }
 
@@ -288,8 +297,11 @@ export class Connection {
       d[xb + E.INITIAL_STATE] = TcpCode.CLOSED;
     }
 
-    const sentRst = fromClient ? CLIENT_SENT_RST : SERVER_SENT_RST;
-    if (d[b + C.BITS]! & sentRst && !(f & (RST | SYN))) this.senderOutlivedItsRsts(fromClient, seg.frame);
+    const rstBits = d[b + C.BITS]! & (fromClient ? CLIENT_SENT_RST | CLIENT_TOOK_RST : SERVER_SENT_RST | SERVER_TOOK_RST);
+    if (rstBits !== 0 && !(f & (RST | SYN))) {
+      if (rstBits & (CLIENT_SENT_RST | SERVER_SENT_RST)) this.senderOutlivedItsRsts(fromClient, seg.frame);
+      if (rstBits & (CLIENT_TOOK_RST | SERVER_TOOK_RST) && f & ACK) this.receiverOutlivedRsts(fromClient, seg);
+    }
 
     const len = segmentLength(seg);
     const sndNxt = d[xb + E.SND_NXT]!; // NaN: nothing sent yet
@@ -516,7 +528,10 @@ export class Connection {
     // Closes x at once (SPEC section 3), until x's own later segments say otherwise (senderOutlivedItsRsts).
     x.addEvent(EventCode.SEND_RST, seg.frame, seg.s);
     this.f[this.b + C.BITS]! |= fromClient ? CLIENT_SENT_RST : SERVER_SENT_RST;
-    if (acceptable) y.addEvent(EventCode.RECV_RST, seg.frame, seg.s, 1);
+    if (acceptable) {
+      y.addEvent(EventCode.RECV_RST, seg.frame, seg.s, 1);
+      this.f[this.b + C.BITS]! |= fromClient ? SERVER_TOOK_RST : CLIENT_TOOK_RST;
+    }
     const arena = this.store.arena;
     const o = arena.append(this.f[this.b + C.RESETS]!, R.SIZE);
     this.f[this.b + C.RESETS] = arena.lastRef;
@@ -535,7 +550,48 @@ export class Connection {
     d[o + R.RECEIVER_LAST_FRAME] = this.f[this.b + (fromClient ? C.SERVER : C.CLIENT) + E.LAST_SENT_FRAME]!;
     d[o + R.SENDER_LAST_FRAME] = this.senderLastFrame;
     d[o + R.SENDER_CONTINUED] = 0;
+    d[o + R.SENDER_NEXT] = this.f[this.b + (fromClient ? C.CLIENT : C.SERVER) + E.SND_NXT]!;
+    d[o + R.RECEIVER_CONTINUED] = 0;
   }
+
+  /**
+   * The endpoint, which took an acceptable RST, now acknowledges sequence space its peer sent only
+   * after that RST: it received the peer's later segments, which followed the RST on its way, and
+   * it answered them as a live connection, not with a RST. So it never took the RST (a Linux
+   * receiver drops a RST whose timestamp fails PAWS and answers one that is in the window but not
+   * exactly RCV.NXT with a challenge ACK; and the RST may have been lost past the capture point).
+   * Every RST it was taken to receive is dropped from its history. Only an acknowledgment proves
+   * it: a segment of its own sent before the RST arrived could follow the RST in the capture.
+   */
+  private receiverOutlivedRsts(fromClient: boolean, seg: Segment): void {
+    const arena = this.store.arena;
+    const ref = this.f[this.b + C.RESETS]!;
+    const peer = fromClient ? 1 : 0;
+    const n = arena.count(ref, R.SIZE);
+    // The last RST it was taken to receive that this acknowledgment shows it outlived; any before it
+    // went untaken too (it is alive after them all). One after it stays until its own proof.
+    let proven = -1;
+    let pending = false;
+    for (let i = 0; i < n; i++) {
+      const o = arena.item(ref, i, R.SIZE);
+      const d = arena.data;
+      if (d[o + R.FROM] !== peer || d[o + R.ACCEPTABLE] !== 1 || d[o + R.RECEIVER_CONTINUED] === 1) continue;
+      const next = d[o + R.SENDER_NEXT]!;
+      if (next === next && seqLT(next, seg.ack)) {
+        proven = i;
+        pending = false;
+      } else pending = true;
+    }
+    if (proven < 0) return;
+    const upTo = arena.data[arena.item(ref, proven, R.SIZE) + R.FRAME]!;
+    (fromClient ? this.client : this.server).retract(EventCode.RECV_RST, upTo + 1);
+    if (!pending) this.f[this.b + C.BITS]! &= ~(fromClient ? CLIENT_TOOK_RST : SERVER_TOOK_RST);
+    for (let i = 0; i <= proven; i++) {
+      const o = arena.item(ref, i, R.SIZE);
+      if (arena.data[o + R.FROM] === peer && arena.data[o + R.ACCEPTABLE] === 1) arena.data[o + R.RECEIVER_CONTINUED] = 1;
+    }
+  }
+
 
   /**
    * The endpoint sent a segment (neither RST nor SYN) after RSTs that bore its address. One that

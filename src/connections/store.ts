@@ -100,7 +100,9 @@ export const enum C {
   FLOW_HASH,
   /**
    * Bit 1: midstream (no SYN seen); bit 2: the segment last observed resent sequence space; bits 4
-   * and 8: the client, the server sent a RST that its own later segments have not yet disowned.
+   * and 8: the client, the server sent a RST that its own later segments have not yet disowned;
+   * bits 16 and 32: the client, the server took a RST that its own later segments have not yet
+   * shown it ignored.
    */
   BITS,
   FIRST_S,
@@ -128,12 +130,13 @@ export const enum EV { KIND = 0, FRAME, S, ORDER, SIZE }
 /**
  * A RST: time, frames, sender (0 client, 1 server), seq, ack (NaN: no ACK), payload, acceptable
  * (-1 unknown, 0, 1), the frame it may answer (the receiver's last data or FIN), the time and
- * frame of the receiver's last packet before it, the frame of the sender's (0: none), and 1 when
- * the sender's later segments went on with the connection (0 otherwise).
+ * frame of the receiver's last packet before it, the frame of the sender's (0: none), 1 when the
+ * sender's later segments went on with the connection (0 otherwise), the sender's next sequence
+ * number when it was sent (NaN: none), and 1 when the receiver's later segments showed it went on.
  */
 export const enum RST {
   S = 0, FRAME, FILE_INDEX, FILE_FRAME, FROM, SEQ, ACK, PAYLOAD, ACCEPTABLE, ANSWERS_FRAME, RECEIVER_LAST_S, RECEIVER_LAST_FRAME, SENDER_LAST_FRAME,
-  SENDER_CONTINUED, SIZE,
+  SENDER_CONTINUED, SENDER_NEXT, RECEIVER_CONTINUED, SIZE,
 }
 
 /** A note: kind (index in NOTE_KINDS), time, frame, sender (0 client, 1 server), payload bytes. */

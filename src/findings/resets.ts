@@ -110,6 +110,7 @@ export function resetReports(conn: Connection, f: ResetFacts, fileName: (i: numb
       ack: r.ack,
       bytes: r.payloadLen,
       senderContinued: r.senderContinued,
+      receiverContinued: r.receiverContinued,
     });
   }
   return out;

@@ -105,6 +105,8 @@ export interface ResetReport {
   bytes: number;
   /** The sender's own later segments went on with the connection: this RST did not close it (injected in its name, or one segment refused). */
   senderContinued: boolean;
+  /** The receiver's later segments acknowledged what the sender sent after it: it never took this RST. */
+  receiverContinued: boolean;
 }
 
 export interface TimeWaitReport {

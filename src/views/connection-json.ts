@@ -199,6 +199,7 @@ function writeResets(w: JsonBytes, f: ConnectionFindings): void {
     w.raw(K.ack); w.nullableNumber(r.ack);
     w.raw(K.bytes1); w.number(r.payloadLen);
     w.raw(K.senderContinued); w.bool(r.senderContinued);
+    w.raw(K.receiverContinued); w.bool(r.receiverContinued);
     w.char(CLOSE_BRACE);
   }
   w.char(CLOSE_BRACKET);
@@ -401,6 +402,7 @@ const K = {
   from: ascii(',"from":'),
   inWindow: ascii(',"inWindow":'),
   senderContinued: ascii(',"senderContinued":'),
+  receiverContinued: ascii(',"receiverContinued":'),
   senderState: ascii(',"senderState":'),
   receiverState: ascii(',"receiverState":'),
   seq: ascii(',"seq":'),

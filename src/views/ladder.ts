@@ -43,8 +43,10 @@ export function renderLadder(conn: ConnectionReport, segs: LadderSegment[], o: L
   const arrowW = Math.max(44, o.width - 2 * STATE_W - 4);
   const isn = initialSequenceNumbers(segs);
   const byFrame = statesByFrame(conn);
-  // RSTs their apparent sender outlived: someone else's (Connection.senderOutlivedItsRsts).
-  const notOwn = new Set(conn.resets.filter((r) => r.senderContinued).map((r) => r.frame));
+  // RSTs their apparent sender or their receiver outlived: someone else's, or never taken
+  // (Connection.senderOutlivedItsRsts, receiverOutlivedRsts).
+  const lived = new Map(conn.resets.filter((r) => r.senderContinued || r.receiverContinued)
+    .map((r) => [r.frame, r.senderContinued && r.receiverContinued ? 'both' : r.senderContinued ? 'sender' : 'receiver']));
   const out: string[] = [];
 
   const row = (left: string, mid: string, right: string) =>
@@ -90,7 +92,7 @@ export function renderLadder(conn: ConnectionReport, segs: LadderSegment[], o: L
     const ack = x.flags & ACK ? ` ack ${rel(x.ack, base.recv)}` : '';
     let label = ` ${x.retransmit ? g.retx : ''}[${flagString(x.flags)}]${seq}${ack} len ${x.len}  ${t(x.s)}  #${x.frame}`;
     if (x.anomalies.length) label += g.warn + x.anomalies.join(', ');
-    if (notOwn.has(x.frame)) label += `${g.warn}sender lived on`;
+    if (lived.has(x.frame)) label += `${g.warn}${lived.get(x.frame)} lived on`;
     label += ' ';
     const room = arrowW - 3;
     if (label.length > room) label = label.slice(0, room);

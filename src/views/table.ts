@@ -194,6 +194,7 @@ function connectionTable(conn: ConnectionReport, report: Report, c: ChalkInstanc
       (r.inWindow === false ? c.red(', out of window') : '') +
       // Its sender went on with the connection (Connection.senderOutlivedItsRsts).
       (r.senderContinued ? c.yellow(`; ${r.from} went on with the connection after it, so it did not close ${r.from} (injected in its name, or one segment refused)`) : '') +
+      (r.receiverContinued ? c.yellow(`; the peer acknowledged what ${r.from} sent after it, so it never took it`) : '') +
       // A socket that was still open as far as the wire showed: a timer had closed it unseen.
       (r.kind === 'after-close' && SYNCHRONIZED_OPEN.has(r.senderState) ? ` (a reply from a host without the connection: ${r.from}'s socket had closed unseen)` : ''));
   }
