@@ -133,6 +133,20 @@ describe('closing', () => {
     const closed = server.find((e) => e.state === 'CLOSED' && e.s > lastAckEntry.s);
     if (closed) expect(closed.s).toBeGreaterThan(lastRetransmit);
   });
+
+  it('a dropped FIN from CLOSE_WAIT leaves the sender in LAST_ACK retransmitting and the peer in FIN_WAIT_2', async () => {
+    const c = await only('last-ack-fin-dropped');
+    const scenario = JSON.parse(readFileSync(fixture('last-ack-fin-dropped', 'scenario.json'), 'utf8')) as
+      { lastAck: { finTransmissions: { frame: number; interval?: number }[] } };
+    const fins = scenario.lastAck.finTransmissions;
+    expect(c.close).toMatchObject({ kind: 'incomplete', initiator: 'server', lingering: { client: 'LAST_ACK', server: 'FIN_WAIT_2' } });
+    // Every copy of the client's FIN after the first is a retransmission, at the interval the kernel used.
+    expect(c.close.finRetransmits.map((r) => [r.side, r.frame])).toEqual(fins.slice(1).map((f) => ['client', f.frame]));
+    c.close.finRetransmits.forEach((r, i) => expect(r.intervalS).toBeCloseTo(fins[i + 1]!.interval!, 5));
+    // The server never acknowledged it: the client went LAST_ACK at its first FIN and stayed there.
+    expect(c.states.client.at(-1)).toMatchObject({ state: 'LAST_ACK', frame: fins[0]!.frame, event: 'send-fin' });
+    expect(stateNames(c, 'server').slice(-2)).toEqual(['FIN_WAIT_1', 'FIN_WAIT_2']);
+  });
 });
 
 describe('resets', () => {
