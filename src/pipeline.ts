@@ -6,6 +6,7 @@ import type { Connection } from './connections/connection.js';
 import { DEFAULT_CLOSED_GRACE_S, FlowTable, type ParkingPolicy } from './connections/flow-table.js';
 import { Outcome, LINK_NAMES, decodePacket, isSupportedLinkType } from './decode/packet.js';
 import { Segment, flagString, newSegment } from './decode/segment.js';
+import { CopyFilter } from './decode/copies.js';
 import { formatEndpoint } from './decode/addr.js';
 import { createTcpdumpTextDecoder } from './decode/tcpdump-text.js';
 import type { LineDecoder } from './decode/text-decoder.js';
@@ -85,7 +86,8 @@ export interface InputReport {
   linkTypes: string[];
   packets: number;
   tcpPackets: number;
-  skipped: { nonIp: number; nonTcp: number; fragments: number; truncated: number; malformed: number; unsupportedLink: number };
+  /** Packets not tracked, by reason; `duplicates`: second copies of a packet (decode/copies.ts). */
+  skipped: { nonIp: number; nonTcp: number; fragments: number; truncated: number; malformed: number; unsupportedLink: number; duplicates: number };
   /** Absolute time of the first packet, ISO 8601 UTC with the input's precision; null without packets. */
   startTime: string | null;
   durationS: number;
@@ -270,7 +272,8 @@ function supportedList(): string {
 /** The tracking half of one analysis: packets in (from the files' decoders), connections and anomalies out. */
 class TrackRun {
   private readonly table: FlowTable;
-  private readonly skipped: InputReport['skipped'] = { nonIp: 0, nonTcp: 0, fragments: 0, truncated: 0, malformed: 0, unsupportedLink: 0 };
+  private readonly skipped: InputReport['skipped'] = { nonIp: 0, nonTcp: 0, fragments: 0, truncated: 0, malformed: 0, unsupportedLink: 0, duplicates: 0 };
+  private readonly copies = new CopyFilter();
   private packets = 0;
   /** Several files: frames number the merged capture. */
   readonly merging: boolean;
@@ -358,6 +361,10 @@ class TrackRun {
   }
 
   private segment(seg: Segment): void {
+    if (this.copies.isCopy(seg)) {
+      this.skipped.duplicates++;
+      return;
+    }
     this.tcpPackets++;
     const { conn, fromClient } = this.table.track(seg);
     const anomalies = segmentAnomalies(seg);
@@ -376,6 +383,12 @@ class TrackRun {
   /** The input is read: every connection still open is finished at the capture's end, a part at a time. */
   async end(infos: FileInfo[], outputReady?: () => Promise<void> | null): Promise<TrackResult> {
     while (this.table.endSome(this.endS, END_PART)) await between(outputReady);
+    if (this.skipped.duplicates > 0) {
+      this.sink.warning({
+        file: this.files.join(', '), truncated: false,
+        message: `${this.skipped.duplicates} TCP packets were another copy of a packet just captured on another interface or going the other way (tcpdump -i any on a host with a bridge, veth pairs or routing): each packet was tracked once, and the copies are counted as skipped (duplicates)`,
+      });
+    }
     return {
       infos, packets: this.packets, tcpPackets: this.tcpPackets, skipped: this.skipped,
       origin: this.haveOrigin && this.absoluteStart ? { sec: this.originSec, nsec: this.originNsec } : null,

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Outcome, decodePacket } from '../src/decode/packet.js';
-import { ACK, SYN, newSegment } from '../src/decode/segment.js';
+import { ACK, Direction, SYN, type Segment, newSegment } from '../src/decode/segment.js';
+import { CopyFilter } from '../src/decode/copies.js';
 import { formatAddress, formatIPv6, parseAddress } from '../src/decode/addr.js';
 import type { PacketRecord } from '../src/input/record.js';
 
@@ -62,6 +63,42 @@ function decode(linkType: number, bytes: number[], capLen = bytes.length) {
   return { outcome, seg };
 }
 
+describe('copies of one packet (tcpdump -i any across a bridge)', () => {
+  const seg = (direction: number, s: number, over: Partial<Segment> = {}) => {
+    const x = decode(276, [0x08, 0x00, 0, 0, 0, 0, 0, 1, 0, 1, 0, 6, ...Array(8).fill(0), ...ipv4(tcp({ flags: ACK, seq: 7, ack: 9, payload: 10 }))]).seg;
+    return Object.assign(x, { direction, s, ...over });
+  };
+  it('drops the copy seen going another way, not a retransmission sent the same way', () => {
+    const f = new CopyFilter();
+    expect(f.isCopy(seg(Direction.OTHER_HOST, 0))).toBe(false); // in at the bridge's first port
+    expect(f.isCopy(seg(Direction.OUT, 0.00001))).toBe(true); // out at the second: a copy
+    expect(f.isCopy(seg(Direction.OTHER_HOST, 0.2))).toBe(false); // the same segment again, the same way: a retransmission
+    expect(f.isCopy(seg(Direction.OUT, 0.20001))).toBe(true); // and its copy
+    expect(f.copies).toBe(2);
+  });
+  it('tells copies apart by every header field, the IPv4 identification included', () => {
+    const f = new CopyFilter();
+    f.isCopy(seg(Direction.IN, 0, { ipId: 1 }));
+    expect(f.isCopy(seg(Direction.OUT, 0.00001, { ipId: 2 }))).toBe(false); // another packet (IP id)
+    expect(f.isCopy(seg(Direction.IN, 0.00002, { seq: 8 }))).toBe(false);
+    expect(f.isCopy(seg(Direction.OUT, 0.00003, { ipId: 1, window: 1 }))).toBe(false);
+    expect(f.isCopy(seg(Direction.OUT, 0.00004, { ipId: 1 }))).toBe(true);
+  });
+  it('drops the copy seen the same way on another interface (a veth end, then the bridge)', () => {
+    const f = new CopyFilter();
+    expect(f.isCopy(seg(Direction.IN, 0, { iface: 5 }))).toBe(false);
+    expect(f.isCopy(seg(Direction.IN, 0.00001, { iface: 2 }))).toBe(true);
+    expect(f.isCopy(seg(Direction.IN, 0.3, { iface: 5 }))).toBe(false); // a retransmission
+  });
+  it('leaves captures that record no direction, and copies too far apart, alone', () => {
+    const f = new CopyFilter();
+    expect(f.isCopy(seg(-1, 0))).toBe(false);
+    expect(f.isCopy(seg(-1, 0.00001))).toBe(false);
+    f.isCopy(seg(Direction.IN, 1));
+    expect(f.isCopy(seg(Direction.OUT, 1.5))).toBe(false);
+  });
+});
+
 describe('link layers', () => {
   const pkt = ipv4(tcp());
   it('Ethernet, with 802.1Q and stacked 802.1ad + 802.1Q tags', () => {
@@ -79,6 +116,21 @@ describe('link layers', () => {
     const sll2 = [0x08, 0x00, 0, 0, 0, 0, 0, 1, 0, 1, 0, 6, ...Array(8).fill(0), ...pkt];
     expect(decode(113, sll).outcome).toBe(Outcome.TCP);
     expect(decode(276, sll2).outcome).toBe(Outcome.TCP);
+  });
+  it('keeps the direction SLL and SLL2 record (In, B, M, P, Out) and the IPv4 identification', () => {
+    const withId = [...pkt];
+    withId[4] = 0x12;
+    withId[5] = 0x34;
+    for (const type of [0, 3, 4]) {
+      const sll = [0, type, 0, 1, 0, 6, ...Array(8).fill(0), 0x08, 0x00, ...withId];
+      const sll2 = [0x08, 0x00, 0, 0, 0, 0, 0, 1, 0, 1, type, 6, ...Array(8).fill(0), ...withId];
+      expect(decode(113, sll).seg).toMatchObject({ direction: type, ipId: 0x1234 });
+      expect(decode(276, sll2).seg).toMatchObject({ direction: type, ipId: 0x1234, iface: 1 });
+    }
+    // Netlink and loopback packet types say nothing of a direction; nor does Ethernet.
+    expect(decode(113, [0, 7, 0, 1, 0, 6, ...Array(8).fill(0), 0x08, 0x00, ...pkt]).seg.direction).toBe(-1);
+    expect(decode(1, ether(0x0800, pkt)).seg.direction).toBe(-1);
+    expect(decode(229, ipv6(6, tcp())).seg.ipId).toBe(-1);
   });
   it('BSD null (0) in either byte order, OpenBSD loop (108), raw IP (101, 12, 14), IPv4 (228), IPv6 (229)', () => {
     expect(decode(0, [2, 0, 0, 0, ...pkt]).outcome).toBe(Outcome.TCP);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTcpdumpTextDecoder } from '../src/decode/tcpdump-text.js';
 import { SeqRecovery } from '../src/decode/tcpdump-seq.js';
-import { ACK, AE, CWR, ECE, FIN, PSH, RST, SYN, URG, newSegment, type Segment } from '../src/decode/segment.js';
+import { ACK, AE, CWR, Direction, ECE, FIN, PSH, RST, SYN, URG, newSegment, type Segment } from '../src/decode/segment.js';
 import type { Report } from '../src/pipeline.js';
 import { FIXTURES, ROOT, analyze, cli } from './helpers/run.js';
 
@@ -139,12 +139,12 @@ describe('tcpdump text: one line of each form', () => {
 
   it('reads IPv6, -v two-line IPv4, -vv, -e, VLAN, -i any and IPv6 -v forms', () => {
     const v6 = one('09:17:25.583873 IP6 ::1.41114 > ::1.5114: Flags [S], seq 2743550665, win 65476, length 0');
-    expect(v6).toMatchObject({ ipVersion: 6, src: '::1', srcPort: 41114, dst: '::1', dstPort: 5114, seq: 2743550665 });
+    expect(v6).toMatchObject({ ipVersion: 6, src: '::1', srcPort: 41114, dst: '::1', dstPort: 5114, seq: 2743550665, direction: -1, ipId: -1 });
     const v = one([
       '    5  09:17:39.659496 IP (tos 0x0, ttl 64, id 31397, offset 0, flags [DF], proto TCP (6), length 60)',
       '    127.0.0.1.41116 > 127.0.0.1.5116: Flags [S], cksum 0xfe30 (incorrect -> 0xaa4a), seq 1291685401, win 65495, options [mss 65495,sackOK,TS val 3862245327 ecr 0,nop,wscale 10], length 0',
     ]);
-    expect(v).toMatchObject({ frame: 5, src: '127.0.0.1', srcPort: 41116, seq: 1291685401, tsSec: 9 * 3600 + 17 * 60 + 39, options: { mss: 65495 } });
+    expect(v).toMatchObject({ frame: 5, src: '127.0.0.1', srcPort: 41116, seq: 1291685401, tsSec: 9 * 3600 + 17 * 60 + 39, options: { mss: 65495 }, ipId: 31397 });
     const e = one('09:18:12.778013 22:69:33:c9:ac:1f > ae:1c:22:3c:95:11, ethertype 802.1Q-QinQ (0x88a8), length 82: vlan 100, p 0, ethertype 802.1Q (0x8100), vlan 20, p 0, ethertype IPv4 (0x0800), 10.77.0.1.4118 > 10.77.0.2.5118: Flags [S], seq 2807583217, win 64240, length 0');
     expect(e).toMatchObject({ src: '10.77.0.1', srcPort: 4118, dst: '10.77.0.2', dstPort: 5118, seq: 2807583217 });
     const ev = one([
@@ -152,10 +152,17 @@ describe('tcpdump text: one line of each form', () => {
       '    10.77.0.1.4117 > 10.77.0.2.5117: Flags [S], cksum 0x212a (correct), seq 2843436003, win 64240, length 0',
     ]);
     expect(ev).toMatchObject({ src: '10.77.0.1', seq: 2843436003 });
-    expect(one('09:17:37.078946 lo    In  IP 127.0.0.1.41115 > 127.0.0.1.5115: Flags [S], seq 119100145, win 65495, length 0')).toMatchObject({ srcPort: 41115 });
-    expect(one('09:17:37.078946 enp0s31f6 Out IP 127.0.0.1.41115 > 127.0.0.1.5115: Flags [S], seq 1, win 1, length 0')).toMatchObject({ srcPort: 41115 });
-    expect(one('09:17:37.078946 lo    In  ifindex 1 00:00:00:00:00:00 ethertype IPv4 (0x0800), length 80: 127.0.0.1.41115 > 127.0.0.1.5115: Flags [S], seq 1, win 1, length 0')).toMatchObject({ srcPort: 41115 });
-    expect(one('09:17:39.659496  In 00:00:00:00:00:00 ethertype IPv4 (0x0800), length 76: 127.0.0.1.41116 > 127.0.0.1.5116: Flags [S], seq 1, win 1, length 0')).toMatchObject({ srcPort: 41116 });
+    expect(one('09:17:37.078946 lo    In  IP 127.0.0.1.41115 > 127.0.0.1.5115: Flags [S], seq 119100145, win 65495, length 0')).toMatchObject({ srcPort: 41115, direction: Direction.IN });
+    expect(one('09:17:37.078946 enp0s31f6 Out IP 127.0.0.1.41115 > 127.0.0.1.5115: Flags [S], seq 1, win 1, length 0')).toMatchObject({ srcPort: 41115, direction: Direction.OUT });
+    expect(one('09:17:37.078946 ?     P   IP 127.0.0.1.41115 > 127.0.0.1.5115: Flags [S], seq 1, win 1, length 0')).toMatchObject({ srcPort: 41115, direction: Direction.OTHER_HOST });
+    // Each interface name is a number of its own (the copies filter tells interfaces apart by it).
+    const ifaceOf = (name: string) => one(`09:17:37.078946 ${name} In  IP 127.0.0.1.41115 > 127.0.0.1.5115: Flags [S], seq 1, win 1, length 0`).iface;
+    expect(ifaceOf('veth1')).toBe(ifaceOf('veth1'));
+    expect(ifaceOf('veth1')).not.toBe(ifaceOf('veth2'));
+    expect(ifaceOf('docker0')).toBeGreaterThanOrEqual(0);
+    expect(one('09:17:37.078946 lo    In  ifindex 1 00:00:00:00:00:00 ethertype IPv4 (0x0800), length 80: 127.0.0.1.41115 > 127.0.0.1.5115: Flags [S], seq 1, win 1, length 0')).toMatchObject({ srcPort: 41115, direction: Direction.IN });
+    expect(one('09:17:39.659496  In 00:00:00:00:00:00 ethertype IPv4 (0x0800), length 76: 127.0.0.1.41116 > 127.0.0.1.5116: Flags [S], seq 1, win 1, length 0')).toMatchObject({ srcPort: 41116, direction: Direction.IN });
+    expect(one('09:17:39.659496 Out 02:42:ac:11:00:02 ethertype IPv4 (0x0800), length 76: 127.0.0.1.41116 > 127.0.0.1.5116: Flags [S], seq 1, win 1, length 0')).toMatchObject({ srcPort: 41116, direction: Direction.OUT });
     expect(one('09:17:25.583873 IP6 (flowlabel 0xf9362, hlim 64, next-header TCP (6) payload length: 40) ::1.41114 > ::1.5114: Flags [S], cksum 0x0030 (incorrect -> 0x6c6b), seq 2743550665, win 65476, length 0')).toMatchObject({ src: '::1', srcPort: 41114 });
     // IPv6 with an extension header: addresses first, then TCP prints its ports alone.
     const hbh = one('14:13:27.172200 IP6 (flowlabel 0xa31ee, hlim 64, next-header HBH (0), payload length 0) 2604:1380:4091:ce00::d > 2604:1380:4091:ce00::b: HBH (jumbo: 80040)  41851 > 43913: Flags [P.], seq 592820498:592900498, ack 2512896041, win 2128, length 80000');

@@ -44,17 +44,22 @@ export function decodePacket(rec: PacketRecord, out: Segment): Outcome {
   const end = rec.offset + rec.capLen;
   let off: number;
   let etherType = -1; // -1: learn the IP version from the first nibble
+  out.direction = -1;
+  out.iface = -1;
   switch (rec.linkType) {
     case 1: // Ethernet II
       return decodeEthernet(b, start, end, rec.origLen, out);
     case 113: // Linux cooked v1: 16-byte header, protocol in the last two bytes
       if (end - start < 16) return Outcome.TRUNCATED;
       etherType = (b[start + 14]! << 8) | b[start + 15]!;
+      out.direction = linuxPacketType((b[start]! << 8) | b[start + 1]!);
       off = start + 16;
       break;
     case 276: // Linux cooked v2: 20-byte header, protocol first
       if (end - start < 20) return Outcome.TRUNCATED;
       etherType = (b[start]! << 8) | b[start + 1]!;
+      out.direction = linuxPacketType(b[start + 10]!);
+      out.iface = ((b[start + 4]! << 24) | (b[start + 5]! << 16) | (b[start + 6]! << 8) | b[start + 7]!) >>> 0;
       off = start + 20;
       break;
     case 9: // PPP (RFC 1661), with or without the HDLC-like address/control bytes (RFC 1662)
@@ -91,6 +96,11 @@ export function decodePacket(rec: PacketRecord, out: Segment): Outcome {
       return Outcome.UNSUPPORTED_LINK;
   }
   return decodeEtherPayload(b, off, end, etherType, rec.origLen - (off - start), out);
+}
+
+/** An SLL packet type as a Direction (0..4), -1 for any other (a loopback or netlink type). */
+function linuxPacketType(t: number): number {
+  return t <= 4 ? t : -1;
 }
 
 /** An Ethernet II frame at `start`, with any stack of 802.1Q / 802.1ad / old QinQ tags. */
@@ -251,6 +261,7 @@ function decodeIPv4(b: Uint8Array, off: number, end: number, wireLen: number, ou
   if (totalLen < ihl) return Outcome.MALFORMED;
   if (end - off < ihl) return Outcome.TRUNCATED;
   out.ipVersion = 4;
+  out.ipId = (b[off + 4]! << 8) | b[off + 5]!;
   const a = out.addrs;
   a[0] = a[1] = a[2] = a[4] = a[5] = a[6] = 0;
   a[3] = ((b[off + 12]! << 24) | (b[off + 13]! << 16) | (b[off + 14]! << 8) | b[off + 15]!) >>> 0;
@@ -266,6 +277,7 @@ function decodeIPv6(b: Uint8Array, off: number, end: number, wireLen: number, ou
   if (payloadLen === 0) payloadLen = wireLen - 40; // jumbogram (RFC 2675) or BIG TCP
   let next = b[off + 6]!;
   out.ipVersion = 6;
+  out.ipId = -1;
   readIPv6Words(b, off + 8, out.addrs, 0);
   readIPv6Words(b, off + 24, out.addrs, 4);
   out.addressesChanged();

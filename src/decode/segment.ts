@@ -7,6 +7,12 @@
  */
 import { formatAddress, parseAddress } from './addr.js';
 
+/**
+ * Linux packet types (SLL's pkttype: PACKET_HOST, _BROADCAST, _MULTICAST, _OTHERHOST, _OUTGOING),
+ * as tcpdump -i any prints them: In, B, M, P, Out.
+ */
+export const enum Direction { IN = 0, BROADCAST = 1, MULTICAST = 2, OTHER_HOST = 3, OUT = 4 }
+
 /** TCP flag bits as they sit in the 9-bit flags field (RFC 9293, AE from RFC 9768 AccECN). */
 export const FIN = 0x01;
 export const SYN = 0x02;
@@ -65,6 +71,19 @@ export class Segment {
   options: TcpOptions | null = null;
   /** True when the snaplen cut the TCP header's options. */
   truncated = false;
+  /** The IPv4 identification field (-1: IPv6, or not printed in tcpdump text without -v). */
+  ipId = -1;
+  /**
+   * Which way the packet went past the capturing interface, as Linux's "any" device records it
+   * (SLL packet type; tcpdump -i any prints it): a DIRECTION value, -1 when the capture does not
+   * say. The same packet seen twice with two directions was captured twice (copies.ts).
+   */
+  direction = -1;
+  /**
+   * The capturing interface, as far as the capture tells them apart (SLL2's interface index; in
+   * tcpdump -i any text, a number for the interface's name); -1 when it does not.
+   */
+  iface = -1;
 
   // The addresses' text, once written (or as read from tcpdump text); null when not yet.
   private srcText: string | null = null;

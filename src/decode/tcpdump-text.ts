@@ -364,7 +364,10 @@ export class TcpdumpTextDecoder implements LineDecoder {
 
   /** Everything after the timestamp: interface, link layer, network layer, TCP. */
   private body(text: string, p: number, seg: Segment, isPacket: boolean): Body {
-    p = skipInterface(text, p);
+    seg.ipId = -1;
+    seg.direction = -1;
+    seg.iface = -1;
+    p = skipInterface(text, p, seg);
     const ppp = this.pppProtocol(text, p);
     if (ppp !== 0) return this.network(text, this.afterLength, seg, ppp); // -e PPP: "IP (0x0021), length 177: "
     let version = ipKeyword(text, p);
@@ -413,6 +416,7 @@ export class TcpdumpTextDecoder implements LineDecoder {
       const close = matchParen(text, p);
       if (close < 0) return Body.NON_TCP;
       this.ipv4Header(text, p, close);
+      seg.ipId = ipv4Id(text, p, close);
       p = close + 1;
       while (text.charCodeAt(p) === 32) p++;
       if ((!this.v4Tcp && !this.v4Tunnel) || this.v4Frag) return Body.NON_TCP; // other protocols; later fragments
@@ -845,22 +849,63 @@ function matchParen(text: string, p: number): number {
 }
 
 /**
- * -i any on Linux (LINKTYPE_LINUX_SLL2, print-sll.c): "lo    In  IP ..." — the interface name
- * padded to 5 and the direction padded to 3. Returns the index after them (or p).
+ * -i any on Linux (print-sll.c): with LINKTYPE_LINUX_SLL2, "lo    In  IP ..." — the interface name
+ * padded to 5 and the direction padded to 3; with LINKTYPE_LINUX_SLL and -e, the direction first
+ * (right-aligned to 3), then the link-layer address: " In 00:00:00:00:00:00 ethertype IPv4 ...". Sets seg.direction;
+ * returns the index after the name and direction (or p).
  */
-function skipInterface(text: string, p: number): number {
+function skipInterface(text: string, p: number, seg: Segment): number {
+  let q = p;
+  while (text.charCodeAt(q) === 32) q++; // right-aligned to 3: " In", "  P"
+  const first = directionAt(text, q);
+  if (first >= 0 && text.indexOf(' ethertype ', q) > 0) {
+    // SLL with -e: the direction, then the address (left for the link layer to skip).
+    seg.direction = first;
+    return p;
+  }
   const sp = text.indexOf(' ', p);
   if (sp <= p) return p;
   if (startsWith(text, p, 'IP ') || startsWith(text, p, 'IP6 ')) return p;
   let d = sp;
   while (text.charCodeAt(d) === 32) d++;
-  let e = -1;
-  if (startsWith(text, d, 'In ')) e = d + 3;
-  else if (startsWith(text, d, 'Out ')) e = d + 4;
-  else if (startsWith(text, d, 'B ') || startsWith(text, d, 'M ') || startsWith(text, d, 'P ')) e = d + 2;
-  if (e < 0) return p;
+  const direction = directionAt(text, d);
+  if (direction < 0) return p;
+  seg.direction = direction;
+  seg.iface = nameNumber(text, p, sp);
+  let e = d + DIRECTION_NAMES[direction]!.length;
   while (text.charCodeAt(e) === 32) e++;
   return e;
+}
+
+/** A number for the interface name text[from, to) (FNV-1a of its characters: no string made). */
+function nameNumber(text: string, from: number, to: number): number {
+  let h = 0x811c9dc5;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/** The directions as print-sll.c names them, by Direction (segment.ts), each with the space after it. */
+const DIRECTION_NAMES: readonly string[] = ['In ', 'B ', 'M ', 'P ', 'Out '];
+
+/** The Direction named at `p` ("In ", "Out ", ... followed by a space), or -1. */
+function directionAt(text: string, p: number): number {
+  for (let i = 0; i < DIRECTION_NAMES.length; i++) {
+    if (startsWith(text, p, DIRECTION_NAMES[i]!)) return i;
+  }
+  return -1;
+}
+
+/** The "id N" of a -v IPv4 header "(tos 0x0, ttl 64, id 1, offset 0, ...)" between p and close, or -1. */
+function ipv4Id(text: string, p: number, close: number): number {
+  const at = text.indexOf(', id ', p);
+  if (at < 0 || at > close) return -1;
+  let id = 0;
+  for (let i = at + 5; i < close; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    id = id * 10 + c - 48;
+  }
+  return id;
 }
 
 /** A protocol name opening a -t line ("ARP, ...", "STP 802.1d", "LLDP, ..."): upper case first. */

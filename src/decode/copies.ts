@@ -1,0 +1,68 @@
+/**
+ * Copies of one packet in one capture. tcpdump -i any records a packet once for every interface
+ * it crosses: a bridge's ingress and egress ports, both ends of a veth pair, a router's two sides
+ * (a Docker or Kubernetes host shows every container-to-container packet twice). Each copy is a
+ * capture record of its own, and tracked as one it would be a retransmission of the first: every
+ * SYN and FIN "retransmitted" microseconds later, each count doubled.
+ *
+ * Linux's "any" device records where each packet was seen: which way it went (SLL's packet type:
+ * In, Out, P for another host's ...; Segment.direction) and, with SLL2, on which interface
+ * (Segment.iface); tcpdump -i any prints both. A copy is the same segment (addresses, ports,
+ * sequence and acknowledgment numbers, flags, window, length, and the IPv4 identification where
+ * known) seen again somewhere else, moments later: in at one bridge port and out at another, or in
+ * at a veth end and in again at the bridge. A true retransmission is sent the same way through
+ * the same interface as the segment it repeats, so among the recent segments the latest one with
+ * the same key decides: seen elsewhere, a copy; at the same place, not. A capture that records
+ * no direction (Ethernet, tcpdump text without -i any) is left as it is.
+ */
+import type { Segment } from './segment.js';
+
+/** How many recent segments (not copies) are remembered, and for how long. */
+const RECENT = 64;
+const WITHIN_S = 0.1;
+
+/** The fields of a remembered segment. */
+const enum F { S, DIRECTION, IFACE, SEQ, ACK, FLAGS, WINDOW, LEN, IP_ID, PORTS, A0, A1, A2, A3, A4, A5, A6, A7, SIZE }
+
+export class CopyFilter {
+  private readonly recent = new Float64Array(RECENT * F.SIZE);
+  /** Segments remembered so far (the ring's next slot is count % RECENT). */
+  private count = 0;
+  /** How many copies were found. */
+  copies = 0;
+
+  /** Whether `seg` is a copy of a segment just seen elsewhere; if not, it is remembered. */
+  isCopy(seg: Segment): boolean {
+    if (seg.direction < 0) return false;
+    const r = this.recent;
+    const ports = seg.srcPort * 65536 + seg.dstPort;
+    const a = seg.addrs;
+    const n = Math.min(this.count, RECENT);
+    for (let k = 1; k <= n; k++) {
+      const o = ((this.count - k) % RECENT) * F.SIZE;
+      if (seg.s - r[o + F.S]! > WITHIN_S) break;
+      if (r[o + F.SEQ] !== seg.seq || r[o + F.ACK] !== seg.ack || r[o + F.PORTS] !== ports || r[o + F.FLAGS] !== seg.flags ||
+        r[o + F.LEN] !== seg.payloadLen || r[o + F.WINDOW] !== seg.window || r[o + F.IP_ID] !== seg.ipId ||
+        r[o + F.A3] !== a[3] || r[o + F.A7] !== a[7] || r[o + F.A0] !== a[0] || r[o + F.A1] !== a[1] || r[o + F.A2] !== a[2] ||
+        r[o + F.A4] !== a[4] || r[o + F.A5] !== a[5] || r[o + F.A6] !== a[6]) continue;
+      if (r[o + F.DIRECTION] !== seg.direction || r[o + F.IFACE] !== seg.iface) {
+        this.copies++;
+        return true;
+      }
+      break; // seen again at the same place: a retransmission
+    }
+    const o = (this.count++ % RECENT) * F.SIZE;
+    r[o + F.S] = seg.s;
+    r[o + F.DIRECTION] = seg.direction;
+    r[o + F.IFACE] = seg.iface;
+    r[o + F.SEQ] = seg.seq;
+    r[o + F.ACK] = seg.ack;
+    r[o + F.FLAGS] = seg.flags;
+    r[o + F.WINDOW] = seg.window;
+    r[o + F.LEN] = seg.payloadLen;
+    r[o + F.IP_ID] = seg.ipId;
+    r[o + F.PORTS] = ports;
+    for (let i = 0; i < 8; i++) r[o + F.A0 + i] = a[i]!;
+    return false;
+  }
+}
