@@ -4,7 +4,9 @@
  * fixture scripts (fixtures/<name>/make.py) say what was done, fixtures/<name>/ss.jsonl what the
  * kernel showed.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze, fixture } from './helpers/run.js';
 import type { ConnectionReport } from '../src/findings/types.js';
@@ -146,6 +148,40 @@ describe('closing', () => {
     // The server never acknowledged it: the client went LAST_ACK at its first FIN and stayed there.
     expect(c.states.client.at(-1)).toMatchObject({ state: 'LAST_ACK', frame: fins[0]!.frame, event: 'send-fin' });
     expect(stateNames(c, 'server').slice(-2)).toEqual(['FIN_WAIT_1', 'FIN_WAIT_2']);
+  });
+});
+
+describe('capture copies', () => {
+  it('tcpdump -i any on a bridge records each segment twice: each is tracked once, never as a retransmission', async () => {
+    const r = await analyze(fixture('any-bridge'));
+    const scenario = JSON.parse(readFileSync(fixture('any-bridge', 'scenario.json'), 'utf8')) as
+      { copies: { frames: number[]; directions: string[] }[]; copiesSummary: { distinctTcpSegments: number; tcpdumpNnE: string[] } };
+    const copies = scenario.copies.length;
+    expect(r.input).toMatchObject({ packets: 2 * copies, tcpPackets: scenario.copiesSummary.distinctTcpSegments });
+    expect(r.input.skipped.duplicates).toBe(copies);
+    expect(r.input.warnings.map((w) => w.message).join('\n')).toMatch(new RegExp(`^${copies} TCP packets were another copy`, 'm'));
+    expect(r.connections).toHaveLength(1);
+    const c = r.connections[0]!;
+    expect(c.packets.clientToServer + c.packets.serverToClient).toBe(copies);
+    expect(c.retransmits).toEqual({ clientToServer: 0, serverToClient: 0 });
+    expect(c.handshake).toMatchObject({ kind: 'complete', synRetransmits: [], synAckRetransmits: [] });
+    expect(c.close).toMatchObject({ kind: 'four-way', finRetransmits: [] });
+    // Each state changes at the first copy of the segment that made it (frames 1, 3, ...).
+    const firstCopies = new Set(scenario.copies.map((x) => x.frames[0]));
+    for (const side of ['client', 'server'] as const) {
+      for (const t of c.states[side].slice(1)) if (t.frame !== null) expect(firstCopies.has(t.frame)).toBe(true);
+    }
+    // tcpdump -nn -e as printed in the bridge's own namespace (with its port names) reads the same.
+    const dir = mkdtempSync(join(tmpdir(), 'tt-any-bridge-'));
+    try {
+      const file = join(dir, 'nn-e.txt');
+      writeFileSync(file, scenario.copiesSummary.tcpdumpNnE.join('\n') + '\n');
+      const t = await analyze(file);
+      expect(t.input.skipped.duplicates).toBe(copies);
+      expect(t.connections[0]!.retransmits).toEqual({ clientToServer: 0, serverToClient: 0 });
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
   });
 });
 
