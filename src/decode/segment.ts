@@ -75,7 +75,7 @@ export class Segment {
   ipId = -1;
   /**
    * Which way the packet went past the capturing interface, as Linux's "any" device records it
-   * (SLL packet type; tcpdump -i any prints it): a DIRECTION value, -1 when the capture does not
+   * (SLL packet type; tcpdump -i any prints it): a Direction, -1 when the capture does not
    * say. The same packet seen twice with two directions was captured twice (copies.ts).
    */
   direction = -1;

@@ -849,10 +849,11 @@ function matchParen(text: string, p: number): number {
 }
 
 /**
- * -i any on Linux (print-sll.c): with LINKTYPE_LINUX_SLL2, "lo    In  IP ..." — the interface name
- * padded to 5 and the direction padded to 3; with LINKTYPE_LINUX_SLL and -e, the direction first
- * (right-aligned to 3), then the link-layer address: " In 00:00:00:00:00:00 ethertype IPv4 ...". Sets seg.direction;
- * returns the index after the name and direction (or p).
+ * -i any on Linux (print-sll.c): with LINKTYPE_LINUX_SLL2, "lo    In  IP ..." — the interface
+ * name padded to 5 and the direction padded to 3; with LINKTYPE_LINUX_SLL and -e, the direction
+ * first (right-aligned to 3), then the link-layer address: " In 00:00:00:00:00:00 ethertype
+ * IPv4 ...". Sets seg.direction and seg.iface; returns the index after the name and direction
+ * (or p).
  */
 function skipInterface(text: string, p: number, seg: Segment): number {
   let q = p;
