@@ -185,6 +185,28 @@ describe('capture copies', () => {
   });
 });
 
+describe('capture copies through NAT', () => {
+  it('tcpdump -i any on a NATing host: the veth and bridge copies are one packet, the NATed form a second connection', async () => {
+    const r = await analyze(fixture('any-nat'));
+    const scenario = JSON.parse(readFileSync(fixture('any-nat', 'scenario.json'), 'utf8')) as {
+      copies: { frames: number[] }[];
+      nat: { clientInContainer: string; clientAfterNat: string; server: string; natedFrames: number[]; preNatFrames: number[] };
+    };
+    const segments = scenario.copies.length;
+    // Three frames per segment: two copies before NAT (one is dropped), one NATed.
+    expect(r.input.packets).toBe(3 * segments);
+    expect(r.input.skipped.duplicates).toBe(scenario.nat.preNatFrames.length - segments);
+    const ends = r.connections.map((c) => [`${c.client.ip}:${c.client.port}`, `${c.server.ip}:${c.server.port}`]);
+    expect(ends).toEqual([[scenario.nat.clientInContainer, scenario.nat.server], [scenario.nat.clientAfterNat, scenario.nat.server]]);
+    for (const c of r.connections) {
+      expect(c.packets.clientToServer + c.packets.serverToClient).toBe(segments);
+      expect(c.retransmits).toEqual({ clientToServer: 0, serverToClient: 0 });
+      expect(c.handshake).toMatchObject({ kind: 'complete', synRetransmits: [], synAckRetransmits: [] });
+      expect(c.close).toMatchObject({ kind: 'four-way', initiator: 'client', finRetransmits: [] });
+    }
+  });
+});
+
 describe('resets', () => {
   it('SO_LINGER 0 aborts with a RST from an established endpoint', async () => {
     const c = await only('abort-linger0');

@@ -71,7 +71,7 @@ describe('tcptrace states --at', () => {
       const unjudged = changedUnseen(scenario.unseen, origin);
       const unseenAt = (local: string, at: number) => unjudged(local, at, at);
       const judges = notASocket(scenario);
-      const notSocket = (local: string, at: number) => judges(local) || unseenAt(local, at);
+      const notSocket = (local: string, peer: string, at: number) => judges(local, peer) || unseenAt(local, at);
       let judged = 0;
       for (const v of readSsViews(join(FIXTURES, name, 'ss.jsonl'))) {
         // Long views only (the middle is far from any transition), clipped to the capture's span.
@@ -79,7 +79,7 @@ describe('tcptrace states --at', () => {
         const to = Math.min(v.last[0] - origin, report.input.durationS);
         if (to - from < 0.04) continue;
         const at = (from + to) / 2;
-        const ours = statesAt(report, at).filter((e) => !notSocket(e.local, at))
+        const ours = statesAt(report, at).filter((e) => !notSocket(e.local, e.peer, at))
           .map((e) => `${SS_NAMES[e.state]} ${e.local} ${e.peer}`).sort();
         const kernel = v.sockets.filter((s) => s.state !== 'LISTEN' && !unseenAt(s.local, at)).map((s) => `${s.state} ${s.local} ${s.peer}`).sort();
         expect({ at, ours }).toEqual({ at, ours: kernel });

@@ -72,11 +72,11 @@ export interface Disagreement { window: [number, number]; endpoint: string; kern
  * from the first packet; after the capture stopped the kernel may still change states unseen).
  */
 export function disagreements(
-  report: Report, views: SsView[], toleranceS: number, judgeUntilS: number, notSockets: (local: string) => boolean = () => false,
+  report: Report, views: SsView[], toleranceS: number, judgeUntilS: number, notSockets: (local: string, peer: string) => boolean = () => false,
   unseen: Unseen[] = [],
 ): Disagreement[] {
   const origin = epochOf(report.input.startTime!);
-  const lines = lifelines(report).filter((l) => !notSockets(l.local));
+  const lines = lifelines(report).filter((l) => !notSockets(l.local, l.peer));
   const unjudged = changedUnseen(unseen, origin);
   const out: Disagreement[] = [];
   for (const v of views) {
@@ -115,6 +115,8 @@ export interface Scenario {
   crafted?: { sport: number }[];
   /** Sockets the kernel changed with nothing on the wire (a timer), until a packet showed it (epoch seconds). */
   unseen?: Unseen[];
+  /** Endpoints ("ip:port" and their peer) the report holds that are no socket: a NAT's other half. */
+  notSockets?: { local: string; peer: string }[];
 }
 
 /** A socket ("ip:port") whose kernel state changed unseen: from when ss showed it, until the packet that shows it. */
@@ -133,11 +135,13 @@ export function readScenario(path: string): Scenario {
 }
 
 /**
- * Whether an endpoint ("ip:port") is no kernel socket: a port scapy crafted packets from, unless it
- * is the scenario's own client or server (a segment spoofed into the kernel's connection).
+ * Whether an endpoint ("ip:port", with its peer) is no kernel socket: a port scapy crafted packets
+ * from, unless it is the scenario's own client or server (a segment spoofed into the kernel's
+ * connection); or one the scenario lists in `notSockets` (the other half of a NATed connection).
  */
-export function notASocket(scenario: Scenario): (local: string) => boolean {
+export function notASocket(scenario: Scenario): (local: string, peer: string) => boolean {
   const kernelPorts = new Set([scenario.client, scenario.server].map((a) => Number(a?.split(':').pop())));
   const crafted = new Set((scenario.crafted ?? []).map((c) => c.sport).filter((p) => !kernelPorts.has(p)));
-  return (local) => crafted.has(Number(local.split(':').pop()));
+  const listed = new Set((scenario.notSockets ?? []).map((x) => `${x.local} ${x.peer}`));
+  return (local, peer) => crafted.has(Number(local.split(':').pop())) || listed.has(`${local} ${peer}`);
 }
