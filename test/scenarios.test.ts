@@ -397,6 +397,23 @@ describe('more that kernels do to connections', () => {
     ]);
   });
 
+  it('a SYN reusing the four-tuple of a server in TIME_WAIT ends that TIME_WAIT and opens the next connection', async () => {
+    const r = await analyze(fixture('server-time-wait-reuse'));
+    const scenario = JSON.parse(readFileSync(fixture('server-time-wait-reuse', 'scenario.json'), 'utf8')) as
+      { serverTimeWaitReuse: { newSyn: { frame: number } } };
+    const syn = scenario.serverTimeWaitReuse.newSyn.frame;
+    expect(r.connections).toHaveLength(2);
+    const [first, second] = r.connections as [ConnectionReport, ConnectionReport];
+    expect([first.client.port, first.server.port]).toEqual([second.client.port, second.server.port]);
+    expect(first.close).toMatchObject({ kind: 'four-way', initiator: 'server' });
+    const entered = first.states.server.find((t) => t.state === 'TIME_WAIT')!;
+    expect(first.timeWait).toMatchObject([{ side: 'server', end: 'reused', enteredS: entered.s }]);
+    expect(first.states.server.at(-1)).toMatchObject({ state: 'CLOSED', frame: syn, event: 'reused' });
+    expect(first.timeWait[0]!.endS).toBe(first.states.server.at(-1)!.s);
+    expect(second.handshake).toMatchObject({ kind: 'complete', synRetransmits: [] });
+    expect(second.states.server.slice(0, 3).map((t) => [t.state, t.frame])).toEqual([['LISTEN', syn], ['SYN_RECEIVED', syn], ['ESTABLISHED', syn + 2]]);
+  });
+
   it('ss -K destroys a socket with RST+ACK: an abort, as SO_LINGER {1,0} would be', async () => {
     const r = await analyze(fixture('ss-kill'));
     expect(r.connections.map((c) => c.resets.map((x) => [x.kind, x.from, x.senderState]))).toEqual([
