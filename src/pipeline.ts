@@ -361,10 +361,7 @@ class TrackRun {
   }
 
   private segment(seg: Segment): void {
-    if (this.copies.isCopy(seg)) {
-      this.skipped.duplicates++;
-      return;
-    }
+    if (this.copies.isCopy(seg)) return; // counted by the filter (skipped.duplicates at the end)
     this.tcpPackets++;
     const { conn, fromClient } = this.table.track(seg);
     const anomalies = segmentAnomalies(seg);
@@ -383,6 +380,7 @@ class TrackRun {
   /** The input is read: every connection still open is finished at the capture's end, a part at a time. */
   async end(infos: FileInfo[], outputReady?: () => Promise<void> | null): Promise<TrackResult> {
     while (this.table.endSome(this.endS, END_PART)) await between(outputReady);
+    this.skipped.duplicates = this.copies.copies;
     if (this.skipped.duplicates > 0) {
       this.sink.warning({
         file: this.files.join(', '), truncated: false,
