@@ -384,7 +384,7 @@ class TrackRun {
     if (this.skipped.duplicates > 0) {
       this.sink.warning({
         file: this.files.join(', '), truncated: false,
-        message: `${this.skipped.duplicates} TCP packets were another copy of a packet just captured on another interface or going the other way (tcpdump -i any on a host with a bridge, veth pairs or routing): each packet was tracked once, and the copies are counted as skipped (duplicates)`,
+        message: `${this.skipped.duplicates} TCP packets were another copy of a packet just captured at another place: on another interface, going the other way, or in another of the files (tcpdump -i any on a host with a bridge, veth pairs or routing; several interfaces in one pcapng; per-interface captures merged): each packet was tracked once, and the copies are counted as skipped (duplicates)`,
       });
     }
     return {
@@ -499,6 +499,18 @@ interface Packet {
  * Stage 2 for one file: its records (or text lines) become packets. With one file they go
  * straight on in a reused object; when merging they are copied into the file's queue.
  */
+/**
+ * One number for where a packet was captured (Segment.iface), from what the input tells: its file
+ * (when several are merged), the file's interface (a pcapng with several; -1: one) and the
+ * interface the link header names (SLL2's index, the name in tcpdump -i any text; -1: none).
+ * Exact below 512 files and 4095 interfaces a file; beyond, two places may share a number, which
+ * only lets a copy through as a retransmission.
+ */
+function placeOf(fileIndex: number, fileIface: number, linkIface: number): number {
+  const source = (fileIndex % 512) * 4096 + ((fileIface + 1) % 4096);
+  return source * 4294967296 + ((linkIface + 1) % 4294967296);
+}
+
 class FileDecoder implements RecordSink {
   private readonly seg: Segment = newSegment();
   private readonly out: Packet = { fileIndex: 0, fileFrame: 0, tsSec: 0, tsNsec: 0, seg: null, skip: null };
@@ -514,14 +526,23 @@ class FileDecoder implements RecordSink {
     this.out.fileIndex = fileIndex;
   }
 
-  /** From now on packets are queued (copied) for the merge instead of handed on. */
+  /**
+   * From now on packets are queued (copied) for the merge instead of handed on. Merged files are
+   * captures made at several places (mergecap's use): a packet's place includes its file.
+   */
   startQueueing(): Packet[] {
+    this.placeByFile = true;
     return (this.queue = []);
   }
+
+  /** Whether packets of this file are told from other files' by where they were captured (copies.ts). */
+  private placeByFile = false;
 
   record(rec: PacketRecord): void {
     const seg = this.seg;
     const outcome = decodePacket(rec, seg);
+    if (rec.iface >= 0 || this.placeByFile) seg.iface = placeOf(this.placeByFile ? this.fileIndex : 0, rec.iface, seg.iface);
+    if (seg.direction < 0) seg.direction = rec.direction;
     seg.fileIndex = this.fileIndex;
     seg.fileFrame = rec.frame;
     seg.tsSec = rec.tsSec;
@@ -540,6 +561,7 @@ class FileDecoder implements RecordSink {
   };
 
   private readonly emitText = (seg: Segment): void => {
+    if (this.placeByFile) seg.iface = placeOf(this.fileIndex, -1, seg.iface);
     seg.fileIndex = this.fileIndex;
     seg.fileFrame = seg.frame;
     this.emit(seg.frame, seg.tsSec, seg.tsNsec, seg, null);

@@ -57,7 +57,7 @@ const ether = (type: number, payload: number[], tags: number[][] = []) => [
 
 function decode(linkType: number, bytes: number[], capLen = bytes.length) {
   const data = Buffer.from(bytes);
-  const rec: PacketRecord = { frame: 1, fileIndex: 0, linkType, data, offset: 0, capLen, origLen: bytes.length, tsSec: 0, tsNsec: 0, fileOffset: 0 };
+  const rec: PacketRecord = { frame: 1, fileIndex: 0, linkType, data, offset: 0, capLen, origLen: bytes.length, tsSec: 0, tsNsec: 0, fileOffset: 0, iface: -1, direction: -1 };
   const seg = newSegment();
   const outcome = decodePacket(rec, seg);
   return { outcome, seg };

@@ -41,6 +41,32 @@ describe('several files', () => {
     expect(findings(await analyze(files))).toEqual(findings(await analyze(fixture(name))));
   });
 
+  it('captures of the same packets at two places (both sides of a router, merged) track each packet once', async () => {
+    // The second file is the first seen 20 us later on another interface (same IP id, as routed).
+    const name = 'lossy-bulk'; // retransmissions, SACK, a full close: copies must not become or hide any
+    const pcap = readFileSync(fixture(name));
+    const later = Buffer.from(pcap);
+    for (const off of recordOffsets(later)) {
+      const us = later.readUInt32LE(off + 4) + 20;
+      later.writeUInt32LE(later.readUInt32LE(off) + Math.floor(us / 1e6), off);
+      later.writeUInt32LE(us % 1e6, off + 4);
+    }
+    const p = join(tmp, `${name}-20us-later.pcap`);
+    writeFileSync(p, later);
+    const whole = await analyze(fixture(name));
+    const both = await analyze([fixture(name), p]);
+    expect(both.input.packets).toBe(2 * whole.input.packets);
+    expect(both.input.skipped.duplicates).toBe(whole.input.tcpPackets);
+    // Frames count every record of the merged input; the rest is the single capture's report.
+    const shape = (r: Report) => r.connections.map((c) => ({
+      ends: [c.client, c.server], packets: c.packets, bytes: c.bytes, retransmits: c.retransmits,
+      handshake: c.handshake.kind, close: c.close.kind, finRetransmits: c.close.finRetransmits.length,
+      states: Object.fromEntries((['client', 'server'] as const).map((side) => [side, c.states[side].map((t) => [t.state, t.event, t.s])])),
+    }));
+    expect(shape(both)).toEqual(shape(whole));
+    expect(whole.connections.some((c) => c.retransmits.clientToServer + c.retransmits.serverToClient > 0)).toBe(true);
+  });
+
   it('each per-packet finding names its file and its frame there', async () => {
     const [odd, even] = parts('illegal-flags', 2, (i) => i % 2);
     const r = await analyze([odd!, even!]);

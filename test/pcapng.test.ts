@@ -57,12 +57,14 @@ class Pcapng {
     return this.block(1, Buffer.concat([this.u16(linkType), this.u16(0), this.u32(snaplen), ...opts]));
   }
 
-  epb(ifId: number, ts: bigint, data: Buffer, origLen = data.length): this {
+  /** `flags`: its epb_flags option (default 1, inbound; null: no option); `comment`: an opt_comment before it. */
+  epb(ifId: number, ts: bigint, data: Buffer, origLen = data.length, flags: number | null = 1, comment?: string): this {
     const body = Buffer.concat([
       this.u32(ifId), this.u32(Number(ts >> 32n)), this.u32(Number(ts & 0xffffffffn)),
       this.u32(data.length), this.u32(origLen), data, Buffer.alloc(pad4(data.length) - data.length),
+      ...(comment === undefined ? [] : [this.option(1, Buffer.from(comment))]),
       // an epb_flags option, to prove options after the data are not mistaken for packet bytes
-      this.option(2, this.u32(1)), this.option(0, Buffer.alloc(0)),
+      ...(flags === null ? [] : [this.option(2, this.u32(flags))]), this.option(0, Buffer.alloc(0)),
     ]);
     return this.block(6, body);
   }
@@ -127,7 +129,7 @@ function conversation(c = '10.0.0.1', s = '10.0.0.2', cport = 40000, sport = 80)
 // ---------------------------------------------------------------------------------------------
 // Running the parser with a collecting sink
 
-interface Got { frame: number; linkType: number; tsSec: number; tsNsec: number; capLen: number; origLen: number; bytes: string; fileOffset: number }
+interface Got { frame: number; linkType: number; tsSec: number; tsNsec: number; capLen: number; origLen: number; bytes: string; fileOffset: number; iface: number; direction: number }
 
 function parse(buf: Buffer, chunkSizes: number[] = [buf.length]) {
   const records: Got[] = [];
@@ -137,6 +139,7 @@ function parse(buf: Buffer, chunkSizes: number[] = [buf.length]) {
       records.push({
         frame: r.frame, linkType: r.linkType, tsSec: r.tsSec, tsNsec: r.tsNsec, capLen: r.capLen, origLen: r.origLen,
         bytes: Buffer.from(r.data.subarray(r.offset, r.offset + r.capLen)).toString('hex'), fileOffset: r.fileOffset,
+        iface: r.iface, direction: r.direction,
       });
     },
     line() { throw new Error('no lines in pcapng'); },
@@ -326,6 +329,35 @@ describe('pcapng: blocks', () => {
   });
 });
 
+describe('pcapng: where each packet was captured', () => {
+  const t = (i: number) => T0 * 1_000_000n + BigInt(i);
+
+  it('a file with one interface names none; with several, each packet names its own, numbered across sections', () => {
+    const one = parse(new Pcapng().shb().idb(101).epb(0, t(0), pkt(1)).epb(0, t(1), pkt(2)).build());
+    expect(one.records.map((r) => r.iface)).toEqual([-1, -1]);
+    const several = parse(new Pcapng()
+      .shb().idb(101).idb(101).epb(0, t(0), pkt(1)).epb(1, t(1), pkt(2)).epb(0, t(2), pkt(3))
+      .shb().idb(101).epb(0, t(3), pkt(4)).spb(pkt(5))
+      .build());
+    // The second section's interface 0 is the file's third interface.
+    expect(several.records.map((r) => r.iface)).toEqual([0, 1, 0, 2, 2]);
+  });
+
+  it('reads the direction from epb_flags: inbound by how it was addressed, outbound, or none', () => {
+    // bits 0-1: 1 inbound, 2 outbound; bits 2-4 (inbound): 2 multicast, 3 broadcast, 4 promiscuous
+    const flags: (number | null)[] = [1, 1 | (1 << 2), 1 | (2 << 2), 1 | (3 << 2), 1 | (4 << 2), 2, 0, 3, null];
+    const ng = new Pcapng().shb().idb(101);
+    flags.forEach((f, i) => ng.epb(0, t(i), pkt(i), undefined, f));
+    ng.epb(0, t(9), pkt(9), undefined, 2, 'an opt_comment before the flags'); // options are walked, not assumed
+    ng.pb(0, t(10), pkt(10)); // the obsolete packet block: no flags read
+    const { records, warnings } = parse(ng.build());
+    expect(warnings).toEqual([]);
+    // Directions as Linux's packet types (decode/segment.ts Direction): IN 0, BROADCAST 1, MULTICAST 2, OTHER_HOST 3, OUT 4.
+    expect(records.map((r) => r.direction)).toEqual([0, 0, 2, 1, 3, 4, -1, -1, -1, 4, -1]);
+    expect(records[9]!.bytes).toBe(pkt(9).toString('hex'));
+  });
+});
+
 describe('pcapng: corrupt and cut-short files', () => {
   const good = () => new Pcapng().shb().idb(101).epb(0, 1n, pkt(1)).epb(0, 2n, pkt(2));
 
@@ -435,6 +467,35 @@ describe('pcapng through the pipeline', () => {
       [80, 'complete', 'three-way'], [443, 'complete', 'three-way'],
     ]);
     expect(r.connections[1]!.firstS).toBeCloseTo(0.000005, 9);
+  });
+
+  it('a packet recorded on two interfaces is tracked once; twice on one interface, it was sent twice', async () => {
+    const frames = conversation().map((ip, i) => ({ ts: T0 * 1_000_000n + BigInt(i) * 1500n, data: ether(ip) }));
+    writeFileSync(join(dir, 'once.pcap'), pcap(frames, 1));
+    const once = await analyze(join(dir, 'once.pcap'));
+    // As dumpcap -i a -i b records a router's traffic: each frame on its way in, then on its way
+    // out (at the same microsecond here, so that the capture ends when it did).
+    const write = (name: string, secondIface: number, flags: [number | null, number | null]) => {
+      const ng = new Pcapng().shb().idb(1).idb(1);
+      for (const f of frames) ng.epb(0, f.ts, f.data, undefined, flags[0]).epb(secondIface, f.ts, f.data, undefined, flags[1]);
+      writeFileSync(join(dir, name), ng.build());
+      return analyze(join(dir, name));
+    };
+    // Frame numbers count every record: the n-th packet kept is frame 2n - 1 there.
+    const framesHalved = (json: string) => strip(json).replaceAll(/("\w*[fF]rame)":(\d+)/g, (_m, k: string, n: string) => `${k}":${(Number(n) + 1) / 2}`);
+    const twoIfaces = await write('two-ifaces.pcapng', 1, [null, null]);
+    expect(twoIfaces.input).toMatchObject({ packets: 16, tcpPackets: 8, skipped: { duplicates: 8 } });
+    expect(twoIfaces.input.warnings.map((w) => w.message).join('\n')).toMatch(/^8 TCP packets were another copy/m);
+    expect(framesHalved(reportJson(twoIfaces))).toBe(strip(reportJson(once)));
+    // One interface, in and out again (epb_flags): also copies.
+    const inOut = await write('in-out.pcapng', 0, [1, 2]);
+    expect(inOut.input.skipped.duplicates).toBe(8);
+    expect(framesHalved(reportJson(inOut))).toBe(strip(reportJson(once)));
+    // The same place twice: every segment retransmitted.
+    const samePlace = await write('same-place.pcapng', 0, [1, 1]);
+    expect(samePlace.input.skipped.duplicates).toBe(0);
+    expect(samePlace.connections[0]!.handshake.synRetransmits).toHaveLength(1);
+    expect(samePlace.connections[0]!.packets).toEqual({ clientToServer: 10, serverToClient: 6 });
   });
 
   it('keeps what came before a corrupt block and says where', async () => {

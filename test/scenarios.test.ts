@@ -185,6 +185,35 @@ describe('capture copies', () => {
   });
 });
 
+describe('capture copies on two interfaces of one pcapng', () => {
+  it('dumpcap on both sides of a router: each segment tracked once, the report of one side\'s capture', async () => {
+    const dir = 'router-two-ifaces';
+    const scenario = JSON.parse(readFileSync(fixture(dir, 'scenario.json'), 'utf8')) as
+      { twoInterfaces: { epbFlagsPresent: boolean; copies: { frames: number[] }[] } };
+    const copies = scenario.twoInterfaces.copies;
+    // dumpcap writes no direction: only the interface tells the copies apart.
+    expect(scenario.twoInterfaces.epbFlagsPresent).toBe(false);
+    const both = await analyze(fixture(dir, 'two-interfaces.pcapng'));
+    const one = await analyze(fixture(dir)); // tcpdump -i ra, judged against ss by kernel-agreement
+    expect(both.input).toMatchObject({ packets: 2 * copies.length, tcpPackets: copies.length, skipped: { duplicates: copies.length } });
+    expect(both.connections).toHaveLength(1);
+    expect(one.connections).toHaveLength(1);
+    const [b, o] = [both.connections[0]!, one.connections[0]!];
+    expect(b.retransmits).toEqual({ clientToServer: 0, serverToClient: 0 });
+    for (const k of ['client', 'server', 'packets', 'bytes', 'retransmits', 'finalState'] as const) expect(b[k]).toEqual(o[k]);
+    expect([b.handshake.kind, b.close.kind, b.close.initiator]).toEqual([o.handshake.kind, o.close.kind, o.close.initiator]);
+    expect(b.timeWait.map((t) => [t.side, t.end])).toEqual(o.timeWait.map((t) => [t.side, t.end]));
+    for (const side of ['client', 'server'] as const) {
+      expect(b.states[side].map((t) => [t.state, t.event])).toEqual(o.states[side].map((t) => [t.state, t.event]));
+      // Dated by the copy met first in the file (dumpcap writes each interface's packets in runs,
+      // so that is sometimes the later one), microseconds from the one tcpdump saw on ra.
+      const firstInFile = new Set(copies.map((c) => Math.min(...c.frames)));
+      for (const t of b.states[side].slice(1)) expect(t.frame === null || firstInFile.has(t.frame)).toBe(true);
+      b.states[side].forEach((t, i) => expect(Math.abs(t.s - o.states[side][i]!.s)).toBeLessThan(1e-4));
+    }
+  });
+});
+
 describe('capture copies through NAT', () => {
   it('tcpdump -i any on a NATing host: the veth and bridge copies are one packet, the NATed form a second connection', async () => {
     const r = await analyze(fixture('any-nat'));

@@ -33,7 +33,7 @@ export class CopyFilter {
 
   /** Whether `seg` is a copy of a segment just seen elsewhere; if not, it is remembered. */
   isCopy(seg: Segment): boolean {
-    if (seg.direction < 0) return false;
+    if (seg.direction < 0 && seg.iface < 0) return false;
     const r = this.recent;
     const ports = seg.srcPort * 65536 + seg.dstPort;
     const a = seg.addrs;

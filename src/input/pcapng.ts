@@ -32,6 +32,7 @@ const MIN_SHB = 28;
 const OPT_ENDOFOPT = 0;
 const OPT_IF_TSRESOL = 9;
 const OPT_IF_TSOFFSET = 14;
+const OPT_EPB_FLAGS = 2;
 
 interface Iface {
   linkType: number;
@@ -61,6 +62,12 @@ export class PcapngParser implements CaptureParser {
   private sectionSeen = false;
   private little = true;
   private ifaces: Iface[] = [];
+  /**
+   * Interfaces described in the sections before this one, and in all so far: a packet is told by
+   * its interface (PacketRecord.iface) once the file has described more than one.
+   */
+  private ifacesBefore = 0;
+  private ifacesInAll = 0;
   private stopped = false;
   private packets = 0;
   private truncated = false;
@@ -190,6 +197,7 @@ export class PcapngParser implements CaptureParser {
       return;
     }
     this.sectionSeen = true;
+    this.ifacesBefore += this.ifaces.length;
     this.ifaces = []; // interface ids are per section
   }
 
@@ -197,6 +205,7 @@ export class PcapngParser implements CaptureParser {
     if (len < 20) {
       this.warnOnce('short-idb', off, `interface description block too short (${len} bytes); packets of its interface are skipped`);
       this.ifaces.push({ linkType: -1, snaplen: 0, pow2: false, exp: 6, div: 1e6, nsPerUnit: 1000, offsetSec: 0, used: false });
+      this.ifacesInAll++;
       return;
     }
     const iface: Iface = {
@@ -229,6 +238,7 @@ export class PcapngParser implements CaptureParser {
     // Finer than a microsecond: 10^-7.. or 2^-20.. (2^-20 s is 0.95 µs).
     if (iface.pow2 ? iface.exp > 19 : iface.exp > 6) this.timeDigits = 9;
     this.ifaces.push(iface);
+    this.ifacesInAll++;
     this.idbLinkTypes.add(iface.linkType);
   }
 
@@ -250,7 +260,32 @@ export class PcapngParser implements CaptureParser {
       return;
     }
     this.timestamp(iface, this.u32(buf, off + 12), this.u32(buf, off + 16));
+    const rec = this.rec;
+    rec.iface = this.ifacesInAll > 1 ? this.ifacesBefore + ifId : -1;
+    rec.direction = enhanced ? this.epbDirection(buf, off + 28 + ((capLen + 3) & ~3), off + len - 4) : -1;
     this.emit(iface, buf, off, off + 28, capLen, this.u32(buf, off + 24));
+  }
+
+  /**
+   * The direction in an EPB's options (from `at` to `end`), -1 when it has none: epb_flags bits
+   * 0-1 say inbound (1) or outbound (2), bits 2-4 how an inbound packet was addressed (unicast,
+   * multicast, broadcast, promiscuous), which map onto Linux's packet types (Direction).
+   */
+  private epbDirection(buf: Buffer, at: number, end: number): number {
+    while (at + 4 <= end) {
+      const code = this.u16(buf, at);
+      const len = this.u16(buf, at + 2);
+      if (code === OPT_ENDOFOPT || at + 4 + len > end) break;
+      if (code === OPT_EPB_FLAGS && len === 4) {
+        const flags = this.u32(buf, at + 4);
+        if ((flags & 3) === 2) return 4; // Direction.OUT
+        if ((flags & 3) !== 1) return -1;
+        const reception = (flags >>> 2) & 7;
+        return reception === 2 ? 2 : reception === 3 ? 1 : reception === 4 ? 3 : 0; // MULTICAST, BROADCAST, OTHER_HOST, IN
+      }
+      at += 4 + ((len + 3) & ~3);
+    }
+    return -1;
   }
 
   private simplePacket(buf: Buffer, off: number, len: number): void {
@@ -271,6 +306,8 @@ export class PcapngParser implements CaptureParser {
     this.warnOnce('spb', off, 'simple packet blocks carry no timestamp; each is given the time of the packet before it');
     this.rec.tsSec = this.lastSec;
     this.rec.tsNsec = this.lastNsec;
+    this.rec.iface = this.ifacesInAll > 1 ? this.ifacesBefore : -1;
+    this.rec.direction = -1;
     this.emit(iface, buf, off, off + 12, capLen, origLen);
   }
 

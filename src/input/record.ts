@@ -23,13 +23,24 @@ export interface PacketRecord {
   tsNsec: number;
   /** Byte offset of the record's header in the (decompressed) file, for messages. */
   fileOffset: number;
+  /**
+   * The interface that captured it, where the file holds several (a pcapng section with more than
+   * one interface description: Wireshark or dumpcap capturing several interfaces, mergecap of
+   * per-interface captures); -1 when the file names only one.
+   */
+  iface: number;
+  /**
+   * Which way it went past that interface, where the file says (a pcapng packet's epb_flags):
+   * a Direction of decode/segment.ts (In, Out ...); -1 when it does not.
+   */
+  direction: number;
 }
 
 /** The one record object a reader reuses for every packet of its file. */
 export function newPacketRecord(fileIndex: number): PacketRecord {
   return {
     frame: 0, fileIndex, linkType: 0, data: Buffer.alloc(0), offset: 0, capLen: 0, origLen: 0,
-    tsSec: 0, tsNsec: 0, fileOffset: 0,
+    tsSec: 0, tsNsec: 0, fileOffset: 0, iface: -1, direction: -1,
   };
 }
 
