@@ -12,8 +12,10 @@
  * known) seen again somewhere else, moments later: in at one bridge port and out at another, or in
  * at a veth end and in again at the bridge. A true retransmission is sent the same way through
  * the same interface as the segment it repeats, so among the recent segments the latest one with
- * the same key decides: seen elsewhere, a copy; at the same place, not. A capture that records
- * no direction (Ethernet, tcpdump text without -i any) is left as it is.
+ * the same key decides: seen elsewhere, a copy; at the same place, not. Other captures made at
+ * several places say so too: a pcapng names each packet's interface (and may give its direction,
+ * epb_flags), and merged files are places of their own (pipeline.ts, placeOf). A capture that
+ * records neither (one Ethernet interface, tcpdump text without -i any) is left as it is.
  */
 import type { Segment } from './segment.js';
 

@@ -80,8 +80,9 @@ export class Segment {
    */
   direction = -1;
   /**
-   * The capturing interface, as far as the capture tells them apart (SLL2's interface index; in
-   * tcpdump -i any text, a number for the interface's name); -1 when it does not.
+   * Where it was captured, as far as the capture tells places apart: SLL2's interface index (in
+   * tcpdump -i any text, a number for the interface's name), combined with the pcapng interface
+   * and the file when there are several (pipeline.ts, placeOf); -1 when it does not.
    */
   iface = -1;
 
