@@ -95,6 +95,24 @@ describe('tcptrace states --at', () => {
     expect(parseAt('2026-11-21T09:15:16.381417Z', start)).toBeCloseTo(1, 6);
     expect(parseAt('nonsense', start)).toBeNull();
   });
+  it('past the capture\'s end: endpoints as the capture left them, each TIME_WAIT over once its length has passed', async () => {
+    const report = await analyze(fixture('client-close-first')); // ends ~1 s into the client's TIME_WAIT
+    const tw = report.connections[0]!.timeWait[0]!;
+    expect(tw).toMatchObject({ side: 'client', end: 'open' });
+    const end = report.input.durationS;
+    const at = (s: number) => statesAt(report, s).map((e) => e.state);
+    expect(at(end)).toEqual(['TIME_WAIT']);
+    expect(at(tw.enteredS + 59.999)).toEqual(['TIME_WAIT']);
+    expect(at(tw.enteredS + 60)).toEqual([]);
+    // --time-wait changes it, as it changes when the tracker ends one inside a capture.
+    const rfc = await analyze(fixture('client-close-first'), 240);
+    expect(statesAt(rfc, tw.enteredS + 200).map((e) => e.state)).toEqual(['TIME_WAIT']);
+    const r = cli(['states', fixture('client-close-first'), '--at', '300']);
+    expect(r.stdout).toMatch(/after the capture's end at [\d.]+ s/);
+    expect(r.stdout).toMatch(/no endpoint held a connection/);
+    const j = JSON.parse(cli(['states', fixture('client-close-first'), '--at', '300', '--json']).stdout) as { captureEndS: number; endpoints: unknown[] };
+    expect(j).toEqual({ atS: 300, captureEndS: end, endpoints: [] });
+  });
   it('counts endpoints per state at the bottom, like netstat | grep | wc -l', () => {
     const r = cli(['states', fixture('simultaneous-close'), '--at', '1.49']);
     expect(r.code).toBe(0);

@@ -321,7 +321,7 @@ Examples:
       const at = parseAt(flags.at, report.input.startTime);
       if (at === null) throw new UsageError(`--at ${flags.at}: expected seconds, a clock time (HH:MM:SS[.frac]) or an ISO time`);
       const rows = statesAt(report, at);
-      if (flags.json) process.stdout.write(JSON.stringify({ atS: at, endpoints: rows }, null, 2) + '\n');
+      if (flags.json) process.stdout.write(JSON.stringify({ atS: at, captureEndS: report.input.durationS, endpoints: rows }, null, 2) + '\n');
       else process.stdout.write(renderStatesAt(report, at, rows, makeChalk(flags.color)));
     });
   return program;

@@ -9,7 +9,7 @@ import type { ChalkInstance } from 'chalk';
 import { SS_NAMES, TCP_STATES, type TcpState } from '../connections/state.js';
 import type { Report } from '../pipeline.js';
 import type { StateEntry } from '../findings/types.js';
-import { roundS } from '../time.js';
+import { roundS, sumS } from '../time.js';
 
 export interface EndpointState {
   state: TcpState;
@@ -20,14 +20,21 @@ export interface EndpointState {
   sinceS: number;
 }
 
-/** The state each endpoint held at `atS` (seconds since the first packet), in connection order. */
+/**
+ * The state each endpoint held at `atS` (seconds since the first packet), in connection order.
+ * Past the capture's end, each endpoint is as the capture left it, except that a TIME_WAIT has
+ * ended once its length (the report's timeWaitS: Linux's fixed 60 s) has passed, as the kernel's
+ * timer ends it: inside the capture the tracker dates that end itself (`expired`).
+ */
 export function statesAt(report: Report, atS: number): EndpointState[] {
   const out: EndpointState[] = [];
+  const pastEnd = atS > report.input.durationS;
   for (const c of report.connections) {
     if (atS < c.firstS) continue;
     for (const side of ['client', 'server'] as const) {
       const e = entryAt(c.states[side], atS);
       if (!e || e.state === 'CLOSED' || e.state === 'LISTEN') continue;
+      if (pastEnd && e.state === 'TIME_WAIT' && atS >= sumS(e.s, report.options.timeWaitS)) continue;
       const [local, peer] = side === 'client' ? [c.client, c.server] : [c.server, c.client];
       out.push({ state: e.state, local: endpoint(local), peer: endpoint(peer), connection: c.id, sinceS: e.s });
     }
@@ -48,6 +55,9 @@ export function renderStatesAt(report: Report, atS: number, rows: EndpointState[
   const t = (s: number) => s.toFixed(report.input.timePrecision);
   const out: string[] = [];
   out.push(chalk.bold(`States at ${t(atS)} s`) + (report.input.startTime ? `  (${clockAt(report.input.startTime, atS)})` : ''));
+  const end = report.input.durationS;
+  if (atS < 0) out.push(chalk.dim('(before the capture\'s first packet: nothing of it is known yet)'));
+  else if (atS > end) out.push(chalk.dim(`(after the capture's end at ${t(end)} s: each endpoint as the capture left it, but a TIME_WAIT ends ${report.options.timeWaitS} s after it began)`));
   const tab = new Table({
     head: ['State', 'Local Address:Port', 'Peer Address:Port', 'since s', 'conn'],
     style: { head: [], border: [] },
