@@ -108,6 +108,32 @@ describe('link layers', () => {
       expect([seg.src, seg.srcPort, seg.dst, seg.dstPort]).toEqual(['10.0.0.1', 40000, '10.0.0.2', 80]);
     }
   });
+  it('Apple PKTAP (258): the packet in its own DLT after the header, with interface and direction', () => {
+    // pth_length, pth_type_next (1: a packet), pth_dlt, pth_ifname[24], pth_flags (1 in, 2 out), then the rest of 108 bytes
+    const pktap = (dlt: number, ifname: string, flags: number, packet: number[], opts: { len?: number; rectype?: number } = {}) => {
+      const h = Buffer.alloc(opts.len ?? 108);
+      h.writeUInt32LE(opts.len ?? 108, 0); h.writeUInt32LE(opts.rectype ?? 1, 4); h.writeUInt32LE(dlt, 8);
+      h.write(ifname, 12, 'latin1'); h.writeUInt32LE(flags, 36);
+      return [...h, ...packet];
+    };
+    const eth = decode(258, pktap(1, 'en0', 2, ether(0x0800, pkt)));
+    expect(eth.outcome).toBe(Outcome.TCP);
+    expect([eth.seg.src, eth.seg.srcPort, eth.seg.dst, eth.seg.dstPort, eth.seg.direction]).toEqual(['10.0.0.1', 40000, '10.0.0.2', 80, Direction.OUT]);
+    // utun: DLT_NULL (a 4-byte address family), here coming in; a longer header is skipped by its length
+    const utun = decode(258, pktap(0, 'utun3', 1, [2, 0, 0, 0, ...pkt], { len: 156 }));
+    expect(utun.outcome).toBe(Outcome.TCP);
+    expect(utun.seg.direction).toBe(Direction.IN);
+    // Another interface is another place for the copies filter; the same name, the same place.
+    expect(utun.seg.iface).not.toBe(eth.seg.iface);
+    expect(decode(258, pktap(1, 'en0', 1, ether(0x0800, pkt))).seg.iface).toBe(eth.seg.iface);
+    expect(decode(258, pktap(1, 'en0', 0, ether(0x0800, pkt))).seg.direction).toBe(-1);
+    expect(decode(258, pktap(1, 'en0', 2, ether(0x0800, pkt), { rectype: 0 })).outcome).toBe(Outcome.NON_IP); // PKT_REC_NONE
+    expect(decode(258, pktap(1, 'en0', 2, ether(0x0800, pkt)).slice(0, 100)).outcome).toBe(Outcome.TRUNCATED);
+    const short = pktap(1, 'en0', 2, ether(0x0800, pkt));
+    short[0] = 40; // a header length below the fixed fields
+    expect(decode(258, short).outcome).toBe(Outcome.MALFORMED);
+    expect(decode(258, pktap(258, 'en0', 2, pktap(1, 'en0', 2, ether(0x0800, pkt)))).outcome).toBe(Outcome.MALFORMED);
+  });
   it('Ethernet carrying ARP is not IP', () => {
     expect(decode(1, ether(0x0806, Array(28).fill(0))).outcome).toBe(Outcome.NON_IP);
   });

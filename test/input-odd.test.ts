@@ -228,3 +228,74 @@ describe('packets out of timestamp order', () => {
     expect(shuffled.input.truncated).toBe(false);
   });
 });
+
+describe('macOS PKTAP captures (tcpdump -i any, -i pktap,... on a Mac)', () => {
+  // Every record of a kernel-made capture wrapped as macOS writes LINKTYPE_PKTAP: a 108-byte
+  // little-endian header (length, record type 1, the packet's DLT, the interface name, flags:
+  // 1 in, 2 out), then the Ethernet frame. With `copies`, each frame is recorded a second time on
+  // a bridge, the other way, as a Mac sharing its connection with a VM sees it.
+  const name = 'lossy-bulk'; // retransmissions, SACK, a full close
+  function wrap(copies: boolean): Buffer {
+    const buf = readFileSync(fixture(name));
+    const head = Buffer.from(buf.subarray(0, 24));
+    head.writeUInt32LE(258, 20);
+    const parts = [head];
+    const client = buf.subarray(pcapRecords(buf)[0]! + 16 + 6, pcapRecords(buf)[0]! + 16 + 12); // the SYN's source MAC
+    for (const at of pcapRecords(buf)) {
+      const cap = buf.readUInt32LE(at + 8);
+      const frame = buf.subarray(at + 16, at + 16 + cap);
+      const out = frame.subarray(6, 12).equals(client);
+      const places: [string, number][] = copies ? [['en0', out ? 2 : 1], ['bridge100', out ? 1 : 2]] : [['en0', out ? 2 : 1]];
+      for (const [ifname, flags] of places) {
+        const h = Buffer.alloc(108);
+        h.writeUInt32LE(108, 0); h.writeUInt32LE(1, 4); h.writeUInt32LE(1, 8); h.write(ifname, 12, 'latin1'); h.writeUInt32LE(flags, 36);
+        const rec = Buffer.from(buf.subarray(at, at + 16));
+        rec.writeUInt32LE(cap + 108, 8);
+        rec.writeUInt32LE(buf.readUInt32LE(at + 12) + 108, 12);
+        parts.push(rec, h, frame);
+      }
+    }
+    return Buffer.concat(parts);
+  }
+  const shape = (r: Report) => connections(r, ['frame', 'firstFrame', 'lastFrame', 'fileFrame', 'synFrame', 'synAckFrame', 'ackFrame', 'enteredFrame']);
+
+  it('reads the packets inside: the report of the Ethernet capture', async () => {
+    const file = join(dir, 'pktap.pcap');
+    writeFileSync(file, wrap(false));
+    const r = await analyze(file);
+    const whole = await analyze(fixture(name));
+    expect(r.input.linkTypes).toEqual(['pktap']);
+    expect(r.input.tcpPackets).toBe(whole.input.tcpPackets);
+    expect(connections(r)).toEqual(connections(whole));
+  });
+
+  it('a packet recorded on two interfaces is tracked once', async () => {
+    const file = join(dir, 'pktap-copies.pcap');
+    writeFileSync(file, wrap(true));
+    const r = await analyze(file);
+    const whole = await analyze(fixture(name));
+    expect(r.input.packets).toBe(2 * whole.input.packets);
+    expect(r.input.skipped.duplicates).toBe(whole.input.tcpPackets);
+    expect(shape(r)).toEqual(shape(whole));
+  });
+
+  it('macOS tcpdump -k text: the metadata group names the interface and direction', async () => {
+    // As tcpdump -k prints it on a Mac: "(en0, proc curl:123, svc BE, in) IP ..." before each packet.
+    const text = spawnSync('tcpdump', ['-nn', '-tt', '-r', fixture(name)], { encoding: 'utf8' }).stdout;
+    if (!text) return; // no tcpdump here: the binary tests above still ran
+    const lines = text.trim().split('\n');
+    const meta = (l: string, ifname: string) => l.replace(/^(\S+) IP /, (_m, ts: string) => `${ts} (${ifname}, proc curl:4242, svc BE, ${l.includes(' 10.76.0.1.') && l.indexOf(' 10.76.0.1.') < l.indexOf(' > ') ? 'out' : 'in'}) IP `);
+    const once = join(dir, 'k.txt');
+    writeFileSync(once, lines.map((l) => meta(l, 'en0')).join('\n') + '\n');
+    const twice = join(dir, 'k-copies.txt');
+    writeFileSync(twice, lines.flatMap((l) => [meta(l, 'en0'), meta(l, 'bridge100').replace(/, (in|out)\) /, (_m, d: string) => `, ${d === 'in' ? 'out' : 'in'}) `)]).join('\n') + '\n');
+    const plain = await analyze(fixture(name));
+    const r1 = await analyze(once);
+    expect(r1.input.tcpPackets).toBe(plain.input.tcpPackets);
+    expect(r1.input.warnings).toEqual([]);
+    const r2 = await analyze(twice);
+    expect(r2.input.skipped.duplicates).toBe(plain.input.tcpPackets);
+    expect(r2.connections.map((c) => [c.handshake.kind, c.close.kind, c.retransmits, c.packets]))
+      .toEqual(plain.connections.map((c) => [c.handshake.kind, c.close.kind, c.retransmits, c.packets]));
+  });
+});

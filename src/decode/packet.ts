@@ -21,7 +21,7 @@ export const enum Outcome {
 /** Link types this decoder understands (LINKTYPE_* numbers, see pcap-linktype(7)). */
 export const LINK_NAMES: Record<number, string> = {
   0: 'null', 1: 'ethernet', 9: 'ppp', 12: 'raw', 14: 'raw', 50: 'ppp-hdlc', 101: 'raw', 104: 'c-hdlc', 108: 'loop', 113: 'linux-sll',
-  228: 'ipv4', 229: 'ipv6', 239: 'nflog', 242: 'ipoib', 276: 'linux-sll2',
+  228: 'ipv4', 229: 'ipv6', 239: 'nflog', 242: 'ipoib', 258: 'pktap', 276: 'linux-sll2',
 };
 
 export function isSupportedLinkType(linkType: number): boolean {
@@ -39,16 +39,18 @@ const IPPROTO_TCP = 6;
  * Decodes `rec` into `out`. Returns Outcome.TCP when `out` now holds the packet's TCP segment.
  */
 export function decodePacket(rec: PacketRecord, out: Segment): Outcome {
-  const b = rec.data;
-  const start = rec.offset;
-  const end = rec.offset + rec.capLen;
-  let off: number;
-  let etherType = -1; // -1: learn the IP version from the first nibble
   out.direction = -1;
   out.iface = -1;
-  switch (rec.linkType) {
+  return decodeLink(rec.linkType, rec.data, rec.offset, rec.offset + rec.capLen, rec.origLen, out);
+}
+
+/** The packet of link type `linkType` in b[start, end) (`wireLen` bytes on the wire). */
+function decodeLink(linkType: number, b: Uint8Array, start: number, end: number, wireLen: number, out: Segment): Outcome {
+  let off: number;
+  let etherType = -1; // -1: learn the IP version from the first nibble
+  switch (linkType) {
     case 1: // Ethernet II
-      return decodeEthernet(b, start, end, rec.origLen, out);
+      return decodeEthernet(b, start, end, wireLen, out);
     case 113: // Linux cooked v1: 16-byte header, protocol in the last two bytes
       if (end - start < 16) return Outcome.TRUNCATED;
       etherType = (b[start + 14]! << 8) | b[start + 15]!;
@@ -92,10 +94,39 @@ export function decodePacket(rec: PacketRecord, out: Segment): Outcome {
       break;
     case 239: // Linux NFLOG (tcpdump -i nflog:N): the packet is one of its TLVs
       return decodeNflog(b, start, end, out);
+    case 258: // Apple PKTAP (macOS tcpdump -i any, -i pktap,...): a header, then the packet in its own DLT
+      return decodePktap(b, start, end, wireLen, out);
     default:
       return Outcome.UNSUPPORTED_LINK;
   }
-  return decodeEtherPayload(b, off, end, etherType, rec.origLen - (off - start), out);
+  return decodeEtherPayload(b, off, end, etherType, wireLen - (off - start), out);
+}
+
+/** The fixed part of a PKTAP header (its version 1 fields, up to the effective command name). */
+const PKTAP_MIN = 108;
+
+/**
+ * LINKTYPE_PKTAP (tcpdump's print-pktap.c, Apple's net/pktap.h): little-endian fields, the first
+ * being the header's own length (108 or more); the record type (1: a packet follows); the DLT of
+ * the packet; the interface's name (24 bytes, NUL-padded); flags, of which bit 0 is "in" and bit
+ * 1 "out". macOS records a packet once for each interface it crosses, as Linux's "any" does, so
+ * the interface and direction go to Segment.iface and .direction for the copies filter.
+ */
+function decodePktap(b: Uint8Array, start: number, end: number, wireLen: number, out: Segment): Outcome {
+  if (end - start < PKTAP_MIN) return Outcome.TRUNCATED;
+  const le32 = (at: number) => (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
+  const hdrLen = le32(start);
+  if (hdrLen < PKTAP_MIN) return Outcome.MALFORMED;
+  if (end - start < hdrLen) return Outcome.TRUNCATED;
+  if (le32(start + 4) !== 1) return Outcome.NON_IP; // PKT_REC_NONE: no packet follows
+  const dlt = le32(start + 8);
+  if (dlt === 258) return Outcome.MALFORMED; // a PKTAP inside a PKTAP
+  const flags = le32(start + 36);
+  out.direction = flags & 1 ? 0 : flags & 2 ? 4 : -1; // Direction.IN, Direction.OUT
+  let h = 0x811c9dc5; // FNV-1a of the interface name, as tcpdump -i any text's (tcpdump-text.ts)
+  for (let i = start + 12; i < start + 36 && b[i] !== 0; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  out.iface = h >>> 0;
+  return decodeLink(dlt, b, start + hdrLen, end, wireLen - hdrLen, out);
 }
 
 /** An SLL packet type as a Direction (0..4), -1 for any other (a loopback or netlink type). */

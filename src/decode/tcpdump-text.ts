@@ -856,6 +856,7 @@ function matchParen(text: string, p: number): number {
  * (or p).
  */
 function skipInterface(text: string, p: number, seg: Segment): number {
+  if (text.charCodeAt(p) === 40) return skipPktapMetadata(text, p, seg);
   let q = p;
   while (text.charCodeAt(q) === 32) q++; // right-aligned to 3: " In", "  P"
   const first = directionAt(text, q);
@@ -876,6 +877,22 @@ function skipInterface(text: string, p: number, seg: Segment): number {
   let e = d + DIRECTION_NAMES[direction]!.length;
   while (text.charCodeAt(e) === 32) e++;
   return e;
+}
+
+/**
+ * macOS tcpdump -k on a PKTAP capture (-i any, -i pktap,...) prints the packet's metadata first:
+ * "(en0, proc curl:123, svc BE, in) IP ...", the interface name first, a field "in" or "out" for
+ * the direction. Sets seg.iface and seg.direction as for Linux's -i any; returns the index after
+ * the group (or p when it is not one).
+ */
+function skipPktapMetadata(text: string, p: number, seg: Segment): number {
+  const close = matchParen(text, p);
+  if (close < 0 || text.charCodeAt(close + 1) !== 32) return p;
+  const fields = text.slice(p + 1, close).split(', ');
+  if (fields[0]!.length === 0 || fields[0]!.includes(' ')) return p;
+  seg.iface = nameNumber(text, p + 1, p + 1 + fields[0]!.length);
+  seg.direction = fields.includes('in') ? 0 : fields.includes('out') ? 4 : -1; // Direction.IN, OUT
+  return close + 2;
 }
 
 /** A number for the interface name text[from, to) (FNV-1a of its characters: no string made). */
