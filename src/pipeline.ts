@@ -629,6 +629,12 @@ class FileDecoder implements RecordSink {
         message: `${st.quietTcp} TCP packets are printed as tcpdump -q prints them ("tcp LENGTH": no flags, no sequence numbers), so they cannot be tracked and are counted as skipped (nonTcp); print the capture without -q`,
       });
     }
+    if (st.unreadTcp > 0) {
+      this.run.warning({
+        file: info.file, line: st.firstUnreadTcpLine, truncated: false,
+        message: `${st.unreadTcp} packet lines print TCP flags ("Flags [") but could not be read as TCP segments, so they are counted as skipped (nonTcp); tcpdump -nn -r prints what this reader follows`,
+      });
+    }
     if (st.untimed > 0) {
       this.run.warning({
         file: info.file, truncated: false,

@@ -374,7 +374,7 @@ describe('tcpdump text: one line of each form', () => {
       '09:21:21.592900 IP 127.0.0.1.53 > 127.0.0.1.41103: UDP, length 12',
     ]);
     expect(segs).toHaveLength(0);
-    expect(stats).toMatchObject({ packets: 3, tcp: 0, nonTcp: 3, quietTcp: 2, untimed: 0 });
+    expect(stats).toMatchObject({ packets: 3, tcp: 0, nonTcp: 3, quietTcp: 2, unreadTcp: 0, untimed: 0 });
     const untimed = decode([SYN_LINE, SYN_LINE]);
     expect(untimed.segs).toHaveLength(2);
     expect(untimed.stats).toMatchObject({ packets: 2, tcp: 2, quietTcp: 0, untimed: 2 });
@@ -506,6 +506,15 @@ describe('tcpdump text through the CLI', () => {
     expect(t.input.warnings.map((w: { message: string }) => w.message).join('\n')).toMatch(/packets have no timestamp \(tcpdump -t\)/);
     const tt = JSON.parse(cli(['analyze', '-', '--json'], text).stdout);
     expect(tt.input.warnings).toEqual([]);
+  });
+
+  it.skipIf(!built)('says how many TCP lines it could not read, and where the first is', () => {
+    const text = readFileSync(join(FIXTURES, 'refused', 'text', 'nn-S-tt.txt'), 'utf8').trimEnd().split('\n');
+    // A link layer this reader does not know (tcpdump -e of ARCNET prints "be 50 c3 65: ..."), on the second line.
+    text[1] = text[1]!.replace(/ IP /, ' be 50 c3 65: ');
+    const r = JSON.parse(cli(['analyze', '-', '--json'], text.join('\n') + '\n').stdout);
+    expect(r.input.skipped.nonTcp).toBe(1);
+    expect(r.input.warnings).toMatchObject([{ line: 2, message: expect.stringMatching(/^1 packet lines print TCP flags \("Flags \["\) but could not be read/) }]);
   });
 
   it.skipIf(!built)('rejects text that is not tcpdump output with exit 2 and one line', () => {

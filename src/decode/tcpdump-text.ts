@@ -75,7 +75,7 @@ export class TcpdumpTextDecoder implements LineDecoder {
   private readonly ts = new TimestampReader();
   private readonly seqs: SeqRecovery;
   private readonly deltas = new DeltaResolver();
-  private readonly st: TextDecodeStats = { packets: 0, tcp: 0, nonTcp: 0, quietTcp: 0, untimed: 0, unrecognized: 0, unrecognizedLines: [] };
+  private readonly st: TextDecodeStats = { packets: 0, tcp: 0, nonTcp: 0, quietTcp: 0, unreadTcp: 0, firstUnreadTcpLine: 0, untimed: 0, unrecognized: 0, unrecognizedLines: [] };
   private frames = 0;
   /** Packet lines so far have carried a timestamp / a -# number. */
   private stamped = false;
@@ -209,6 +209,8 @@ export class TcpdumpTextDecoder implements LineDecoder {
 
     if (body === Body.NON_TCP) {
       this.st.nonTcp++;
+      // A TCP line this reader does not follow is said, not lost in the non-TCP count.
+      if (text.includes(': Flags [') && this.st.unreadTcp++ === 0) this.st.firstUnreadTcpLine = lineNo;
       if (held === null) this.tick(frame, seg.tsSec, seg.tsNsec);
       return;
     }

@@ -11,6 +11,12 @@ export interface TextDecodeStats {
   nonTcp: number;
   /** Of those, TCP packets as `tcpdump -q` prints them ("tcp LENGTH": no flags, no sequence numbers). */
   quietTcp: number;
+  /**
+   * Packet lines that print TCP flags ("Flags [") but could not be read as a TCP segment, counted
+   * with the non-TCP ones; the first one's line number (0: none).
+   */
+  unreadTcp: number;
+  firstUnreadTcpLine: number;
   /** Packet lines without a timestamp (`tcpdump -t`). */
   untimed: number;
   /** Lines that are not tcpdump output at all, with (up to 1000 of) their line numbers. */
