@@ -496,10 +496,6 @@ interface Packet {
 }
 
 /**
- * Stage 2 for one file: its records (or text lines) become packets. With one file they go
- * straight on in a reused object; when merging they are copied into the file's queue.
- */
-/**
  * One number for where a packet was captured (Segment.iface), from what the input tells: its file
  * (when several are merged), the file's interface (a pcapng with several; -1: one) and the
  * interface the link header names (SLL2's index, the name in tcpdump -i any text; -1: none).
@@ -511,6 +507,10 @@ function placeOf(fileIndex: number, fileIface: number, linkIface: number): numbe
   return source * 4294967296 + ((linkIface + 1) % 4294967296);
 }
 
+/**
+ * Stage 2 for one file: its records (or text lines) become packets. With one file they go
+ * straight on in a reused object; when merging they are copied into the file's queue.
+ */
 class FileDecoder implements RecordSink {
   private readonly seg: Segment = newSegment();
   private readonly out: Packet = { fileIndex: 0, fileFrame: 0, tsSec: 0, tsNsec: 0, seg: null, skip: null };

@@ -102,6 +102,11 @@ function decodeLink(linkType: number, b: Uint8Array, start: number, end: number,
   return decodeEtherPayload(b, off, end, etherType, wireLen - (off - start), out);
 }
 
+/** The little-endian 32-bit word at `at`. */
+function le32(b: Uint8Array, at: number): number {
+  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
+}
+
 /** The fixed part of a PKTAP header (its version 1 fields, up to the effective command name). */
 const PKTAP_MIN = 108;
 
@@ -114,14 +119,13 @@ const PKTAP_MIN = 108;
  */
 function decodePktap(b: Uint8Array, start: number, end: number, wireLen: number, out: Segment): Outcome {
   if (end - start < PKTAP_MIN) return Outcome.TRUNCATED;
-  const le32 = (at: number) => (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
-  const hdrLen = le32(start);
+  const hdrLen = le32(b, start);
   if (hdrLen < PKTAP_MIN) return Outcome.MALFORMED;
   if (end - start < hdrLen) return Outcome.TRUNCATED;
-  if (le32(start + 4) !== 1) return Outcome.NON_IP; // PKT_REC_NONE: no packet follows
-  const dlt = le32(start + 8);
+  if (le32(b, start + 4) !== 1) return Outcome.NON_IP; // PKT_REC_NONE: no packet follows
+  const dlt = le32(b, start + 8);
   if (dlt === 258) return Outcome.MALFORMED; // a PKTAP inside a PKTAP
-  const flags = le32(start + 36);
+  const flags = le32(b, start + 36);
   out.direction = flags & 1 ? 0 : flags & 2 ? 4 : -1; // Direction.IN, Direction.OUT
   let h = 0x811c9dc5; // FNV-1a of the interface name, as tcpdump -i any text's (tcpdump-text.ts)
   for (let i = start + 12; i < start + 36 && b[i] !== 0; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
