@@ -384,7 +384,7 @@ class TrackRun {
     if (this.skipped.duplicates > 0) {
       this.sink.warning({
         file: this.files.join(', '), truncated: false,
-        message: `${this.skipped.duplicates} TCP packets were another copy of a packet just captured at another place: on another interface, going the other way, or in another of the files (tcpdump -i any on a Linux host with a bridge, veth pairs or routing, or on a Mac; several interfaces in one pcapng; per-interface captures merged): each packet was tracked once, and the copies are counted as skipped (duplicates)`,
+        message: `${this.skipped.duplicates} TCP packets were another copy of a packet just captured at another place (another interface, the other direction, another file: tcpdump -i any across a bridge or router, several interfaces in one pcapng, merged captures): each packet was tracked once, the copies are counted as skipped (duplicates)`,
       });
     }
     return {
