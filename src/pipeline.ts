@@ -63,6 +63,11 @@ export interface AnalyzeOptions {
   threads?: number;
   /** When connections waiting out TIME_WAIT are packed meanwhile (FlowTableOptions.parking; for tests). */
   parking?: ParkingPolicy;
+  /**
+   * Track every copy of a packet captured at several places as a packet of its own (as tshark
+   * does) instead of once (decode/copies.ts).
+   */
+  keepCopies?: boolean;
 }
 
 export interface ProgressInfo {
@@ -101,7 +106,7 @@ export interface Report {
   schemaVersion: number;
   tool: { name: string; version: string };
   input: InputReport;
-  options: { timeWaitS: number; thresholds: AlertThresholds };
+  options: { timeWaitS: number; thresholds: AlertThresholds; keepCopies: boolean };
   summary: Summary;
   connections: ConnectionReport[];
   anomalies: AnomalyReport[];
@@ -128,7 +133,7 @@ const SKIP_KEYS: Record<number, keyof InputReport['skipped']> = {
  */
 export async function analyzeCaptures(files: string[], opts: AnalyzeOptions): Promise<Report> {
   const findings = new FindingsRun(files, opts);
-  const track: TrackOptions = { timeWaitS: opts.timeWaitS, verbose: opts.verbose === true, progress: opts.onProgress !== undefined, onSegment: opts.onSegment, parking: opts.parking };
+  const track: TrackOptions = { timeWaitS: opts.timeWaitS, verbose: opts.verbose === true, progress: opts.onProgress !== undefined, onSegment: opts.onSegment, parking: opts.parking, keepCopies: opts.keepCopies === true };
   const result = (opts.threads ?? 1) > 1 && canTrackInWorker(files, opts)
     ? await trackInWorker(files, track, findings, opts.outputReady)
     : await trackCaptures(files, track, findings, opts.outputReady);
@@ -148,6 +153,8 @@ export interface TrackOptions {
   progress: boolean;
   /** Finished connections are read where they are by another thread (FlowTableOptions.shared). */
   shared?: boolean;
+  /** AnalyzeOptions.keepCopies. */
+  keepCopies?: boolean;
   onSegment?: AnalyzeOptions['onSegment'];
   parking?: ParkingPolicy;
 }
@@ -361,7 +368,7 @@ class TrackRun {
   }
 
   private segment(seg: Segment): void {
-    if (this.copies.isCopy(seg)) return; // counted by the filter (skipped.duplicates at the end)
+    if (!this.opts.keepCopies && this.copies.isCopy(seg)) return; // counted by the filter (skipped.duplicates at the end)
     this.tcpPackets++;
     const { conn, fromClient } = this.table.track(seg);
     const anomalies = segmentAnomalies(seg);
@@ -473,7 +480,7 @@ class FindingsRun implements TrackSink {
         truncated: this.truncated || infos.some((i) => i.truncated),
         warnings: this.warnings,
       },
-      options: { timeWaitS: this.opts.timeWaitS, thresholds: this.thresholds },
+      options: { timeWaitS: this.opts.timeWaitS, thresholds: this.thresholds, keepCopies: this.opts.keepCopies === true },
       summary: this.summary.result(),
       connections,
       anomalies: this.anomalies,

@@ -118,7 +118,7 @@ export interface WorkerInput {
 export function trackInWorker(
   files: string[], opts: TrackOptions, sink: TrackSink, outputReady?: () => Promise<void> | null,
 ): Promise<TrackResult> {
-  const input: WorkerInput = { files, opts: { timeWaitS: opts.timeWaitS, verbose: opts.verbose, progress: opts.progress, shared: true } };
+  const input: WorkerInput = { files, opts: { timeWaitS: opts.timeWaitS, verbose: opts.verbose, progress: opts.progress, shared: true, keepCopies: opts.keepCopies } };
   const mirror = new Mirror();
   const worker = new Worker(new URL('./track-worker.js', import.meta.url), { workerData: input });
   return new Promise<TrackResult>((resolve, reject) => {

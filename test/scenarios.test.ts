@@ -8,8 +8,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyze, fixture } from './helpers/run.js';
+import { analyze, cli, fixture } from './helpers/run.js';
 import type { ConnectionReport } from '../src/findings/types.js';
+import { type Report, analyzeCaptures } from '../src/pipeline.js';
 
 async function only(name: string): Promise<ConnectionReport> {
   const r = await analyze(fixture(name));
@@ -171,6 +172,17 @@ describe('capture copies', () => {
     for (const side of ['client', 'server'] as const) {
       for (const t of c.states[side].slice(1)) if (t.frame !== null) expect(firstCopies.has(t.frame)).toBe(true);
     }
+    // --keep-copies: every copy tracked as captured (tshark's view), on either threading (the
+    // tracking thread runs the built code: the CLI's).
+    const keptOn2 = JSON.parse(cli(['analyze', fixture('any-bridge'), '--keep-copies', '--threads', '2', '--json']).stdout) as Report;
+    for (const kept of [await analyzeCaptures([fixture('any-bridge')], { timeWaitS: 60, keepCopies: true }), keptOn2]) {
+      expect(kept.options.keepCopies).toBe(true);
+      expect(kept.input).toMatchObject({ tcpPackets: 2 * copies, skipped: { duplicates: 0 } });
+      const k = kept.connections[0]!;
+      expect(k.packets.clientToServer + k.packets.serverToClient).toBe(2 * copies);
+      expect(k.handshake.synRetransmits).toHaveLength(1);
+    }
+    expect(r.options.keepCopies).toBe(false);
     // tcpdump -nn -e as printed in the bridge's own namespace (with its port names) reads the same.
     const dir = mkdtempSync(join(tmpdir(), 'tt-any-bridge-'));
     try {

@@ -54,12 +54,14 @@ interface LadderFlags {
   full?: boolean;
   ascii?: boolean;
   timeWait: number;
+  keepCopies?: boolean;
   color: boolean;
 }
 
 interface StatesFlags {
   at: string;
   timeWait: number;
+  keepCopies?: boolean;
   json?: boolean;
   color: boolean;
 }
@@ -124,7 +126,11 @@ interface AnalyzeFlags {
   color: boolean;
   strict?: boolean;
   verbose?: boolean;
+  keepCopies?: boolean;
 }
+
+/** --keep-copies, shared by every command that analyzes. */
+const keepCopiesOption = () => new Option('--keep-copies', 'track every copy of a packet captured at several places (tcpdump -i any across a bridge, several interfaces, merged files) as a packet of its own, as tshark does; by default each is tracked once and the copies are counted in input.skipped.duplicates');
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -154,6 +160,7 @@ export function buildProgram(): Command {
     .option('--strict', 'treat a capture that is cut short or corrupt as unusable (exit 2)')
     .option('--verbose', 'print input warnings as they happen (all lines that are not tcpdump output, for text)')
     .option('--all', 'the table view lists every connection and anomaly (by default a large capture lists those worth a look)')
+    .addOption(keepCopiesOption())
     .addOption(new Option('--threads <n>', 'threads: 1 runs everything on one; 2 reads and tracks on a second thread while the first builds the findings and writes the output, the same output either way (default: 2 on a machine with two cores or more for input files of 16 MB or more)').argParser(threadCount))
     .addHelpText('after', `
 Conditions for --fail-on:
@@ -192,6 +199,7 @@ Exit codes: 0 success; 1 a --fail-on condition held (one line per violation on s
         keep: false,
         outputReady,
         verbose: !!flags.verbose,
+        keepCopies: !!flags.keepCopies,
         threads: threadsFor(files, flags.threads),
         onConnection: (c) => {
           ndjson?.connection(c);
@@ -233,6 +241,7 @@ Exit codes: 0 success; 1 a --fail-on condition held (one line per violation on s
     .argument('<files...>', 'capture files (as for analyze)')
     .requiredOption('--expect <file>', 'a JSON file holding any part of the --json report (objects matched field by field, arrays item by item)')
     .addOption(new Option('--time-wait <seconds>', 'TIME_WAIT length (as for analyze)').default(60).argParser(seconds))
+    .addOption(keepCopiesOption())
     .addHelpText('after', `
 Example expectation (expect.json):
   { "summary": { "handshakes": { "complete": 1 }, "anomalies": 0 },
@@ -240,14 +249,14 @@ Example expectation (expect.json):
                        "finalState": { "client": "TIME_WAIT" } } ] }
 
   $ tcptrace check capture.pcap --expect expect.json && echo ok`)
-    .action(async (files: string[], flags: { expect: string; timeWait: number }) => {
+    .action(async (files: string[], flags: { expect: string; timeWait: number; keepCopies?: boolean }) => {
       let expected: unknown;
       try {
         expected = JSON.parse(readFileSync(flags.expect, 'utf8'));
       } catch (e) {
         throw new UsageError(`${flags.expect}: not a readable JSON expectation file (${(e as Error).message})`);
       }
-      const report = await analyzeCaptures(files, { timeWaitS: flags.timeWait });
+      const report = await analyzeCaptures(files, { timeWaitS: flags.timeWait, keepCopies: !!flags.keepCopies });
       // Compare with the report as --json prints it (times rounded the same way).
       const violations = mismatches(expected, JSON.parse(reportJson(report)));
       for (const v of violations) process.stderr.write(`tcptrace: check ${v}\n`);
@@ -264,6 +273,7 @@ Example expectation (expect.json):
     .option('--full', 'show every segment (long runs of data segments are folded otherwise)')
     .option('--ascii', 'plain ASCII instead of Unicode box drawing')
     .addOption(new Option('--time-wait <seconds>', 'TIME_WAIT length (as for analyze)').default(60).argParser(seconds))
+    .addOption(keepCopiesOption())
     .option('--no-color', 'no colour even on a terminal')
     .addHelpText('after', `
 Examples:
@@ -279,6 +289,7 @@ Without a selection every connection is drawn (the first ${LADDER_LIMIT}; the re
       const segments = new Map<number, LadderSegment[]>();
       const report = await analyzeCaptures(files, {
         timeWaitS: flags.timeWait,
+        keepCopies: !!flags.keepCopies,
         onSegment: (seg, conn, fromClient) => {
           if (!wanted(conn)) return;
           let list = segments.get(conn.id);
@@ -310,6 +321,7 @@ Without a selection every connection is drawn (the first ${LADDER_LIMIT}; the re
     .argument('<files...>', 'capture files (as for analyze)')
     .requiredOption('--at <time>', 'seconds since the first packet (1.5), a clock time as tcpdump prints it (09:15:16.08, local time), or an ISO time')
     .addOption(new Option('--time-wait <seconds>', 'TIME_WAIT length (as for analyze)').default(60).argParser(seconds))
+    .addOption(keepCopiesOption())
     .option('--json', 'print the endpoints as JSON')
     .option('--no-color', 'no colour even on a terminal')
     .addHelpText('after', `
@@ -317,7 +329,7 @@ Examples:
   $ tcptrace states capture.pcap --at 12.5
   $ tcptrace states capture.pcap --at 09:15:16 | grep SYN-RECV | wc -l`)
     .action(async (files: string[], flags: StatesFlags) => {
-      const report = await analyzeCaptures(files, { timeWaitS: flags.timeWait });
+      const report = await analyzeCaptures(files, { timeWaitS: flags.timeWait, keepCopies: !!flags.keepCopies });
       const at = parseAt(flags.at, report.input.startTime);
       if (at === null) throw new UsageError(`--at ${flags.at}: expected seconds, a clock time (HH:MM:SS[.frac]) or an ISO time`);
       const rows = statesAt(report, at);
