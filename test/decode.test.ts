@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { Outcome, decodePacket } from '../src/decode/packet.js';
 import { ACK, Direction, SYN, type Segment, newSegment } from '../src/decode/segment.js';
-import { CopyFilter } from '../src/decode/copies.js';
+import { CopyFilter, copyBucket } from '../src/decode/copies.js';
 import { formatAddress, formatIPv6, parseAddress } from '../src/decode/addr.js';
 import type { PacketRecord } from '../src/input/record.js';
 
@@ -89,6 +89,18 @@ describe('copies of one packet (tcpdump -i any across a bridge)', () => {
     expect(f.isCopy(seg(Direction.IN, 0, { iface: 5 }))).toBe(false);
     expect(f.isCopy(seg(Direction.IN, 0.00001, { iface: 2 }))).toBe(true);
     expect(f.isCopy(seg(Direction.IN, 0.3, { iface: 5 }))).toBe(false); // a retransmission
+  });
+  it('finds the copy when another segment took its index bucket in between (the ring is searched)', () => {
+    const first = seg(Direction.IN, 0, { seq: 1000 });
+    let other = 1001;
+    while (copyBucket(seg(Direction.IN, 0, { seq: other })) !== copyBucket(first)) other++;
+    const f = new CopyFilter();
+    expect(f.isCopy(first)).toBe(false);
+    expect(f.isCopy(seg(Direction.IN, 0.00001, { seq: other }))).toBe(false); // another key, the same bucket
+    expect(f.isCopy(seg(Direction.OUT, 0.00002, { seq: 1000 }))).toBe(true); // the first one's copy
+    expect(f.isCopy(seg(Direction.OUT, 0.00003, { seq: other }))).toBe(true); // and the other's
+    expect(f.isCopy(seg(Direction.IN, 0.3, { seq: 1000 }))).toBe(false); // later, the same way: a retransmission
+    expect(f.copies).toBe(2);
   });
   it('leaves captures that record no direction, and copies too far apart, alone', () => {
     const f = new CopyFilter();

@@ -29,6 +29,19 @@ const enum F { S, DIRECTION, IFACE, SEQ, ACK, FLAGS, WINDOW, LEN, IP_ID, PORTS, 
 /** Buckets of the index from a segment's key to the latest remembered segment with it. */
 const INDEX = 4096;
 
+/**
+ * The index bucket of `seg`'s key. Every field of the key goes in: segments that differ only in
+ * the IP id (the duplicate ACKs of a loss) or the addresses must not share one.
+ */
+export function copyBucket(seg: Segment): number {
+  const a = seg.addrs;
+  let h = Math.imul(seg.seq ^ Math.imul(seg.ack, 0x9e3779b1), 0x85ebca77);
+  h = Math.imul(h ^ (h >>> 15) ^ (seg.srcPort * 65536 + seg.dstPort) ^ (seg.flags << 20), 0xc2b2ae3d);
+  h = Math.imul(h ^ (h >>> 13) ^ seg.payloadLen ^ (seg.window << 11) ^ Math.imul(seg.ipId, 0x27d4eb2f), 0x9e3779b1);
+  h = Math.imul(h ^ (h >>> 16) ^ a[3]! ^ Math.imul(a[7]!, 0x85ebca77), 0xc2b2ae3d);
+  return (h >>> 20) & (INDEX - 1);
+}
+
 export class CopyFilter {
   private readonly recent = new Float64Array(RECENT * F.SIZE);
   /**
@@ -48,13 +61,7 @@ export class CopyFilter {
     const r = this.recent;
     const ports = seg.srcPort * 65536 + seg.dstPort;
     const a = seg.addrs;
-    // Every field of the key goes into the bucket: segments that differ only in the IP id (the
-    // duplicate ACKs of a loss) or the addresses must not share one.
-    let h = Math.imul(seg.seq ^ Math.imul(seg.ack, 0x9e3779b1), 0x85ebca77);
-    h = Math.imul(h ^ (h >>> 15) ^ ports ^ (seg.flags << 20), 0xc2b2ae3d);
-    h = Math.imul(h ^ (h >>> 13) ^ seg.payloadLen ^ (seg.window << 11) ^ Math.imul(seg.ipId, 0x27d4eb2f), 0x9e3779b1);
-    h = Math.imul(h ^ (h >>> 16) ^ a[3]! ^ Math.imul(a[7]!, 0x85ebca77), 0xc2b2ae3d);
-    const bucket = (h >>> 20) & (INDEX - 1);
+    const bucket = copyBucket(seg);
     const k = this.latest[bucket]!;
     // The latest segment with the key decides (a copy if it was seen elsewhere, a retransmission
     // if at the same place). An empty or stale bucket means none is in the window; one holding
