@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { FlowTable } from '../src/connections/flow-table.js';
 import { Connection } from '../src/connections/connection.js';
-import { ACK, FIN, RST, SYN, flowHash, newSegment } from '../src/decode/segment.js';
+import { ACK, FIN, PSH, RST, SYN, flowHash, newSegment } from '../src/decode/segment.js';
 import { connectionReport } from '../src/findings/report.js';
 import type { ConnectionReport } from '../src/findings/types.js';
 
@@ -119,6 +119,32 @@ describe('RST acceptability (RFC 9293 3.10.7, RFC 5961)', () => {
     const [later] = run([...steps, { dir: 'c>s', flags: ACK, seq: 101, ack: 5021, s: 2.001 }, { dir: 's>c', flags: RST, seq: 5021, s: 3 }]);
     expect(later!.resets.map((r) => r.receiverContinued)).toEqual([true, false]);
     expect(later!.states.client.at(-1)).toMatchObject({ state: 'CLOSED', frame: 10, event: 'recv-rst' });
+  });
+  it('a receiver still sending a second after an acceptable RST never took it; nor one that acknowledges a SYN/ACK sent after it', () => {
+    const steps: Step[] = [
+      ...HANDSHAKE,
+      { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 5, s: 0.1 },
+      { dir: 's>c', flags: RST, seq: 5001, s: 0.2 }, // the server stays silent after it
+    ];
+    // The client's retransmission of its data: 0.5 s after the RST it proves nothing (a round trip
+    // behind), 1.3 s after it does.
+    const [soon] = run([...steps, { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 5, s: 0.7 }]);
+    expect(soon!.resets[0]).toMatchObject({ inWindow: true, receiverContinued: false });
+    expect(soon!.finalState.client).toBe('CLOSED');
+    const [late] = run([...steps, { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 5, s: 0.7 }, { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 5, s: 1.5 }]);
+    expect(late!.resets[0]).toMatchObject({ inWindow: true, receiverContinued: true });
+    expect(late!.finalState.client).toBe('ESTABLISHED');
+    // In SYN_SENT, a RST acknowledging the SYN in the server's name before the server sent
+    // anything (Suricata's bug-3286 evasion): the client goes on to acknowledge the SYN/ACK that
+    // came after it, all of whose sequence space is later than the RST.
+    const [synSent] = run([
+      { dir: 'c>s', flags: SYN, seq: 100, s: 0 },
+      { dir: 's>c', flags: RST | ACK, seq: 77, ack: 101, s: 0.06 },
+      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 0.064 },
+      { dir: 'c>s', flags: ACK, seq: 101, ack: 5001, s: 0.0645 },
+    ]);
+    expect(synSent!.resets[0]).toMatchObject({ inWindow: true, receiverContinued: true });
+    expect(states(synSent!, 'client')).toEqual(['CLOSED', 'SYN_SENT', 'ESTABLISHED']);
   });
   it('a FIN carried by a RST closes nothing in order; nor does a FIN before the sender\'s SYN/ACK', () => {
     const [finRst] = run([...HANDSHAKE, { dir: 's>c', flags: FIN | RST | ACK, seq: 5001, ack: 101, s: 1 }]);

@@ -43,7 +43,7 @@ export interface RstFact {
   senderContinued: boolean;
   /**
    * The receiver went on with the connection after it: it acknowledged what the sender sent after
-   * this RST, so it never took it (see receiverOutlivedRsts).
+   * this RST, or still sent a second later, so it never took it (see receiverOutlivedRsts).
    */
   receiverContinued: boolean;
 }
@@ -64,6 +64,13 @@ export interface NoteFact {
 export function newRstFact(): RstFact {
   return { s: 0, frame: 0, fileIndex: 0, fileFrame: 0, from: 'client', seq: 0, ack: null, payloadLen: 0, acceptable: null, answersFrame: 0, receiverLastS: -Infinity, receiverLastFrame: 0, senderLastFrame: 0, senderContinued: false, receiverContinued: false };
 }
+
+/**
+ * A segment of its own that a receiver sends this long after a RST reached it shows it is alive:
+ * one sent before the RST arrived is at most a round trip behind it (a second is far beyond the
+ * round trips of anything but a saturated satellite link).
+ */
+const RECEIVER_ALIVE_AFTER_S = 1;
 
 const MIDSTREAM = 1;
 const LAST_WAS_RETRANSMIT = 2;
@@ -300,7 +307,7 @@ export class Connection {
     const rstBits = d[b + C.BITS]! & (fromClient ? CLIENT_SENT_RST | CLIENT_TOOK_RST : SERVER_SENT_RST | SERVER_TOOK_RST);
     if (rstBits !== 0 && !(f & (RST | SYN))) {
       if (rstBits & (CLIENT_SENT_RST | SERVER_SENT_RST)) this.senderOutlivedItsRsts(fromClient, seg.frame);
-      if (rstBits & (CLIENT_TOOK_RST | SERVER_TOOK_RST) && f & ACK) this.receiverOutlivedRsts(fromClient, seg);
+      if (rstBits & (CLIENT_TOOK_RST | SERVER_TOOK_RST)) this.receiverOutlivedRsts(fromClient, seg);
     }
 
     const len = segmentLength(seg);
@@ -555,20 +562,24 @@ export class Connection {
   }
 
   /**
-   * The endpoint, which took an acceptable RST, now acknowledges sequence space its peer sent only
-   * after that RST: it received the peer's later segments, which followed the RST on its way, and
-   * it answered them as a live connection, not with a RST. So it never took the RST (a Linux
-   * receiver drops a RST whose timestamp fails PAWS and answers one that is in the window but not
-   * exactly RCV.NXT with a challenge ACK; and the RST may have been lost past the capture point).
-   * Every RST it was taken to receive is dropped from its history. Only an acknowledgment proves
-   * it: a segment of its own sent before the RST arrived could follow the RST in the capture.
+   * The endpoint, which took an acceptable RST, goes on: it acknowledges sequence space its peer
+   * sent only after that RST (all of it, when the peer had sent nothing before, like a server whose
+   * SYN/ACK followed a RST forged in its name), so it received the peer's later segments, which
+   * followed the RST on its way, and answered them as a live connection, not with a RST; or it
+   * still sends, neither RST nor SYN, more than RECEIVER_ALIVE_AFTER_S after the RST (a
+   * retransmission of its FIN, data to a silent peer). A segment of its own sent before the RST
+   * arrived could follow the RST in the capture, but not by that much. So it never took the RST
+   * (a Linux receiver drops a RST whose timestamp fails PAWS and answers one that is in the window
+   * but not exactly RCV.NXT with a challenge ACK; and the RST may have been lost past the capture
+   * point). Every RST it was taken to receive is dropped from its history.
    */
   private receiverOutlivedRsts(fromClient: boolean, seg: Segment): void {
     const arena = this.store.arena;
     const ref = this.f[this.b + C.RESETS]!;
     const peer = fromClient ? 1 : 0;
+    const senderIsn = this.f[this.b + (fromClient ? C.SERVER : C.CLIENT) + E.ISN]!;
     const n = arena.count(ref, R.SIZE);
-    // The last RST it was taken to receive that this acknowledgment shows it outlived; any before it
+    // The last RST it was taken to receive that this segment shows it outlived; any before it
     // went untaken too (it is alive after them all). One after it stays until its own proof.
     let proven = -1;
     let pending = false;
@@ -576,8 +587,11 @@ export class Connection {
       const o = arena.item(ref, i, R.SIZE);
       const d = arena.data;
       if (d[o + R.FROM] !== peer || d[o + R.ACCEPTABLE] !== 1 || d[o + R.RECEIVER_CONTINUED] === 1) continue;
+      // What the sender had sent when it sent the RST ends at `next`; when it had sent nothing,
+      // all of its sequence space came after, from its ISN on.
       const next = d[o + R.SENDER_NEXT]!;
-      if (next === next && seqLT(next, seg.ack)) {
+      const after = next === next ? next : senderIsn;
+      if ((seg.flags & ACK && after === after && seqLT(after, seg.ack)) || seg.s - d[o + R.S]! > RECEIVER_ALIVE_AFTER_S) {
         proven = i;
         pending = false;
       } else pending = true;
