@@ -66,8 +66,9 @@ export class CopyFilter {
     // The latest segment with the key decides (a copy if it was seen elsewhere, a retransmission
     // if at the same place). An empty or stale bucket means none is in the window; one holding
     // another key (two keys, one bucket) sends the search through the ring.
-    if (k >= 0 && this.count - k <= RECENT && seg.s - r[(k % RECENT) * F.SIZE + F.S]! <= WITHIN_S) {
-      const o = this.sameKey((k % RECENT) * F.SIZE, seg, ports) ? (k % RECENT) * F.SIZE : this.search(seg, ports);
+    const at = (k % RECENT) * F.SIZE;
+    if (k >= 0 && this.count - k <= RECENT && seg.s - r[at + F.S]! <= WITHIN_S) {
+      const o = this.sameKey(at, seg, ports) ? at : this.search(seg, ports);
       if (o >= 0 && (r[o + F.DIRECTION] !== seg.direction || r[o + F.IFACE] !== seg.iface)) {
         this.copies++;
         return true;
