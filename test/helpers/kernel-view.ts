@@ -1,9 +1,9 @@
 /**
  * Compares the tracker's state history with what the kernel showed (`ss -tan` polled while the
  * fixture was made; format in fixtures/README.md). A view is a set of sockets the kernel held
- * between its first and last poll; the tracker agrees when, for each socket, the endpoint's
- * history holds that state at some moment of the view's window (the polling delay), and when
- * every endpoint the tracker holds open outside LISTEN shows up in ss.
+ * at every poll from its first to its last; the tracker agrees when, for each socket, the
+ * endpoint's history holds that state within the first poll's window and within the last's (the
+ * polling delay), and when every endpoint the tracker holds open outside LISTEN shows up in ss.
  */
 import { readFileSync } from 'node:fs';
 import type { Report } from '../../src/pipeline.js';
@@ -46,6 +46,14 @@ function sameTuple(a: ConnectionReport, b: ConnectionReport): boolean {
   return k(a) === k(b);
 }
 
+/**
+ * Linux's timer wheel fires a timer up to 1/8 of its timeout late (a 60 s TIME_WAIT ends 60-62 s
+ * after it began on this kernel, a request's last SYN/ACK timeout a fraction of a second late): a
+ * state the tracker ends by a timer (no frame: TIME_WAIT expiry, a retransmitting endpoint that
+ * gave up) may still be the kernel's for that long.
+ */
+const TIMER_SLACK = 1 / 8;
+
 /** The states a lifeline holds during [from, to] (before its first packet it has no socket). */
 function statesDuring(l: Lifeline, from: number, to: number): Set<string> {
   const held = new Set<string>();
@@ -54,7 +62,9 @@ function statesDuring(l: Lifeline, from: number, to: number): Set<string> {
   const e = l.entries;
   for (let i = 0; i < e.length; i++) {
     const start = e[i]!.s;
-    const end = Math.min(i + 1 < e.length ? e[i + 1]!.s : Infinity, l.until);
+    const next = e[i + 1];
+    const timerEnd = next !== undefined && next.frame === null ? next.s + (next.s - start) * TIMER_SLACK : undefined;
+    const end = Math.min(next !== undefined ? timerEnd ?? next.s : Infinity, l.until);
     if (start <= to && end >= from && end > start - 1e-12) held.add(socketName(e[i]!.state));
   }
   return held;
@@ -81,23 +91,29 @@ export function disagreements(
   const out: Disagreement[] = [];
   for (const v of views) {
     const from = v.first[0] - origin - toleranceS;
-    const to = v.last[1] - origin + toleranceS;
     if (from > judgeUntilS) continue;
-    const seen = new Set<string>();
-    for (const sock of v.sockets) {
-      if (sock.state === 'LISTEN' || unjudged(sock.local, from, to)) continue;
-      const key = `${sock.local} ${sock.peer}`;
-      seen.add(key);
-      const candidates = lines.filter((l) => l.local === sock.local && l.peer === sock.peer);
-      const held = new Set(candidates.flatMap((l) => [...statesDuring(l, from, to)]));
-      if (!held.has(sock.state)) out.push({ window: [round(from), round(to)], endpoint: key, kernel: sock.state, tracker: [...held] });
-    }
-    // Endpoints the tracker holds open must be sockets the kernel listed.
-    for (const l of lines) {
-      const key = `${l.local} ${l.peer}`;
-      if (seen.has(key) || unjudged(l.local, from, to)) continue;
-      const held = statesDuring(l, from, to);
-      if (!held.has('none')) out.push({ window: [round(from), round(to)], endpoint: key, kernel: 'none', tracker: [...held] });
+    // A view stands for every poll from its first to its last, so the tracker must hold its states
+    // at the first poll and again at the last (the last the judge looks at), not merely at some
+    // moment between: a state left too early and entered again fails.
+    const polls: [number, number][] = [[from, v.first[1] - origin + toleranceS]];
+    if (v.last[0] - origin - toleranceS <= judgeUntilS) polls.push([v.last[0] - origin - toleranceS, v.last[1] - origin + toleranceS]);
+    for (const [pFrom, pTo] of polls) {
+      const seen = new Set<string>();
+      for (const sock of v.sockets) {
+        if (sock.state === 'LISTEN' || unjudged(sock.local, pFrom, pTo)) continue;
+        const key = `${sock.local} ${sock.peer}`;
+        seen.add(key);
+        const candidates = lines.filter((l) => l.local === sock.local && l.peer === sock.peer);
+        const held = new Set(candidates.flatMap((l) => [...statesDuring(l, pFrom, pTo)]));
+        if (!held.has(sock.state)) out.push({ window: [round(pFrom), round(pTo)], endpoint: key, kernel: sock.state, tracker: [...held] });
+      }
+      // Endpoints the tracker holds open must be sockets the kernel listed.
+      for (const l of lines) {
+        const key = `${l.local} ${l.peer}`;
+        if (seen.has(key) || unjudged(l.local, pFrom, pTo)) continue;
+        const held = statesDuring(l, pFrom, pTo);
+        if (!held.has('none')) out.push({ window: [round(pFrom), round(pTo)], endpoint: key, kernel: 'none', tracker: [...held] });
+      }
     }
   }
   return out;
