@@ -311,6 +311,13 @@ class TrackRun {
     const seg = p.seg!;
     seg.frame = this.merging ? this.packets : seg.fileFrame;
     seg.s = s;
+    if (seg.icmp >= 0) {
+      // An ICMP error is not a TCP packet (counted so), but it may close the endpoint whose
+      // segment it quotes: the flow table hands it to that connection, if it has one.
+      this.skipped.nonTcp++;
+      this.table.icmpError(seg);
+      return;
+    }
     this.segment(seg);
   }
 
@@ -554,7 +561,8 @@ class FileDecoder implements RecordSink {
     seg.fileFrame = rec.frame;
     seg.tsSec = rec.tsSec;
     seg.tsNsec = rec.tsNsec;
-    this.emit(rec.frame, rec.tsSec, rec.tsNsec, outcome === Outcome.TCP ? seg : null, outcome === Outcome.TCP ? null : SKIP_KEYS[outcome]!);
+    const tracked = outcome === Outcome.TCP || outcome === Outcome.ICMP_ERROR;
+    this.emit(rec.frame, rec.tsSec, rec.tsNsec, tracked ? seg : null, tracked ? null : SKIP_KEYS[outcome]!);
   }
 
   line(text: string, lineNo: number): void {

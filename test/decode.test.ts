@@ -415,3 +415,53 @@ describe('TCP', () => {
     expect(seg.flags).toBe(ACK | 0x100);
   });
 });
+
+describe('ICMP errors about TCP segments (RFC 792, RFC 4443)', () => {
+  // An ICMPv4 error from 192.0.2.9 to 10.0.0.1 quoting 10.0.0.1:40000 -> 10.0.0.2:80's segment.
+  const quoted4 = ipv4(tcp({ seq: 0xdeadbeef })).slice(0, 28); // the IP header and 8 bytes of TCP
+  const icmp4 = (type: number, code: number, quote = quoted4, mtu = 0) => {
+    const outer = ipv4([type, code, 0, 0, 0, 0, mtu >> 8, mtu & 0xff, ...quote], { proto: 1 });
+    outer.splice(12, 8, 192, 0, 2, 9, 10, 0, 0, 1);
+    return outer;
+  };
+  it('reads the quoted four-tuple, sequence number, type, code and sender of an ICMPv4 error', () => {
+    const { outcome, seg } = decode(1, ether(0x0800, icmp4(3, 3)));
+    expect(outcome).toBe(Outcome.ICMP_ERROR);
+    expect({ src: seg.src, srcPort: seg.srcPort, dst: seg.dst, dstPort: seg.dstPort, seq: seg.seq, icmp: seg.icmp })
+      .toEqual({ src: '10.0.0.1', srcPort: 40000, dst: '10.0.0.2', dstPort: 80, seq: 0xdeadbeef, icmp: (3 << 8) | 3 });
+    expect(formatAddress(4, seg.icmpSender, 0)).toBe('192.0.2.9');
+    expect(decode(1, ether(0x0800, icmp4(11, 0))).seg.icmp).toBe(11 << 8);
+    expect(decode(1, ether(0x0800, icmp4(12, 0))).outcome).toBe(Outcome.ICMP_ERROR);
+    expect(seg.icmpMtu).toBeNaN();
+  });
+  it('reads the next-hop MTU of a fragmentation needed and of an ICMPv6 packet too big (path MTU discovery)', () => {
+    expect(decode(1, ether(0x0800, icmp4(3, 4, quoted4, 1492))).seg.icmpMtu).toBe(1492);
+    const quote = ipv6(6, tcp({ seq: 77 }).slice(0, 8));
+    const tooBig = decode(1, ether(0x86dd, ipv6(58, [2, 0, 0, 0, 0, 0, 0x05, 0x00, ...quote])));
+    expect([tooBig.outcome, tooBig.seg.icmp, tooBig.seg.icmpMtu]).toEqual([Outcome.ICMP_ERROR, 2 << 8, 1280]);
+  });
+  it('reads an ICMPv6 error, extension headers in the quoted packet included', () => {
+    const quote = ipv6(60, [6, 0, 1, 4, 0, 0, 0, 0, ...tcp({ seq: 77 }).slice(0, 8)]); // destination options, then TCP
+    const { outcome, seg } = decode(1, ether(0x86dd, ipv6(58, [1, 4, 0, 0, 0, 0, 0, 0, ...quote])));
+    expect(outcome).toBe(Outcome.ICMP_ERROR);
+    expect({ src: seg.src, srcPort: seg.srcPort, dst: seg.dst, dstPort: seg.dstPort, seq: seg.seq, icmp: seg.icmp, v: seg.ipVersion })
+      .toEqual({ src: '2001:db8::1', srcPort: 40000, dst: '2001:db8::2', dstPort: 80, seq: 77, icmp: (1 << 8) | 4, v: 6 });
+    expect(formatAddress(6, seg.icmpSender, 0)).toBe('2001:db8::1');
+  });
+  it('leaves other ICMP, and errors about anything but the start of a TCP segment, as packets that are not TCP', () => {
+    expect(decode(1, ether(0x0800, icmp4(8, 0))).outcome).toBe(Outcome.NON_TCP); // echo request
+    expect(decode(1, ether(0x0800, icmp4(5, 1))).outcome).toBe(Outcome.NON_TCP); // redirect
+    const udp = ipv4([0x9c, 0x40, 0, 53, 0, 8, 0, 0], { proto: 17 });
+    expect(decode(1, ether(0x0800, icmp4(3, 3, udp))).outcome).toBe(Outcome.NON_TCP);
+    expect(decode(1, ether(0x0800, icmp4(3, 3, quoted4.slice(0, 24)))).outcome).toBe(Outcome.NON_TCP); // 4 bytes of TCP: no sequence number
+    expect(decode(1, ether(0x0800, icmp4(3, 3, ipv4(tcp(), { fragOffset: 100 }).slice(0, 28)))).outcome).toBe(Outcome.NON_TCP);
+    const echo6 = ipv6(58, [128, 0, 0, 0, 0, 1, 0, 1]);
+    expect(decode(1, ether(0x86dd, echo6)).outcome).toBe(Outcome.NON_TCP);
+    // A TCP segment after it starts clean: nothing of the error is left on the reused segment.
+    const seg = newSegment();
+    const rec = (bytes: number[]): PacketRecord => ({ frame: 1, fileIndex: 0, linkType: 1, data: Buffer.from(bytes), offset: 0, capLen: bytes.length, origLen: bytes.length, tsSec: 0, tsNsec: 0, fileOffset: 0, iface: -1, direction: -1 });
+    decodePacket(rec(ether(0x0800, icmp4(3, 3))), seg);
+    expect(decodePacket(rec(ether(0x0800, ipv4(tcp()))), seg)).toBe(Outcome.TCP);
+    expect(seg.icmp).toBe(-1);
+  });
+});

@@ -11,6 +11,7 @@ import { createTcpdumpTextDecoder } from '../src/decode/tcpdump-text.js';
 import { SeqRecovery } from '../src/decode/tcpdump-seq.js';
 import { ACK, AE, CWR, Direction, ECE, FIN, PSH, RST, SYN, URG, newSegment, type Segment } from '../src/decode/segment.js';
 import type { Report } from '../src/pipeline.js';
+import { formatAddress } from '../src/decode/addr.js';
 import { FIXTURES, ROOT, analyze, cli } from './helpers/run.js';
 
 /** A segment as a plain object, its addresses written out (they are getters on a Segment). */
@@ -108,6 +109,46 @@ describe('tcpdump text: one line of each form', () => {
     d.end(seg, emit, tick);
     // A drop of more than 1 ms (2 s, then 5 µs): deltas since the previous packet.
     expect(events).toEqual(['other 1 0.0', 'tcp 2 0.10000', 'tcp 3 2.10000', 'other 4 2.15000']);
+  });
+
+  it('reads the ICMP errors tcpdump prints about a TCP segment, and takes the rest from the opening they answer', () => {
+    const syn = '1.000000 IP 10.0.0.1.40000 > 10.0.0.2.80: Flags [S], seq 100, win 65535, length 0';
+    const icmp = (body: string, from = '10.0.0.2') => `1.000100 IP ${from} > 10.0.0.1: ICMP ${body}, length 36`;
+    const errors = (lines: string[]) => decode([syn, ...lines]).segs.slice(1).map((x) => ({ icmp: x.icmp, src: x.src, srcPort: x.srcPort, dst: x.dst, dstPort: x.dstPort, seq: x.seq }));
+    const quoted = { src: '10.0.0.1', srcPort: 40000, dst: '10.0.0.2', dstPort: 80, seq: NaN };
+    expect(errors([icmp('10.0.0.2 tcp port 80 unreachable')])).toEqual([{ icmp: 0x303, ...quoted }]);
+    expect(errors([icmp('host 10.0.0.2 unreachable - admin prohibited filter', '192.0.2.9')])).toEqual([{ icmp: 0x30d, ...quoted }]);
+    expect(errors([icmp('host 10.0.0.2 unreachable - admin prohibited', '192.0.2.9')])).toEqual([{ icmp: 0x30a, ...quoted }]);
+    expect(errors([icmp('net 10.0.0.2 unreachable', '192.0.2.9')])).toEqual([{ icmp: 0x300, ...quoted }]);
+    expect(errors([icmp('10.0.0.2 unreachable - need to frag (mtu 1400)', '192.0.2.9')])).toEqual([{ icmp: 0x304, ...quoted }]);
+    expect(decode([syn, icmp('10.0.0.2 unreachable - need to frag (mtu 1400)', '192.0.2.9')]).segs[1]!.icmpMtu).toBe(1400);
+    expect(errors([icmp('10.0.0.2 protocol 6 unreachable')])).toEqual([{ icmp: 0x302, ...quoted }]);
+    // Not about TCP, about no opening seen, or not an error: packets that are not TCP.
+    const { segs, stats } = decode([syn, icmp('10.0.0.2 udp port 53 unreachable'), icmp('10.0.0.7 tcp port 80 unreachable'), icmp('10.0.0.2 tcp port 81 unreachable'),
+      '1.0002 IP 10.0.0.2 > 10.0.0.1: ICMP echo request, id 1, seq 1, length 64', '1.0003 IP 10.0.0.2 > 10.0.0.1: ICMP time exceeded in-transit, length 36']);
+    expect(segs).toHaveLength(1);
+    expect(stats.nonTcp).toBe(5);
+    // The sender of the error is whoever sent it.
+    const [, e] = decode([syn, icmp('host 10.0.0.2 unreachable', '192.0.2.9')]).segs;
+    expect(formatAddress(4, Uint32Array.from(e!.icmpSender), 0)).toBe('192.0.2.9');
+  });
+
+  it('reads ICMPv6 errors, and the -v forms with the quoted packet after them (which is not a segment of its own)', () => {
+    const syn6 = '1.000000 IP6 2001:db8::1.40000 > 2001:db8::2.80: Flags [S], seq 100, win 65535, length 0';
+    const [, e6] = decode([syn6, '1.000100 IP6 2001:db8::2 > 2001:db8::1: ICMP6, destination unreachable, unreachable port, 2001:db8::2 tcp port 80, length 88']).segs;
+    expect({ icmp: e6!.icmp, srcPort: e6!.srcPort, dst: e6!.dst, v: e6!.ipVersion }).toEqual({ icmp: 0x104, srcPort: 40000, dst: '2001:db8::2', v: 6 });
+    const v6 = decode([syn6, '1.000100 IP6 (flowlabel 0xd84f2, hlim 64, next-header ICMPv6 (58) payload length: 88) 2001:db8::9 > 2001:db8::1: [icmp6 sum ok] ICMP6, destination unreachable, unreachable prohibited 2001:db8::2, length 88']).segs;
+    expect(v6.map((x) => x.icmp)).toEqual([-1, 0x101]);
+    const v4 = decode([
+      '1.000000 IP (tos 0x0, ttl 64, id 1, offset 0, flags [DF], proto TCP (6), length 60)',
+      '    10.0.0.1.40000 > 10.0.0.2.80: Flags [S], cksum 0xfe30 (incorrect -> 0x98b5), seq 100, win 65495, length 0',
+      '1.000100 IP (tos 0xc0, ttl 64, id 17255, offset 0, flags [none], proto ICMP (1), length 88)',
+      '    10.0.0.2 > 10.0.0.1: ICMP 10.0.0.2 tcp port 80 unreachable, length 68',
+      '\tIP (tos 0x0, ttl 64, id 1, offset 0, flags [DF], proto TCP (6), length 60)',
+      '    10.0.0.1.40000 > 10.0.0.2.80: Flags [S], cksum 0xfe30 (incorrect -> 0x98b5), seq 100, win 65495, length 0',
+    ]);
+    expect(v4.segs.map((x) => [x.frame, x.icmp, x.srcPort])).toEqual([[1, -1, 40000], [2, 0x303, 40000]]);
+    expect(v4.stats.tcp).toBe(1);
   });
 
   it('reads a pasted excerpt of relative numbers as relative', () => {
@@ -432,6 +473,8 @@ function digest(r: Report, digits: number, timed: boolean, byName: boolean, time
       timeWait: c.timeWait.map((w) => ({ side: w.side, enteredS: t(w.enteredS), end: timed ? w.end : null })),
       finalState: timed ? c.finalState : null, // TIME_WAIT expiry depends on time
       anomalies: anomalies(c.anomalies),
+      // The text does not print the quoted sequence number (so neither whether it was acceptable).
+      icmp: c.icmp.map((e) => ({ frame: e.frame, to: e.to, sender: byName ? null : e.sender, type: e.type, code: e.code, message: e.message, effect: e.effect, mtu: e.mtu, s: t(e.s) })),
     })),
     anomalies: anomalies(r.anomalies),
   };

@@ -10,7 +10,8 @@ import { connectionReport } from '../src/findings/report.js';
 import type { ConnectionReport } from '../src/findings/types.js';
 
 type Dir = 'c>s' | 's>c';
-interface Step { dir: Dir; flags: number; seq: number; ack?: number; len?: number; s: number; clientPort?: number }
+/** `icmp` (type << 8 | code): not a segment but an ICMP error quoting one sent `dir` with `seq` (NaN: not shown). */
+interface Step { dir: Dir; flags: number; seq: number; ack?: number; len?: number; s: number; clientPort?: number; icmp?: number }
 
 /** Tracks `steps` and reports every connection, in the order they opened. */
 function run(steps: Step[], timeWaitS = 60): ConnectionReport[] {
@@ -24,9 +25,15 @@ function run(steps: Step[], timeWaitS = 60): ConnectionReport[] {
     const [from, to] = st.dir === 'c>s' ? [c, s] : [s, c];
     Object.assign(seg, {
       frame: i + 1, fileFrame: i + 1, s: st.s, src: from.ip, srcPort: from.port, dst: to.ip, dstPort: to.port,
-      flags: st.flags, seq: st.seq >>> 0, ack: (st.ack ?? 0) >>> 0, payloadLen: st.len ?? 0, window: 65535,
+      flags: st.flags, seq: st.seq !== st.seq ? NaN : st.seq >>> 0, ack: (st.ack ?? 0) >>> 0, payloadLen: st.len ?? 0, window: 65535,
     });
-    table.track(seg);
+    if (st.icmp === undefined) table.track(seg);
+    else {
+      seg.icmp = st.icmp;
+      seg.icmpMtu = st.icmp === ((3 << 8) | 4) ? 1400 : NaN;
+      seg.icmpSender[3] = 0xc0000209; // 192.0.2.9, a router
+      table.icmpError(seg);
+    }
   });
   table.end(end);
   return reports.sort((a, b) => a.id - b.id);
@@ -458,5 +465,66 @@ describe('flow table: four-tuples by hash', () => {
     const v6 = table.track(seg('::1.2.3.4', 40000, '::5.6.7.8', 80, 2, 6)).conn;
     expect(v6.id).not.toBe(v4);
     expect(v6.client.ip).toBe('::1.2.3.4');
+  });
+});
+
+describe('ICMP errors about a connection still opening (Linux: tcp_v4_err, tcp_v6_err, tcp_req_err)', () => {
+  const PORT_UNREACHABLE = (3 << 8) | 3;
+  const HOST_UNREACHABLE = (3 << 8) | 1;
+  const FRAG_NEEDED = (3 << 8) | 4;
+  it('a destination unreachable quoting the SYN closes the client in SYN_SENT, at its time', () => {
+    const [c] = run([{ dir: 'c>s', flags: SYN, seq: 100, s: 0 }, { dir: 'c>s', flags: 0, seq: 100, s: 0.01, icmp: PORT_UNREACHABLE }]);
+    expect(c!.states.client.map((e) => [e.state, e.s, e.event])).toEqual([['CLOSED', 0, 'initial'], ['SYN_SENT', 0, 'send-syn'], ['CLOSED', 0.01, 'recv-icmp-error']]);
+    expect(c!.icmp).toEqual([{ s: 0.01, frame: 2, file: 'synthetic', fileFrame: 2, to: 'client', sender: '192.0.2.9', type: 3, code: 3, message: 'port-unreachable', seq: 100, acceptable: true, effect: 'closed', mtu: null }]);
+    expect(c!.finalState.client).toBe('CLOSED');
+  });
+  it('a SYN sent again after it shows the client did not take it (Linux ignores one that comes while connect() holds the socket)', () => {
+    const [c] = run([
+      { dir: 'c>s', flags: SYN, seq: 100, s: 0 },
+      { dir: 'c>s', flags: 0, seq: 100, s: 0.0001, icmp: PORT_UNREACHABLE },
+      { dir: 'c>s', flags: SYN, seq: 100, s: 1 },
+      { dir: 'c>s', flags: 0, seq: 100, s: 1.0001, icmp: PORT_UNREACHABLE },
+    ]);
+    expect(states(c!, 'client')).toEqual(['CLOSED', 'SYN_SENT', 'CLOSED']);
+    expect(c!.states.client[2]!.s).toBe(1.0001);
+    expect(c!.icmp.map((e) => e.effect)).toEqual(['ignored', 'closed']);
+    expect(c!.handshake.synRetransmits).toEqual([1]); // still one connection
+  });
+  it('the same error again with nothing sent in between is a copy of one, recorded once', () => {
+    const [c] = run([
+      { dir: 'c>s', flags: SYN, seq: 100, s: 0 },
+      { dir: 'c>s', flags: 0, seq: 100, s: 0.0001, icmp: PORT_UNREACHABLE },
+      { dir: 'c>s', flags: 0, seq: 100, s: 0.0001, icmp: PORT_UNREACHABLE },
+    ]);
+    expect(c!.icmp).toHaveLength(1);
+  });
+  it('takes no error about a sequence number the client does not have out, nor fragmentation needed', () => {
+    const stale = run([{ dir: 'c>s', flags: SYN, seq: 100, s: 0 }, { dir: 'c>s', flags: 0, seq: 7, s: 0.01, icmp: PORT_UNREACHABLE }]);
+    expect(stale[0]!.icmp[0]).toMatchObject({ acceptable: false, effect: 'none' });
+    expect(stale[0]!.finalState.client).toBe('SYN_SENT');
+    const frag = run([{ dir: 'c>s', flags: SYN, seq: 100, s: 0 }, { dir: 'c>s', flags: 0, seq: 100, s: 0.01, icmp: FRAG_NEEDED }]);
+    expect(frag[0]!.icmp[0]).toMatchObject({ acceptable: true, effect: 'none', message: 'fragmentation-needed', mtu: 1400 });
+    expect(frag[0]!.finalState.client).toBe('SYN_SENT');
+  });
+  it('an error about an established connection is soft: reported, no state changes', () => {
+    const [c] = run([...HANDSHAKE, { dir: 'c>s', flags: ACK, seq: 101, ack: 5001, len: 1400, s: 0.1 }, { dir: 'c>s', flags: 0, seq: 101, s: 0.11, icmp: HOST_UNREACHABLE }]);
+    expect(c!.icmp[0]).toMatchObject({ to: 'client', acceptable: true, effect: 'none' });
+    expect(c!.finalState).toEqual({ client: 'ESTABLISHED', server: 'ESTABLISHED' });
+  });
+  it('a server\'s half-open request is dropped only by the errors tcp_req_err calls fatal, quoting its SYN/ACK', () => {
+    const open = [{ dir: 'c>s', flags: SYN, seq: 100, s: 0 }, { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 0.01 }] satisfies Step[];
+    const [dropped] = run([...open, { dir: 's>c', flags: 0, seq: 5000, s: 0.02, icmp: HOST_UNREACHABLE }]);
+    expect(states(dropped!, 'server')).toEqual(['LISTEN', 'SYN_RECEIVED', 'CLOSED']);
+    const [kept] = run([...open, { dir: 's>c', flags: 0, seq: 5000, s: 0.02, icmp: PORT_UNREACHABLE }]);
+    expect(kept!.finalState.server).toBe('SYN_RECEIVED');
+    const [other] = run([...open, { dir: 's>c', flags: 0, seq: 5001, s: 0.02, icmp: HOST_UNREACHABLE }]);
+    expect(other!.icmp[0]).toMatchObject({ acceptable: false, effect: 'none' });
+  });
+  it('an error whose sequence number the input does not show is taken as acceptable (tcpdump text)', () => {
+    const [c] = run([{ dir: 'c>s', flags: SYN, seq: 100, s: 0 }, { dir: 'c>s', flags: 0, seq: NaN, s: 0.01, icmp: PORT_UNREACHABLE }]);
+    expect(c!.icmp[0]).toMatchObject({ seq: null, acceptable: null, effect: 'closed' });
+  });
+  it('an error about a four-tuple the table does not hold opens nothing', () => {
+    expect(run([{ dir: 'c>s', flags: SYN, seq: 100, s: 0 }, { dir: 'c>s', flags: 0, seq: 100, s: 0.01, icmp: PORT_UNREACHABLE, clientPort: 40001 }])).toHaveLength(1);
   });
 });

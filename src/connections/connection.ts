@@ -10,10 +10,11 @@
  * its two Endpoint views) at a connection. The flow table keeps one view and moves it from packet
  * to packet; whoever reads a connection later (the findings) points a view of its own at it.
  */
+import { formatAddress } from '../decode/addr.js';
 import { ACK, FIN, RST, SYN, Segment, segmentLength } from '../decode/segment.js';
 import { Endpoint, Side, initEndpoint } from './endpoint.js';
 import { type Control, LAST_ANSWERED } from './control.js';
-import { C, ConnectionStore, E, K, NOTE, RST as R } from './store.js';
+import { C, ConnectionStore, E, ICMP, K, NOTE, RST as R } from './store.js';
 import { seqAdd, seqDiff, seqGE, seqLE, seqLT } from './seq.js';
 import { EventCode, TcpCode, isSynchronizedCode } from './state.js';
 
@@ -60,6 +61,38 @@ export interface NoteFact {
   bytes: number;
 }
 
+/**
+ * What an ICMP error about a connection's segment did to the endpoint that sent the segment:
+ * nothing (a soft error: Linux only remembers it, or the quoted segment was not one it still had
+ * out), closed it (it was opening: connect() fails), or closed it at first sight but the endpoint's
+ * own later segments showed it went on (Linux ignores an error that arrives while the socket is
+ * busy in a system call, as on loopback, where it comes back within the connect() call itself).
+ */
+export type IcmpEffect = 'none' | 'closed' | 'ignored';
+export const ICMP_EFFECTS: readonly IcmpEffect[] = ['none', 'closed', 'ignored'];
+const enum IcmpEffectCode { NONE, CLOSED, IGNORED }
+
+export interface IcmpFact {
+  s: number;
+  frame: number;
+  fileIndex: number;
+  fileFrame: number;
+  /** The endpoint whose segment it quotes (the one it was sent to). */
+  to: Side;
+  /** Whoever sent it: a router or firewall on the way, or the peer's host. */
+  sender: string;
+  ipVersion: 4 | 6;
+  type: number;
+  code: number;
+  /** The quoted sequence number (null: the input does not show it, as tcpdump text does not). */
+  seq: number | null;
+  /** Whether that lay in what the endpoint had sent and not yet had acknowledged (null: unknown). */
+  acceptable: boolean | null;
+  effect: IcmpEffect;
+  /** The next-hop MTU of a fragmentation needed or packet too big (null: another error). */
+  mtu: number | null;
+}
+
 /** A RST fact to read into (Connection.reset). */
 export function newRstFact(): RstFact {
   return { s: 0, frame: 0, fileIndex: 0, fileFrame: 0, from: 'client', seq: 0, ack: null, payloadLen: 0, acceptable: null, answersFrame: 0, receiverLastS: -Infinity, receiverLastFrame: 0, senderLastFrame: 0, senderContinued: false, receiverContinued: false };
@@ -80,6 +113,11 @@ const SERVER_SENT_RST = 8;
 /** The client (the server) took an acceptable RST that none of its own later segments has disowned yet. */
 const CLIENT_TOOK_RST = 16;
 const SERVER_TOOK_RST = 32;
+/** The client (the server) was closed by an ICMP error that none of its own later segments has disowned yet. */
+const CLIENT_TOOK_ICMP = 64;
+const SERVER_TOOK_ICMP = 128;
+const CLIENT_PENDING = CLIENT_SENT_RST | CLIENT_TOOK_RST | CLIENT_TOOK_ICMP;
+const SERVER_PENDING = SERVER_SENT_RST | SERVER_TOOK_RST | SERVER_TOOK_ICMP;
 
 export class Connection {
   readonly client: Endpoint;
@@ -304,11 +342,8 @@ export class Connection {
       d[xb + E.INITIAL_STATE] = TcpCode.CLOSED;
     }
 
-    const rstBits = d[b + C.BITS]! & (fromClient ? CLIENT_SENT_RST | CLIENT_TOOK_RST : SERVER_SENT_RST | SERVER_TOOK_RST);
-    if (rstBits !== 0 && !(f & (RST | SYN))) {
-      if (rstBits & (CLIENT_SENT_RST | SERVER_SENT_RST)) this.senderOutlivedItsRsts(fromClient, seg.frame);
-      if (rstBits & (CLIENT_TOOK_RST | SERVER_TOOK_RST)) this.receiverOutlivedRsts(fromClient, seg);
-    }
+    const pending = d[b + C.BITS]! & (fromClient ? CLIENT_PENDING : SERVER_PENDING);
+    if (pending !== 0) this.sentAfterClosing(pending, fromClient, seg);
 
     const len = segmentLength(seg);
     const sndNxt = d[xb + E.SND_NXT]!; // NaN: nothing sent yet
@@ -562,6 +597,128 @@ export class Connection {
   }
 
   /**
+   * The sender of `seg` was taken as closed (`bits`: it sent a RST, took one, or an ICMP error),
+   * and sends again: whether this shows it was not.
+   */
+  private sentAfterClosing(bits: number, fromClient: boolean, seg: Segment): void {
+    const f = seg.flags;
+    if (!(f & (RST | SYN))) {
+      if (bits & (CLIENT_SENT_RST | SERVER_SENT_RST)) this.senderOutlivedItsRsts(fromClient, seg.frame);
+      if (bits & (CLIENT_TOOK_RST | SERVER_TOOK_RST)) this.receiverOutlivedRsts(fromClient, seg);
+    }
+    // An endpoint that gave up its opening sends nothing more for it but RSTs (to what still
+    // arrives); its SYN or SYN/ACK sent again (a new ISN would open a new incarnation) shows it
+    // kept the connection.
+    if (bits & (CLIENT_TOOK_ICMP | SERVER_TOOK_ICMP) && !(f & RST)) this.outlivedIcmpErrors(fromClient, seg.frame);
+  }
+
+  /**
+   * An ICMP error (Segment.icmp) quoting a segment of this connection, which `seg` holds (its
+   * sender is the endpoint the error was sent to). Recorded; and an endpoint still opening takes it
+   * as Linux does (tcp_v4_err, tcp_v6_err): the error closes a SYN_SENT endpoint (or one in a
+   * simultaneous open) whatever the unreachable code, bar fragmentation needed, and on time
+   * exceeded and parameter problem; a server's half-open request only on the errors tcp_req_err
+   * calls fatal, and only when it quotes the SYN/ACK's own sequence number. It stands until the
+   * endpoint's own later segments show it went on (outlivedIcmpErrors). Anywhere else an ICMP
+   * error is soft: remembered by the socket, reported if it later times out, no state change.
+   */
+  icmpError(seg: Segment): void {
+    const toClient = this.isFromClient(seg);
+    const x = toClient ? this.client : this.server;
+    const y = toClient ? this.server : this.client;
+    const to = toClient ? 0 : 1;
+    const arena = this.store.arena;
+    const ref = this.f[this.b + C.ICMP]!;
+    const n = arena.count(ref, ICMP.SIZE);
+    if (n > 0) {
+      // The same error again with nothing sent since by the endpoint it is about: another copy
+      // of one error (captured at two places, as tcpdump -i any records it once per interface).
+      // Each segment sent again draws an error of its own.
+      const last = arena.item(ref, n - 1, ICMP.SIZE);
+      const d = arena.data;
+      const seq = d[last + ICMP.SEQ]!;
+      const sentSince = this.f[this.b + (toClient ? C.CLIENT : C.SERVER) + E.LAST_SENT_FRAME]! > d[last + ICMP.FRAME]!;
+      if (!sentSince && d[last + ICMP.TO] === to && d[last + ICMP.TYPE_CODE] === seg.icmp && (seq === seg.seq || (seq !== seq && seg.seq !== seg.seq))) return;
+    }
+    const state = x.currentCode();
+    // A passive opening: the endpoint answered a SYN (Linux keeps a request, not a socket).
+    const request = state === TcpCode.SYN_RECEIVED && x.syn === null && x.synAck !== null;
+    const acceptable = icmpAcceptable(seg.seq, x, y, request);
+    const closes = acceptable !== false && (request ? abortsRequest(seg.icmp, seg.ipVersion)
+      : (state === TcpCode.SYN_SENT || state === TcpCode.SYN_RECEIVED) && abortsOpening(seg.icmp, seg.ipVersion));
+    if (closes) {
+      x.addEvent(EventCode.RECV_ICMP_ERROR, seg.frame, seg.s);
+      this.f[this.b + C.BITS]! |= toClient ? CLIENT_TOOK_ICMP : SERVER_TOOK_ICMP;
+    }
+    const o = arena.append(ref, ICMP.SIZE);
+    this.f[this.b + C.ICMP] = arena.lastRef;
+    const d = arena.data;
+    d[o + ICMP.S] = seg.s;
+    d[o + ICMP.FRAME] = seg.frame;
+    d[o + ICMP.FILE_INDEX] = seg.fileIndex;
+    d[o + ICMP.FILE_FRAME] = seg.fileFrame;
+    d[o + ICMP.TO] = to;
+    d[o + ICMP.TYPE_CODE] = seg.icmp;
+    for (let i = 0; i < 4; i++) d[o + ICMP.W0 + i] = seg.icmpSender[i]!;
+    d[o + ICMP.SEQ] = seg.seq;
+    d[o + ICMP.ACCEPTABLE] = acceptable === null ? -1 : acceptable ? 1 : 0;
+    d[o + ICMP.EFFECT] = closes ? IcmpEffectCode.CLOSED : IcmpEffectCode.NONE;
+    d[o + ICMP.MTU] = seg.icmpMtu;
+  }
+
+  /**
+   * The endpoint, closed by an ICMP error, sent again (not a RST): Linux ignored the error (it
+   * arrived while the socket was busy in a system call, as loopback's does within connect()).
+   * Every close by an error before `frame` is dropped from its history and marked ignored.
+   */
+  private outlivedIcmpErrors(fromClient: boolean, frame: number): void {
+    (fromClient ? this.client : this.server).retract(EventCode.RECV_ICMP_ERROR, frame);
+    this.f[this.b + C.BITS]! &= ~(fromClient ? CLIENT_TOOK_ICMP : SERVER_TOOK_ICMP);
+    const arena = this.store.arena;
+    const ref = this.f[this.b + C.ICMP]!;
+    const to = fromClient ? 0 : 1;
+    for (let i = 0; i < arena.count(ref, ICMP.SIZE); i++) {
+      const o = arena.item(ref, i, ICMP.SIZE);
+      const d = arena.data;
+      if (d[o + ICMP.TO] === to && d[o + ICMP.EFFECT] === IcmpEffectCode.CLOSED && d[o + ICMP.FRAME]! < frame) d[o + ICMP.EFFECT] = IcmpEffectCode.IGNORED;
+    }
+  }
+
+  /** Whether an ICMP error closed either endpoint and still stands (the flow table keeps such a connection longer). */
+  get closedByIcmp(): boolean {
+    return (this.f[this.b + C.BITS]! & (CLIENT_TOOK_ICMP | SERVER_TOOK_ICMP)) !== 0;
+  }
+
+  get icmpCount(): number {
+    return this.store.arena.count(this.f[this.b + C.ICMP]!, ICMP.SIZE);
+  }
+
+  /** The ICMP errors about its segments (objects built on each call). */
+  icmpErrors(): IcmpFact[] {
+    const arena = this.store.arena;
+    const ref = this.f[this.b + C.ICMP]!;
+    const out: IcmpFact[] = [];
+    const v = this.ipVersion;
+    for (let i = 0; i < arena.count(ref, ICMP.SIZE); i++) {
+      const o = arena.item(ref, i, ICMP.SIZE);
+      const d = arena.data;
+      const seq = d[o + ICMP.SEQ]!;
+      const acceptable = d[o + ICMP.ACCEPTABLE]!;
+      const mtu = d[o + ICMP.MTU]!;
+      const words = new Uint32Array(8);
+      for (let k = 0; k < 4; k++) words[k] = d[o + ICMP.W0 + k]!;
+      out.push({
+        s: d[o + ICMP.S]!, frame: d[o + ICMP.FRAME]!, fileIndex: d[o + ICMP.FILE_INDEX]!, fileFrame: d[o + ICMP.FILE_FRAME]!,
+        to: d[o + ICMP.TO] === 0 ? 'client' : 'server', sender: formatAddress(v, words, 0), ipVersion: v,
+        type: d[o + ICMP.TYPE_CODE]! >> 8, code: d[o + ICMP.TYPE_CODE]! & 0xff,
+        seq: seq !== seq ? null : seq, acceptable: acceptable < 0 ? null : acceptable === 1,
+        effect: ICMP_EFFECTS[d[o + ICMP.EFFECT]!]!, mtu: mtu !== mtu ? null : mtu,
+      });
+    }
+    return out;
+  }
+
+  /**
    * The endpoint, which took an acceptable RST, goes on: it acknowledges sequence space its peer
    * sent only after that RST (all of it, when the peer had sent nothing before, like a server whose
    * SYN/ACK followed a RST forged in its name), so it received the peer's later segments, which
@@ -780,4 +937,45 @@ function rstAcceptable(seg: Segment, x: Endpoint, y: Endpoint): boolean | null {
   const from = inOrder ? lo : hi;
   const to = inOrder ? hi : lo;
   return seqGE(seg.seq, from) && seqLE(seg.seq, to);
+}
+
+/**
+ * Whether an ICMP error quoting sequence number `seq` of x's is one x's stack takes (Linux): it
+ * must lie in what x sent and has not had acknowledged, [SND.UNA, SND.NXT]; for a half-open
+ * request, it must be the SYN/ACK's own. Null when unknown (tcpdump text does not show it).
+ */
+function icmpAcceptable(seq: number, x: Endpoint, y: Endpoint, request: boolean): boolean | null {
+  const isn = x.isn;
+  if (seq !== seq || isn === null) return null;
+  if (request) return seq === isn;
+  const sndNxt = x.sndNxt;
+  if (sndNxt === null) return null;
+  const acked = y.maxAck;
+  const una = acked !== null && seqLE(acked, sndNxt) && seqLT(isn, acked) ? acked : isn;
+  return seqGE(seq, una) && seqLE(seq, sndNxt);
+}
+
+/**
+ * The ICMP errors that end an opening connection's socket (SYN_SENT, a simultaneous open) in
+ * Linux: every destination unreachable but fragmentation needed / packet too big (path MTU
+ * discovery), time exceeded, parameter problem. `icmp` is type << 8 | code.
+ */
+function abortsOpening(icmp: number, ipVersion: number): boolean {
+  const type = icmp >> 8;
+  const code = icmp & 0xff;
+  if (ipVersion === 4) return (type === 3 && code <= 15 && code !== 4) || type === 11 || type === 12;
+  return type === 1 || type === 3 || type === 4;
+}
+
+/**
+ * The ICMP errors that drop a half-open request (tcp_req_err's `abort`): IPv4 parameter problem,
+ * time exceeded, net or host unreachable; IPv6 what icmpv6_err_convert calls fatal: parameter
+ * problem, and unreachable for administrative reasons (1), port (4), source policy (5) and reject
+ * route (6).
+ */
+function abortsRequest(icmp: number, ipVersion: number): boolean {
+  const type = icmp >> 8;
+  const code = icmp & 0xff;
+  if (ipVersion === 4) return type === 12 || type === 11 || (type === 3 && (code === 0 || code === 1));
+  return type === 4 || (type === 1 && (code === 1 || code === 4 || code === 5 || code === 6));
 }

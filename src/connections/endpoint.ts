@@ -206,9 +206,10 @@ export class Endpoint {
   /**
    * Drops the events of `kind` before `frame` that later segments showed never happened: an ACK
    * of its SYN or FIN its own retransmission showed was lost, a RST sent in its name by someone
-   * else or one it never took (Connection.senderOutlivedItsRsts, receiverOutlivedRsts).
+   * else or one it never took (Connection.senderOutlivedItsRsts, receiverOutlivedRsts), an ICMP
+   * error it went on after (Connection.outlivedIcmpErrors).
    */
-  retract(kind: EventCode.RECV_ACK_OF_SYN | EventCode.RECV_ACK_OF_FIN | EventCode.SEND_RST | EventCode.RECV_RST, frame: number): void {
+  retract(kind: EventCode.RECV_ACK_OF_SYN | EventCode.RECV_ACK_OF_FIN | EventCode.SEND_RST | EventCode.RECV_RST | EventCode.RECV_ICMP_ERROR, frame: number): void {
     const f = this.f;
     const b = this.b;
     const arena = this.store.arena;

@@ -55,6 +55,13 @@ export const PARKING: ParkingPolicy = { afterS: 10, whenOpen: 32_768 };
 export const DEFAULT_CLOSED_GRACE_S = 2;
 
 /**
+ * How long a connection closed by an ICMP error about its SYN waits for late segments: a stack
+ * that did not take the error (Linux on loopback, where it arrives within connect(); Windows)
+ * retransmits the SYN after its 1 s, 2 s ... back-off, which belongs to this connection.
+ */
+export const ICMP_CLOSED_GRACE_S = 10;
+
+/**
  * A connection that never got synchronized (a SYN, SYN/ACK or probe nobody completed) is finished
  * after this much capture-time silence: Linux gives up on SYN_SENT after ~127 s and SYN_RECV after
  * ~63 s, so nothing is lost, and a SYN flood of spoofed sources cannot grow the table for ever.
@@ -149,6 +156,22 @@ export class FlowTable {
     if (conn.stateVersion !== version) this.schedule(conn);
     this.result.fromClient = fromClient;
     return this.result;
+  }
+
+  /**
+   * An ICMP error quoting a segment (Segment.icmp; `seg` holds the quoted four-tuple): handed to
+   * that four-tuple's connection, if the table holds one. An error about nothing tracked opens
+   * nothing: it is no packet of a connection.
+   */
+  icmpError(seg: Segment): void {
+    if (this.toPark.length > 0) this.parkWaiting();
+    this.expire(seg.s);
+    const slot = this.find(flowHash(seg), seg);
+    if (slot === END) return;
+    const conn = this.conn.at(slot);
+    const version = conn.stateVersion;
+    conn.icmpError(seg);
+    if (conn.stateVersion !== version) this.schedule(conn);
   }
 
   /** Hands over every connection still in the table, in the order they were opened. */
@@ -267,7 +290,7 @@ export class FlowTable {
   private finishTime(conn: Connection): number | null {
     const c = conn.client.currentCode();
     const s = conn.server.currentCode();
-    if (gone(c) && gone(s)) return sumS(conn.lastS, this.opts.closedGraceS);
+    if (gone(c) && gone(s)) return sumS(conn.lastS, conn.closedByIcmp ? Math.max(ICMP_CLOSED_GRACE_S, this.opts.closedGraceS) : this.opts.closedGraceS);
     if (waitsOnlyOnTimeWait(c, s)) {
       // The later of the two entries (one side at least is in TIME_WAIT).
       const a = conn.client.timeWaitEnteredS();

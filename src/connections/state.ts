@@ -52,17 +52,18 @@ export type EventKind =
   | 'recv-ack-of-fin' // our FIN was acknowledged (taken as received at the ACK's time)
   | 'recv-rst' // received an acceptable RST
   | 'time-wait-expired' // the 2MSL timer ran out (capture time passed entry + TIME_WAIT length)
-  | 'reused'; // a new incarnation of the four-tuple began (a SYN with a new ISN)
+  | 'reused' // a new incarnation of the four-tuple began (a SYN with a new ISN)
+  | 'recv-icmp-error'; // an ICMP error about its SYN or SYN/ACK made it give up the opening
 
 export const EVENT_KINDS: readonly EventKind[] = [
   'send-syn', 'send-syn-ack', 'send-fin', 'send-rst', 'recv-syn', 'recv-syn-ack', 'recv-ack-of-syn', 'recv-fin',
-  'recv-fin-ack-of-fin', 'recv-ack-of-fin', 'recv-rst', 'time-wait-expired', 'reused',
+  'recv-fin-ack-of-fin', 'recv-ack-of-fin', 'recv-rst', 'time-wait-expired', 'reused', 'recv-icmp-error',
 ];
 
 /** The events as numbers (their index in EVENT_KINDS), as the event logs keep them. */
 export const enum EventCode {
   SEND_SYN, SEND_SYN_ACK, SEND_FIN, SEND_RST, RECV_SYN, RECV_SYN_ACK, RECV_ACK_OF_SYN, RECV_FIN,
-  RECV_FIN_ACK_OF_FIN, RECV_ACK_OF_FIN, RECV_RST, TIME_WAIT_EXPIRED, REUSED,
+  RECV_FIN_ACK_OF_FIN, RECV_ACK_OF_FIN, RECV_RST, TIME_WAIT_EXPIRED, REUSED, RECV_ICMP_ERROR,
 }
 
 /**
@@ -84,6 +85,11 @@ export function nextState(state: TcpState, event: EventKind): TcpState {
       // The four-tuple now belongs to a new connection: whatever this one still held is gone
       // (a TIME-WAIT socket reused by a new SYN, or a socket given up on before the retry).
       return 'CLOSED';
+    case 'recv-icmp-error':
+      // RFC 1122 4.2.3.9 leaves it to the stack; Linux (tcp_v4_err, tcp_v6_err, tcp_req_err) drops
+      // a connection still opening when an ICMP error quotes its SYN or SYN/ACK: connect() fails
+      // with ECONNREFUSED, EHOSTUNREACH ... The connection raises it only for such an endpoint.
+      return state === 'SYN_SENT' || state === 'SYN_RECEIVED' ? 'CLOSED' : state;
     case 'time-wait-expired':
       // 3.10.8: "If the time-wait timeout expires on a connection, delete the TCB".
       return state === 'TIME_WAIT' ? 'CLOSED' : state;

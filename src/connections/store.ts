@@ -113,9 +113,13 @@ export const enum C {
   /** When and at which frame a SYN with a new ISN took the four-tuple over (NaN: not reused). */
   REUSED_S,
   REUSED_FRAME,
-  /** Lists (arena references, NONE when empty): RSTs (RST fields each), notes (NOTE fields each). */
+  /**
+   * Lists (arena references, NONE when empty): RSTs (RST fields each), notes (NOTE fields each),
+   * ICMP errors quoting its segments (ICMP fields each).
+   */
   RESETS,
   NOTES,
+  ICMP,
   /** The capture time the flow table last scheduled it to finish at (NaN: none). */
   DUE_AT,
   /** The client's endpoint fields, then the server's (E each). */
@@ -141,6 +145,16 @@ export const enum RST {
 
 /** A note: kind (index in NOTE_KINDS), time, frame, sender (0 client, 1 server), payload bytes. */
 export const enum NOTE { KIND = 0, S, FRAME, FROM, BYTES, SIZE }
+
+/**
+ * An ICMP error about one of its segments: time, frames, the endpoint whose segment it quotes (0
+ * client, 1 server), type << 8 | code (Segment.icmp), the sender's address words, the quoted
+ * sequence number (NaN: not shown), whether that was in what the endpoint had sent and not yet
+ * had acknowledged (-1 unknown, 0, 1), and what it did: 0 nothing, 1 closed the endpoint, 2
+ * closed it but its own later segments showed it went on (IcmpEffect); the next-hop MTU it gives
+ * (NaN: none).
+ */
+export const enum ICMP { S = 0, FRAME, FILE_INDEX, FILE_FRAME, TO, TYPE_CODE, W0, W1, W2, W3, SEQ, ACCEPTABLE, EFFECT, MTU, SIZE }
 
 /** An empty list. */
 export const NONE = -1;
@@ -270,6 +284,7 @@ EMPTY_SLOT[C.REUSED_S] = NaN;
 EMPTY_SLOT[C.REUSED_FRAME] = NaN;
 EMPTY_SLOT[C.RESETS] = NONE;
 EMPTY_SLOT[C.NOTES] = NONE;
+EMPTY_SLOT[C.ICMP] = NONE;
 EMPTY_SLOT[C.DUE_AT] = NaN;
 for (const e of [C.CLIENT, C.SERVER]) {
   EMPTY_SLOT[e + E.ISN] = NaN;
@@ -306,6 +321,7 @@ const list = (field: number, item: Uint8Array) => { KINDS[field] = Kind.LIST; IT
 for (const t of [C.FIRST_S, C.LAST_S, C.REUSED_S, C.DUE_AT]) KINDS[t] = Kind.TIME;
 list(C.RESETS, itemKinds(RST.SIZE, RST.S, RST.RECEIVER_LAST_S));
 list(C.NOTES, itemKinds(NOTE.SIZE, NOTE.S));
+list(C.ICMP, itemKinds(ICMP.SIZE, ICMP.S));
 for (const e of [C.CLIENT, C.SERVER]) {
   for (const t of [E.INITIAL_S, E.LAST_SENT_S, E.MEMO_TIME_WAIT]) KINDS[e + t] = Kind.TIME;
   list(e + E.LOG, itemKinds(EV.SIZE, EV.S));

@@ -16,6 +16,8 @@ export const enum Outcome {
   TRUNCATED = 4,
   MALFORMED = 5,
   UNSUPPORTED_LINK = 6,
+  /** Not TCP, but an ICMP error about a TCP segment: `out` holds the quoted segment (Segment.icmp). */
+  ICMP_ERROR = 7,
 }
 
 /** Link types this decoder understands (LINKTYPE_* numbers, see pcap-linktype(7)). */
@@ -34,6 +36,8 @@ const ETH_MPLS = 0x8847;
 const ETH_MPLS_MULTICAST = 0x8848;
 const ETH_PPPOE_SESSION = 0x8864;
 const IPPROTO_TCP = 6;
+const IPPROTO_ICMP = 1;
+const IPPROTO_ICMPV6 = 58;
 
 /**
  * Decodes `rec` into `out`. Returns Outcome.TCP when `out` now holds the packet's TCP segment.
@@ -41,6 +45,7 @@ const IPPROTO_TCP = 6;
 export function decodePacket(rec: PacketRecord, out: Segment): Outcome {
   out.direction = -1;
   out.iface = -1;
+  out.icmp = -1;
   return decodeLink(rec.linkType, rec.data, rec.offset, rec.offset + rec.capLen, rec.origLen, out);
 }
 
@@ -292,6 +297,7 @@ function decodeIPv4(b: Uint8Array, off: number, end: number, wireLen: number, ou
   if (totalLen === 0) totalLen = wireLen; // TSO/BIG TCP: the length field is left 0
   const fragOffset = ((b[off + 6]! << 8) | b[off + 7]!) & 0x1fff;
   if (fragOffset !== 0) return Outcome.FRAGMENT;
+  if (b[off + 9] === IPPROTO_ICMP) return decodeIcmpError(b, off + ihl, end, 4, off + 12, out);
   if (b[off + 9] !== IPPROTO_TCP) return totalLen > ihl ? decodeTunnel(b, b[off + 9]!, off + ihl, end, totalLen - ihl, out) : Outcome.NON_TCP;
   if (totalLen < ihl) return Outcome.MALFORMED;
   if (end - off < ihl) return Outcome.TRUNCATED;
@@ -339,12 +345,85 @@ function decodeIPv6(b: Uint8Array, off: number, end: number, wireLen: number, ou
       next = b[p]!;
       p += len;
       payloadLen -= len;
+    } else if (next === IPPROTO_ICMPV6) {
+      return decodeIcmpError(b, p, end, 6, off + 8, out);
     } else {
-      return decodeTunnel(b, next, p, end, payloadLen, out); // a tunnel, or not TCP: UDP, ICMPv6, ESP ...
+      return decodeTunnel(b, next, p, end, payloadLen, out); // a tunnel, or not TCP: UDP, ESP ...
     }
     if (payloadLen < 0) return Outcome.MALFORMED;
   }
   return decodeTcp(b, p, end, payloadLen, out);
+}
+
+/**
+ * An ICMP error about a TCP segment (RFC 792, RFC 4443): after its 8-byte header it quotes the IP
+ * header and at least the first 8 bytes of the segment that caused it, enough for the ports and
+ * the sequence number. The errors a TCP stack acts on (Linux: tcp_v4_err, tcp_v6_err) are
+ * destination unreachable (fragmentation needed and packet too big included), time exceeded and
+ * parameter problem; `out` gets the quoted segment's four-tuple and sequence number, the error's
+ * type and code (Segment.icmp) and its sender's address (`senderAt`, in the outer header). Any
+ * other ICMP, or an error quoting something other than the start of a TCP segment, is a packet
+ * that is not TCP.
+ */
+function decodeIcmpError(b: Uint8Array, p: number, end: number, version: 4 | 6, senderAt: number, out: Segment): Outcome {
+  if (end - p < 8) return Outcome.NON_TCP;
+  const type = b[p]!;
+  const isError = version === 4 ? type === 3 || type === 11 || type === 12 : type >= 1 && type <= 4;
+  if (!isError) return Outcome.NON_TCP;
+  let q = p + 8;
+  const a = out.addrs;
+  if (version === 4) {
+    if (end - q < 20 || b[q]! >> 4 !== 4 || b[q + 9] !== IPPROTO_TCP) return Outcome.NON_TCP;
+    const ihl = (b[q]! & 0x0f) * 4;
+    // A later fragment quoted holds no TCP header.
+    if (ihl < 20 || (((b[q + 6]! << 8) | b[q + 7]!) & 0x1fff) !== 0) return Outcome.NON_TCP;
+    a[0] = a[1] = a[2] = a[4] = a[5] = a[6] = 0;
+    a[3] = ((b[q + 12]! << 24) | (b[q + 13]! << 16) | (b[q + 14]! << 8) | b[q + 15]!) >>> 0;
+    a[7] = ((b[q + 16]! << 24) | (b[q + 17]! << 16) | (b[q + 18]! << 8) | b[q + 19]!) >>> 0;
+    const w = out.icmpSender;
+    w[0] = w[1] = w[2] = 0;
+    w[3] = ((b[senderAt]! << 24) | (b[senderAt + 1]! << 16) | (b[senderAt + 2]! << 8) | b[senderAt + 3]!) >>> 0;
+    q += ihl;
+  } else {
+    if (end - q < 40 || b[q]! >> 4 !== 6) return Outcome.NON_TCP;
+    let next = b[q + 6]!;
+    readIPv6Words(b, q + 8, a, 0);
+    readIPv6Words(b, q + 24, a, 4);
+    readIPv6Words(b, senderAt, out.icmpSender, 0);
+    q += 40;
+    while (next !== IPPROTO_TCP) {
+      if (next === 0 || next === 43 || next === 60) {
+        if (end - q < 2) return Outcome.NON_TCP;
+        next = b[q]!;
+        q += (b[q + 1]! + 1) * 8;
+      } else if (next === 44) {
+        if (end - q < 8 || ((b[q + 2]! << 8) | b[q + 3]!) >> 3 !== 0) return Outcome.NON_TCP;
+        next = b[q]!;
+        q += 8;
+      } else {
+        return Outcome.NON_TCP;
+      }
+    }
+  }
+  if (end - q < 8) return Outcome.NON_TCP;
+  out.ipVersion = version;
+  out.ipId = -1;
+  out.addressesChanged();
+  out.srcPort = (b[q]! << 8) | b[q + 1]!;
+  out.dstPort = (b[q + 2]! << 8) | b[q + 3]!;
+  out.seq = ((b[q + 4]! << 24) | (b[q + 5]! << 16) | (b[q + 6]! << 8) | b[q + 7]!) >>> 0;
+  out.ack = 0;
+  out.flags = 0;
+  out.reservedBits = 0;
+  out.window = 0;
+  out.payloadLen = 0;
+  out.options = null;
+  out.truncated = false;
+  out.icmp = (type << 8) | b[p + 1]!;
+  // Path MTU discovery (RFC 1191, RFC 8201): the next-hop MTU, in the ICMP header's second word.
+  out.icmpMtu = version === 4 && type === 3 && b[p + 1] === 4 ? (b[p + 6]! << 8) | b[p + 7]!
+    : version === 6 && type === 2 ? ((b[p + 4]! << 24) | (b[p + 5]! << 16) | (b[p + 6]! << 8) | b[p + 7]!) >>> 0 : NaN;
+  return Outcome.ICMP_ERROR;
 }
 
 /** `ipPayloadLen` is the TCP header plus data as the IP header says, not as captured. */

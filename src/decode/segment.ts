@@ -85,6 +85,17 @@ export class Segment {
    * and the file when there are several (pipeline.ts, placeOf); -1 when it does not.
    */
   iface = -1;
+  /**
+   * Not a TCP segment but an ICMP error about one (decoders set it; -1 for a segment): the ICMP
+   * type << 8 | code, of ICMPv6 when `ipVersion` is 6. Then the addresses, ports and `seq` are the
+   * quoted segment's (its sender first: the endpoint the error was sent to), `seq` NaN when the
+   * input does not show it (tcpdump text), and `icmpSender` holds the words of whoever sent the
+   * error (a router, a firewall, the peer's host), as `addrs` does (IPv4 in word 3).
+   */
+  icmp = -1;
+  readonly icmpSender = new Uint32Array(4);
+  /** The next-hop MTU a fragmentation needed (ICMP) or packet too big (ICMPv6) error gives (NaN: none). */
+  icmpMtu = NaN;
 
   // The addresses' text, once written (or as read from tcpdump text); null when not yet.
   private srcText: string | null = null;
@@ -129,6 +140,7 @@ export class Segment {
     const c = new Segment();
     Object.assign(c, this);
     (c as { addrs: Uint32Array }).addrs = this.addrs.slice();
+    (c as { icmpSender: Uint32Array }).icmpSender = this.icmpSender.slice();
     return c;
   }
 }

@@ -75,6 +75,9 @@ const HANDSHAKE_IDLE_S = 300;
 /** How often (capture seconds) the records are swept for forgotten ones. */
 const SWEEP_EVERY_S = 30;
 
+/** How many of the latest openings an ICMP error in the text is matched against (a power of two). */
+const OPENINGS = 1024;
+
 /** Offsets below this are "near" (2^16: the evidence must be clear, not a coincidence). */
 const NEAR = 65536;
 
@@ -144,6 +147,10 @@ export class SeqRecovery {
       }
     }
     v[o + R.LAST_SEC] = this.nowSec;
+    if (f & SYN) {
+      this.openings[this.openingsAt] = row;
+      this.openingsAt = (this.openingsAt + 1) & (OPENINGS - 1);
+    }
     let seen = v[o + R.SEEN]!;
     if (f & RST) seen |= SEEN.RST;
     else if (f & FIN) seen |= fromA ? SEEN.FIN_A : SEEN.FIN_B;
@@ -154,6 +161,39 @@ export class SeqRecovery {
     const nxt = o + (fromA ? R.NXT_A : R.NXT_B);
     if (v[nxt]! < 0 || ((next - v[nxt]!) | 0) > 0) v[nxt] = next;
     if (f & ACK) v[o + (fromA ? R.ACK_A : R.ACK_B)] = seg.ack;
+  }
+
+  /** The rows of the latest segments carrying SYN, a ring (END: empty), for quoted (below). */
+  private readonly openings = new Int32Array(OPENINGS).fill(END);
+  private openingsAt = 0;
+
+  /**
+   * The conversation an ICMP error quotes, where tcpdump text names only part of the quoted
+   * segment: its sender (`seg`'s source, the error's destination), its destination address and,
+   * for a port unreachable, its destination port (`seg.dstPort`, -1 when not printed). The
+   * latest opening (SYN or SYN/ACK) seen that fits, the segments ICMP errors end connections
+   * for; `seg` gets its ports. False when none does.
+   */
+  quoted(seg: Segment): boolean {
+    const k = this.keys;
+    const a = seg.addrs;
+    for (let i = 1; i <= OPENINGS; i++) {
+      const row = this.openings[(this.openingsAt - i) & (OPENINGS - 1)]!;
+      if (row === END) return false;
+      const o = row * K.SIZE;
+      if (k[o + K.IP_VERSION] !== seg.ipVersion) continue;
+      if (sameWords(a, 0, k, o + K.A0) && sameWords(a, 4, k, o + K.B0) && (seg.dstPort < 0 || seg.dstPort === k[o + K.B_PORT])) {
+        seg.srcPort = k[o + K.A_PORT]!;
+        seg.dstPort = k[o + K.B_PORT]!;
+        return true;
+      }
+      if (sameWords(a, 0, k, o + K.B0) && sameWords(a, 4, k, o + K.A0) && (seg.dstPort < 0 || seg.dstPort === k[o + K.A_PORT])) {
+        seg.srcPort = k[o + K.B_PORT]!;
+        seg.dstPort = k[o + K.A_PORT]!;
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The row of `seg`'s conversation (either direction), or END; `fromA` says which direction. */

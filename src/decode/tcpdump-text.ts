@@ -17,7 +17,7 @@
  * expressions: this runs once per packet.
  */
 import { InputError } from '../input/record.js';
-import { formatIPv6 } from './addr.js';
+import { formatIPv6, parseAddress } from './addr.js';
 import { ACK, AE, CWR, ECE, FIN, PSH, RST, SYN, Segment, TcpOptions, URG } from './segment.js';
 import { servicePort } from './tcpdump-services.js';
 import { SeqRecovery } from './tcpdump-seq.js';
@@ -39,6 +39,8 @@ const enum Body {
    * on the next line (and its TCP part perhaps on the one after).
    */
   PENDING_NETWORK = 4,
+  /** An ICMP error about a TCP segment: the segment holds what it quotes (Segment.icmp). */
+  ICMP = 5,
 }
 
 /** Lines without any timestamp before giving up on the file as tcpdump text. */
@@ -94,6 +96,8 @@ export class TcpdumpTextDecoder implements LineDecoder {
   private seqPrinted = false;
   private tsVal = -1;
   private v4Tcp = false;
+  /** The -v IPv4 header said ICMP: its error may be about a TCP segment (icmpError). */
+  private v4Icmp = false;
   private v4Tunnel = false;
   /** How deep in tunnels the line being read is (tunnelled). */
   private tunnelDepth = 0;
@@ -237,9 +241,13 @@ export class TcpdumpTextDecoder implements LineDecoder {
 
   /** A TCP segment is decoded (printed numbers): make them absolute and hand it on. */
   private tcp(seg: Segment, held: Held | null, deltaV: number): void {
-    this.st.tcp++;
     seg.fileIndex = this.fileIndex;
-    this.seqs.recover(seg, this.seqPrinted);
+    if (seg.icmp < 0) {
+      this.st.tcp++;
+      this.seqs.recover(seg, this.seqPrinted);
+    } else {
+      this.st.nonTcp++; // not a TCP packet, though it is about one
+    }
     if (held === null) {
       this.emit(seg);
       return;
@@ -281,7 +289,7 @@ export class TcpdumpTextDecoder implements LineDecoder {
       this.pending = { ...pend, network: body === Body.PENDING_NETWORK };
       return;
     }
-    if (body !== Body.TCP) {
+    if (body !== Body.TCP && body !== Body.ICMP) {
       this.st.nonTcp++;
       if (pend.held === null) this.tick(pend.frame, pend.tsSec, pend.tsNsec);
       return;
@@ -421,7 +429,7 @@ export class TcpdumpTextDecoder implements LineDecoder {
       seg.ipId = ipv4Id(text, p, close);
       p = close + 1;
       while (text.charCodeAt(p) === 32) p++;
-      if ((!this.v4Tcp && !this.v4Tunnel) || this.v4Frag) return Body.NON_TCP; // other protocols; later fragments
+      if ((!this.v4Tcp && !this.v4Tunnel && !this.v4Icmp) || this.v4Frag) return Body.NON_TCP; // other protocols; later fragments
       if (p >= text.length) return Body.PENDING; // the TCP part is on the next line
     } else if (version === 6 && text.charCodeAt(p) === 40) {
       // -v: "(flowlabel 0x..., hlim 64, next-header TCP (6) payload length: 40) " on the same line.
@@ -573,6 +581,8 @@ export class TcpdumpTextDecoder implements LineDecoder {
   private ipv4Header(text: string, p: number, close: number): void {
     const proto = text.indexOf('proto TCP (6)', p);
     this.v4Tcp = proto > 0 && proto < close;
+    const icmp = this.v4Tcp ? -1 : text.indexOf('proto ICMP (1)', p);
+    this.v4Icmp = icmp > 0 && icmp < close;
     // What a tunnel is carried in (see tunnelled): IPIP (4), IPv6 (41), GRE (47), UDP (17).
     this.v4Tunnel = false;
     for (let i = 0; i < TUNNEL_PROTOS.length && !this.v4Tcp && !this.v4Tunnel; i++) {
@@ -601,7 +611,15 @@ export class TcpdumpTextDecoder implements LineDecoder {
     let tcpSrcStart = srcStart;
     let tcpGt = gt;
     let tcpColon = colon;
+    seg.icmp = -1;
     if (!startsWith(text, flagsAt, 'Flags [')) {
+      // An ICMP error; with -v, ICMPv6's checksum verdict comes first ("[icmp6 sum ok] ICMP6, ...").
+      let icmpAt = flagsAt;
+      if (text.charCodeAt(icmpAt) === 91 && (startsWith(text, icmpAt + 1, 'icmp6 ') || startsWith(text, icmpAt + 1, 'bad icmp6 '))) {
+        const close = text.indexOf('] ', icmpAt);
+        if (close > 0) icmpAt = close + 2;
+      }
+      if (startsWith(text, icmpAt, 'ICMP')) return this.icmpError(text, icmpAt, seg, version, srcStart, gt, colon);
       // -q: "SRC.PORT > DST.PORT: tcp LENGTH", TCP without anything the tracker could follow.
       if (isQuietTcp(text, flagsAt)) {
         this.st.quietTcp++;
@@ -654,6 +672,43 @@ export class TcpdumpTextDecoder implements LineDecoder {
     seg.flags = flags;
     seg.reservedBits = 0; // tcpdump does not print them
     return this.fields(text, fEnd + 1, seg);
+  }
+
+  /**
+   * An ICMP error line (print-icmp.c, print-icmp6.c): "ICMP 10.0.0.2 tcp port 80 unreachable",
+   * "ICMP host 10.0.0.2 unreachable - admin prohibited filter", "ICMP6, destination unreachable,
+   * unreachable port, 2001:db8::2 tcp port 80". tcpdump names only the quoted segment's
+   * destination (and its port, for a port unreachable); its sender is the error's destination,
+   * and the rest comes from the latest opening that fits (SeqRecovery.quoted). The quoted
+   * sequence number is not printed (NaN). Any other ICMP (echo, time exceeded, an error about
+   * UDP, one that fits no opening seen) is a packet that is not TCP.
+   */
+  private icmpError(text: string, p: number, seg: Segment, version: number, srcStart: number, gt: number, colon: number): Body {
+    const err = version === 6 ? icmp6Error(text, p) : icmp4Error(text, p);
+    if (err === null) return Body.NON_TCP;
+    seg.ipVersion = version === 6 ? 6 : 4;
+    seg.src = this.host(text, gt + 3, colon, version);
+    seg.dst = this.host(text, err.addrStart, err.addrEnd, version);
+    seg.srcPort = -1;
+    seg.dstPort = err.port;
+    if (!this.seqs.quoted(seg)) return Body.NON_TCP;
+    parseAddress(address(text.slice(srcStart, gt), version), seg.ipVersion, SENDER, 0);
+    seg.icmpSender.set(SENDER.subarray(0, 4));
+    seg.seq = NaN;
+    seg.ack = 0;
+    seg.flags = 0;
+    seg.reservedBits = 0;
+    seg.window = 0;
+    seg.payloadLen = 0;
+    seg.options = null;
+    seg.truncated = false;
+    seg.ipId = -1;
+    seg.icmp = err.typeCode;
+    const mtu = err.typeCode === 0x304 ? text.indexOf('(mtu ', err.addrEnd) : -1;
+    seg.icmpMtu = mtu > 0 ? Number.parseInt(text.slice(mtu + 5), 10) : NaN;
+    this.seqPrinted = false;
+    this.tsVal = -1;
+    return Body.ICMP;
   }
 
   /** ", cksum ..., seq A:B, ack N, win N, urg N, options [...], length N" after the flags. */
@@ -979,6 +1034,86 @@ function ipv6Bytes(host: string): Uint8Array | null {
   const b = new Uint8Array(16);
   for (let i = 0; i < 4; i++) b[12 + i] = Number(quad[i]);
   return b;
+}
+
+/** Where an ICMP error's sender address is parsed to. */
+const SENDER = new Uint32Array(8);
+
+/** What an ICMP error line says: type << 8 | code, the quoted destination's text span, its port (-1: not printed). */
+interface IcmpLine { typeCode: number; addrStart: number; addrEnd: number; port: number }
+
+/** Destination unreachable's codes by what follows "ADDR unreachable" in print-icmp.c (net, host, neither). */
+const UNREACH_REASONS: readonly [string, number, number, number][] = [
+  // reason, code for "net ADDR", for "host ADDR", for a bare "ADDR" (-1: not printed so)
+  ['', 0, 1, -1],
+  [' - need to frag', -1, -1, 4],
+  [' - source route failed', -1, -1, 5],
+  [' - unknown', 6, 7, -1],
+  [' - source host isolated', -1, -1, 8],
+  [' - admin prohibited filter', -1, 13, -1],
+  [' - admin prohibited', 9, 10, -1],
+  [' - tos prohibited', 11, 12, -1],
+  [' - host precedence violation', -1, 14, -1],
+  [' - precedence cutoff', -1, 15, -1],
+];
+
+/**
+ * An ICMPv4 destination unreachable about TCP at `p` ("ICMP ..."): "ADDR tcp port P unreachable",
+ * "ADDR protocol 6 unreachable", "[net |host ]ADDR unreachable[ - reason]". Null for anything else.
+ */
+function icmp4Error(text: string, p: number): IcmpLine | null {
+  if (!startsWith(text, p, 'ICMP ')) return null;
+  let a = p + 5;
+  let kind = 2; // net, host, neither: the column of UNREACH_REASONS
+  if (startsWith(text, a, 'net ')) { kind = 0; a += 4; } else if (startsWith(text, a, 'host ')) { kind = 1; a += 5; }
+  const aEnd = text.indexOf(' ', a);
+  if (aEnd <= a) return null;
+  if (startsWith(text, aEnd, ' tcp port ')) {
+    const un = text.indexOf(' unreachable', aEnd + 10);
+    if (un < 0 || kind !== 2) return null;
+    return { typeCode: (3 << 8) | 3, addrStart: a, addrEnd: aEnd, port: port(text, aEnd + 10, un) };
+  }
+  if (startsWith(text, aEnd, ' protocol 6 unreachable')) return kind === 2 ? { typeCode: (3 << 8) | 2, addrStart: a, addrEnd: aEnd, port: -1 } : null;
+  if (!startsWith(text, aEnd, ' unreachable')) return null;
+  const r = aEnd + 12;
+  const end = text.indexOf(', length ', r);
+  const reason = text.slice(r, end < 0 ? text.length : end);
+  for (const [name, net, host, bare] of UNREACH_REASONS) {
+    if (reason !== name && !(name === ' - need to frag' && reason.startsWith(name))) continue;
+    const code = kind === 0 ? net : kind === 1 ? host : bare;
+    return code < 0 ? null : { typeCode: (3 << 8) | code, addrStart: a, addrEnd: aEnd, port: -1 };
+  }
+  return null;
+}
+
+/** ICMPv6 destination unreachable's codes by tcpdump's name for them (print-icmp6.c). */
+const UNREACH6_NAMES: readonly [string, number][] = [
+  ['unreachable route', 0], ['unreachable prohibited', 1], ['beyond scope', 2], ['unreachable address', 3], ['unreachable port', 4],
+];
+
+/**
+ * An ICMPv6 destination unreachable about TCP at `p`: "ICMP6, destination unreachable, unreachable
+ * port, ADDR tcp port P", or another code's name and the address. Null for anything else.
+ */
+function icmp6Error(text: string, p: number): IcmpLine | null {
+  const head = 'ICMP6, destination unreachable,';
+  if (!startsWith(text, p, head)) return null;
+  let q = p + head.length;
+  while (text.charCodeAt(q) === 32) q++;
+  for (const [name, code] of UNREACH6_NAMES) {
+    if (!startsWith(text, q, name)) continue;
+    let a = q + name.length;
+    while (text.charCodeAt(a) === 44 || text.charCodeAt(a) === 32) a++;
+    let aEnd = a;
+    while (aEnd < text.length && text.charCodeAt(aEnd) !== 32 && text.charCodeAt(aEnd) !== 44) aEnd++;
+    if (aEnd === a) return null;
+    if (code !== 4) return { typeCode: (1 << 8) | code, addrStart: a, addrEnd: aEnd, port: -1 };
+    if (!startsWith(text, aEnd, ' tcp port ')) return null;
+    let pEnd = aEnd + 10;
+    while (pEnd < text.length && text.charCodeAt(pEnd) !== 44 && text.charCodeAt(pEnd) !== 32) pEnd++;
+    return { typeCode: (1 << 8) | 4, addrStart: a, addrEnd: aEnd, port: port(text, aEnd + 10, pEnd) };
+  }
+  return null;
 }
 
 /** linkVersion of an ethertype that carries MPLS or PPPoE (what they carry is read after them). */

@@ -16,7 +16,7 @@ import { ResetFacts, analyzeResets, resetReports } from './resets.js';
 import { TimeInState, timeInState } from './states.js';
 import { TIME_WAIT_ENDS, TimeWaitFacts, analyzeTimeWait, timeWaitReports } from './time-wait.js';
 import {
-  ANOMALY_KINDS, AnomalyReport, CLOSE_KINDS, ConnectionReport, HANDSHAKE_KINDS, RESET_KINDS,
+  ANOMALY_KINDS, AnomalyReport, CLOSE_KINDS, ConnectionReport, HANDSHAKE_KINDS, type IcmpReport, RESET_KINDS, icmpMessage,
 } from './types.js';
 
 export interface FindingsContext {
@@ -106,8 +106,18 @@ export class ConnectionFindings {
       timeInStateS: { client: this.timeInClient.record(), server: this.timeInServer.record() },
       anomalies: [...this.anomalies],
       notes: conn.notes,
+      icmp: icmpReports(conn, this.fileName),
     };
   }
+}
+
+/** The connection's ICMP errors as the report gives them. */
+function icmpReports(conn: Connection, fileName: (i: number) => string): IcmpReport[] {
+  if (conn.icmpCount === 0) return [];
+  return conn.icmpErrors().map((e) => ({
+    s: e.s, frame: e.frame, file: fileName(e.fileIndex), fileFrame: e.fileFrame, to: e.to, sender: e.sender,
+    type: e.type, code: e.code, message: icmpMessage(e.ipVersion, e.type, e.code), seq: e.seq, acceptable: e.acceptable, effect: e.effect, mtu: e.mtu,
+  }));
 }
 
 /** The report's object for `conn` (for tests and one-off use; a run reuses one ConnectionFindings). */

@@ -3,6 +3,7 @@
  * print and what `--json` carries (SPEC section 6; the shipped JSON Schema describes the same).
  * Times end in S and are seconds relative to the first packet of the input.
  */
+import type { IcmpEffect } from '../connections/connection.js';
 import type { Side } from '../connections/endpoint.js';
 import type { TcpState } from '../connections/state.js';
 
@@ -137,6 +138,50 @@ export interface NoteReport {
   bytes: number;
 }
 
+/** An ICMP error about one of the connection's segments (Connection.icmpError). */
+export interface IcmpReport {
+  s: number;
+  frame: number;
+  file: string;
+  fileFrame: number;
+  /** The endpoint whose segment it quotes: the one it was sent to. */
+  to: Side;
+  /** Who sent it: a router or firewall on the way, or the peer's host. */
+  sender: string;
+  /** ICMP (IPv4) or ICMPv6 type and code, as on the wire. */
+  type: number;
+  code: number;
+  /** Their name (icmpMessage). */
+  message: string;
+  /** The quoted sequence number; null where the input does not show it (tcpdump text). */
+  seq: number | null;
+  /** Whether it lay in what the endpoint had sent and not had acknowledged (what Linux checks); null: unknown. */
+  acceptable: boolean | null;
+  /** `closed`: it ended the endpoint's opening; `ignored`: it did, but the endpoint went on; `none`. */
+  effect: IcmpEffect;
+  /** The next-hop MTU a fragmentation needed (ICMP) or packet too big (ICMPv6) gives; null for other errors. */
+  mtu: number | null;
+}
+
+/** ICMP errors by name: IPv4 type 3 codes 0-15, 11 and 12; ICMPv6 types 1 (codes 0-6), 2, 3, 4. */
+const UNREACHABLE_V4 = ['net-unreachable', 'host-unreachable', 'protocol-unreachable', 'port-unreachable', 'fragmentation-needed', 'source-route-failed', 'net-unknown', 'host-unknown', 'host-isolated', 'net-prohibited', 'host-prohibited', 'net-tos-unreachable', 'host-tos-unreachable', 'admin-prohibited', 'host-precedence-violation', 'precedence-cutoff'];
+const UNREACHABLE_V6 = ['no-route', 'admin-prohibited', 'beyond-scope', 'address-unreachable', 'port-unreachable', 'source-policy-failed', 'reject-route'];
+
+/** The name of an ICMP error (`unreachable-code-N` and the like for codes without one). */
+export function icmpMessage(ipVersion: 4 | 6, type: number, code: number): string {
+  if (ipVersion === 4) {
+    if (type === 3) return UNREACHABLE_V4[code] ?? `unreachable-code-${code}`;
+    if (type === 11) return code === 1 ? 'reassembly-time-exceeded' : 'ttl-exceeded';
+    if (type === 12) return 'parameter-problem';
+    return `icmp-type-${type}`;
+  }
+  if (type === 1) return UNREACHABLE_V6[code] ?? `unreachable-code-${code}`;
+  if (type === 2) return 'packet-too-big';
+  if (type === 3) return code === 1 ? 'reassembly-time-exceeded' : 'hop-limit-exceeded';
+  if (type === 4) return 'parameter-problem';
+  return `icmp6-type-${type}`;
+}
+
 export interface AnomalyReport {
   kind: AnomalyKind;
   flags: string;
@@ -179,4 +224,5 @@ export interface ConnectionReport {
   timeInStateS: { client: Partial<Record<TcpState, number>>; server: Partial<Record<TcpState, number>> };
   anomalies: AnomalyReport[];
   notes: NoteReport[];
+  icmp: IcmpReport[];
 }

@@ -19,7 +19,7 @@ import { CloseCode, INITIATORS, Initiator, finsInOrder } from '../findings/close
 import type { ConnectionFindings } from '../findings/report.js';
 import type { TimeInState } from '../findings/states.js';
 import { TIME_WAIT_ENDS } from '../findings/time-wait.js';
-import { ANOMALY_KINDS, CLOSE_KINDS, HANDSHAKE_KINDS, RESET_KINDS, type AnomalyReport } from '../findings/types.js';
+import { ANOMALY_KINDS, CLOSE_KINDS, HANDSHAKE_KINDS, RESET_KINDS, type AnomalyReport, icmpMessage } from '../findings/types.js';
 import { JsonBytes, ascii } from './json-bytes.js';
 import { diffS } from '../time.js';
 
@@ -51,12 +51,13 @@ export function writeConnection(w: JsonBytes, f: ConnectionFindings, prefix: Uin
   w.raw(K.server); writeStates(w, f.server);
   w.raw(finalStates(f.client.final, f.server.final)); writeTimesByState(w, f.timeInClient);
   w.raw(K.server); writeTimesByState(w, f.timeInServer);
-  if (f.anomalies.length === 0 && conn.noteCount === 0) {
-    w.raw(K.noAnomaliesNoNotes);
+  if (f.anomalies.length === 0 && conn.noteCount === 0 && conn.icmpCount === 0) {
+    w.raw(K.noAnomaliesNotesIcmp);
     return;
   }
   w.raw(K.anomalies); writeAnomalies(w, f.anomalies);
   w.raw(K.notes); writeNotes(w, conn);
+  w.raw(K.icmp); writeIcmp(w, f);
   w.char(CLOSE_BRACE);
 }
 
@@ -298,6 +299,32 @@ function writeNotes(w: JsonBytes, conn: Connection): void {
   w.char(CLOSE_BRACKET);
 }
 
+function writeIcmp(w: JsonBytes, f: ConnectionFindings): void {
+  w.char(OPEN_BRACKET);
+  if (f.conn.icmpCount > 0) {
+    const errors = f.conn.icmpErrors();
+    for (let i = 0; i < errors.length; i++) {
+      const e = errors[i]!;
+      if (i > 0) w.char(COMMA);
+      w.raw(K.s0); w.number(e.s);
+      w.raw(K.frame); w.number(e.frame);
+      w.raw(K.file); w.string(f.fileOf(e.fileIndex));
+      w.raw(K.fileFrame); w.number(e.fileFrame);
+      w.raw(K.to); w.raw(e.to === 'client' ? INITIATOR[Initiator.CLIENT]! : INITIATOR[Initiator.SERVER]!);
+      w.raw(K.sender); w.string(e.sender);
+      w.raw(K.type); w.number(e.type);
+      w.raw(K.code); w.number(e.code);
+      w.raw(K.message); w.string(icmpMessage(e.ipVersion, e.type, e.code));
+      w.raw(K.seq); w.nullableNumber(e.seq);
+      w.raw(K.acceptable); if (e.acceptable === null) w.null(); else w.bool(e.acceptable);
+      w.raw(K.effect); w.string(e.effect);
+      w.raw(K.mtu); w.nullableNumber(e.mtu);
+      w.char(CLOSE_BRACE);
+    }
+  }
+  w.char(CLOSE_BRACKET);
+}
+
 /** A number, NaN as null. */
 function nullable(w: JsonBytes, x: number): void {
   if (x !== x) w.null();
@@ -355,7 +382,7 @@ const K = {
   noFinRetransmitsNoLingering: ascii(',"finRetransmits":[],"lingering":null}'),
   noResets: ascii(',"resets":[]'),
   noTimeWait: ascii(',"timeWait":[]'),
-  noAnomaliesNoNotes: ascii('},"anomalies":[],"notes":[]}'),
+  noAnomaliesNotesIcmp: ascii('},"anomalies":[],"notes":[],"icmp":[]}'),
   id: ascii('"id":'),
   clientIp: ascii(',"client":{"ip":'),
   port: ascii(',"port":'),
@@ -373,6 +400,15 @@ const K = {
   server: ascii(',"server":'),
   anomalies: ascii('},"anomalies":'),
   notes: ascii(',"notes":'),
+  icmp: ascii(',"icmp":'),
+  to: ascii(',"to":'),
+  sender: ascii(',"sender":'),
+  type: ascii(',"type":'),
+  code: ascii(',"code":'),
+  message: ascii(',"message":'),
+  acceptable: ascii(',"acceptable":'),
+  effect: ascii(',"effect":'),
+  mtu: ascii(',"mtu":'),
   kind0: ascii('{"kind":'),
   kind: ascii(',"kind":'),
   synFrame: ascii(',"synFrame":'),

@@ -2,12 +2,13 @@
  * The ladder diagram: the picture every seed article draws. Two lifelines (client left, server
  * right), one arrow per segment labelled as tcpdump would (flags, relative seq/ack, length) with
  * its time and frame, and each side's state written beside its lifeline on the row of the frame
- * that changed it. Long runs of plain data segments fold unless --full.
+ * that changed it; an ICMP error about one of its segments is a row too. Long runs of plain data
+ * segments fold unless --full.
  */
 import { endpoint, padVisible } from './format.js';
 import type { ChalkInstance } from 'chalk';
 import { ACK, FIN, RST, SYN, flagString } from '../decode/segment.js';
-import type { ConnectionReport, StateEntry } from '../findings/types.js';
+import type { ConnectionReport, IcmpReport, StateEntry } from '../findings/types.js';
 
 /** One segment of the connection, as the ladder needs it (collected while the capture is read). */
 export interface LadderSegment {
@@ -57,8 +58,16 @@ export function renderLadder(conn: ConnectionReport, segs: LadderSegment[], o: L
   out.push(`${padVisible('', STATE_W)} ${padVisible(client, arrowW / 2 + 1)}${padVisible(server, arrowW / 2 + 1).trimEnd()}`.trimEnd());
   out.push(row(c.cyan(conn.states.client[0]!.state), ' '.repeat(arrowW), c.cyan(conn.states.server[0]!.state)));
 
-  const plain = (x: LadderSegment) => !(x.flags & (SYN | FIN | RST)) && !x.retransmit && x.anomalies.length === 0 && !byFrame.has(x.frame);
+  // ICMP errors about the connection's segments are rows of their own, in frame order.
+  const icmp = conn.icmp;
+  let k = 0;
+  const icmpBefore = (frame: number) => {
+    for (; k < icmp.length && icmp[k]!.frame < frame; k++) out.push(icmpRow(icmp[k]!));
+  };
+  const plain = (x: LadderSegment) => !(x.flags & (SYN | FIN | RST)) && !x.retransmit && x.anomalies.length === 0 && !byFrame.has(x.frame) &&
+    !(k < icmp.length && icmp[k]!.frame < x.frame);
   for (let i = 0; i < segs.length; i++) {
+    icmpBefore(segs[i]!.frame);
     let j = i;
     while (j < segs.length && plain(segs[j]!)) j++;
     if (!o.full && j - i > FOLD_AFTER) {
@@ -73,6 +82,7 @@ export function renderLadder(conn: ConnectionReport, segs: LadderSegment[], o: L
     }
     out.push(segmentRow(segs[i]!));
   }
+  icmpBefore(Infinity);
   // Timer transitions (TIME_WAIT expiry) have no frame: they close the diagram.
   for (const side of ['client', 'server'] as const) {
     for (const e of conn.states[side].filter((x) => x.frame === null)) {
@@ -85,6 +95,19 @@ export function renderLadder(conn: ConnectionReport, segs: LadderSegment[], o: L
     out.push(`${padVisible('', STATE_W)}  TIME_WAIT (${w.side}) ${how}`);
   }
   return out.join('\n');
+
+  /** An ICMP error, drawn toward the endpoint it was sent to, with the state it left it in. */
+  function icmpRow(e: IcmpReport): string {
+    let label = ` ICMP ${e.message} from ${e.sender}  ${t(e.s)}  #${e.frame}`;
+    if (e.effect === 'ignored') label += `${g.warn}not taken`; // the endpoint sent again after it
+    label += ' ';
+    const room = arrowW - 3;
+    if (label.length > room) label = label.slice(0, room);
+    const fill = g.dash.repeat(Math.max(0, arrowW - 2 - label.length));
+    const arrow = c.red(e.to === 'server' ? `${g.dash}${label}${fill}${g.right}` : `${g.left}${fill}${label}${g.dash}`);
+    const states = byFrame.get(e.frame);
+    return row(c.cyan(states?.client ?? ''), arrow, c.cyan(states?.server ?? ''));
+  }
 
   function segmentRow(x: LadderSegment): string {
     const base = x.fromClient ? isn : { send: isn.recv, recv: isn.send };

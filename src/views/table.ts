@@ -203,6 +203,13 @@ function connectionTable(conn: ConnectionReport, report: Report, c: ChalkInstanc
     const fins = w.finRetransmitsAnswered.length ? `; answered ${w.finRetransmitsAnswered.length} retransmitted FIN(s)` : '';
     row('TIME_WAIT', `${w.side} from ${t(w.enteredS)}: ${dur}${fins}`);
   }
+  for (const e of conn.icmp) {
+    row('ICMP', `${c.red(e.message)}${e.mtu !== null ? ` (mtu ${e.mtu})` : ''} from ${e.sender} to ${e.to} at ${t(e.s)} (frame ${e.frame})` +
+      (e.acceptable === false ? ', quoting a segment it no longer had out' : '') +
+      (e.effect === 'closed' ? `: ${e.to} gave up opening the connection (Linux: connect() fails)` : '') +
+      // The endpoint sent again after it (Connection.outlivedIcmpErrors).
+      (e.effect === 'ignored' ? c.yellow(`; ${e.to} sent again after it, so it did not take it`) : ''));
+  }
   for (const n of conn.notes) row('note', `${n.kind} from ${n.from} at ${t(n.s)} (frame ${n.frame}, ${n.bytes} bytes)`);
   for (const a of conn.anomalies) row('anomaly', c.red(`${a.kind} [${a.flags}] from ${a.from} at ${t(a.s)} (frame ${a.frame})`));
   row('final', `client ${conn.finalState.client}, server ${conn.finalState.server}`);
