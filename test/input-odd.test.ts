@@ -42,13 +42,15 @@ function expectOneLineError(stderr: string): void {
 }
 
 /**
- * Link, VLAN tags, IP (tunnels included) and the 20-byte TCP header of the first packet of an
- * Ethernet pcap, or of an NFLOG one (its TLVs before the payload's); 0 for other link types.
+ * Link, VLAN tags, IP (tunnels included) and the 20-byte TCP header (or an ICMP error's quote of
+ * one) of an Ethernet pcap's packets, the most any of them needs; of the first packet of an NFLOG
+ * one (its TLVs before the payload's); 0 for other link types.
  */
 function baseHeaders(file: string): number {
   if (!existsSync(file)) return 0;
   const b = readFileSync(file);
-  const packet = recordOffsets(b)[0]! + 16;
+  const offsets = recordOffsets(b);
+  const packet = offsets[0]! + 16;
   if (b.readUInt32LE(20) === 239) {
     // TLVs of a 16-bit length and type (this host's byte order, little-endian), padded to 4 bytes.
     let at = packet + 4;
@@ -56,7 +58,7 @@ function baseHeaders(file: string): number {
     return at + 4 - packet + ((b[at + 4]! >> 4) === 6 ? 40 : 20) + 20;
   }
   if (b.readUInt32LE(20) !== 1) return 0;
-  return ethernetHeaders(b, packet);
+  return Math.max(...offsets.map((o) => ethernetHeaders(b, o + 16)));
 }
 
 /** Ethernet with its tags, IP, and either TCP's 20 bytes or (VXLAN, UDP 4789) the frame inside. */
@@ -65,8 +67,12 @@ function ethernetHeaders(b: Buffer, frame: number): number {
   while (b.readUInt16BE(at) === 0x8100 || b.readUInt16BE(at) === 0x88a8) at += 4;
   const ip = at + 2;
   const v6 = b.readUInt16BE(at) === 0x86dd;
+  if (!v6 && b.readUInt16BE(at) !== 0x0800) return 0; // ARP and the like: nothing of TCP's
   const l4 = ip + (v6 ? 40 : 20);
   if (!v6 && b[ip + 9] === 17 && b.readUInt16BE(l4 + 2) === 4789) return l4 + 16 - frame + ethernetHeaders(b, l4 + 16);
+  // An ICMP error: its header, then the quoted IP header and the first 8 bytes of TCP.
+  if (!v6 && b[ip + 9] === 1) return l4 + 8 + 20 + 8 - frame;
+  if (v6 && b[ip + 6] === 58) return l4 + 8 + 40 + 8 - frame;
   return l4 + 20 - frame;
 }
 

@@ -61,6 +61,23 @@ describe('opening', () => {
     expect(c.finalState).toEqual({ client: 'SYN_SENT', server: 'SYN_RECEIVED' });
   });
 
+  it('a firewall that REJECTs answers the SYN with an ICMP error: the client gives up its opening as the kernel did', async () => {
+    // iptables REJECT (port unreachable), REJECT --reject-with icmp-host-prohibited, ip6tables REJECT.
+    const r = await analyze(fixture('icmp-reject'));
+    expect(r.connections).toHaveLength(3);
+    expect(r.input.skipped.nonTcp).toBe(6);
+    const messages = r.connections.map((c) => c.icmp.map((e) => e.message));
+    expect(messages).toEqual([['port-unreachable', 'port-unreachable'], ['host-prohibited', 'host-prohibited'], ['port-unreachable', 'port-unreachable']]);
+    for (const c of r.connections) {
+      // On loopback the first error comes while connect() holds the socket: Linux ignores it and
+      // sends the SYN again; the error about that one ends it (connect() fails, ss shows nothing).
+      expect(c.icmp.map((e) => [e.to, e.effect, e.acceptable])).toEqual([['client', 'ignored', true], ['client', 'closed', true]]);
+      expect(c.handshake.synRetransmits).toHaveLength(1);
+      expect(c.states.client.map((e) => [e.state, e.event])).toEqual([['CLOSED', 'initial'], ['SYN_SENT', 'send-syn'], ['CLOSED', 'recv-icmp-error']]);
+      expect(c.states.client[2]!.frame).toBe(c.icmp[1]!.frame);
+    }
+  });
+
   it('a simultaneous open goes SYN_SENT -> SYN_RECEIVED -> ESTABLISHED on both sides', async () => {
     const c = await only('simultaneous-open');
     expect(c.handshake.kind).toBe('simultaneous-open');
