@@ -66,6 +66,7 @@ describe('opening', () => {
     const r = await analyze(fixture('icmp-reject'));
     expect(r.connections).toHaveLength(3);
     expect(r.input.skipped.nonTcp).toBe(6);
+    expect([r.summary.icmpErrors, r.summary.icmpKinds]).toEqual([6, { 'port-unreachable': 4, 'host-prohibited': 2 }]);
     const messages = r.connections.map((c) => c.icmp.map((e) => e.message));
     expect(messages).toEqual([['port-unreachable', 'port-unreachable'], ['host-prohibited', 'host-prohibited'], ['port-unreachable', 'port-unreachable']]);
     for (const c of r.connections) {

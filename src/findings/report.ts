@@ -131,6 +131,9 @@ export interface Summary {
   closes: Record<string, number>;
   resets: number;
   resetKinds: Record<string, number>;
+  /** ICMP errors about connections' segments (connections[].icmp), and by name (only those seen). */
+  icmpErrors: number;
+  icmpKinds: Record<string, number>;
   timeWait: { entries: number; reused: number; expired: number; open: number; reset: number; maxDurationS: number | null };
   anomalies: number;
   anomalyKinds: Record<string, number>;
@@ -151,6 +154,8 @@ export class SummaryBuilder {
     closes: tally(CLOSE_KINDS),
     resets: 0,
     resetKinds: tally(RESET_KINDS),
+    icmpErrors: 0,
+    icmpKinds: {},
     timeWait: { entries: 0, reused: 0, expired: 0, open: 0, reset: 0, maxDurationS: null },
     anomalies: 0,
     anomalyKinds: tally(ANOMALY_KINDS),
@@ -166,6 +171,13 @@ export class SummaryBuilder {
     for (let i = 0; i < f.resets.count; i++) {
       s.resets++;
       s.resetKinds[RESET_KINDS[f.resets.kind[i]!]!]!++;
+    }
+    if (f.conn.icmpCount > 0) {
+      for (const e of f.conn.icmpErrors()) {
+        const name = icmpMessage(e.ipVersion, e.type, e.code);
+        s.icmpErrors++;
+        s.icmpKinds[name] = (s.icmpKinds[name] ?? 0) + 1;
+      }
     }
     const t = f.timeWait;
     for (let i = 0; i < t.count; i++) {

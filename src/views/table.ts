@@ -147,6 +147,7 @@ function summaryTable(report: Report, c: ChalkInstance): string {
     { [c.bold('handshakes')]: counts(s.handshakes) },
     { [c.bold('closes')]: counts(s.closes) },
     { [c.bold('resets')]: s.resets ? `${s.resets} (${counts(s.resetKinds)})` : '0' },
+    ...(s.icmpErrors ? [{ [c.bold('ICMP errors')]: `${s.icmpErrors} (${counts(s.icmpKinds)})` }] : []),
     { [c.bold('TIME_WAIT')]: tw.entries ? `${tw.entries} (${counts({ reused: tw.reused, expired: tw.expired, open: tw.open, reset: tw.reset })})` : '0' },
     { [c.bold('anomalies')]: s.anomalies ? c.red(`${s.anomalies} (${counts(s.anomalyKinds)})`) : '0' },
     { [c.bold('alerts')]: s.alerts ? c.red(`${s.alerts} (${counts(s.alertKinds)})`) : '0' },
