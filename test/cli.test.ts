@@ -79,6 +79,15 @@ describe('--fail-on for CI jobs', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(doc.anomalies.length);
   });
 
+  it('icmp-errors names each ICMP error about a segment, and what it did', () => {
+    const r = cli(['analyze', fixture('icmp-reject'), '--fail-on', 'icmp-errors']);
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(6);
+    expect(lines[1]).toMatch(/^tcptrace: fail-on icmp-errors: connection #1 127\.0\.0\.1:41167 -> 127\.0\.0\.1:5151: ICMP port-unreachable from 127\.0\.0\.1 to client at frame 4 \(the client gave up\)$/);
+    expect(cli(['analyze', fixture('refused'), '--fail-on', 'icmp-errors']).code).toBe(0);
+  });
+
   it('unclosed catches an unfinished close', () => {
     expect(cli(['analyze', fixture('fin-dropped'), '--fail-on', 'unclosed']).code).toBe(1);
   });

@@ -60,6 +60,10 @@ export const CONDITIONS: Record<string, Condition> = {
       return n > 0 ? `${n} retransmissions` : null;
     }),
   },
+  'icmp-errors': {
+    description: 'an ICMP error about a segment (a firewall REJECT, unreachable, fragmentation needed)',
+    connection: (c) => c.icmp.map((e) => `${conn(c)}: ICMP ${e.message} from ${e.sender} to ${e.to} at frame ${e.frame}${e.effect === 'closed' ? ` (the ${e.to} gave up)` : ''}`),
+  },
   'time-wait': {
     description: 'any endpoint entering TIME_WAIT',
     connection: (c) => c.timeWait.map((w) => `${conn(c)}: ${w.side} in TIME_WAIT from ${w.enteredS}`),
