@@ -631,14 +631,18 @@ export class Connection {
     const ref = this.f[this.b + C.ICMP]!;
     const n = arena.count(ref, ICMP.SIZE);
     if (n > 0) {
-      // The same error again with nothing sent since by the endpoint it is about: another copy
-      // of one error (captured at two places, as tcpdump -i any records it once per interface).
-      // Each segment sent again draws an error of its own.
+      // The same error about the same segment again, with nothing sent since by the endpoint it
+      // is about: another copy of one error (captured at two places, as tcpdump -i any records
+      // it once per interface). Each segment sent again draws an error of its own. Where the
+      // quoted sequence number is not shown (tcpdump text), a burst of errors about several
+      // segments (fragmentation needed for each) looks the same: only a capture that tells
+      // places apart (-i any) can have copies then.
       const last = arena.item(ref, n - 1, ICMP.SIZE);
       const d = arena.data;
       const seq = d[last + ICMP.SEQ]!;
+      const sameSegment = seq === seg.seq || (seq !== seq && seg.seq !== seg.seq && (seg.direction >= 0 || seg.iface >= 0));
       const sentSince = this.f[this.b + (toClient ? C.CLIENT : C.SERVER) + E.LAST_SENT_FRAME]! > d[last + ICMP.FRAME]!;
-      if (!sentSince && d[last + ICMP.TO] === to && d[last + ICMP.TYPE_CODE] === seg.icmp && (seq === seg.seq || (seq !== seq && seg.seq !== seg.seq))) return;
+      if (!sentSince && d[last + ICMP.TO] === to && d[last + ICMP.TYPE_CODE] === seg.icmp && sameSegment) return;
     }
     const state = x.currentCode();
     // A passive opening: the endpoint answered a SYN (Linux keeps a request, not a socket).
