@@ -305,6 +305,13 @@ describe('what the kernel does silently, inferred only when the capture shows it
     expect(c.states.client.at(-1)).toMatchObject({ s: 4, event: 'gave-up' });
   });
 
+  it('after five equal intervals the linear phase is over: the last wait doubles (Linux: total_rto > tcp_syn_linear_timeouts)', () => {
+    // SYNs at 0-5 s, 1 s apart (the default tcp_syn_linear_timeouts=4 with tcp_syn_retries=5): the
+    // RTO doubles after the fifth timeout, so the kernel gives up 2 s after the last SYN.
+    expect(run([...synOnly([0, 1, 2, 3, 4]), tick(12)])[0]!.states.client.at(-1)).toMatchObject({ s: 5, event: 'gave-up' });
+    expect(run([...synOnly([0, 1, 2, 3, 4, 5]), tick(12)])[0]!.states.client.at(-1)).toMatchObject({ s: 7, event: 'gave-up' });
+  });
+
   it('a SYN/ACK sent once and never retransmitted long after the 1 s RTO was a syncookie: no SYN_RECEIVED', () => {
     const steps: Step[] = [{ dir: 'c>s', flags: SYN, seq: 100, s: 0 }, { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 0.001 }];
     expect(run([...steps, tick(1)])[0]!.finalState.server).toBe('SYN_RECEIVED'); // too soon to tell

@@ -18,6 +18,13 @@ export type Side = 'client' | 'server';
 
 /** Margin beyond a retransmission's due time (timer slack) before an endpoint is taken to have given up. */
 const GIVE_UP_SLACK_S = 0.2;
+
+/**
+ * SYN_SENT's constant intervals (Linux 6.5+, tcp_syn_linear_timeouts, default 4): the RTO doubles
+ * only once more timeouts than that have passed, so the first five intervals are equal and the
+ * sixth is twice as long (SYNs at 0, 1, 2, 3, 4, 5, then 7 s).
+ */
+const LINEAR_SYN_INTERVALS = 5;
 /** How long a SYN/ACK must go without its 1 s retransmission to be taken as a syncookie answer. */
 const STATELESS_AFTER_S = 3;
 
@@ -314,7 +321,7 @@ export class Endpoint {
     if (interval <= 0) return null;
     if (endS < last + 2 * interval + Math.max(GIVE_UP_SLACK_S, interval / 4)) return null;
     const prev = n >= 3 ? ctl.copyS(n - 2) - ctl.copyS(n - 3) : 0;
-    const linear = state === TcpCode.SYN_SENT && n >= 3 && Math.abs(interval - prev) <= prev / 4;
+    const linear = state === TcpCode.SYN_SENT && n >= 3 && n - 1 < LINEAR_SYN_INTERVALS && Math.abs(interval - prev) <= prev / 4;
     return sumS(last, (linear ? 1 : 2) * interval);
   }
 
