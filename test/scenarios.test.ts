@@ -412,6 +412,32 @@ describe('resets a kernel sends of its own', () => {
 });
 
 describe('more that kernels do to connections', () => {
+  it('path MTU discovery: a router\'s fragmentation-needed errors are reported with its MTU and change no state', async () => {
+    const c = await only('pmtu-frag-needed');
+    expect(c.icmp.length).toBeGreaterThan(0);
+    for (const e of c.icmp) expect(e).toMatchObject({ to: 'client', sender: '10.83.1.254', message: 'fragmentation-needed', mtu: 1280, acceptable: true, effect: 'none' });
+    // The client sends again in smaller segments: retransmissions, and an ordinary close.
+    expect(c.retransmits.clientToServer).toBeGreaterThan(0);
+    expect([c.handshake.kind, c.close.kind, c.finalState.client]).toEqual(['complete', 'four-way', 'TIME_WAIT']);
+    expect(stateNames(c, 'client')).toEqual(['CLOSED', 'SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT']);
+  });
+
+  it('a listener closed with connections not yet accepted resets each of them (an abort by the server)', async () => {
+    const r = await analyze(fixture('listener-close-pending'));
+    expect(r.connections).toHaveLength(2);
+    for (const c of r.connections) {
+      expect(c.resets).toMatchObject([{ kind: 'abort', from: 'server', senderState: 'ESTABLISHED', receiverState: 'ESTABLISHED', inWindow: true }]);
+      expect(c.finalState).toEqual({ client: 'CLOSED', server: 'CLOSED' });
+    }
+  });
+
+  it('TCP_USER_TIMEOUT closes the client unseen; its kernel answers the server\'s later data with a bare RST (after-close)', async () => {
+    const c = await only('user-timeout');
+    expect(c.retransmits.clientToServer).toBeGreaterThanOrEqual(3);
+    expect(c.resets).toMatchObject([{ kind: 'after-close', from: 'client', inWindow: true }]);
+    expect(c.finalState).toEqual({ client: 'CLOSED', server: 'CLOSED' });
+  });
+
   it('a full accept queue with tcp_abort_on_overflow: the request refuses the final ACK (abort), then answers the data (after-close)', async () => {
     const r = await analyze(fixture('accept-queue-abort'));
     const refused = r.connections.find((c) => c.resets.length > 0)!;
