@@ -288,6 +288,26 @@ describe('what is received counts once the receiver proves it', () => {
   });
 });
 
+describe('a RST in an open endpoint\'s name that the endpoint outlives', () => {
+  it('the endpoint going on seconds later (its FIN when its application closes) is the same connection, not a new one', () => {
+    // A firewall's REJECT --reject-with tcp-reset answers the client's data in the server's name;
+    // the server's socket stays open, and closes 3 s later.
+    const steps: Step[] = [
+      ...HANDSHAKE,
+      { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 16, s: 0.5 },
+      { dir: 's>c', flags: RST, seq: 5001, s: 0.5001 },
+      { dir: 's>c', flags: FIN | ACK, seq: 5001, ack: 101, s: 3.5 },
+    ];
+    const reports = run(steps);
+    expect(reports).toHaveLength(1);
+    const [c] = reports;
+    expect(c!.resets[0]).toMatchObject({ from: 'server', senderContinued: true });
+    expect(states(c!, 'server')).toEqual(['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', 'FIN_WAIT_1']);
+    // A refused SYN is no open connection: its RST does not keep the connection longer.
+    expect(run([{ dir: 'c>s', flags: SYN, seq: 100, s: 0 }, { dir: 's>c', flags: RST | ACK, seq: 0, ack: 101, s: 0.001 }, { dir: 's>c', flags: RST | ACK, seq: 0, ack: 101, s: 3 }])).toHaveLength(2);
+  });
+});
+
 describe('what the kernel does silently, inferred only when the capture shows it', () => {
   const synOnly = (times: number[]): Step[] => times.map((s) => ({ dir: 'c>s', flags: SYN, seq: 100, s }));
   /** A packet of another connection: the capture's clock goes on. */

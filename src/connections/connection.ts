@@ -116,6 +116,12 @@ const SERVER_TOOK_RST = 32;
 /** The client (the server) was closed by an ICMP error that none of its own later segments has disowned yet. */
 const CLIENT_TOOK_ICMP = 64;
 const SERVER_TOOK_ICMP = 128;
+/**
+ * An endpoint with an open connection (synchronized, not in TIME_WAIT) sent a RST: an abort, which
+ * may have been sent in its name (a firewall's REJECT with tcp-reset, an IPS): the endpoint
+ * itself may still go on, seconds later (its application closes, a keep-alive).
+ */
+const ABORTED_OPEN = 256;
 const CLIENT_PENDING = CLIENT_SENT_RST | CLIENT_TOOK_RST | CLIENT_TOOK_ICMP;
 const SERVER_PENDING = SERVER_SENT_RST | SERVER_TOOK_RST | SERVER_TOOK_ICMP;
 
@@ -567,6 +573,8 @@ export class Connection {
 
   private sentRst(x: Endpoint, y: Endpoint, seg: Segment, fromClient: boolean): void {
     const acceptable = rstAcceptable(seg, x, y);
+    const senderState = x.currentCode();
+    if (isSynchronizedCode(senderState) && senderState !== TcpCode.TIME_WAIT) this.f[this.b + C.BITS]! |= ABORTED_OPEN;
     // Closes x at once (SPEC section 3), until x's own later segments say otherwise (senderOutlivedItsRsts).
     x.addEvent(EventCode.SEND_RST, seg.frame, seg.s);
     this.f[this.b + C.BITS]! |= fromClient ? CLIENT_SENT_RST : SERVER_SENT_RST;
@@ -688,9 +696,14 @@ export class Connection {
     }
   }
 
-  /** Whether an ICMP error closed either endpoint and still stands (the flow table keeps such a connection longer). */
-  get closedByIcmp(): boolean {
-    return (this.f[this.b + C.BITS]! & (CLIENT_TOOK_ICMP | SERVER_TOOK_ICMP)) !== 0;
+  /**
+   * Whether an endpoint was closed in a way its own later segments may yet undo, seconds on: by
+   * an ICMP error (a stack that did not take it sends its SYN again after its back-off), or by a
+   * RST that aborted an open connection (the RST may have been sent in its name). The flow table
+   * keeps such a connection longer for them.
+   */
+  get mayGoOn(): boolean {
+    return (this.f[this.b + C.BITS]! & (CLIENT_TOOK_ICMP | SERVER_TOOK_ICMP | ABORTED_OPEN)) !== 0;
   }
 
   get icmpCount(): number {

@@ -55,11 +55,14 @@ export const PARKING: ParkingPolicy = { afterS: 10, whenOpen: 32_768 };
 export const DEFAULT_CLOSED_GRACE_S = 2;
 
 /**
- * How long a connection closed by an ICMP error about its SYN waits for late segments: a stack
- * that did not take the error (Linux on loopback, where it arrives within connect(); Windows)
- * retransmits the SYN after its 1 s, 2 s ... back-off, which belongs to this connection.
+ * How long a connection whose endpoint may yet go on (Connection.mayGoOn) waits for late
+ * segments: a stack that did not take an ICMP error about its SYN (Linux on loopback, where it
+ * arrives within connect(); Windows) sends the SYN again after its 1 s, 2 s ... back-off; an
+ * endpoint a firewall or an IPS reset in its name sends its next data or its FIN when its
+ * application gets to it. Those segments belong to this connection (and show it went on). Not
+ * longer: a live capture reports a finished connection only once its wait is over.
  */
-export const ICMP_CLOSED_GRACE_S = 10;
+export const GO_ON_GRACE_S = 5;
 
 /**
  * A connection that never got synchronized (a SYN, SYN/ACK or probe nobody completed) is finished
@@ -290,7 +293,7 @@ export class FlowTable {
   private finishTime(conn: Connection): number | null {
     const c = conn.client.currentCode();
     const s = conn.server.currentCode();
-    if (gone(c) && gone(s)) return sumS(conn.lastS, conn.closedByIcmp ? Math.max(ICMP_CLOSED_GRACE_S, this.opts.closedGraceS) : this.opts.closedGraceS);
+    if (gone(c) && gone(s)) return sumS(conn.lastS, conn.mayGoOn ? Math.max(GO_ON_GRACE_S, this.opts.closedGraceS) : this.opts.closedGraceS);
     if (waitsOnlyOnTimeWait(c, s)) {
       // The later of the two entries (one side at least is in TIME_WAIT).
       const a = conn.client.timeWaitEnteredS();
