@@ -407,18 +407,11 @@ function decodeIcmpError(b: Uint8Array, p: number, end: number, version: 4 | 6, 
   }
   if (end - q < 8) return Outcome.NON_TCP;
   out.ipVersion = version;
-  out.ipId = -1;
   out.addressesChanged();
   out.srcPort = (b[q]! << 8) | b[q + 1]!;
   out.dstPort = (b[q + 2]! << 8) | b[q + 3]!;
   out.seq = ((b[q + 4]! << 24) | (b[q + 5]! << 16) | (b[q + 6]! << 8) | b[q + 7]!) >>> 0;
-  out.ack = 0;
-  out.flags = 0;
-  out.reservedBits = 0;
-  out.window = 0;
-  out.payloadLen = 0;
-  out.options = null;
-  out.truncated = false;
+  out.clearAfterSeq();
   out.icmp = (type << 8) | b[p + 1]!;
   // Path MTU discovery (RFC 1191, RFC 8201): the next-hop MTU, in the ICMP header's second word.
   out.icmpMtu = version === 4 && type === 3 && b[p + 1] === 4 ? (b[p + 6]! << 8) | b[p + 7]!

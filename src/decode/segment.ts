@@ -136,6 +136,21 @@ export class Segment {
     else this.dstText = text;
   }
 
+  /**
+   * Leaves the addresses, ports and sequence number: the rest of the header is not there (the
+   * few bytes of a segment an ICMP error quotes).
+   */
+  clearAfterSeq(): void {
+    this.ack = 0;
+    this.flags = 0;
+    this.reservedBits = 0;
+    this.window = 0;
+    this.payloadLen = 0;
+    this.options = null;
+    this.truncated = false;
+    this.ipId = -1;
+  }
+
   clone(): Segment {
     const c = new Segment();
     Object.assign(c, this);

@@ -695,14 +695,7 @@ export class TcpdumpTextDecoder implements LineDecoder {
     parseAddress(address(text.slice(srcStart, gt), version), seg.ipVersion, SENDER, 0);
     seg.icmpSender.set(SENDER.subarray(0, 4));
     seg.seq = NaN;
-    seg.ack = 0;
-    seg.flags = 0;
-    seg.reservedBits = 0;
-    seg.window = 0;
-    seg.payloadLen = 0;
-    seg.options = null;
-    seg.truncated = false;
-    seg.ipId = -1;
+    seg.clearAfterSeq();
     seg.icmp = err.typeCode;
     const mtu = err.typeCode === 0x304 ? text.indexOf('(mtu ', err.addrEnd) : -1;
     seg.icmpMtu = mtu > 0 ? Number.parseInt(text.slice(mtu + 5), 10) : NaN;
