@@ -79,6 +79,23 @@ describe('opening', () => {
     }
   });
 
+  it('a router\'s reject routes answer SYNs with ICMP errors: one each, and connect() fails at once', async () => {
+    // Not loopback: each error reaches a connect() that sleeps, so the first one ends it.
+    const r = await analyze(fixture('router-unreachable'));
+    const [host, prohibited, noRoute, established] = r.connections;
+    for (const [c, message] of [[host, 'host-unreachable'], [prohibited, 'admin-prohibited'], [noRoute, 'no-route']] as const) {
+      expect(c!.icmp.map((e) => [e.message, e.effect, e.acceptable])).toEqual([[message, 'closed', true]]);
+      expect(c!.handshake.synRetransmits).toEqual([]);
+      expect(stateNames(c!, 'client')).toEqual(['CLOSED', 'SYN_SENT', 'CLOSED']);
+    }
+    expect(noRoute!.icmp[0]!.sender).toBe('fd84:1::fe');
+    // An established connection losing its route: soft errors, retransmissions, then the client
+    // gives up unseen and its kernel answers the server's later data with a bare RST.
+    expect(established!.icmp.length).toBeGreaterThan(0);
+    for (const e of established!.icmp) expect(e).toMatchObject({ message: 'host-unreachable', sender: '10.84.1.254', effect: 'none' });
+    expect(established!.resets).toMatchObject([{ kind: 'after-close', from: 'client' }]);
+  });
+
   it('a simultaneous open goes SYN_SENT -> SYN_RECEIVED -> ESTABLISHED on both sides', async () => {
     const c = await only('simultaneous-open');
     expect(c.handshake.kind).toBe('simultaneous-open');
