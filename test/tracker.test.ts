@@ -558,6 +558,19 @@ describe('ICMP errors about a connection still opening (Linux: tcp_v4_err, tcp_v
     const [other] = run([...open, { dir: 's>c', flags: 0, seq: 5001, s: 0.02, icmp: HOST_UNREACHABLE }]);
     expect(other!.icmp[0]).toMatchObject({ acceptable: false, effect: 'none' });
   });
+  it('a request an ICMP error ended stays ended (Linux always takes those); the SYN sent again makes a new one', () => {
+    const [c] = run([
+      { dir: 'c>s', flags: SYN, seq: 100, s: 0 },
+      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 0.01 },
+      { dir: 's>c', flags: 0, seq: 5000, s: 0.02, icmp: HOST_UNREACHABLE },
+      { dir: 'c>s', flags: SYN, seq: 100, s: 1 },
+      { dir: 's>c', flags: SYN | ACK, seq: 9000, ack: 101, s: 1.01 },
+      { dir: 's>c', flags: 0, seq: 9000, s: 1.02, icmp: HOST_UNREACHABLE },
+    ]);
+    expect(c!.states.server.map((e) => [e.state, e.s])).toEqual([['LISTEN', 0], ['SYN_RECEIVED', 0], ['CLOSED', 0.02], ['SYN_RECEIVED', 1.01], ['CLOSED', 1.02]]);
+    expect(c!.icmp.map((e) => [e.acceptable, e.effect])).toEqual([[true, 'closed'], [true, 'closed']]);
+    expect(c!.notes.map((n) => n.kind)).toEqual(['syn-ack-new-isn']);
+  });
   it('an error whose sequence number the input does not show is taken as acceptable (tcpdump text)', () => {
     const [c] = run([{ dir: 'c>s', flags: SYN, seq: 100, s: 0 }, { dir: 'c>s', flags: 0, seq: NaN, s: 0.01, icmp: PORT_UNREACHABLE }]);
     expect(c!.icmp[0]).toMatchObject({ seq: null, acceptable: null, effect: 'closed' });

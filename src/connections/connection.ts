@@ -468,9 +468,13 @@ export class Connection {
   private sentSyn(x: Endpoint, seg: Segment, fromClient: boolean): void {
     const withAck = (seg.flags & ACK) !== 0;
     const ctl = withAck ? x.synAck : x.syn;
+    // A server whose request an ICMP error ended (tcp_req_err: no socket holds it, Linux always
+    // takes it) answers the client's SYN sent again from a new request: SYN_RECEIVED again.
+    if (withAck && ctl !== null && x.openingEndedByIcmpError()) x.addEvent(EventCode.SEND_SYN_ACK, seg.frame, seg.s);
     if (ctl !== null && withAck && ctl.seq !== seg.seq && !x.synAckProven && !isSynchronizedCode(x.currentCode())) {
-      // A server whose SYN/ACKs went unanswered drops the request after tcp_synack_retries; a later
-      // SYN retransmission then gets a fresh request and a SYN/ACK with a new ISN. Same connection.
+      // A server whose SYN/ACKs went unanswered drops the request after tcp_synack_retries (or an
+      // ICMP error ends it); a later SYN retransmission then gets a fresh request and a SYN/ACK
+      // with a new ISN. Same connection.
       this.note(Note.SYN_ACK_NEW_ISN, seg, fromClient);
       x.isn = seg.seq;
       newControl(x, E.SYN_ACK, seg.seq, true, seg);
@@ -660,7 +664,8 @@ export class Connection {
       : (state === TcpCode.SYN_SENT || state === TcpCode.SYN_RECEIVED) && abortsOpening(seg.icmp, seg.ipVersion));
     if (closes) {
       x.addEvent(EventCode.RECV_ICMP_ERROR, seg.frame, seg.s);
-      this.f[this.b + C.BITS]! |= toClient ? CLIENT_TOOK_ICMP : SERVER_TOOK_ICMP;
+      // A socket may have been busy and ignored it (its later segments tell); a request never is.
+      if (!request) this.f[this.b + C.BITS]! |= toClient ? CLIENT_TOOK_ICMP : SERVER_TOOK_ICMP;
     }
     const o = arena.append(ref, ICMP.SIZE);
     this.f[this.b + C.ICMP] = arena.lastRef;

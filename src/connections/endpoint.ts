@@ -243,6 +243,11 @@ export class Endpoint {
     return this.f[this.b + E.ACK_OF_FIN_EVENTS]! > 0;
   }
 
+  /** Whether the last thing that happened to it was an ICMP error ending its opening. */
+  openingEndedByIcmpError(): boolean {
+    return this.lastEventKind() === EventCode.RECV_ICMP_ERROR;
+  }
+
   /** The kind of the last event in the log (null when empty). */
   private lastEventKind(): EventCode | null {
     const arena = this.store.arena;
