@@ -96,6 +96,18 @@ describe('opening', () => {
     expect(established!.resets).toMatchObject([{ kind: 'after-close', from: 'client' }]);
   });
 
+  it('a router answering the SYN/ACK with host unreachable ends each request at once; every SYN sent again makes a new one', async () => {
+    const c = await only('router-reject-synack');
+    const n = c.icmp.length;
+    expect(n).toBeGreaterThanOrEqual(3);
+    for (const e of c.icmp) expect(e).toMatchObject({ to: 'server', sender: '10.85.2.254', message: 'host-unreachable', acceptable: true, effect: 'closed' });
+    // One request per SYN copy, each with its own ISN, each ended by its error.
+    expect(c.handshake.synRetransmits).toHaveLength(n - 1);
+    expect(stateNames(c, 'server')).toEqual(['LISTEN', ...Array.from({ length: n }, () => ['SYN_RECEIVED', 'CLOSED']).flat()]);
+    expect(c.notes.filter((x) => x.kind === 'syn-ack-new-isn')).toHaveLength(n - 1);
+    expect(c.finalState.client).toBe('SYN_SENT'); // the capture ends before the client gives up
+  });
+
   it('a simultaneous open goes SYN_SENT -> SYN_RECEIVED -> ESTABLISHED on both sides', async () => {
     const c = await only('simultaneous-open');
     expect(c.handshake.kind).toBe('simultaneous-open');
