@@ -326,8 +326,9 @@ describe('what the kernel does silently, inferred only when the capture shows it
   });
 
   it('after five equal intervals the linear phase is over: the last wait doubles (Linux: total_rto > tcp_syn_linear_timeouts)', () => {
-    // SYNs at 0-5 s, 1 s apart (the default tcp_syn_linear_timeouts=4 with tcp_syn_retries=5): the
-    // RTO doubles after the fifth timeout, so the kernel gives up 2 s after the last SYN.
+    // SYNs at 0-5 s, 1 s apart (tcp_syn_linear_timeouts=4 adds its timeouts to tcp_syn_retries=2,
+    // fixtures/router-reject-synack): the RTO doubles after the fifth timeout, so the kernel gives
+    // up 2 s after the last SYN.
     expect(run([...synOnly([0, 1, 2, 3, 4]), tick(12)])[0]!.states.client.at(-1)).toMatchObject({ s: 5, event: 'gave-up' });
     expect(run([...synOnly([0, 1, 2, 3, 4, 5]), tick(12)])[0]!.states.client.at(-1)).toMatchObject({ s: 7, event: 'gave-up' });
   });
