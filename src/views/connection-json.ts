@@ -12,7 +12,7 @@
  */
 import type { Connection } from '../connections/connection.js';
 import type { Control } from '../connections/control.js';
-import { type Endpoint, type History, TRANSITION_EVENTS } from '../connections/endpoint.js';
+import { type Endpoint, type History, type Side, TRANSITION_EVENTS } from '../connections/endpoint.js';
 import { TCP_STATES } from '../connections/state.js';
 import { NOTE_KINDS } from '../connections/connection.js';
 import { CloseCode, INITIATORS, Initiator, finsInOrder } from '../findings/close.js';
@@ -187,11 +187,8 @@ function writeResets(w: JsonBytes, f: ConnectionFindings): void {
   for (let i = 0; i < facts.count; i++) {
     const r = conn.reset(i, f.rst);
     if (i > 0) w.char(COMMA);
-    w.raw(K.s0); w.number(r.s);
-    w.raw(K.frame); w.number(r.frame);
-    w.raw(K.file); w.string(f.fileOf(r.fileIndex));
-    w.raw(K.fileFrame); w.number(r.fileFrame);
-    w.raw(K.from); w.raw(r.from === 'client' ? INITIATOR[Initiator.CLIENT]! : INITIATOR[Initiator.SERVER]!);
+    writePlace(w, f, r);
+    w.raw(K.from); w.raw(SIDE[r.from]);
     w.raw(K.kind); w.raw(RESET[facts.kind[i]!]!);
     w.raw(K.inWindow); if (r.acceptable === null) w.null(); else w.bool(r.acceptable);
     w.raw(K.senderState); w.raw(STATE[facts.senderState[i]!]!);
@@ -273,7 +270,7 @@ function writeAnomalies(w: JsonBytes, anomalies: readonly AnomalyReport[]): void
     w.raw(K.connection); w.nullableNumber(a.connection);
     w.raw(K.file); w.string(a.file);
     w.raw(K.fileFrame); w.number(a.fileFrame);
-    w.raw(K.from); if (a.from === null) w.null(); else w.raw(a.from === 'client' ? INITIATOR[Initiator.CLIENT]! : INITIATOR[Initiator.SERVER]!);
+    w.raw(K.from); if (a.from === null) w.null(); else w.raw(SIDE[a.from]);
     w.raw(K.src); w.string(a.src);
     w.raw(K.dst); w.string(a.dst);
     w.char(CLOSE_BRACE);
@@ -291,7 +288,7 @@ function writeNotes(w: JsonBytes, conn: Connection): void {
       w.raw(K.kind0); w.raw(NOTE[NOTE_KINDS.indexOf(n.kind)]!);
       w.raw(K.s); w.number(n.s);
       w.raw(K.frame); w.number(n.frame);
-      w.raw(K.from); w.raw(n.from === 'client' ? INITIATOR[Initiator.CLIENT]! : INITIATOR[Initiator.SERVER]!);
+      w.raw(K.from); w.raw(SIDE[n.from]);
       w.raw(K.bytes1); w.number(n.bytes);
       w.char(CLOSE_BRACE);
     }
@@ -306,11 +303,8 @@ function writeIcmp(w: JsonBytes, f: ConnectionFindings): void {
     for (let i = 0; i < errors.length; i++) {
       const e = errors[i]!;
       if (i > 0) w.char(COMMA);
-      w.raw(K.s0); w.number(e.s);
-      w.raw(K.frame); w.number(e.frame);
-      w.raw(K.file); w.string(f.fileOf(e.fileIndex));
-      w.raw(K.fileFrame); w.number(e.fileFrame);
-      w.raw(K.to); w.raw(e.to === 'client' ? INITIATOR[Initiator.CLIENT]! : INITIATOR[Initiator.SERVER]!);
+      writePlace(w, f, e);
+      w.raw(K.to); w.raw(SIDE[e.to]);
       w.raw(K.sender); w.string(e.sender);
       w.raw(K.type); w.number(e.type);
       w.raw(K.code); w.number(e.code);
@@ -323,6 +317,14 @@ function writeIcmp(w: JsonBytes, f: ConnectionFindings): void {
     }
   }
   w.char(CLOSE_BRACKET);
+}
+
+/** A record's opening: `{"s":..,"frame":..,"file":..,"fileFrame":..` (a RST's, an ICMP error's). */
+function writePlace(w: JsonBytes, f: ConnectionFindings, x: { s: number; frame: number; fileIndex: number; fileFrame: number }): void {
+  w.raw(K.s0); w.number(x.s);
+  w.raw(K.frame); w.number(x.frame);
+  w.raw(K.file); w.string(f.fileOf(x.fileIndex));
+  w.raw(K.fileFrame); w.number(x.fileFrame);
 }
 
 /** A number, NaN as null. */
@@ -342,6 +344,8 @@ const json = (name: string) => ascii(JSON.stringify(name));
 const STATE = TCP_STATES.map(json);
 const RESET = RESET_KINDS.map(json);
 const INITIATOR = INITIATORS.map(json);
+/** A side ("client", "server") as its JSON string. */
+const SIDE: Record<Side, Uint8Array> = { client: json('client'), server: json('server') };
 const TIME_WAIT_END = TIME_WAIT_ENDS.map(json);
 const NOTE = NOTE_KINDS.map(json);
 const ANOMALY = new Map(ANOMALY_KINDS.map((k) => [k, json(k)]));
