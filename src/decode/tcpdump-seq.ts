@@ -196,6 +196,21 @@ export class SeqRecovery {
     return false;
   }
 
+  /**
+   * The absolute sequence number of the segment an ICMP error quotes, printed `printed` (tcpdump
+   * -v prints the quoted packet as it prints any): relative to its sender's base when it has ACK
+   * and no SYN, as in `recover`, unless the file is absolute or the conversation unseen.
+   */
+  quotedSeq(seg: Segment, flags: number, printed: number): number {
+    if (!(flags & ACK) || flags & SYN || this.mode === SeqMode.ABSOLUTE) return printed;
+    const row = this.find(flowHash(seg), seg);
+    if (row === END) return printed;
+    const v = this.vals;
+    const o = row * R.SIZE;
+    if (!(v[o + R.SEEN]! & SEEN.HAS_BASE)) return printed;
+    return (printed + v[o + (this.fromA ? R.BASE_A : R.BASE_B)]!) >>> 0;
+  }
+
   /** The row of `seg`'s conversation (either direction), or END; `fromA` says which direction. */
   private find(hash: number, seg: Segment): number {
     const k = this.keys;

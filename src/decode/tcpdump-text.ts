@@ -41,6 +41,8 @@ const enum Body {
   PENDING_NETWORK = 4,
   /** An ICMP error about a TCP segment: the segment holds what it quotes (Segment.icmp). */
   ICMP = 5,
+  /** A -v ICMPv4 error: the packet it quotes is printed on the next lines (see Quote). */
+  ICMP_QUOTE = 6,
 }
 
 /** Lines without any timestamp before giving up on the file as tcpdump text. */
@@ -68,6 +70,22 @@ interface Pending {
   deltaV: number;
 }
 
+/**
+ * A -v ICMPv4 error waiting for the packet it quotes: print-icmp.c prints it on the next two
+ * lines, its IPv4 header and then its TCP part with the four-tuple and (when at least the first
+ * 16 bytes of TCP were quoted) the sequence number, numbered as tcpdump numbers that
+ * conversation. Without -v only the quoted destination is printed, for destination unreachable
+ * alone.
+ */
+interface Quote extends Pending {
+  /** The error as read from its line; the quoted segment's fields are filled in from the quote. */
+  seg: Segment;
+  /** The quoted IPv4 header has been read (and said TCP): the TCP line is next. */
+  header: boolean;
+  /** What the error line alone told was matched to an opening (SeqRecovery.quoted), if the quote fails. */
+  matched: boolean;
+}
+
 /** `timeWaitS`: the TIME_WAIT length the tracker is given (how long a closed conversation's numbering is kept). */
 export function createTcpdumpTextDecoder(file: string, fileIndex: number, timeWaitS?: number): LineDecoder {
   return new TcpdumpTextDecoder(file, fileIndex, timeWaitS);
@@ -87,6 +105,9 @@ export class TcpdumpTextDecoder implements LineDecoder {
   private tick: Tick = noTick;
   private lines = 0;
   private pending: Pending | null = null;
+  private quote: Quote | null = null;
+  /** What icmpError's line alone matched (see Quote.matched). */
+  private quoteMatched = false;
   /** Packets held while the delta meaning is unknown (null once known or never needed). */
   private held: Held[] | null = null;
   /** -ttt: time so far (sum of the deltas). */
@@ -173,8 +194,9 @@ export class TcpdumpTextDecoder implements LineDecoder {
       return;
     }
 
-    // A new packet: the -v header before it, if any, got no TCP line.
+    // A new packet: the -v header before it, if any, got no TCP line; an ICMP error no quote.
     if (this.pending !== null) this.dropPending();
+    if (this.quote !== null) this.endQuote();
 
     const body = this.body(text, p, seg, hasTs || frameNo >= 0);
     if (body === Body.NOT_PACKET) {
@@ -230,6 +252,7 @@ export class TcpdumpTextDecoder implements LineDecoder {
     this.emit = emit;
     this.tick = tick ?? noTick;
     if (this.pending !== null) this.dropPending();
+    if (this.quote !== null) this.endQuote();
     if (this.held !== null) {
       this.deltas.settle();
       this.release();
@@ -260,6 +283,10 @@ export class TcpdumpTextDecoder implements LineDecoder {
 
   /** The indented line after a packet line. */
   private continuation(text: string, lineNo: number, seg: Segment): void {
+    if (this.quote !== null) {
+      this.quoted(text);
+      return;
+    }
     const pend = this.pending;
     if (pend === null) {
       // Payload decoders and hex dumps print indented lines after their packet; before any
@@ -289,6 +316,10 @@ export class TcpdumpTextDecoder implements LineDecoder {
       this.pending = { ...pend, network: body === Body.PENDING_NETWORK };
       return;
     }
+    if (body === Body.ICMP_QUOTE) {
+      this.quote = { ...pend, seg: seg.clone(), header: false, matched: this.quoteMatched };
+      return;
+    }
     if (body !== Body.TCP && body !== Body.ICMP) {
       this.st.nonTcp++;
       if (pend.held === null) this.tick(pend.frame, pend.tsSec, pend.tsNsec);
@@ -298,6 +329,77 @@ export class TcpdumpTextDecoder implements LineDecoder {
     seg.tsSec = pend.tsSec;
     seg.tsNsec = pend.tsNsec;
     this.tcp(seg, pend.held, pend.deltaV);
+  }
+
+  /**
+   * A line after a -v ICMPv4 error: the quoted packet's IPv4 header, then its TCP part
+   * ("SRC.PORT > DST.PORT: Flags [S], seq 100, ..." or, quoted short, "SRC.PORT > DST.PORT:
+   * [|tcp]"). Anything else ends the quote (endQuote).
+   */
+  private quoted(text: string): void {
+    const q = this.quote!;
+    let p = 0;
+    while (text.charCodeAt(p) === 32 || text.charCodeAt(p) === 9) p++;
+    if (!q.header) {
+      if (startsWith(text, p, 'IP ')) p += 3;
+      const close = text.charCodeAt(p) === 40 ? matchParen(text, p) : -1;
+      const proto = close > 0 ? text.indexOf('proto ', p) : -1;
+      if (proto < 0 || proto > close) {
+        this.endQuote();
+        return;
+      }
+      if (!startsWith(text, proto, 'proto TCP (6)')) {
+        // About another protocol (a host unreachable for a UDP datagram): not about TCP.
+        q.matched = false;
+        this.endQuote();
+        return;
+      }
+      q.header = true;
+      return;
+    }
+    const seg = q.seg;
+    const gt = text.indexOf(' > ', p);
+    const colon = gt < 0 ? -1 : text.indexOf(':', gt + 3);
+    const sDot = gt < 0 ? -1 : text.lastIndexOf('.', gt - 1);
+    const dDot = colon < 0 ? -1 : text.lastIndexOf('.', colon - 1);
+    if (sDot <= p || dDot <= gt + 3) {
+      this.endQuote();
+      return;
+    }
+    seg.src = this.host(text, p, sDot, 4);
+    seg.dst = this.host(text, gt + 3, dDot, 4);
+    seg.srcPort = port(text, sDot + 1, gt);
+    seg.dstPort = port(text, dDot + 1, colon);
+    seg.seq = NaN;
+    if (startsWith(text, colon, ': Flags [')) {
+      const fEnd = text.indexOf(']', colon + 9);
+      let flags = 0;
+      if (fEnd > 0 && !startsWith(text, colon + 9, 'none')) for (let i = colon + 9; i < fEnd; i++) flags |= flagBit(text.charCodeAt(i));
+      const at = fEnd > 0 ? text.indexOf(', seq ', fEnd) : -1;
+      if (at > 0) {
+        this.uint(text, at + 6);
+        seg.seq = this.seqs.quotedSeq(seg, flags, this.num);
+      }
+    }
+    q.matched = true;
+    this.endQuote();
+  }
+
+  /** Hands on the ICMP error a quote was read for, or counts it as not TCP when nothing tied it to a segment. */
+  private endQuote(): void {
+    const q = this.quote!;
+    this.quote = null;
+    if (!q.matched) {
+      this.st.nonTcp++;
+      if (q.held === null) this.tick(q.frame, q.tsSec, q.tsNsec);
+      return;
+    }
+    const seg = q.seg;
+    seg.frame = q.frame;
+    seg.tsSec = q.tsSec;
+    seg.tsNsec = q.tsNsec;
+    this.tsVal = -1; // the quoted segment's TS value is not this packet's
+    this.tcp(seg, q.held, q.deltaV);
   }
 
   private dropPending(): void {
@@ -679,19 +781,24 @@ export class TcpdumpTextDecoder implements LineDecoder {
    * "ICMP host 10.0.0.2 unreachable - admin prohibited filter", "ICMP6, destination unreachable,
    * unreachable port, 2001:db8::2 tcp port 80". tcpdump names only the quoted segment's
    * destination (and its port, for a port unreachable); its sender is the error's destination,
-   * and the rest comes from the latest opening that fits (SeqRecovery.quoted). The quoted
-   * sequence number is not printed (NaN). Any other ICMP (echo, time exceeded, an error about
-   * UDP, one that fits no opening seen) is a packet that is not TCP.
+   * and the rest comes from the latest opening that fits (SeqRecovery.quoted), the sequence
+   * number unknown (NaN). With -v an ICMPv4 error is followed by the packet it quotes (see
+   * Quote), which names the segment whole, time exceeded and parameter problem included. Any
+   * other ICMP (echo, an error about UDP, one that fits no opening seen) is a packet that is not
+   * TCP.
    */
   private icmpError(text: string, p: number, seg: Segment, version: number, srcStart: number, gt: number, colon: number): Body {
-    const err = version === 6 ? icmp6Error(text, p) : icmp4Error(text, p);
+    // The -v IPv4 header said ICMP: print-icmp.c prints the quoted packet after an error.
+    const quote = version !== 6 && this.v4Icmp;
+    const err = version === 6 ? icmp6Error(text, p) : icmp4Error(text, p) ?? (quote ? icmp4Unnamed(text, p) : null);
     if (err === null) return Body.NON_TCP;
     seg.ipVersion = version === 6 ? 6 : 4;
     seg.src = this.host(text, gt + 3, colon, version);
-    seg.dst = this.host(text, err.addrStart, err.addrEnd, version);
+    if (err.addrStart >= 0) seg.dst = this.host(text, err.addrStart, err.addrEnd, version);
     seg.srcPort = -1;
     seg.dstPort = err.port;
-    if (!this.seqs.quoted(seg)) return Body.NON_TCP;
+    const matched = err.addrStart >= 0 && this.seqs.quoted(seg);
+    if (!matched && !quote) return Body.NON_TCP;
     parseAddress(address(text.slice(srcStart, gt), version), seg.ipVersion, SENDER, 0);
     seg.icmpSender.set(SENDER.subarray(0, 4));
     seg.seq = NaN;
@@ -701,7 +808,8 @@ export class TcpdumpTextDecoder implements LineDecoder {
     seg.icmpMtu = mtu > 0 ? Number.parseInt(text.slice(mtu + 5), 10) : NaN;
     this.seqPrinted = false;
     this.tsVal = -1;
-    return Body.ICMP;
+    this.quoteMatched = matched;
+    return quote ? Body.ICMP_QUOTE : Body.ICMP;
   }
 
   /** ", cksum ..., seq A:B, ack N, win N, urg N, options [...], length N" after the flags. */
@@ -1076,6 +1184,21 @@ function icmp4Error(text: string, p: number): IcmpLine | null {
     const code = kind === 0 ? net : kind === 1 ? host : bare;
     return code < 0 ? null : { typeCode: (3 << 8) | code, addrStart: a, addrEnd: aEnd, port: -1 };
   }
+  return null;
+}
+
+/**
+ * The ICMPv4 errors that name no address, read only with -v where the quoted packet follows:
+ * "ICMP time exceeded in-transit", "ICMP ip reassembly time exceeded", "ICMP time
+ * exceeded-#N", "ICMP parameter problem - octet N", "ICMP parameter problem - code N".
+ */
+function icmp4Unnamed(text: string, p: number): IcmpLine | null {
+  const named = (typeCode: number): IcmpLine => ({ typeCode, addrStart: -1, addrEnd: -1, port: -1 });
+  if (startsWith(text, p, 'ICMP time exceeded in-transit')) return named(11 << 8);
+  if (startsWith(text, p, 'ICMP ip reassembly time exceeded')) return named((11 << 8) | 1);
+  if (startsWith(text, p, 'ICMP time exceeded-#')) return named((11 << 8) | (Number.parseInt(text.slice(p + 20), 10) & 0xff));
+  if (startsWith(text, p, 'ICMP parameter problem - octet ')) return named(12 << 8);
+  if (startsWith(text, p, 'ICMP parameter problem - code ')) return named((12 << 8) | (Number.parseInt(text.slice(p + 30), 10) & 0xff));
   return null;
 }
 
