@@ -139,6 +139,11 @@ describe('tcpdump text: one line of each form', () => {
     expect({ icmp: e6!.icmp, srcPort: e6!.srcPort, dst: e6!.dst, v: e6!.ipVersion }).toEqual({ icmp: 0x104, srcPort: 40000, dst: '2001:db8::2', v: 6 });
     const v6 = decode([syn6, '1.000100 IP6 (flowlabel 0xd84f2, hlim 64, next-header ICMPv6 (58) payload length: 88) 2001:db8::9 > 2001:db8::1: [icmp6 sum ok] ICMP6, destination unreachable, unreachable prohibited 2001:db8::2, length 88']).segs;
     expect(v6.map((x) => x.icmp)).toEqual([-1, 0x101]);
+    // Time exceeded names the quoted destination (code 0 only); packet too big names nothing.
+    const te6 = decode([syn6, '1.000100 IP6 2001:db8::9 > 2001:db8::1: ICMP6, time exceeded in-transit for 2001:db8::2, length 68',
+      '1.000200 IP6 2001:db8::9 > 2001:db8::1: ICMP6, packet too big, mtu 1280, length 68']);
+    expect(te6.segs.map((x) => [x.icmp, x.srcPort, x.dstPort])).toEqual([[-1, 40000, 80], [0x300, 40000, 80]]);
+    expect(te6.stats.nonTcp).toBe(2);
     const v4 = decode([
       '1.000000 IP (tos 0x0, ttl 64, id 1, offset 0, flags [DF], proto TCP (6), length 60)',
       '    10.0.0.1.40000 > 10.0.0.2.80: Flags [S], cksum 0xfe30 (incorrect -> 0x98b5), seq 100, win 65495, length 0',

@@ -1208,10 +1208,19 @@ const UNREACH6_NAMES: readonly [string, number][] = [
 ];
 
 /**
- * An ICMPv6 destination unreachable about TCP at `p`: "ICMP6, destination unreachable, unreachable
- * port, ADDR tcp port P", or another code's name and the address. Null for anything else.
+ * An ICMPv6 error about TCP at `p` that names an address: "ICMP6, destination unreachable,
+ * unreachable port, ADDR tcp port P", another code's name and the address, or "ICMP6, time
+ * exceeded in-transit for ADDR". Null for anything else.
  */
 function icmp6Error(text: string, p: number): IcmpLine | null {
+  // "ICMP6, time exceeded in-transit for ADDR" (code 0; the other codes name no address).
+  const exceeded = 'ICMP6, time exceeded in-transit for ';
+  if (startsWith(text, p, exceeded)) {
+    const a = p + exceeded.length;
+    let aEnd = a;
+    while (aEnd < text.length && text.charCodeAt(aEnd) !== 32 && text.charCodeAt(aEnd) !== 44) aEnd++;
+    return aEnd > a ? { typeCode: 3 << 8, addrStart: a, addrEnd: aEnd, port: -1 } : null;
+  }
   const head = 'ICMP6, destination unreachable,';
   if (!startsWith(text, p, head)) return null;
   let q = p + head.length;
