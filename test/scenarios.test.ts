@@ -402,6 +402,20 @@ describe('what the kernel sends that is not a state change', () => {
     expect(c.close).toMatchObject({ kind: 'four-way', initiator: 'client' });
   });
 
+  it('ECN (RFC 3168): ECE and CWR on the SYN, the SYN/ACK and later segments are neither anomalies nor losses', async () => {
+    // The kernels' own flags: the negotiation ([SEW], [S.E]), the server echoing CE marks the
+    // router made (ECE on ACKs), the client's answer (CWR).
+    const ladder = cli(['ladder', fixture('ecn'), '--ascii', '--full']).stdout;
+    for (const flags of ['[SEW]', '[S.E]', '[.E]', '[.W]']) expect(ladder).toContain(flags);
+    const c = await only('ecn');
+    expect(c.handshake.kind).toBe('complete');
+    expect(c.anomalies).toEqual([]);
+    expect(c.notes).toEqual([]);
+    expect(c.retransmits).toEqual({ clientToServer: 0, serverToClient: 0 });
+    expect(c.close).toMatchObject({ kind: 'four-way', initiator: 'client' });
+    expect(c.finalState).toEqual({ client: 'TIME_WAIT', server: 'CLOSED' });
+  });
+
   it('TCP Fast Open: data in the SYN is a note, and the handshake is complete', async () => {
     const r = await analyze(fixture('fast-open'));
     expect(r.connections.map((c) => c.handshake.kind)).toEqual(['complete', 'complete']);
