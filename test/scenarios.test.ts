@@ -96,6 +96,28 @@ describe('opening', () => {
     expect(established!.resets).toMatchObject([{ kind: 'after-close', from: 'client' }]);
   });
 
+  it('a router answering a TTL / hop limit of 1 with time exceeded ends the opening at once; to an established connection it is a soft error', async () => {
+    // Not loopback (RPS on the router): each error reaches a connect() that sleeps.
+    const r = await analyze(fixture('ttl-exceeded'));
+    expect(r.connections).toHaveLength(3);
+    const [v4, v6, established] = r.connections;
+    for (const [c, message, sender] of [[v4, 'ttl-exceeded', '10.86.1.254'], [v6, 'hop-limit-exceeded', 'fd86:1::fe']] as const) {
+      expect(c!.icmp.map((e) => [e.type, e.code, e.message, e.sender, e.effect, e.acceptable])).toEqual([[v4 === c ? 11 : 3, 0, message, sender, 'closed', true]]);
+      expect(c!.handshake.synRetransmits).toEqual([]);
+      expect(stateNames(c!, 'client')).toEqual(['CLOSED', 'SYN_SENT', 'CLOSED']);
+      expect(c!.states.client[2]!.frame).toBe(c!.icmp[0]!.frame);
+    }
+    // IP_TTL=1 on an established socket: every copy of the data draws time exceeded, a soft error
+    // (no state change); the copy sent after IP_TTL=64 gets through, then a normal close.
+    expect(established!.icmp.length).toBeGreaterThan(0);
+    for (const e of established!.icmp) expect(e).toMatchObject({ to: 'client', message: 'ttl-exceeded', sender: '10.86.1.254', acceptable: true, effect: 'none' });
+    expect(established!.retransmits.clientToServer).toBe(established!.icmp.length);
+    expect(established!.resets).toEqual([]);
+    expect(established!.close).toMatchObject({ kind: 'four-way', initiator: 'client' });
+    expect(stateNames(established!, 'client')).toEqual(['CLOSED', 'SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT']);
+    expect(established!.finalState).toEqual({ client: 'TIME_WAIT', server: 'CLOSED' });
+  });
+
   it('a router answering the SYN/ACK with host unreachable ends each request at once; every SYN sent again makes a new one', async () => {
     const c = await only('router-reject-synack');
     const n = c.icmp.length;
