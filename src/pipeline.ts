@@ -650,6 +650,12 @@ class FileDecoder implements RecordSink {
         message: `${st.unreadTcp} packet lines print TCP flags ("Flags [") but could not be read as TCP segments, so they are counted as skipped (nonTcp); tcpdump -nn -r prints what this reader follows`,
       });
     }
+    if (st.unnamedIcmp > 0) {
+      this.run.warning({
+        file: info.file, truncated: false,
+        message: `${st.unnamedIcmp} ICMP errors (time exceeded, parameter problem, packet too big) do not say which packet they answer, so they are skipped (nonTcp), though one may have ended an opening connection; tcpdump -v prints the packet an ICMPv4 error quotes, which this reader follows`,
+      });
+    }
     if (st.untimed > 0) {
       this.run.warning({
         file: info.file, truncated: false,

@@ -95,7 +95,7 @@ export class TcpdumpTextDecoder implements LineDecoder {
   private readonly ts = new TimestampReader();
   private readonly seqs: SeqRecovery;
   private readonly deltas = new DeltaResolver();
-  private readonly st: TextDecodeStats = { packets: 0, tcp: 0, nonTcp: 0, quietTcp: 0, unreadTcp: 0, firstUnreadTcpLine: 0, untimed: 0, unrecognized: 0, unrecognizedLines: [] };
+  private readonly st: TextDecodeStats = { packets: 0, tcp: 0, nonTcp: 0, quietTcp: 0, unreadTcp: 0, unnamedIcmp: 0, firstUnreadTcpLine: 0, untimed: 0, unrecognized: 0, unrecognizedLines: [] };
   private frames = 0;
   /** Packet lines so far have carried a timestamp / a -# number. */
   private stamped = false;
@@ -791,7 +791,10 @@ export class TcpdumpTextDecoder implements LineDecoder {
     // The -v IPv4 header said ICMP: print-icmp.c prints the quoted packet after an error.
     const quote = version !== 6 && this.v4Icmp;
     const err = version === 6 ? icmp6Error(text, p) : icmp4Error(text, p) ?? (quote ? icmp4Unnamed(text, p) : null);
-    if (err === null) return Body.NON_TCP;
+    if (err === null) {
+      if (namesNoPacket(text, p, version)) this.st.unnamedIcmp++;
+      return Body.NON_TCP;
+    }
     seg.ipVersion = version === 6 ? 6 : 4;
     seg.src = this.host(text, gt + 3, colon, version);
     if (err.addrStart >= 0) seg.dst = this.host(text, err.addrStart, err.addrEnd, version);
@@ -1200,6 +1203,18 @@ function icmp4Unnamed(text: string, p: number): IcmpLine | null {
   if (startsWith(text, p, 'ICMP parameter problem - octet ')) return named(12 << 8);
   if (startsWith(text, p, 'ICMP parameter problem - code ')) return named((12 << 8) | (Number.parseInt(text.slice(p + 30), 10) & 0xff));
   return null;
+}
+
+/**
+ * An ICMP error line that does not say which packet it answers: IPv4 time exceeded and parameter
+ * problem (without -v: icmp4Unnamed reads them with their quote), ICMPv6 packet too big,
+ * parameter problem, and time exceeded other than in transit.
+ */
+function namesNoPacket(text: string, p: number, version: number): boolean {
+  if (version === 6) {
+    return startsWith(text, p, 'ICMP6, packet too big') || startsWith(text, p, 'ICMP6, parameter problem') || startsWith(text, p, 'ICMP6, time exceeded');
+  }
+  return icmp4Unnamed(text, p) !== null;
 }
 
 /** ICMPv6 destination unreachable's codes by tcpdump's name for them (print-icmp6.c). */

@@ -17,6 +17,12 @@ export interface TextDecodeStats {
    */
   unreadTcp: number;
   firstUnreadTcpLine: number;
+  /**
+   * ICMP errors printed without saying which packet they answer (IPv4 time exceeded and parameter
+   * problem without -v, ICMPv6 packet too big, parameter problem): counted with the non-TCP
+   * ones, though some may be about a connection.
+   */
+  unnamedIcmp: number;
   /** Packet lines without a timestamp (`tcpdump -t`). */
   untimed: number;
   /** Lines that are not tcpdump output at all, with (up to 1000 of) their line numbers. */
