@@ -5,7 +5,7 @@
  */
 import type { PacketRecord } from '../input/record.js';
 import { readIPv6Words } from './addr.js';
-import { SYN, Segment, TcpOptions } from './segment.js';
+import { FIN, SYN, Segment, TcpOptions } from './segment.js';
 
 /** Why a packet did not become a segment; `TCP` means it did. */
 export const enum Outcome {
@@ -435,7 +435,23 @@ function decodeTcp(b: Uint8Array, off: number, end: number, ipPayloadLen: number
   out.truncated = end - off < hdrLen;
   out.options = out.flags & SYN ? parseOptions(b, off + 20, Math.min(end, off + hdrLen)) : null;
   if (out.options && out.truncated) out.options.truncated = true;
+  out.tsVal = out.flags & (SYN | FIN) ? readTsVal(b, off + 20, Math.min(end, off + hdrLen)) : -1;
   return Outcome.TCP;
+}
+
+/** The timestamp option's TSval (RFC 7323), -1 when the options hold none (or it was not captured). */
+function readTsVal(b: Uint8Array, off: number, end: number): number {
+  while (off < end) {
+    const kind = b[off]!;
+    if (kind === 0) break;
+    if (kind === 1) { off++; continue; }
+    if (off + 1 >= end) break;
+    const len = b[off + 1]!;
+    if (len < 2 || off + len > end) break;
+    if (kind === 8 && len === 10) return ((b[off + 2]! << 24) | (b[off + 3]! << 16) | (b[off + 4]! << 8) | b[off + 5]!) >>> 0;
+    off += len;
+  }
+  return -1;
 }
 
 /** Handshake options (RFC 9293 3.2, RFC 7323, RFC 2018, RFC 7413); stops at what was captured. */

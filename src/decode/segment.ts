@@ -71,6 +71,12 @@ export class Segment {
   options: TcpOptions | null = null;
   /** True when the snaplen cut the TCP header's options. */
   truncated = false;
+  /**
+   * The RFC 7323 timestamp value (TSval) it carried, read only for segments with SYN or FIN (a
+   * TIME_WAIT's test of a new SYN compares the two, tcp_timewait_state_process); -1: none, or not
+   * read.
+   */
+  tsVal = -1;
   /** The IPv4 identification field (-1: IPv6, or not printed in tcpdump text without -v). */
   ipId = -1;
   /**
@@ -149,6 +155,7 @@ export class Segment {
     this.options = null;
     this.truncated = false;
     this.ipId = -1;
+    this.tsVal = -1;
   }
 
   clone(): Segment {

@@ -828,7 +828,8 @@ export class TcpdumpTextDecoder implements LineDecoder {
     seg.options = null;
     seg.truncated = false;
     const wantOptions = (seg.flags & SYN) !== 0;
-    const wantTs = this.held !== null || this.ts.kind === TsKind.DELTA && this.deltas.mode === DeltaMode.UNKNOWN;
+    // TSval: evidence of what a -ttt file's deltas mean, and a SYN's or FIN's own (Segment.tsVal).
+    const wantTs = (seg.flags & (SYN | FIN)) !== 0 || this.held !== null || this.ts.kind === TsKind.DELTA && this.deltas.mode === DeltaMode.UNKNOWN;
     while (p < len && startsWith(text, p, ', ')) {
       p += 2;
       const c = text.charCodeAt(p);
@@ -873,6 +874,7 @@ export class TcpdumpTextDecoder implements LineDecoder {
       payload = seqEnd >= 0 && this.seqPrinted ? (seqEnd - seg.seq) >>> 0 : 0;
     }
     seg.payloadLen = payload;
+    seg.tsVal = seg.flags & (SYN | FIN) ? this.tsVal : -1;
     if (!(seg.flags & ACK)) seg.ack = 0;
     return Body.TCP;
   }
