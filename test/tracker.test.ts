@@ -123,10 +123,13 @@ describe('RST acceptability (RFC 9293 3.10.7, RFC 5961)', () => {
     expect(proven!.resets[0]).toMatchObject({ inWindow: true, senderContinued: true, receiverContinued: true });
     expect(proven!.finalState).toEqual({ client: 'ESTABLISHED', server: 'ESTABLISHED' });
     expect(states(proven!, 'client')).toEqual(['CLOSED', 'SYN_SENT', 'ESTABLISHED']);
+    expect(proven!.close.kind).toBe('none'); // the RST ended nothing
     // A later RST it did take still closes it.
     const [later] = run([...steps, { dir: 'c>s', flags: ACK, seq: 101, ack: 5021, s: 2.001 }, { dir: 's>c', flags: RST, seq: 5021, s: 3 }]);
     expect(later!.resets.map((r) => r.receiverContinued)).toEqual([true, false]);
     expect(later!.states.client.at(-1)).toMatchObject({ state: 'CLOSED', frame: 10, event: 'recv-rst' });
+    expect(later!.close).toMatchObject({ kind: 'reset', initiator: 'server', completeS: null });
+    expect(later!.resets[1]!.frame).toBe(10);
   });
   it('a receiver still sending a second after an acceptable RST never took it; nor one that acknowledges a SYN/ACK sent after it', () => {
     const steps: Step[] = [
@@ -142,6 +145,7 @@ describe('RST acceptability (RFC 9293 3.10.7, RFC 5961)', () => {
     const [late] = run([...steps, { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 5, s: 0.7 }, { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 5, s: 1.5 }]);
     expect(late!.resets[0]).toMatchObject({ inWindow: true, receiverContinued: true });
     expect(late!.finalState.client).toBe('ESTABLISHED');
+    expect([soon!.close.kind, late!.close.kind]).toEqual(['reset', 'none']);
     // In SYN_SENT, a RST acknowledging the SYN in the server's name before the server sent
     // anything (Suricata's bug-3286 evasion): the client goes on to acknowledge the SYN/ACK that
     // came after it, all of whose sequence space is later than the RST.

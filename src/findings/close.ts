@@ -47,12 +47,13 @@ export function analyzeClose(conn: Connection, c: CloseFacts, finalClient: TcpCo
   const completeS = finsDone ? Math.max(answeredS(first), answeredS(second)) : NaN;
   const completeFrame = finsDone ? Math.max(answeredFrame(first), answeredFrame(second)) : Infinity;
   // The RST that ended it: the first one its receiver accepted (or that met no connection), unless
-  // the FIN exchange had already completed (a late RST after a clean close does not change it).
+  // the FIN exchange had already completed (a late RST after a clean close does not change it), or
+  // its receiver's own later segments showed it went on (it ended nothing).
   let rstFrame = NaN;
   let rstFrom: Side = 'client';
   for (let i = 0; i < conn.resetCount; i++) {
     const r = conn.reset(i, rst);
-    if (r.acceptable !== false && r.frame < completeFrame) {
+    if (r.acceptable !== false && r.frame < completeFrame && !r.receiverContinued) {
       rstFrame = r.frame;
       rstFrom = r.from;
       break;
