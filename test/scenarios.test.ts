@@ -524,6 +524,27 @@ describe('more that kernels do to connections', () => {
     expect(c.close.kind).toBe('four-way'); // the close had completed before the RST
   });
 
+  it('a SYN the server\'s TIME_WAIT does not take (seq before its rcv_nxt, no timestamps): the old connection keeps its ACK and the RST answering it', async () => {
+    const r = await analyze(fixture('time-wait-syn-rejected'));
+    expect(r.connections.map((c) => c.client.port)).toEqual([41210, 41210, 41211, 41211]);
+    const [old, fresh, old1337, fresh1337] = r.connections;
+    // tcp_rfc1337=0: the client's RST ends the TIME_WAIT; its SYN sent again opens the new connection.
+    expect(old!.timeWait).toMatchObject([{ side: 'server', end: 'reset' }]);
+    expect(old!.resets).toMatchObject([{ kind: 'after-close', from: 'client', senderState: 'CLOSED', receiverState: 'TIME_WAIT' }]);
+    expect(fresh!.notes).toMatchObject([{ kind: 'syn-to-time-wait', frame: fresh!.handshake.synFrame }]);
+    expect(fresh!.handshake).toMatchObject({ kind: 'complete' });
+    expect(fresh!.handshake.synRetransmits).toHaveLength(1);
+    expect(fresh!.resets).toEqual([]);
+    expect(fresh!.close).toMatchObject({ kind: 'four-way', initiator: 'client' });
+    // tcp_rfc1337=1: each RST is shown ignored by the TIME_WAIT's next ACK; the client stays SYN_SENT.
+    expect(old1337!.resets.length).toBeGreaterThan(1);
+    expect(old1337!.resets.slice(0, -1).every((x) => x.receiverContinued)).toBe(true);
+    expect(fresh1337!.handshake).toMatchObject({ kind: 'no-reply' });
+    expect(fresh1337!.resets).toEqual([]);
+    expect(fresh1337!.finalState).toEqual({ client: 'SYN_SENT', server: 'LISTEN' });
+    expect(fresh1337!.handshake.synRetransmits).toHaveLength(old1337!.resets.length);
+  });
+
   it('RSTs forged in the server\'s name (RFC 5961 blind reset) never close the server; the exact one resets the client', async () => {
     const c = await only('rst-challenge-ack');
     const scenario = JSON.parse(readFileSync(fixture('rst-challenge-ack', 'scenario.json'), 'utf8')) as

@@ -11,7 +11,7 @@ import type { ConnectionReport } from '../src/findings/types.js';
 
 type Dir = 'c>s' | 's>c';
 /** `icmp` (type << 8 | code): not a segment but an ICMP error quoting one sent `dir` with `seq` (NaN: not shown). */
-interface Step { dir: Dir; flags: number; seq: number; ack?: number; len?: number; s: number; clientPort?: number; icmp?: number; direction?: number }
+interface Step { dir: Dir; flags: number; seq: number; ack?: number; len?: number; s: number; clientPort?: number; icmp?: number; direction?: number; ts?: number }
 
 /** Tracks `steps` and reports every connection, in the order they opened. */
 function run(steps: Step[], timeWaitS = 60): ConnectionReport[] {
@@ -26,8 +26,10 @@ function run(steps: Step[], timeWaitS = 60): ConnectionReport[] {
     Object.assign(seg, {
       frame: i + 1, fileFrame: i + 1, s: st.s, src: from.ip, srcPort: from.port, dst: to.ip, dstPort: to.port,
       flags: st.flags, seq: st.seq !== st.seq ? NaN : st.seq >>> 0, ack: (st.ack ?? 0) >>> 0, payloadLen: st.len ?? 0, window: 65535,
-      direction: st.direction ?? -1,
+      direction: st.direction ?? -1, tsVal: st.ts ?? -1,
     });
+    // A SYN's options as a decoder reads them: timestamps when it carried a TSval.
+    if (st.flags & SYN) seg.options = { mss: null, windowScale: null, sackPermitted: false, timestamps: st.ts !== undefined, fastOpen: false, truncated: false };
     if (st.icmp === undefined) table.track(seg);
     else {
       seg.icmp = st.icmp;
@@ -582,5 +584,57 @@ describe('ICMP errors about a connection still opening (Linux: tcp_v4_err, tcp_v
   });
   it('an error about a four-tuple the table does not hold opens nothing', () => {
     expect(run([{ dir: 'c>s', flags: SYN, seq: 100, s: 0 }, { dir: 'c>s', flags: 0, seq: 100, s: 0.01, icmp: PORT_UNREACHABLE, clientPort: 40001 }])).toHaveLength(1);
+  });
+});
+
+describe('a SYN reaching a TIME_WAIT (Linux tcp_timewait_state_process)', () => {
+  // The server closes first and waits in TIME_WAIT; its rcv_nxt is 102 (the client's FIN at 101).
+  const closed = (ts?: { syn: number; fin: number }): Step[] => [
+    { dir: 'c>s', flags: SYN, seq: 100, s: 0, ts: ts?.syn },
+    { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 0.01, ts: ts === undefined ? undefined : 1 },
+    { dir: 'c>s', flags: ACK, seq: 101, ack: 5001, s: 0.02 },
+    { dir: 's>c', flags: FIN | ACK, seq: 5001, ack: 101, s: 1 },
+    { dir: 'c>s', flags: ACK, seq: 101, ack: 5002, s: 1.01 },
+    { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5002, s: 1.02, ts: ts?.fin },
+    { dir: 's>c', flags: ACK, seq: 5002, ack: 102, s: 1.03 },
+  ];
+  const timeWaitEnd = (steps: Step[]) => run(steps)[0]!.timeWait[0]!.end;
+
+  it('refused (seq before its rcv_nxt): the ACK and the RST answering it are the old connection\'s, which that RST ends; the SYN sent again opens the new one', () => {
+    const [old, fresh, ...rest] = run([
+      ...closed(),
+      { dir: 'c>s', flags: SYN, seq: 50, s: 2 },
+      { dir: 's>c', flags: ACK, seq: 5002, ack: 102, s: 2.0001 }, // the TIME_WAIT's ACK
+      { dir: 'c>s', flags: RST, seq: 102, s: 2.0002 }, // the new SYN_SENT socket's answer
+      { dir: 'c>s', flags: SYN, seq: 50, s: 2.011 },
+      { dir: 's>c', flags: SYN | ACK, seq: 9000, ack: 51, s: 2.0111 },
+      { dir: 'c>s', flags: ACK, seq: 51, ack: 9001, s: 2.0112 },
+    ]);
+    expect(rest).toEqual([]);
+    expect(old!.timeWait).toMatchObject([{ side: 'server', end: 'reset' }]);
+    expect(old!.resets).toMatchObject([{ frame: 10, from: 'client', senderState: 'CLOSED', receiverState: 'TIME_WAIT' }]);
+    expect(old!.packets).toEqual({ clientToServer: 5, serverToClient: 4 });
+    expect(fresh!.notes).toMatchObject([{ kind: 'syn-to-time-wait', frame: 8, from: 'client' }]);
+    expect(fresh!.handshake).toMatchObject({ kind: 'complete', synFrame: 8, synAckFrame: 12 });
+    expect(fresh!.resets).toEqual([]);
+    expect(states(fresh!, 'client')).toEqual(['CLOSED', 'SYN_SENT', 'ESTABLISHED']);
+    expect(states(fresh!, 'server')).toEqual(['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED']);
+  });
+
+  it('taken (seq after its rcv_nxt): the TIME_WAIT is reused', () => {
+    expect(timeWaitEnd([...closed(), { dir: 'c>s', flags: SYN, seq: 200, s: 2 }])).toBe('reused');
+    expect(timeWaitEnd([...closed(), { dir: 'c>s', flags: SYN, seq: 102, s: 2 }])).toBe('open'); // not after: refused
+  });
+
+  it('with timestamps: a newer TSval takes it whatever the seq, one older by more than 1 is refused whatever the seq (PAWS)', () => {
+    const ts = { syn: 900, fin: 1000 };
+    const syn = (seq: number, tsVal: number): Step => ({ dir: 'c>s', flags: SYN, seq, s: 2, ts: tsVal });
+    expect(timeWaitEnd([...closed(ts), syn(50, 1001)])).toBe('reused');
+    expect(timeWaitEnd([...closed(ts), syn(200, 998)])).toBe('open');
+    // Equal or 1 older: the sequence number decides.
+    expect(timeWaitEnd([...closed(ts), syn(50, 999)])).toBe('open');
+    expect(timeWaitEnd([...closed(ts), syn(200, 1000)])).toBe('reused');
+    // A SYN without a timestamp: the sequence number decides.
+    expect(timeWaitEnd([...closed(ts), { dir: 'c>s', flags: SYN, seq: 50, s: 2 }])).toBe('open');
   });
 });

@@ -49,9 +49,9 @@ export interface RstFact {
   receiverContinued: boolean;
 }
 
-export type NoteKind = 'syn-data' | 'rst-data' | 'syn-on-open-connection' | 'syn-ack-new-isn' | 'syn-ack-not-captured' | 'ack-not-captured';
-export const NOTE_KINDS: readonly NoteKind[] = ['syn-data', 'rst-data', 'syn-on-open-connection', 'syn-ack-new-isn', 'syn-ack-not-captured', 'ack-not-captured'];
-const enum Note { SYN_DATA, RST_DATA, SYN_ON_OPEN_CONNECTION, SYN_ACK_NEW_ISN, SYN_ACK_NOT_CAPTURED, ACK_NOT_CAPTURED }
+export type NoteKind = 'syn-data' | 'rst-data' | 'syn-on-open-connection' | 'syn-ack-new-isn' | 'syn-ack-not-captured' | 'ack-not-captured' | 'syn-to-time-wait';
+export const NOTE_KINDS: readonly NoteKind[] = ['syn-data', 'rst-data', 'syn-on-open-connection', 'syn-ack-new-isn', 'syn-ack-not-captured', 'ack-not-captured', 'syn-to-time-wait'];
+const enum Note { SYN_DATA, RST_DATA, SYN_ON_OPEN_CONNECTION, SYN_ACK_NEW_ISN, SYN_ACK_NOT_CAPTURED, ACK_NOT_CAPTURED, SYN_TO_TIME_WAIT }
 
 export interface NoteFact {
   kind: NoteKind;
@@ -458,6 +458,53 @@ export class Connection {
     return true;
   }
 
+  /**
+   * Whether a SYN (without ACK) that would start a new incarnation reaches an endpoint waiting in
+   * TIME_WAIT that does not take it, as Linux decides (tcp_timewait_state_process): the TIME_WAIT
+   * socket takes a SYN whose sequence number is after what it expects next (its rcv_nxt: the
+   * sender's FIN and all before it), or, where the connection used timestamps (RFC 7323), whose
+   * TSval is newer than the last one it got (the sender's FIN's); one older by more than 1 PAWS
+   * rejects whatever its sequence number. A SYN it does not take is answered by an ACK of the old
+   * connection, and the TIME_WAIT lives on beside the SYN's new socket. Where the handshake was
+   * not seen, or the FIN carried no timestamp, the SYN is taken (a sender's clock runs forward).
+   */
+  timeWaitRejects(seg: Segment): boolean {
+    const fromClient = this.isFromClient(seg);
+    const sender = fromClient ? this.client : this.server;
+    const receiver = fromClient ? this.server : this.client;
+    if (receiver.currentCode() !== TcpCode.TIME_WAIT) return false;
+    const rcvNxt = sender.sndNxt;
+    const clientOptions = this.f[this.b + C.CLIENT + E.OPTIONS]!;
+    const serverOptions = this.f[this.b + C.SERVER + E.OPTIONS]!;
+    if (rcvNxt === null || clientOptions === 0 || serverOptions === 0) return false;
+    const timestamps = (clientOptions & serverOptions & 4) !== 0;
+    if (timestamps && seg.tsVal >= 0) {
+      const tsRecent = sender.finTsVal;
+      if (tsRecent !== tsRecent) return false;
+      const older = (tsRecent - seg.tsVal) | 0;
+      if (older > 1) return true; // PAWS (tcp_paws_reject, TCP_PAWS_WINDOW 1)
+      if (older < 0) return false;
+    }
+    return seqDiff(seg.seq, rcvNxt) <= 0;
+  }
+
+  /**
+   * Whether `seg`, on the four-tuple of this connection's TIME_WAIT (the client's if
+   * `clientWaits`) and of a connection opened beside it (timeWaitRejects), is this one's: what
+   * the TIME_WAIT endpoint sends (ACKs of the old connection, at its old numbers: it sends nothing
+   * else), and a RST from the peer at the sequence number those acknowledge, the new SYN_SENT
+   * socket's answer to such an ACK (RFC 9293 3.10.7.3), which ends a Linux TIME_WAIT
+   * (tcp_rfc1337=0). The new connection's own segments carry its own numbers.
+   */
+  timeWaitTakes(seg: Segment, clientWaits: boolean): boolean {
+    const waiter = clientWaits ? this.client : this.server;
+    const peer = clientWaits ? this.server : this.client;
+    if (this.isFromClient(seg) === clientWaits) {
+      return (seg.flags & (SYN | RST | ACK)) === ACK && seg.seq === waiter.sndNxt && seg.ack === peer.sndNxt;
+    }
+    return (seg.flags & (RST | ACK)) === RST && seg.seq === peer.sndNxt;
+  }
+
   /** Is `seg` the client's SYN that the SYN/ACK which opened this connection acknowledged? */
   private answersOpeningSynAck(seg: Segment): boolean {
     const synAck = this.server.synAck;
@@ -808,6 +855,15 @@ export class Connection {
     }
   }
 
+  /**
+   * This connection's SYN met the previous connection's TIME_WAIT on the four-tuple, which did
+   * not take it (timeWaitRejects): the ACK that answers it, and the RST that may answer that,
+   * belong to the previous connection (FlowTable.route).
+   */
+  metTimeWait(seg: Segment): void {
+    this.note(Note.SYN_TO_TIME_WAIT, seg, this.isFromClient(seg));
+  }
+
   private note(kind: Note, seg: Segment, fromClient: boolean): void {
     const arena = this.store.arena;
     const o = arena.append(this.f[this.b + C.NOTES]!, NOTE.SIZE);
@@ -865,6 +921,7 @@ function proves(a: number, ctl: Control, seg: Segment): boolean {
 }
 
 function sentFin(x: Endpoint, seg: Segment): void {
+  if (seg.tsVal >= 0) x.finTsVal = seg.tsVal;
   const finSeq = seqAdd(seg.seq, seg.payloadLen + (seg.flags & SYN ? 1 : 0));
   const ctl = x.fin;
   if (ctl !== null) {

@@ -101,6 +101,9 @@ export class Endpoint {
   /** Highest acknowledgment number it has sent. */
   get maxAck(): number | null { return nullable(this.f[this.b + E.MAX_ACK]!); }
   set maxAck(x: number | null) { this.f[this.b + E.MAX_ACK] = orNaN(x); }
+  /** The timestamp value its latest FIN carried: what a TIME_WAIT peer holds as ts_recent (NaN: none). */
+  get finTsVal(): number { return this.f[this.b + E.FIN_TS_VAL]!; }
+  set finTsVal(x: number) { this.f[this.b + E.FIN_TS_VAL] = x; }
   get window(): number { return this.f[this.b + E.WINDOW]!; }
   set window(x: number) { this.f[this.b + E.WINDOW] = x; }
 

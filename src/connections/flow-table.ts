@@ -139,11 +139,19 @@ export class FlowTable {
     const hash = flowHash(seg);
     const conn = this.conn;
     let slot = this.find(hash, seg);
+    if (slot !== END && this.besideTimeWait.size > 0) slot = this.route(slot, seg);
+    let timeWait: BesideTimeWait | null = null;
     if (slot !== END) {
       conn.at(slot);
       if ((seg.flags & SYN) && conn.startsNewIncarnation(seg)) {
-        conn.reuse(seg.s, seg.frame);
-        this.finish(slot, seg.s);
+        if (conn.timeWaitRejects(seg)) {
+          // Linux's TIME_WAIT answers the SYN with an ACK and keeps the four-tuple; the SYN's
+          // socket is a new connection beside it, until the TIME_WAIT ends.
+          timeWait = { slot, id: conn.id, clientWaits: !conn.isFromClient(seg) };
+        } else {
+          conn.reuse(seg.s, seg.frame);
+          this.finish(slot, seg.s);
+        }
         slot = END;
       }
     }
@@ -151,10 +159,15 @@ export class FlowTable {
     if (opened) {
       conn.open(this.nextId++, seg);
       this.insert(hash, conn.slot);
+      if (timeWait !== null) {
+        this.besideTimeWait.set(conn.slot, timeWait);
+        this.timeWaitBeside.set(timeWait.slot, conn.slot);
+      }
     }
     const fromClient = conn.isFromClient(seg);
     const version = opened ? -1 : conn.stateVersion;
     conn.observe(seg, fromClient);
+    if (timeWait !== null) conn.metTimeWait(seg);
     // Only a change of state can make a connection finishable (a pure ACK can: the last ACK of a close).
     if (conn.stateVersion !== version) this.schedule(conn);
     this.result.fromClient = fromClient;
@@ -175,6 +188,23 @@ export class FlowTable {
     const version = conn.stateVersion;
     conn.icmpError(seg);
     if (conn.stateVersion !== version) this.schedule(conn);
+  }
+
+  /**
+   * Connections opened beside a TIME_WAIT that did not take their SYN (Connection.timeWaitRejects),
+   * by slot, with the TIME_WAIT's connection; and back, by the TIME_WAIT's slot. Both hold the
+   * four-tuple until the TIME_WAIT's connection finishes; `route` gives each segment its own.
+   */
+  private readonly besideTimeWait = new Map<number, BesideTimeWait>();
+  private readonly timeWaitBeside = new Map<number, number>();
+
+  /** Which of a TIME_WAIT's connection and the one opened beside it `seg` (found at `slot`) belongs to. */
+  private route(slot: number, seg: Segment): number {
+    const beside = this.timeWaitBeside.get(slot);
+    if (beside !== undefined) slot = beside;
+    const tw = this.besideTimeWait.get(slot);
+    if (tw === undefined) return slot;
+    return this.conn.at(tw.slot).timeWaitTakes(seg, tw.clientWaits) ? tw.slot : slot;
   }
 
   /** Hands over every connection still in the table, in the order they were opened. */
@@ -202,6 +232,8 @@ export class FlowTable {
     this.ending = null;
     this.endedCount = 0;
     this.buckets.fill(END);
+    this.besideTimeWait.clear();
+    this.timeWaitBeside.clear();
     this.openSize = 0;
     this.due.clear();
     return false;
@@ -293,6 +325,12 @@ export class FlowTable {
   private finishTime(conn: Connection): number | null {
     const c = conn.client.currentCode();
     const s = conn.server.currentCode();
+    // A TIME_WAIT with a connection opened beside it (route) stays as long as it would have waited:
+    // a RST that seemed to end it may have been ignored (tcp_rfc1337=1), which its next ACK shows.
+    if (this.timeWaitBeside.size > 0 && this.timeWaitBeside.has(conn.slot)) {
+      const entered = conn.client.timeWaitEnteredS() ?? conn.server.timeWaitEnteredS();
+      if (entered !== null) return Math.max(sumS(entered, this.opts.timeWaitS), conn.lastS);
+    }
     if (gone(c) && gone(s)) return sumS(conn.lastS, conn.mayGoOn ? Math.max(GO_ON_GRACE_S, this.opts.closedGraceS) : this.opts.closedGraceS);
     if (waitsOnlyOnTimeWait(c, s)) {
       // The later of the two entries (one side at least is in TIME_WAIT).
@@ -369,10 +407,32 @@ export class FlowTable {
 
   private finish(slot: number, endS: number): void {
     this.remove(slot);
+    if (this.besideTimeWait.size > 0) this.unlinkTimeWait(slot);
     this.onFinished(this.finished.at(slot), endS);
     if (this.releases) this.store.release(slot);
     else this.store.handOver(slot);
   }
+
+  /** A finishing connection leaves the TIME_WAIT pairing it was in, either side of it. */
+  private unlinkTimeWait(slot: number): void {
+    const tw = this.besideTimeWait.get(slot);
+    if (tw !== undefined) {
+      this.besideTimeWait.delete(slot);
+      this.timeWaitBeside.delete(tw.slot);
+    }
+    const beside = this.timeWaitBeside.get(slot);
+    if (beside !== undefined) {
+      this.timeWaitBeside.delete(slot);
+      this.besideTimeWait.delete(beside);
+    }
+  }
+}
+
+/** A TIME_WAIT that did not take a SYN: its connection's slot and id, and which side waits. */
+interface BesideTimeWait {
+  slot: number;
+  id: number;
+  clientWaits: boolean;
 }
 
 /** One side in TIME_WAIT, the other closed or in TIME_WAIT too: only the timer (or a reuse) is left. */

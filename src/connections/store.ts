@@ -59,6 +59,8 @@ export const enum E {
   OPTIONS,
   MSS,
   WINDOW_SCALE,
+  /** The timestamp value (TSval) its latest FIN carried (NaN: none seen). */
+  FIN_TS_VAL,
   /** Bit 1/2/4: the peer proved it received its SYN / SYN-ACK / FIN. */
   PROVEN,
   PACKETS,
@@ -292,6 +294,7 @@ for (const e of [C.CLIENT, C.SERVER]) {
   EMPTY_SLOT[e + E.MAX_ACK] = NaN;
   EMPTY_SLOT[e + E.MSS] = NaN;
   EMPTY_SLOT[e + E.WINDOW_SCALE] = NaN;
+  EMPTY_SLOT[e + E.FIN_TS_VAL] = NaN;
   EMPTY_SLOT[e + E.LAST_SENT_S] = -Infinity;
   EMPTY_SLOT[e + E.FOLDED] = -1;
   EMPTY_SLOT[e + E.MEMO_TIME_WAIT] = NaN;
