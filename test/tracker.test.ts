@@ -11,7 +11,7 @@ import type { ConnectionReport } from '../src/findings/types.js';
 
 type Dir = 'c>s' | 's>c';
 /** `icmp` (type << 8 | code): not a segment but an ICMP error quoting one sent `dir` with `seq` (NaN: not shown). */
-interface Step { dir: Dir; flags: number; seq: number; ack?: number; len?: number; s: number; clientPort?: number; icmp?: number; direction?: number; ts?: number }
+interface Step { dir: Dir; flags: number; seq: number; ack?: number; len?: number; s: number; clientPort?: number; icmp?: number; direction?: number; ts?: number; id?: number }
 
 /** Tracks `steps` and reports every connection, in the order they opened. */
 function run(steps: Step[], timeWaitS = 60): ConnectionReport[] {
@@ -26,7 +26,7 @@ function run(steps: Step[], timeWaitS = 60): ConnectionReport[] {
     Object.assign(seg, {
       frame: i + 1, fileFrame: i + 1, s: st.s, src: from.ip, srcPort: from.port, dst: to.ip, dstPort: to.port,
       flags: st.flags, seq: st.seq !== st.seq ? NaN : st.seq >>> 0, ack: (st.ack ?? 0) >>> 0, payloadLen: st.len ?? 0, window: 65535,
-      direction: st.direction ?? -1, tsVal: st.ts ?? -1,
+      direction: st.direction ?? -1, tsVal: st.ts ?? -1, ipId: st.id ?? -1,
     });
     // A SYN's options as a decoder reads them: timestamps when it carried a TSval.
     if (st.flags & SYN) seg.options = { mss: null, windowScale: null, sackPermitted: false, timestamps: st.ts !== undefined, fastOpen: false, truncated: false };
@@ -636,5 +636,28 @@ describe('a SYN reaching a TIME_WAIT (Linux tcp_timewait_state_process)', () => 
     expect(timeWaitEnd([...closed(ts), syn(200, 1000)])).toBe('reused');
     // A SYN without a timestamp: the sequence number decides.
     expect(timeWaitEnd([...closed(ts), { dir: 'c>s', flags: SYN, seq: 50, s: 2 }])).toBe('open');
+  });
+});
+
+describe('retransmissions and segments captured late', () => {
+  const data = (seq: number, id: number | undefined, s: number): Step => ({ dir: 'c>s', flags: ACK, seq, ack: 5001, len: 100, s, id });
+  const retransmits = (steps: Step[]) => run([...HANDSHAKE, ...steps])[0]!.retransmits.clientToServer;
+
+  it('a first copy captured after later segments (its IP ID is older, within 5 ms of the gap) is no retransmission', () => {
+    // Sent 101, 201, 301 (ids 10-12); captured 101, 301, 201.
+    expect(retransmits([data(101, 10, 1), data(301, 12, 1.0001), data(201, 11, 1.0002)])).toBe(0);
+    // Without IP IDs (IPv6, text without -v) it counts, as before.
+    expect(retransmits([data(101, undefined, 1), data(301, undefined, 1.0001), data(201, undefined, 1.0002)])).toBe(1);
+    // A newer IP ID: sent after, a retransmission of what was lost before the capture point.
+    expect(retransmits([data(101, 10, 1), data(301, 12, 1.0001), data(201, 13, 1.0002)])).toBe(1);
+    // Too long after the gap: a retransmission whatever its IP ID.
+    expect(retransmits([data(101, 10, 1), data(301, 12, 1.0001), data(201, 11, 1.3)])).toBe(1);
+  });
+
+  it('a retransmission into the gap leaves it to the first copy, captured later still', () => {
+    // 201 lost from view, retransmitted (id 13), then its first copy (id 11) shows up: one retransmission.
+    expect(retransmits([data(101, 10, 1), data(301, 12, 1.0001), data(201, 13, 1.0002), data(201, 11, 1.0003)])).toBe(1);
+    // A copy of what was already captured is a retransmission, gap or not.
+    expect(retransmits([data(101, 10, 1), data(301, 12, 1.0001), data(201, 11, 1.0002), data(201, 11, 1.0003)])).toBe(1);
   });
 });

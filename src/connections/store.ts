@@ -67,6 +67,14 @@ export const enum E {
   BYTES,
   LAST_SENT_S,
   RETRANSMITS,
+  /**
+   * The highest IPv4 identification it sent (NaN: none seen), and the latest gap in its sequence
+   * space the capture showed (start, end, when; NaN: none): see Connection.capturedLate.
+   */
+  MAX_IP_ID,
+  GAP_START,
+  GAP_END,
+  GAP_S,
   BYTES_AFTER_PEER_FIN,
   LAST_DATA_OR_FIN_FRAME,
   /** The frame of the last segment it sent (0: none). */
@@ -295,6 +303,10 @@ for (const e of [C.CLIENT, C.SERVER]) {
   EMPTY_SLOT[e + E.MSS] = NaN;
   EMPTY_SLOT[e + E.WINDOW_SCALE] = NaN;
   EMPTY_SLOT[e + E.FIN_TS_VAL] = NaN;
+  EMPTY_SLOT[e + E.MAX_IP_ID] = NaN;
+  EMPTY_SLOT[e + E.GAP_START] = NaN;
+  EMPTY_SLOT[e + E.GAP_END] = NaN;
+  EMPTY_SLOT[e + E.GAP_S] = NaN;
   EMPTY_SLOT[e + E.LAST_SENT_S] = -Infinity;
   EMPTY_SLOT[e + E.FOLDED] = -1;
   EMPTY_SLOT[e + E.MEMO_TIME_WAIT] = NaN;
@@ -326,7 +338,7 @@ list(C.RESETS, itemKinds(RST.SIZE, RST.S, RST.RECEIVER_LAST_S));
 list(C.NOTES, itemKinds(NOTE.SIZE, NOTE.S));
 list(C.ICMP, itemKinds(ICMP.SIZE, ICMP.S));
 for (const e of [C.CLIENT, C.SERVER]) {
-  for (const t of [E.INITIAL_S, E.LAST_SENT_S, E.MEMO_TIME_WAIT]) KINDS[e + t] = Kind.TIME;
+  for (const t of [E.INITIAL_S, E.LAST_SENT_S, E.MEMO_TIME_WAIT, E.GAP_S]) KINDS[e + t] = Kind.TIME;
   list(e + E.LOG, itemKinds(EV.SIZE, EV.S));
   for (const k of [E.SYN, E.SYN_ACK, E.FIN]) {
     for (const t of [K.NOT_COVERED_S, K.ACKED_S, K.FIRST + COPY.S, K.FIRST + COPY.ANSWERED_S]) KINDS[e + k + t] = Kind.TIME;
