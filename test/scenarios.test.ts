@@ -553,6 +553,44 @@ describe('more that kernels do to connections', () => {
     ]);
   });
 
+  it('behind one NAT address, with timestamps: each SYN on the four-tuple of the server\'s TIME_WAIT taken or refused as the kernel did (newer TSval takes, PAWS refuses)', async () => {
+    const r = await analyze(fixture('nat-time-wait-timestamps'));
+    interface Pair {
+      natPort: number; takenByTimeWait: boolean; bIsnAfterOldRcvNxt: boolean; bTsvalNewer: boolean;
+      bSyn: { frame: number }; clientRsts: { frame: number }[]; synsSentAgain: { frame: number }[];
+      synAck: { frame: number }; synAckIsnMinusOldSndNxt: number;
+    }
+    const scenario = JSON.parse(readFileSync(fixture('nat-time-wait-timestamps', 'scenario.json'), 'utf8')) as
+      { natTimeWaitTimestamps: { pairs: Pair[] } };
+    const pairs = scenario.natTimeWaitTimestamps.pairs;
+    // What the fixture is for: a SYN taken for its newer TSval alone, and one PAWS refused although its seq was after rcv_nxt.
+    expect(pairs.some((p) => p.takenByTimeWait && p.bTsvalNewer && !p.bIsnAfterOldRcvNxt)).toBe(true);
+    expect(pairs.some((p) => !p.takenByTimeWait && !p.bTsvalNewer && p.bIsnAfterOldRcvNxt)).toBe(true);
+    const byId = [...r.connections].sort((a, b) => a.id - b.id);
+    expect(byId.map((c) => c.client.port)).toEqual(pairs.flatMap((p) => [p.natPort, p.natPort]));
+    pairs.forEach((p, i) => {
+      const old = byId[2 * i]!;
+      const fresh = byId[2 * i + 1]!;
+      expect(fresh.handshake).toMatchObject({ kind: 'complete', synFrame: p.bSyn.frame, synAckFrame: p.synAck.frame });
+      if (p.takenByTimeWait) {
+        // The TIME_WAIT took the SYN (SYN/ACK ISN = old snd_nxt + 65537): a reuse, nothing beside it.
+        expect(p.synAckIsnMinusOldSndNxt).toBe(65537);
+        expect(old.timeWait).toMatchObject([{ side: 'server', end: 'reused', endS: fresh.handshake.synS }]);
+        expect(old.resets).toEqual([]);
+        expect(fresh.notes).toEqual([]);
+        expect(fresh.handshake.synRetransmits).toEqual([]);
+      } else {
+        // PAWS refused it: the old connection keeps the TIME_WAIT's ACK and B's RST, which ends it;
+        // the SYN sent again opens the new connection at the listener.
+        expect(old.timeWait).toMatchObject([{ side: 'server', end: 'reset' }]);
+        expect(old.resets).toMatchObject(p.clientRsts.map((x) => ({ kind: 'after-close', from: 'client', frame: x.frame, receiverState: 'TIME_WAIT' })));
+        expect(fresh.notes).toMatchObject([{ kind: 'syn-to-time-wait', frame: p.bSyn.frame }]);
+        expect(fresh.handshake.synRetransmits).toHaveLength(p.synsSentAgain.length);
+        expect(fresh.resets).toEqual([]);
+      }
+    });
+  });
+
   it('RSTs forged in the server\'s name (RFC 5961 blind reset) never close the server; the exact one resets the client', async () => {
     const c = await only('rst-challenge-ack');
     const scenario = JSON.parse(readFileSync(fixture('rst-challenge-ack', 'scenario.json'), 'utf8')) as
