@@ -11,7 +11,7 @@ import type { ConnectionReport } from '../src/findings/types.js';
 
 type Dir = 'c>s' | 's>c';
 /** `icmp` (type << 8 | code): not a segment but an ICMP error quoting one sent `dir` with `seq` (NaN: not shown). */
-interface Step { dir: Dir; flags: number; seq: number; ack?: number; len?: number; s: number; clientPort?: number; icmp?: number; direction?: number; ts?: number; id?: number }
+interface Step { dir: Dir; flags: number; seq: number; ack?: number; len?: number; s: number; clientPort?: number; icmp?: number; direction?: number; ts?: number; id?: number; cut?: boolean }
 
 /** Tracks `steps` and reports every connection, in the order they opened. */
 function run(steps: Step[], timeWaitS = 60): ConnectionReport[] {
@@ -29,7 +29,7 @@ function run(steps: Step[], timeWaitS = 60): ConnectionReport[] {
       direction: st.direction ?? -1, tsVal: st.ts ?? -1, ipId: st.id ?? -1,
     });
     // A SYN's options as a decoder reads them: timestamps when it carried a TSval.
-    if (st.flags & SYN) seg.options = { mss: null, windowScale: null, sackPermitted: false, timestamps: st.ts !== undefined, fastOpen: false, truncated: false };
+    if (st.flags & SYN) seg.options = { mss: null, windowScale: null, sackPermitted: false, timestamps: st.ts !== undefined, fastOpen: false, truncated: st.cut === true };
     if (st.icmp === undefined) table.track(seg);
     else {
       seg.icmp = st.icmp;
@@ -626,16 +626,32 @@ describe('a SYN reaching a TIME_WAIT (Linux tcp_timewait_state_process)', () => 
     expect(timeWaitEnd([...closed(), { dir: 'c>s', flags: SYN, seq: 102, s: 2 }])).toBe('open'); // not after: refused
   });
 
-  it('with timestamps: a newer TSval takes it whatever the seq, one older by more than 1 is refused whatever the seq (PAWS)', () => {
+  it('with timestamps: a newer TSval takes it whatever the seq, an older one is refused whatever the seq (PAWS)', () => {
     const ts = { syn: 900, fin: 1000 };
     const syn = (seq: number, tsVal: number): Step => ({ dir: 'c>s', flags: SYN, seq, s: 2, ts: tsVal });
     expect(timeWaitEnd([...closed(ts), syn(50, 1001)])).toBe('reused');
     expect(timeWaitEnd([...closed(ts), syn(200, 998)])).toBe('open');
-    // Equal or 1 older: the sequence number decides.
-    expect(timeWaitEnd([...closed(ts), syn(50, 999)])).toBe('open');
+    expect(timeWaitEnd([...closed(ts), syn(200, 999)])).toBe('open'); // tcp_paws_reject's window is 0 here
+    // Equal: the sequence number decides.
+    expect(timeWaitEnd([...closed(ts), syn(50, 1000)])).toBe('open');
     expect(timeWaitEnd([...closed(ts), syn(200, 1000)])).toBe('reused');
     // A SYN without a timestamp: the sequence number decides.
     expect(timeWaitEnd([...closed(ts), { dir: 'c>s', flags: SYN, seq: 50, s: 2 }])).toBe('open');
+  });
+
+  it('where the snap length cut the options, the TIME_WAIT\'s answer decides: a SYN/ACK (it took it) or its ACK (it did not)', () => {
+    const ts = { syn: 900, fin: 1000 };
+    const cutSyn: Step = { dir: 'c>s', flags: SYN, seq: 50, s: 2, cut: true }; // seq before rcv_nxt, TSval unseen
+    const [taken, fresh, ...none] = run([...closed(ts), cutSyn,
+      { dir: 's>c', flags: SYN | ACK, seq: 5002 + 65537, ack: 51, s: 2.0001 }, { dir: 'c>s', flags: ACK, seq: 51, ack: 5002 + 65538, s: 2.0002 }]);
+    expect(none).toEqual([]);
+    expect(taken!.timeWait).toMatchObject([{ side: 'server', end: 'reused', endS: 2 }]);
+    expect(fresh!.handshake).toMatchObject({ kind: 'complete', synFrame: 8 });
+    expect(fresh!.notes).toEqual([]);
+    const [refused, other] = run([...closed(ts), cutSyn,
+      { dir: 's>c', flags: ACK, seq: 5002, ack: 102, s: 2.0001 }, { dir: 'c>s', flags: RST, seq: 102, s: 2.0002 }]);
+    expect(refused!.timeWait).toMatchObject([{ side: 'server', end: 'reset' }]);
+    expect(other!.notes).toMatchObject([{ kind: 'syn-to-time-wait', frame: 8, s: 2 }]);
   });
 });
 

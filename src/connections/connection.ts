@@ -471,13 +471,14 @@ export class Connection {
 
   /**
    * Whether a SYN (without ACK) that would start a new incarnation reaches an endpoint waiting in
-   * TIME_WAIT that does not take it, as Linux decides (tcp_timewait_state_process): the TIME_WAIT
-   * socket takes a SYN whose sequence number is after what it expects next (its rcv_nxt: the
-   * sender's FIN and all before it), or, where the connection used timestamps (RFC 7323), whose
-   * TSval is newer than the last one it got (the sender's FIN's); one older by more than 1 PAWS
-   * rejects whatever its sequence number. A SYN it does not take is answered by an ACK of the old
-   * connection, and the TIME_WAIT lives on beside the SYN's new socket. Where the handshake was
-   * not seen, or the FIN carried no timestamp, the SYN is taken (a sender's clock runs forward).
+   * TIME_WAIT that may not take it. Linux's TIME_WAIT (tcp_timewait_state_process) takes a SYN
+   * whose sequence number is after what it expects next (its rcv_nxt: the sender's FIN and all
+   * before it), or, where the connection used timestamps (RFC 7323), whose TSval is newer than
+   * the last one it got (the sender's FIN's); PAWS refuses one with an older TSval whatever its
+   * sequence number (tcp_paws_reject, window 0). A SYN it does not take is answered by an ACK of
+   * the old connection, and the TIME_WAIT lives on beside the SYN's new socket. True also where
+   * the timestamps cannot be told (options cut by the snap length, a FIN's TSval not seen): the
+   * TIME_WAIT's answer then decides (FlowTable.route). Where the handshake was not seen, false.
    */
   timeWaitRejects(seg: Segment): boolean {
     const fromClient = this.isFromClient(seg);
@@ -488,12 +489,13 @@ export class Connection {
     const clientOptions = this.f[this.b + C.CLIENT + E.OPTIONS]!;
     const serverOptions = this.f[this.b + C.SERVER + E.OPTIONS]!;
     if (rcvNxt === null || clientOptions === 0 || serverOptions === 0) return false;
-    const timestamps = (clientOptions & serverOptions & 4) !== 0;
-    if (timestamps && seg.tsVal >= 0) {
+    // Bit 4: timestamps offered; 16: the options were cut (timestamps may have been there).
+    if ((clientOptions | serverOptions) & 16 || seg.options?.truncated === true) return true;
+    if ((clientOptions & serverOptions & 4) !== 0 && seg.tsVal >= 0) {
       const tsRecent = sender.finTsVal;
-      if (tsRecent !== tsRecent) return false;
+      if (tsRecent !== tsRecent) return true;
       const older = (tsRecent - seg.tsVal) | 0;
-      if (older > 1) return true; // PAWS (tcp_paws_reject, TCP_PAWS_WINDOW 1)
+      if (older > 0) return true; // PAWS
       if (older < 0) return false;
     }
     return seqDiff(seg.seq, rcvNxt) <= 0;
@@ -514,6 +516,11 @@ export class Connection {
       return (seg.flags & (SYN | RST | ACK)) === ACK && seg.seq === waiter.sndNxt && seg.ack === peer.sndNxt;
     }
     return (seg.flags & (RST | ACK)) === RST && seg.seq === peer.sndNxt;
+  }
+
+  /** Whether the endpoint that waited in TIME_WAIT (the client if `clientWaits`) still does. */
+  stillWaits(clientWaits: boolean): boolean {
+    return (clientWaits ? this.client : this.server).currentCode() === TcpCode.TIME_WAIT;
   }
 
   /** Is `seg` the client's SYN that the SYN/ACK which opened this connection acknowledged? */
@@ -868,11 +875,29 @@ export class Connection {
 
   /**
    * This connection's SYN met the previous connection's TIME_WAIT on the four-tuple, which did
-   * not take it (timeWaitRejects): the ACK that answers it, and the RST that may answer that,
-   * belong to the previous connection (FlowTable.route).
+   * not take it: it answered with an ACK of its own (FlowTable.route). Noted at the client's
+   * first SYN.
    */
-  metTimeWait(seg: Segment): void {
-    this.note(Note.SYN_TO_TIME_WAIT, seg, this.isFromClient(seg));
+  metTimeWait(): void {
+    const syn = this.client.syn;
+    if (syn === null) return;
+    const arena = this.store.arena;
+    const o = arena.append(this.f[this.b + C.NOTES]!, NOTE.SIZE);
+    this.f[this.b + C.NOTES] = arena.lastRef;
+    const d = arena.data;
+    d[o + NOTE.KIND] = Note.SYN_TO_TIME_WAIT;
+    d[o + NOTE.S] = syn.copyS(0);
+    d[o + NOTE.FRAME] = syn.copyFrame(0);
+    d[o + NOTE.FROM] = 0;
+    d[o + NOTE.BYTES] = 0;
+  }
+
+  /** The time and frame of the client's first SYN (NaN: none), for the TIME_WAIT it met (FlowTable.route). */
+  get openingS(): number {
+    return this.client.syn?.copyS(0) ?? NaN;
+  }
+  get openingFrame(): number {
+    return this.client.syn?.copyFrame(0) ?? NaN;
   }
 
   private note(kind: Note, seg: Segment, fromClient: boolean): void {

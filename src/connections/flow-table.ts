@@ -12,7 +12,7 @@
  * finish only when its TIME_WAIT ends is parked until then (packed, parking.ts), and taken back by
  * the store whenever the table looks at it again.
  */
-import { SYN, flowHash, type Segment } from '../decode/segment.js';
+import { ACK, SYN, flowHash, type Segment } from '../decode/segment.js';
 import { Connection, carries } from './connection.js';
 import { C, ConnectionStore } from './store.js';
 import { TcpCode, isSynchronizedCode } from './state.js';
@@ -147,7 +147,7 @@ export class FlowTable {
         if (conn.timeWaitRejects(seg)) {
           // Linux's TIME_WAIT answers the SYN with an ACK and keeps the four-tuple; the SYN's
           // socket is a new connection beside it, until the TIME_WAIT ends.
-          timeWait = { slot, id: conn.id, clientWaits: !conn.isFromClient(seg) };
+          timeWait = { slot, id: conn.id, clientWaits: !conn.isFromClient(seg), answered: false };
         } else {
           conn.reuse(seg.s, seg.frame);
           this.finish(slot, seg.s);
@@ -167,7 +167,6 @@ export class FlowTable {
     const fromClient = conn.isFromClient(seg);
     const version = opened ? -1 : conn.stateVersion;
     conn.observe(seg, fromClient);
-    if (timeWait !== null) conn.metTimeWait(seg);
     // Only a change of state can make a connection finishable (a pure ACK can: the last ACK of a close).
     if (conn.stateVersion !== version) this.schedule(conn);
     this.result.fromClient = fromClient;
@@ -198,13 +197,35 @@ export class FlowTable {
   private readonly besideTimeWait = new Map<number, BesideTimeWait>();
   private readonly timeWaitBeside = new Map<number, number>();
 
-  /** Which of a TIME_WAIT's connection and the one opened beside it `seg` (found at `slot`) belongs to. */
+  /**
+   * Which of a TIME_WAIT's connection and the one opened beside it `seg` (found at `slot`) belongs
+   * to. The TIME_WAIT's answer to the SYN settles what timeWaitRejects foresaw: its ACK at the old
+   * numbers (a `syn-to-time-wait` note on the new connection), or a SYN/ACK while it still waits,
+   * which shows it took the SYN after all (timestamps the snap length cut): then it was reused.
+   */
   private route(slot: number, seg: Segment): number {
     const beside = this.timeWaitBeside.get(slot);
     if (beside !== undefined) slot = beside;
     const tw = this.besideTimeWait.get(slot);
     if (tw === undefined) return slot;
-    return this.conn.at(tw.slot).timeWaitTakes(seg, tw.clientWaits) ? tw.slot : slot;
+    const old = this.conn.at(tw.slot);
+    const fromWaiter = old.isFromClient(seg) === tw.clientWaits;
+    if (old.timeWaitTakes(seg, tw.clientWaits)) {
+      if (fromWaiter && !tw.answered) {
+        tw.answered = true;
+        this.conn.at(slot).metTimeWait();
+      }
+      return tw.slot;
+    }
+    if (fromWaiter && (seg.flags & (SYN | ACK)) === (SYN | ACK) && !tw.answered && old.stillWaits(tw.clientWaits)) {
+      const fresh = this.conn.at(slot);
+      const s = fresh.openingS;
+      const frame = fresh.openingFrame;
+      const oldView = this.conn.at(tw.slot);
+      oldView.reuse(s, frame);
+      this.finish(tw.slot, s);
+    }
+    return slot;
   }
 
   /** Hands over every connection still in the table, in the order they were opened. */
@@ -433,6 +454,8 @@ interface BesideTimeWait {
   slot: number;
   id: number;
   clientWaits: boolean;
+  /** The TIME_WAIT answered the SYN with an ACK of its own: it did not take it. */
+  answered: boolean;
 }
 
 /** One side in TIME_WAIT, the other closed or in TIME_WAIT too: only the timer (or a reuse) is left. */
