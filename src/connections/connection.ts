@@ -362,10 +362,7 @@ export class Connection {
       d[xb + E.GAP_START] = sndNxt;
       d[xb + E.GAP_END] = seg.seq;
       d[xb + E.GAP_S] = s;
-    }
-    if (seg.ipId >= 0) {
-      const maxId = d[xb + E.MAX_IP_ID]!;
-      if (maxId !== maxId || ((seg.ipId - maxId) & 0xffff) < 0x8000) d[xb + E.MAX_IP_ID] = seg.ipId;
+      d[xb + E.GAP_ID] = seg.ipId;
     }
 
     if (f & (SYN | FIN | RST) || !(f & ACK) || seg.payloadLen > 0 && d[b + (fromClient ? C.SERVER : C.CLIENT) + E.FIN + K.BITS] !== 0) {
@@ -921,18 +918,18 @@ const LATE_CAPTURE_S = 0.005;
  * retransmission but the first copy of what the latest gap skipped, captured after later
  * segments: a capture on a host whose CPUs each hand packets to it (loopback, veths) records a
  * flow's segments slightly out of order. Its IPv4 identification shows it was sent before the
- * latest one captured (Linux, Windows: a counter per socket or host; a retransmission gets a
- * new, higher one), it lies in the gap, and it came within LATE_CAPTURE_S of the gap. The gap
- * shrinks by what it fills; a retransmission into the gap leaves it for the first copy.
+ * segment that skipped the gap (Linux, Windows: a counter per socket or host; a retransmission
+ * gets a new, higher one), it lies in the gap, and it came within LATE_CAPTURE_S of the gap. The
+ * gap shrinks by what it fills; a retransmission into the gap leaves it for the first copy.
  */
 function capturedLate(d: Float64Array, xb: number, seg: Segment, len: number): boolean {
   const start = d[xb + E.GAP_START]!;
   const end = d[xb + E.GAP_END]!;
   const segEnd = seqAdd(seg.seq, len);
   if (seqLT(seg.seq, start) || seqLT(end, segEnd) || seg.s - d[xb + E.GAP_S]! > LATE_CAPTURE_S) return false;
-  const maxId = d[xb + E.MAX_IP_ID]!;
-  if (seg.ipId < 0 || maxId !== maxId) return false;
-  const before = (maxId - seg.ipId) & 0xffff;
+  const gapId = d[xb + E.GAP_ID]!;
+  if (seg.ipId < 0 || gapId < 0) return false;
+  const before = (gapId - seg.ipId) & 0xffff;
   if (before === 0 || before >= 0x8000) return false;
   if (seg.seq === start) {
     if (segEnd === end) d[xb + E.GAP_END] = NaN;
