@@ -877,16 +877,7 @@ export class Connection {
    */
   metTimeWait(): void {
     const syn = this.client.syn;
-    if (syn === null) return;
-    const arena = this.store.arena;
-    const o = arena.append(this.f[this.b + C.NOTES]!, NOTE.SIZE);
-    this.f[this.b + C.NOTES] = arena.lastRef;
-    const d = arena.data;
-    d[o + NOTE.KIND] = Note.SYN_TO_TIME_WAIT;
-    d[o + NOTE.S] = syn.copyS(0);
-    d[o + NOTE.FRAME] = syn.copyFrame(0);
-    d[o + NOTE.FROM] = 0;
-    d[o + NOTE.BYTES] = 0;
+    if (syn !== null) this.noteAt(Note.SYN_TO_TIME_WAIT, syn.copyS(0), syn.copyFrame(0), true, 0);
   }
 
   /** The time and frame of the client's first SYN (NaN: none), for the TIME_WAIT it met (FlowTable.route). */
@@ -898,15 +889,19 @@ export class Connection {
   }
 
   private note(kind: Note, seg: Segment, fromClient: boolean): void {
+    this.noteAt(kind, seg.s, seg.frame, fromClient, seg.payloadLen);
+  }
+
+  private noteAt(kind: Note, s: number, frame: number, fromClient: boolean, bytes: number): void {
     const arena = this.store.arena;
     const o = arena.append(this.f[this.b + C.NOTES]!, NOTE.SIZE);
     this.f[this.b + C.NOTES] = arena.lastRef;
     const d = arena.data;
     d[o + NOTE.KIND] = kind;
-    d[o + NOTE.S] = seg.s;
-    d[o + NOTE.FRAME] = seg.frame;
+    d[o + NOTE.S] = s;
+    d[o + NOTE.FRAME] = frame;
     d[o + NOTE.FROM] = fromClient ? 0 : 1;
-    d[o + NOTE.BYTES] = seg.payloadLen;
+    d[o + NOTE.BYTES] = bytes;
   }
 }
 

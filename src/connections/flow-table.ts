@@ -147,7 +147,7 @@ export class FlowTable {
         if (conn.timeWaitRejects(seg)) {
           // Linux's TIME_WAIT answers the SYN with an ACK and keeps the four-tuple; the SYN's
           // socket is a new connection beside it, until the TIME_WAIT ends.
-          timeWait = { slot, id: conn.id, clientWaits: !conn.isFromClient(seg), answered: false };
+          timeWait = { slot, clientWaits: !conn.isFromClient(seg), answered: false };
         } else {
           conn.reuse(seg.s, seg.frame);
           this.finish(slot, seg.s);
@@ -221,8 +221,7 @@ export class FlowTable {
       const fresh = this.conn.at(slot);
       const s = fresh.openingS;
       const frame = fresh.openingFrame;
-      const oldView = this.conn.at(tw.slot);
-      oldView.reuse(s, frame);
+      this.conn.at(tw.slot).reuse(s, frame);
       this.finish(tw.slot, s);
     }
     return slot;
@@ -449,10 +448,9 @@ export class FlowTable {
   }
 }
 
-/** A TIME_WAIT that did not take a SYN: its connection's slot and id, and which side waits. */
+/** A TIME_WAIT that may not have taken a SYN: its connection's slot, and which side waits. */
 interface BesideTimeWait {
   slot: number;
-  id: number;
   clientWaits: boolean;
   /** The TIME_WAIT answered the SYN with an ACK of its own: it did not take it. */
   answered: boolean;
