@@ -14,7 +14,7 @@ import { formatAddress } from '../decode/addr.js';
 import { ACK, FIN, RST, SYN, Segment, segmentLength } from '../decode/segment.js';
 import { Endpoint, Side, initEndpoint } from './endpoint.js';
 import { type Control, LAST_ANSWERED } from './control.js';
-import { C, ConnectionStore, E, ICMP, K, NOTE, RST as R } from './store.js';
+import { C, ConnectionStore, E, GAP, ICMP, K, NOTE, RST as R } from './store.js';
 import { seqAdd, seqDiff, seqGE, seqLE, seqLT } from './seq.js';
 import { EventCode, TcpCode, isSynchronizedCode } from './state.js';
 
@@ -353,16 +353,20 @@ export class Connection {
 
     const len = segmentLength(seg);
     const sndNxt = d[xb + E.SND_NXT]!; // NaN: nothing sent yet
+    const gaps = this.store.gaps;
     const retransmit = len > 0 && !(f & RST) && sndNxt === sndNxt && seqLT(seg.seq, sndNxt) && !isKeepAlive(seg, sndNxt) &&
-      !(d[xb + E.GAP_END] === d[xb + E.GAP_END] && capturedLate(d, xb, seg, len));
+      !(gaps.size > 0 && capturedLate(gaps.get(this.slot * 2 + (fromClient ? 0 : 1)), seg, len));
     d[b + C.BITS] = (d[b + C.BITS]! & ~LAST_WAS_RETRANSMIT) | (retransmit ? LAST_WAS_RETRANSMIT : 0);
     if (retransmit) d[xb + E.RETRANSMITS]!++;
     if (len > 0 && !(f & RST) && sndNxt === sndNxt && seqLT(sndNxt, seg.seq)) {
       // Sequence space skipped: lost before the capture point, or captured later (capturedLate).
-      d[xb + E.GAP_START] = sndNxt;
-      d[xb + E.GAP_END] = seg.seq;
-      d[xb + E.GAP_S] = s;
-      d[xb + E.GAP_ID] = seg.ipId;
+      const key = this.slot * 2 + (fromClient ? 0 : 1);
+      let g = gaps.get(key);
+      if (g === undefined) gaps.set(key, (g = new Float64Array(GAP.SIZE)));
+      g[GAP.START] = sndNxt;
+      g[GAP.END] = seg.seq;
+      g[GAP.S] = s;
+      g[GAP.ID] = seg.ipId;
     }
 
     if (f & (SYN | FIN | RST) || !(f & ACK) || seg.payloadLen > 0 && d[b + (fromClient ? C.SERVER : C.CLIENT) + E.FIN + K.BITS] !== 0) {
@@ -917,20 +921,21 @@ const LATE_CAPTURE_S = 0.005;
  * gets a new, higher one), it lies in the gap, and it came within LATE_CAPTURE_S of the gap. The
  * gap shrinks by what it fills; a retransmission into the gap leaves it for the first copy.
  */
-function capturedLate(d: Float64Array, xb: number, seg: Segment, len: number): boolean {
-  const start = d[xb + E.GAP_START]!;
-  const end = d[xb + E.GAP_END]!;
+function capturedLate(gap: Float64Array | undefined, seg: Segment, len: number): boolean {
+  if (gap === undefined) return false;
+  const start = gap[GAP.START]!;
+  const end = gap[GAP.END]!;
   const segEnd = seqAdd(seg.seq, len);
-  if (seqLT(seg.seq, start) || seqLT(end, segEnd) || seg.s - d[xb + E.GAP_S]! > LATE_CAPTURE_S) return false;
-  const gapId = d[xb + E.GAP_ID]!;
+  if (end !== end || seqLT(seg.seq, start) || seqLT(end, segEnd) || seg.s - gap[GAP.S]! > LATE_CAPTURE_S) return false;
+  const gapId = gap[GAP.ID]!;
   if (seg.ipId < 0 || gapId < 0) return false;
   const before = (gapId - seg.ipId) & 0xffff;
   if (before === 0 || before >= 0x8000) return false;
   if (seg.seq === start) {
-    if (segEnd === end) d[xb + E.GAP_END] = NaN;
-    else d[xb + E.GAP_START] = segEnd;
+    if (segEnd === end) gap[GAP.END] = NaN;
+    else gap[GAP.START] = segEnd;
   } else if (segEnd === end) {
-    d[xb + E.GAP_END] = seg.seq;
+    gap[GAP.END] = seg.seq;
   }
   return true;
 }

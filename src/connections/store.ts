@@ -80,15 +80,6 @@ export const enum E {
   MEMO_TIME_WAIT,
   /** The timestamp value (TSval) its latest FIN carried (NaN: none seen). */
   FIN_TS_VAL,
-  /**
-   * The latest gap in its sequence space the capture showed: start, end, when, and the IPv4
-   * identification of the segment that skipped it (NaN: none; -1: no ID). See
-   * Connection.capturedLate. Cold fields, after the ones every packet touches.
-   */
-  GAP_START,
-  GAP_END,
-  GAP_S,
-  GAP_ID,
   /** Its state events (arena list, EV fields each). */
   LOG,
   /** Its SYN, SYN/ACK and FIN (K fields each). */
@@ -97,6 +88,9 @@ export const enum E {
   FIN = SYN_ACK + K.SIZE,
   SIZE = FIN + K.SIZE,
 }
+
+/** A gap in an endpoint's sequence space (ConnectionStore.gaps): start, end, when, and the IPv4 id of the segment that skipped it (-1: none). */
+export const enum GAP { START, END, S, ID, SIZE }
 
 /** A connection's fields (offsets in its slot). Null numbers are NaN. */
 export const enum C {
@@ -304,9 +298,6 @@ for (const e of [C.CLIENT, C.SERVER]) {
   EMPTY_SLOT[e + E.MSS] = NaN;
   EMPTY_SLOT[e + E.WINDOW_SCALE] = NaN;
   EMPTY_SLOT[e + E.FIN_TS_VAL] = NaN;
-  EMPTY_SLOT[e + E.GAP_START] = NaN;
-  EMPTY_SLOT[e + E.GAP_END] = NaN;
-  EMPTY_SLOT[e + E.GAP_S] = NaN;
   EMPTY_SLOT[e + E.LAST_SENT_S] = -Infinity;
   EMPTY_SLOT[e + E.FOLDED] = -1;
   EMPTY_SLOT[e + E.MEMO_TIME_WAIT] = NaN;
@@ -338,7 +329,7 @@ list(C.RESETS, itemKinds(RST.SIZE, RST.S, RST.RECEIVER_LAST_S));
 list(C.NOTES, itemKinds(NOTE.SIZE, NOTE.S));
 list(C.ICMP, itemKinds(ICMP.SIZE, ICMP.S));
 for (const e of [C.CLIENT, C.SERVER]) {
-  for (const t of [E.INITIAL_S, E.LAST_SENT_S, E.MEMO_TIME_WAIT, E.GAP_S]) KINDS[e + t] = Kind.TIME;
+  for (const t of [E.INITIAL_S, E.LAST_SENT_S, E.MEMO_TIME_WAIT]) KINDS[e + t] = Kind.TIME;
   list(e + E.LOG, itemKinds(EV.SIZE, EV.S));
   for (const k of [E.SYN, E.SYN_ACK, E.FIN]) {
     for (const t of [K.NOT_COVERED_S, K.ACKED_S, K.FIRST + COPY.S, K.FIRST + COPY.ANSWERED_S]) KINDS[e + k + t] = Kind.TIME;
@@ -436,6 +427,12 @@ export class ConnectionStore {
    * a name (tcpdump text without -n) is known only to the thread that read it.
    */
   private readonly texts = new Map<number, readonly [string, string]>();
+  /**
+   * The latest gap in an endpoint's sequence space the capture showed (GAP fields), by slot * 2
+   * + side (0 client, 1 server): see Connection.capturedLate. Few connections ever have one, so
+   * they live here rather than in every slot (each double a slot holds costs at 10 M packets).
+   */
+  readonly gaps = new Map<number, Float64Array>();
 
   /**
    * The cell holding `slot`'s fields; a parked connection is taken back into one first. What a
@@ -479,6 +476,7 @@ export class ConnectionStore {
     else this.releaseCell(cell);
     this.live[slot] = 0;
     if (this.texts.size > 0) this.texts.delete(slot);
+    if (this.gaps.size > 0) this.forgetGaps(slot);
     this.freeSlots.push(slot);
   }
 
@@ -558,6 +556,12 @@ export class ConnectionStore {
   /** `slot`'s connection is finished and read by another thread: not open, not yet free. */
   handOver(slot: number): void {
     this.live[slot] = 2;
+    if (this.gaps.size > 0) this.forgetGaps(slot);
+  }
+
+  private forgetGaps(slot: number): void {
+    this.gaps.delete(slot * 2);
+    this.gaps.delete(slot * 2 + 1);
   }
 
   /** Every slot in use. */
@@ -575,6 +579,7 @@ export class ConnectionStore {
     this.freeCells.length = 0;
     this.live.fill(0);
     this.texts.clear();
+    this.gaps.clear();
     this.arena.clear();
     this.lot.clear();
   }
