@@ -621,6 +621,26 @@ describe('a SYN reaching a TIME_WAIT (Linux tcp_timewait_state_process)', () => 
     expect(states(fresh!, 'server')).toEqual(['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED']);
   });
 
+  it('a SYN with yet another ISN from the refused client stands beside the same TIME_WAIT', () => {
+    const [old, first, second, ...rest] = run([
+      ...closed(),
+      { dir: 'c>s', flags: SYN, seq: 50, s: 2 },
+      { dir: 's>c', flags: ACK, seq: 5002, ack: 102, s: 2.0001 }, // refused
+      { dir: 'c>s', flags: SYN, seq: 70, s: 3 }, // a new socket, another ISN
+      { dir: 's>c', flags: ACK, seq: 5002, ack: 102, s: 3.0001 }, // refused again
+      { dir: 'c>s', flags: RST, seq: 102, s: 3.0002 },
+      { dir: 'c>s', flags: SYN, seq: 70, s: 3.011 },
+      { dir: 's>c', flags: SYN | ACK, seq: 9000, ack: 71, s: 3.0111 },
+      { dir: 'c>s', flags: ACK, seq: 71, ack: 9001, s: 3.0112 },
+    ]);
+    expect(rest).toEqual([]);
+    expect(old!.packets.serverToClient).toBe(5); // both refusals are the TIME_WAIT's
+    expect(old!.timeWait).toMatchObject([{ side: 'server', end: 'reset' }]);
+    expect(first!.notes).toMatchObject([{ kind: 'syn-to-time-wait', frame: 8 }]);
+    expect(second!.notes).toMatchObject([{ kind: 'syn-to-time-wait', frame: 10 }]);
+    expect(second!.handshake).toMatchObject({ kind: 'complete', synFrame: 10 });
+  });
+
   it('taken (seq after its rcv_nxt): the TIME_WAIT is reused', () => {
     expect(timeWaitEnd([...closed(), { dir: 'c>s', flags: SYN, seq: 200, s: 2 }])).toBe('reused');
     expect(timeWaitEnd([...closed(), { dir: 'c>s', flags: SYN, seq: 102, s: 2 }])).toBe('open'); // not after: refused

@@ -149,6 +149,10 @@ export class FlowTable {
           // socket is a new connection beside it, until the TIME_WAIT ends.
           timeWait = { slot, clientWaits: !conn.isFromClient(seg), answered: false };
         } else {
+          // A connection opened beside a TIME_WAIT, given up for a SYN with another ISN: the new
+          // one stands beside the same TIME_WAIT, whose answer decides again.
+          const beside = this.besideTimeWait.size > 0 ? this.besideTimeWait.get(slot) : undefined;
+          if (beside !== undefined) timeWait = { ...beside, answered: false };
           conn.reuse(seg.s, seg.frame);
           this.finish(slot, seg.s);
         }
