@@ -8,7 +8,7 @@ import { Outcome, LINK_NAMES, decodePacket, isSupportedLinkType } from './decode
 import { Segment, flagString, newSegment } from './decode/segment.js';
 import { CopyFilter } from './decode/copies.js';
 import { formatEndpoint } from './decode/addr.js';
-import { createTcpdumpTextDecoder } from './decode/tcpdump-text.js';
+import { TSHARK_TEXT, createTcpdumpTextDecoder } from './decode/tcpdump-text.js';
 import type { LineDecoder } from './decode/text-decoder.js';
 import { FileInfo, InputError, InputWarning, PacketRecord, RecordSink } from './input/record.js';
 import { CaptureReader, type ReadPosition } from './input/source.js';
@@ -625,6 +625,7 @@ class FileDecoder implements RecordSink {
     if (!text) return info;
     const st = text.stats();
     if (!text.absoluteTime) this.run.noAbsoluteTime();
+    if (st.tcp === 0 && st.tsharkLines > 0) throw new InputError(info.file, TSHARK_TEXT);
     if (st.packets === 0) throw new InputError(info.file, `not a capture: no tcpdump packet line among ${info.packets} lines of text`);
     // Prose that happens to quote a few packet lines (a README, a ticket) is not a capture either.
     if (st.tcp === 0 && st.unrecognized > st.packets) {

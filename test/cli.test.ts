@@ -261,4 +261,21 @@ describe('text that is not a capture', () => {
     oneLineError(r.stderr);
     expect(r.stderr).toMatch(/README\.md: not a capture: \d+ of \d+ lines are not tcpdump output/);
   });
+
+  it("tshark's text output is rejected with exit 2, saying what to give instead", () => {
+    // `tshark -r capture.pcap` (the default columns) and `-t ad` (date and time), as tshark 4.0 prints them.
+    const byDefault = [
+      '    1   0.000000    127.0.0.1 \u2192 127.0.0.1    TCP 74 41101 \u2192 5101 [SYN] Seq=0 Win=65495 Len=0 MSS=65495 SACK_PERM TSval=3577046168 TSecr=0 WS=1024',
+      '    2   0.000011    127.0.0.1 \u2192 127.0.0.1    TCP 74 5101 \u2192 41101 [SYN, ACK] Seq=0 Ack=1 Win=65483 Len=0 MSS=65495 SACK_PERM TSval=2743512881 TSecr=3577046168 WS=1024',
+      '    3   0.000021    127.0.0.1 \u2192 127.0.0.1    TCP 66 41101 \u2192 5101 [ACK] Seq=1 Ack=1 Win=65536 Len=0 TSval=3577046168 TSecr=2743512881',
+    ];
+    const dated = byDefault.map((l) => l.replace(/^( +\d+) +0\.0000(\d\d)/, '$1 2026-11-21 09:21:16.0867$2'));
+    const long = Array.from({ length: 40 }, (_, i) => byDefault[i % 3]!.replace(/^ +\d+/, String(i + 1).padStart(5)));
+    for (const lines of [byDefault, dated, long]) {
+      const r = cli(['analyze', '-'], lines.join('\n') + '\n');
+      expect(r.code).toBe(2);
+      oneLineError(r.stderr);
+      expect(r.stderr).toMatch(/not a capture this reads: tshark's text output .* analyze the capture file itself, or tcpdump's text of it/);
+    }
+  });
 });

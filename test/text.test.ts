@@ -455,6 +455,53 @@ describe('tcpdump text: one line of each form', () => {
     expect(stats).toMatchObject({ packets: 6, tcp: 1, nonTcp: 5, unrecognized: 1, unrecognizedLines: [8] });
   });
 
+  it('skips tcpdump -A dumps, even payload lines that start like a timestamp or a packet number', () => {
+    // -A prints each packet's bytes from the IP header on as ASCII, at column 0, over as many
+    // lines as its payload has newlines (payload of zeek's http/get.pcap and suricata's bug-76).
+    const { segs, stats } = decode([
+      '1362692526.939527 IP 10.0.0.1.59856 > 10.0.0.2.80: Flags [P.], seq 1:137, ack 1, win 8235, length 136',
+      'E.....@.@.....k..........GET / HTTP/1.1',
+      'Host: example.org',
+      '0.26 | 2012-08-24 15:10:04 -0700', // a timestamp's shape, but not this file's (6 digits)
+      '12:00:01.500000 log line', // a time of day in a file of epoch seconds
+      '1  <lay.r visibility="hide"></layer>', // "-#" numbers in a file without them
+      '',
+      '1362692527.009512 IP 10.0.0.2.80 > 10.0.0.1.59856: Flags [.], ack 137, win 122, length 0',
+      'E..4..@.@.....',
+    ]);
+    expect(segs.map((s) => s.frame)).toEqual([1, 2]);
+    expect(stats).toMatchObject({ packets: 2, tcp: 2, nonTcp: 0, dumpLines: 6, unrecognized: 0, unrecognizedLines: [] });
+  });
+
+  it('tells -A dumps of non-IP packets from stray lines by their pattern: text after (nearly) every packet', () => {
+    const arp = decode([
+      '09:22:34.457151 ARP, Request who-has 10.77.0.2 tell 10.77.0.1, length 28',
+      '............,.', // the ARP header: no IP version byte to see
+      'M........',
+      '09:22:34.457279 ARP, Reply 10.77.0.2 is-at 4a:3f:05:80:be:59, length 28',
+      '.........M..',
+    ]);
+    expect(arp.stats).toMatchObject({ packets: 2, nonTcp: 2, unrecognized: 0 });
+    const stray = decode([
+      `09:22:34.457151 ${SYN_LINE}`,
+      `09:22:34.457152 ${SYN_LINE}`,
+      'GET / HTTP/1.1', // after one packet of two, not starting like an IP header
+    ]);
+    expect(stray.stats).toMatchObject({ packets: 2, dumpLines: 0, unrecognized: 1, unrecognizedLines: [3] });
+  });
+
+  it('still reports a packet line it cannot read among -A dumps', () => {
+    const { segs, stats } = decode([
+      `1.000000 ${SYN_LINE}`,
+      'E..<..@.@.g.....',
+      `1.00000x ${SYN_LINE}`, // a broken timestamp: prints TCP flags, so not payload
+      'E..<..@.@.g.....',
+      `2.000000 ${SYN_LINE}`,
+    ]);
+    expect(segs).toHaveLength(2);
+    expect(stats).toMatchObject({ unrecognized: 1, unrecognizedLines: [3], dumpLines: 2 });
+  });
+
   it('counts tcpdump -q lines (TCP without flags) and -t lines (no timestamp) apart', () => {
     const { segs, stats } = decode([
       '09:21:21.592866 IP 127.0.0.1.41103 > 127.0.0.1.5103: tcp 0',
@@ -575,6 +622,7 @@ describe('tcpdump text agrees with the pcap', () => {
           expect(text.input.packets).toBe(pcap.input.packets);
           expect(text.input.tcpPackets).toBe(pcap.input.tcpPackets);
           expect(text.input.timePrecision).toBe(digits);
+          expect(text.input.warnings.filter((w) => /not tcpdump output/.test(w.message))).toEqual([]); // every line is tcpdump's
           const quotes = /(^|-)vv?\.txt(\.gz)?$/.test(f); // -v: ICMP errors' quoted packets are printed
           // An ICMP error printed without the packet it answers cannot be tied to its connection
           // (which it may have closed): the reader says how many there are, and those

@@ -45,6 +45,13 @@ const enum Body {
   ICMP_QUOTE = 6,
 }
 
+/** A tshark summary line: number, time (one or two words), "SRC → DST" (or "->"), protocol, length. */
+const TSHARK_SUMMARY = /^\s*\d+\s+\S+(?: \S+)?\s+\S+ (?:\u2192|->) \S+\s+[A-Za-z][\w./-]*\s+\d+ /;
+
+/** What a file of tshark's text output is told (see TcpdumpTextDecoder.tsharkLine). */
+export const TSHARK_TEXT =
+  "not a capture this reads: tshark's text output (its summary lines give relative sequence numbers without their bases); analyze the capture file itself, or tcpdump's text of it (tcpdump -nn -tt -r FILE)";
+
 /** Lines without any timestamp before giving up on the file as tcpdump text. */
 const GIVE_UP_LINES = 1000;
 const MAX_LISTED = 1000;
@@ -95,7 +102,7 @@ export class TcpdumpTextDecoder implements LineDecoder {
   private readonly ts = new TimestampReader();
   private readonly seqs: SeqRecovery;
   private readonly deltas = new DeltaResolver();
-  private readonly st: TextDecodeStats = { packets: 0, tcp: 0, nonTcp: 0, quietTcp: 0, unreadTcp: 0, unnamedIcmp: 0, firstUnreadTcpLine: 0, untimed: 0, unrecognized: 0, unrecognizedLines: [] };
+  private readonly st: TextDecodeStats = { packets: 0, tcp: 0, nonTcp: 0, quietTcp: 0, unreadTcp: 0, unnamedIcmp: 0, firstUnreadTcpLine: 0, untimed: 0, dumpLines: 0, tsharkLines: 0, unrecognized: 0, unrecognizedLines: [] };
   private frames = 0;
   /** Packet lines so far have carried a timestamp / a -# number. */
   private stamped = false;
@@ -123,6 +130,19 @@ export class TcpdumpTextDecoder implements LineDecoder {
   /** How deep in tunnels the line being read is (tunnelled). */
   private tunnelDepth = 0;
   private v4Frag = false;
+  /** The IP version of the packet line just read (its outermost network layer; 0: not IP). */
+  private lineVersion = 0;
+  /** The next column-0 line without a timestamp is the first after a packet (unstamped). */
+  private afterPacket = false;
+  /** The kind and fraction digits of the file's first packet's timestamp (tcpdump prints all alike). */
+  private stampKind: TsKind = TsKind.NONE;
+  private stampDigits = 0;
+  /** The file has shown a tcpdump -A dump after a packet. */
+  private asciiDumps = false;
+  /** Packets followed by such lines that look like printed bytes (looksLikeBytes). */
+  private packetsWithDump = 0;
+  /** Line numbers of lines after packets, while no -A dump has been seen (up to MAX_LISTED). */
+  private dumpCandidates: number[] = [];
 
   constructor(private readonly file: string, private readonly fileIndex: number, timeWaitS?: number) {
     this.seqs = new SeqRecovery(timeWaitS);
@@ -170,7 +190,9 @@ export class TcpdumpTextDecoder implements LineDecoder {
       n = n * 10 + (c - 48);
       q++;
     }
-    if (q > p && text.charCodeAt(q) === 32 && text.charCodeAt(q + 1) === 32) {
+    // Every packet line of a file has its number or none does: after unnumbered packets, "12  "
+    // is text (an -A payload line).
+    if (q > p && text.charCodeAt(q) === 32 && text.charCodeAt(q + 1) === 32 && (this.numbered || this.st.packets === 0)) {
       frameNo = n;
       p = q + 2;
     } else {
@@ -178,7 +200,12 @@ export class TcpdumpTextDecoder implements LineDecoder {
     }
 
     const afterTs = this.ts.parse(text, p);
-    const hasTs = afterTs >= 0;
+    let hasTs = afterTs >= 0;
+    if (hasTs && this.asciiDumps && this.ts.kind !== this.stampKind) {
+      // -A payload that starts like a timestamp of another kind ("12:00:01.5 ..." in a -tt file).
+      hasTs = false;
+      p = 0;
+    }
     if (hasTs) p = afterTs;
     else if (frameNo < 0 && (text.charCodeAt(0) === 32 || text.charCodeAt(0) === 9 || this.pending?.network === true)) {
       // An indented line belongs to the packet above; so does the line after a VXLAN header,
@@ -190,7 +217,7 @@ export class TcpdumpTextDecoder implements LineDecoder {
     // Once the file has shown timestamps (or -# numbers), a line without them is not a packet:
     // -A payload text and decoders printing an embedded frame write at column 0.
     if (!hasTs && frameNo < 0 && (this.stamped || this.numbered)) {
-      this.notPacket(text, lineNo);
+      this.unstamped(text, lineNo);
       return;
     }
 
@@ -200,12 +227,17 @@ export class TcpdumpTextDecoder implements LineDecoder {
 
     const body = this.body(text, p, seg, hasTs || frameNo >= 0);
     if (body === Body.NOT_PACKET) {
-      this.notPacket(text, lineNo);
+      this.unstamped(text, lineNo);
       return;
     }
+    this.afterPacket = true;
     this.st.packets++;
     this.frames++;
-    if (hasTs) this.stamped = true;
+    if (hasTs && !this.stamped) {
+      this.stamped = true;
+      this.stampKind = this.ts.kind;
+      this.stampDigits = this.ts.fracDigits;
+    }
     if (frameNo >= 0) this.numbered = true;
     const frame = frameNo >= 0 ? frameNo : this.frames;
 
@@ -234,6 +266,7 @@ export class TcpdumpTextDecoder implements LineDecoder {
     }
 
     if (body === Body.NON_TCP) {
+      if (frameNo >= 0 && !hasTs) this.tsharkLine(text); // tshark's "No. Time ..." reads like -# -t
       this.st.nonTcp++;
       // A TCP line this reader does not follow is said, not lost in the non-TCP count.
       if (text.includes(': Flags [') && this.st.unreadTcp++ === 0) this.st.firstUnreadTcpLine = lineNo;
@@ -257,6 +290,7 @@ export class TcpdumpTextDecoder implements LineDecoder {
       this.deltas.settle();
       this.release();
     }
+    this.settleDumps();
     void seg;
   }
 
@@ -409,8 +443,71 @@ export class TcpdumpTextDecoder implements LineDecoder {
     if (pend.held === null) this.tick(pend.frame, pend.tsSec, pend.tsNsec);
   }
 
+  /**
+   * A column-0 line that is not a packet. After a packet it may be `tcpdump -A` output: the
+   * packet's bytes from its IP header on, as ASCII (a '.' for each unprintable byte), over as many
+   * lines as the payload has newlines; its first line starts with the IP header
+   * (startsLikeIpHeader). Once a packet has been followed by such a line, the file is -A output
+   * and the lines after packets are their dumps, skipped in silence (settleDumps decides for the
+   * lines seen before that); otherwise they are not tcpdump output.
+   */
+  private unstamped(text: string, lineNo: number): void {
+    if (this.st.packets === 0 || isTcpdumpChatter(text) || text.includes(': Flags [')) {
+      // (A line that prints TCP flags is a packet line this reader could not read, not payload.)
+      this.notPacket(text, lineNo);
+      return;
+    }
+    if (this.afterPacket) {
+      this.afterPacket = false;
+      if (looksLikeBytes(text)) this.packetsWithDump++;
+      if (!this.asciiDumps && startsLikeIpHeader(text, this.lineVersion)) {
+        this.asciiDumps = true;
+        // From now on a payload line may look like a packet line: hold timestamps to the
+        // file's own shape (see line()).
+        this.ts.minDigits = this.stampDigits;
+      }
+    }
+    this.st.dumpLines++;
+    if (this.asciiDumps) return;
+    if (this.dumpCandidates.length < MAX_LISTED) this.dumpCandidates.push(lineNo);
+  }
+
+  /**
+   * The file ended: lines after packets are not tcpdump output unless they were -A dumps. A dump
+   * whose first line did not start like an IP header (ARP, PPP and PPPoE headers, unknown
+   * ethertypes) still shows in the pattern: bytes printed after (nearly) every packet. Prose
+   * quoting packet lines (a README, a ticket) has text after them, but not bytes.
+   */
+  private settleDumps(): void {
+    const st = this.st;
+    if (this.asciiDumps || st.dumpLines === 0 || this.packetsWithDump * 10 >= st.packets * 9) return;
+    st.unrecognized += st.dumpLines;
+    st.dumpLines = 0;
+    const a = st.unrecognizedLines;
+    const b = this.dumpCandidates;
+    const merged: number[] = [];
+    let i = 0;
+    let j = 0;
+    while (merged.length < MAX_LISTED && (i < a.length || j < b.length)) {
+      merged.push(j >= b.length || (i < a.length && a[i]! < b[j]!) ? a[i++]! : b[j++]!);
+    }
+    st.unrecognizedLines = merged;
+    this.dumpCandidates = [];
+  }
+
+  /**
+   * tshark's one-line summaries ("  1   0.000000 10.0.0.1 → 10.0.0.2 TCP 74 41101 → 5101 [SYN]
+   * Seq=0 ...") are not tcpdump's: relative numbers without their bases, flags in words. Ten of
+   * them and no TCP segment read stop the file with an error that says what to give instead.
+   */
+  private tsharkLine(text: string): void {
+    if (!TSHARK_SUMMARY.test(text)) return;
+    if (++this.st.tsharkLines >= 10 && this.st.tcp === 0) throw new InputError(this.file, TSHARK_TEXT);
+  }
+
   private notPacket(text: string, lineNo: number): void {
     if (isTcpdumpChatter(text)) return;
+    if (this.st.packets === 0) this.tsharkLine(text);
     this.st.unrecognized++;
     if (this.st.unrecognizedLines.length < MAX_LISTED) this.st.unrecognizedLines.push(lineNo);
     if (this.st.packets === 0 && this.st.unrecognized >= GIVE_UP_LINES) {
@@ -479,6 +576,7 @@ export class TcpdumpTextDecoder implements LineDecoder {
     seg.ipId = -1;
     seg.direction = -1;
     seg.iface = -1;
+    this.lineVersion = 0;
     p = skipInterface(text, p, seg);
     const ppp = this.pppProtocol(text, p);
     if (ppp !== 0) return this.network(text, this.afterLength, seg, ppp); // -e PPP: "IP (0x0021), length 177: "
@@ -516,6 +614,7 @@ export class TcpdumpTextDecoder implements LineDecoder {
 
   /** The network layer from its header on (the keyword IP / IP6 already read). */
   private network(text: string, p: number, seg: Segment, version: number): Body {
+    if (this.lineVersion === 0) this.lineVersion = version;
     // -v, a packet shorter than its IP length says (cut by the snap length): print-ip.c writes
     // "truncated-ip - 6 bytes missing! " before the header; the TCP header may still be there.
     if (startsWith(text, p, 'truncated-ip')) {
@@ -1310,6 +1409,34 @@ function isQuietTcp(text: string, p: number): boolean {
 }
 
 /** tcpdump's own lines that are not packets: headers, counters, warnings. */
+/** IPv6 next headers as -A prints them: TCP, UDP, hop-by-hop ('.'), fragment (','), routing ('+'), destination options ('<'), ICMPv6 (':'). */
+const IPV6_NEXT_HEADERS = '.,+<:';
+
+/**
+ * An IPv`version` header as tcpdump -A prints it ('.' for an unprintable byte): its first byte,
+ * version and header length ('E' 0x45 ... 'O') or traffic class ('`' 0x60 ... 'o'), and the
+ * protocol byte (IPv4's 10th, IPv6's 7th: next header) unprintable, as TCP (6), UDP (17) and
+ * ICMP (1) are, or an IPv6 extension header's. Text that merely starts with a capital letter or
+ * a backquote is not taken for one.
+ */
+function startsLikeIpHeader(text: string, version: number): boolean {
+  const c = text.charCodeAt(0);
+  if (version === 4) return c >= 0x45 && c <= 0x4f && text.charCodeAt(9) === 46;
+  if (version === 6) return c >= 0x60 && c <= 0x6f && IPV6_NEXT_HEADERS.includes(text.charAt(6));
+  return false;
+}
+
+/**
+ * A line of bytes as tcpdump -A prints them: at least a quarter of its first 40 characters (and
+ * two) '.', which stands for every unprintable byte, as most bytes of a protocol header are.
+ */
+function looksLikeBytes(text: string): boolean {
+  const n = Math.min(text.length, 40);
+  let dots = 0;
+  for (let i = 0; i < n; i++) if (text.charCodeAt(i) === 46) dots++;
+  return dots >= 2 && dots * 4 >= n;
+}
+
 function isTcpdumpChatter(text: string): boolean {
   return (
     text.startsWith('reading from file ') ||

@@ -42,6 +42,14 @@ export class TimestampReader {
   sec = 0;
   nsec = 0;
   negative = false;
+  /** Digits of the last parse()'s fraction of a second (tcpdump prints 6 or 9). */
+  fracDigits = 0;
+  /**
+   * When not 0, a shorter fraction is no timestamp: tcpdump prints every packet's with 6 or 9
+   * digits (more only for invalid values), and in `-A` output a payload line may start like a
+   * timestamp ("0.26 | 2012-08-24").
+   */
+  minDigits = 0;
 
   private lastTod = -1;
   private dayOffset = 0;
@@ -120,10 +128,11 @@ export class TimestampReader {
   private fraction(text: string, p: number): number {
     const q = this.digitsAt(text, p);
     const n = q - p;
-    if (n === 0 || n > 9) return -1;
+    if (n === 0 || n > 9 || n < this.minDigits) return -1;
     let v = this.num;
     for (let i = n; i < 9; i++) v *= 10;
     this.nsec = v;
+    this.fracDigits = n;
     if (n > 6) this.digits = 9;
     return q;
   }

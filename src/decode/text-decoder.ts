@@ -25,6 +25,10 @@ export interface TextDecodeStats {
   unnamedIcmp: number;
   /** Packet lines without a timestamp (`tcpdump -t`). */
   untimed: number;
+  /** Lines of `tcpdump -A` dumps (each packet's bytes as ASCII, on the lines after it), skipped. */
+  dumpLines: number;
+  /** Lines shaped like tshark's summary lines (TcpdumpTextDecoder.tsharkLine). */
+  tsharkLines: number;
   /** Lines that are not tcpdump output at all, with (up to 1000 of) their line numbers. */
   unrecognized: number;
   unrecognizedLines: number[];
