@@ -339,6 +339,37 @@ describe('what the kernel does silently, inferred only when the capture shows it
     expect(run([...synOnly([0, 1, 2, 3, 4, 5]), tick(12)])[0]!.states.client.at(-1)).toMatchObject({ s: 7, event: 'gave-up' });
   });
 
+  it('an ACK sent between the last FIN copy and the give-up (entering CLOSING) does not hold the give-up off', () => {
+    // tcp_orphan_retries=1 (the sweep's seed 11): the client's FIN and its copies are lost; the
+    // server's FIN crosses them and the client acknowledges it, going to CLOSING. The kernel
+    // drops the socket one doubled interval after the last copy all the same; only something sent
+    // after that shows it did not.
+    const steps: Step[] = [
+      ...HANDSHAKE,
+      { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5001, s: 1 },
+      { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5001, s: 1.2 },
+      { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5001, s: 1.6 },
+      { dir: 's>c', flags: FIN | ACK, seq: 5001, ack: 101, s: 1.7 },
+      { dir: 'c>s', flags: ACK, seq: 102, ack: 5002, s: 1.7001 },
+    ];
+    const c = run([...steps, tick(4)])[0]!;
+    expect(states(c, 'client').slice(-2)).toEqual(['CLOSING', 'CLOSED']);
+    expect(c.states.client.at(-1)).toMatchObject({ s: 2.4, frame: null, event: 'gave-up' });
+    // An ACK after the give-up time: the socket was still there.
+    const alive = run([...steps, { dir: 's>c', flags: FIN | ACK, seq: 5001, ack: 101, s: 2.5 }, { dir: 'c>s', flags: ACK, seq: 102, ack: 5002, s: 2.5001 }, tick(4)])[0]!;
+    expect(alive.finalState.client).toBe('CLOSING');
+    // A FIN sent again 1.25 ms later and an ACK after it (macOS, when the peer's FIN comes in
+    // FIN_WAIT_1; zeek's ssh.client-side-half-duplex): not the timer's copies, so the ACK holds.
+    const bsd = run([
+      ...HANDSHAKE,
+      { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5001, s: 1 },
+      { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5001, s: 1.00125 },
+      { dir: 'c>s', flags: ACK, seq: 102, ack: 5002, s: 1.00165 },
+      tick(4),
+    ])[0]!;
+    expect(bsd.states.client.map((e) => e.event)).not.toContain('gave-up');
+  });
+
   it('a SYN/ACK sent once and never retransmitted long after the 1 s RTO was a syncookie: no SYN_RECEIVED', () => {
     const steps: Step[] = [{ dir: 'c>s', flags: SYN, seq: 100, s: 0 }, { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 0.001 }];
     expect(run([...steps, tick(1)])[0]!.finalState.server).toBe('SYN_RECEIVED'); // too soon to tell

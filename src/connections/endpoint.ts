@@ -19,6 +19,9 @@ export type Side = 'client' | 'server';
 /** Margin beyond a retransmission's due time (timer slack) before an endpoint is taken to have given up. */
 const GIVE_UP_SLACK_S = 0.2;
 
+/** Linux's default lowest retransmission timeout (TCP_RTO_MIN, rto_min): a copy this long after the one before is the timer's. */
+const RTO_MIN_S = 0.2;
+
 /**
  * SYN_SENT's constant intervals (Linux 6.5+, tcp_syn_linear_timeouts, default 4): the RTO doubles
  * only once more timeouts than that have passed, so the first five intervals are equal and the
@@ -315,7 +318,12 @@ export class Endpoint {
    * the interval; SYN_SENT keeps it constant for its first tcp_syn_linear_timeouts retries) and
    * drops the socket one more interval after its last retransmission, sending nothing. Taken as
    * shown once the capture runs past the next retransmission's latest due time with none, and
-   * the endpoint sent nothing after its last copy. Null otherwise.
+   * the endpoint sent nothing after its last copy. When the copies are surely the timer's (the
+   * last interval doubled the one before, or was at least rto_min), only what it sent after it
+   * gave up counts: the ACK of the peer's FIN that took it from FIN_WAIT_1 to CLOSING does not
+   * restart the retransmission timer. Closer copies may be re-sends of another kind (a BSD stack
+   * sends its FIN again, with the new ack, when the peer's FIN arrives in FIN_WAIT_1), and an ACK
+   * after them may be the close going on. Null otherwise.
    */
   private gaveUpAt(state: TcpCode, endS: number): number | null {
     const ctl = state === TcpCode.SYN_SENT ? this.syn
@@ -324,13 +332,14 @@ export class Endpoint {
     const n = ctl === null ? 0 : ctl.copyCount;
     if (ctl === null || n < 2) return null;
     const last = ctl.copyS(n - 1);
-    if (this.lastSentS > last) return null;
     const interval = diffS(ctl.copyS(n - 2), last);
     if (interval <= 0) return null;
     if (endS < last + 2 * interval + Math.max(GIVE_UP_SLACK_S, interval / 4)) return null;
     const prev = n >= 3 ? ctl.copyS(n - 2) - ctl.copyS(n - 3) : 0;
     const linear = state === TcpCode.SYN_SENT && n >= 3 && n - 1 < LINEAR_SYN_INTERVALS && Math.abs(interval - prev) <= prev / 4;
-    return sumS(last, (linear ? 1 : 2) * interval);
+    const at = sumS(last, (linear ? 1 : 2) * interval);
+    const timed = interval >= RTO_MIN_S || (n >= 3 && Math.abs(interval - 2 * prev) <= prev / 2);
+    return this.lastSentS > (timed ? at : last) ? null : at;
   }
 
   /**
