@@ -414,6 +414,20 @@ describe('TCP', () => {
     expect(seg.reservedBits).toBe(0b100);
     expect(seg.flags).toBe(ACK | 0x100);
   });
+  it('reads a D-SACK (RFC 2883): the first SACK block when it lies below the ack', () => {
+    const u32 = (v: number) => [v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff];
+    const ts = [1, 1, 8, 10, ...u32(7), ...u32(9)];
+    const sack = (l: number, r: number) => [1, 1, 5, 10, ...u32(l), ...u32(r)];
+    const ack = (0xfffffff0 + 0x20) >>> 0; // wraps past 2^32: 0x10
+    // Linux's order (timestamps, then SACK), a block below the ack: a duplicate reported.
+    const dup = decode(101, ipv4(tcp({ flags: ACK, ack, options: [...ts, ...sack(0xfffffff0, 0x10)] }))).seg;
+    expect([dup.dsackLeft, dup.dsackRight]).toEqual([0xfffffff0, 0x10]);
+    // Without timestamps too.
+    expect(decode(101, ipv4(tcp({ flags: ACK, ack: 500, options: sack(400, 450) }))).seg.dsackLeft).toBe(400);
+    // An ordinary SACK (data beyond a hole, above the ack), and timestamps alone: none.
+    expect(decode(101, ipv4(tcp({ flags: ACK, ack: 500, options: [...ts, ...sack(600, 700)] }))).seg.dsackLeft).toBe(-1);
+    expect(decode(101, ipv4(tcp({ flags: ACK, ack: 500, options: ts }))).seg.dsackLeft).toBe(-1);
+  });
 });
 
 describe('ICMP errors about TCP segments (RFC 792, RFC 4443)', () => {

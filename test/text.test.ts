@@ -455,6 +455,22 @@ describe('tcpdump text: one line of each form', () => {
     expect(stats).toMatchObject({ packets: 6, tcp: 1, nonTcp: 5, unrecognized: 1, unrecognizedLines: [8] });
   });
 
+  it('reads a D-SACK block, printed relative to the ack\'s base as print-tcp.c does', () => {
+    const lines = [
+      '1.000000 IP 10.0.0.1.40000 > 10.0.0.2.80: Flags [S], seq 1000, win 64240, options [mss 1460,sackOK,TS val 1 ecr 0], length 0',
+      '1.000100 IP 10.0.0.2.80 > 10.0.0.1.40000: Flags [S.], seq 5000, ack 1001, win 64240, options [mss 1460,sackOK,TS val 2 ecr 1], length 0',
+      '1.000200 IP 10.0.0.1.40000 > 10.0.0.2.80: Flags [.], ack 1, win 502, options [nop,nop,TS val 3 ecr 2], length 0',
+      '1.100000 IP 10.0.0.2.80 > 10.0.0.1.40000: Flags [FP.], seq 1:77, ack 1, win 502, options [nop,nop,TS val 4 ecr 3], length 76',
+      '1.130000 IP 10.0.0.2.80 > 10.0.0.1.40000: Flags [FP.], seq 1:77, ack 1, win 502, options [nop,nop,TS val 34 ecr 3], length 76',
+      '1.130100 IP 10.0.0.1.40000 > 10.0.0.2.80: Flags [.], ack 78, win 502, options [nop,nop,TS val 35 ecr 4,nop,nop,sack 1 {1:78}], length 0',
+      '1.130200 IP 10.0.0.1.40000 > 10.0.0.2.80: Flags [.], ack 78, win 502, options [nop,nop,TS val 36 ecr 4,nop,nop,sack 1 {90:100}], length 0',
+    ];
+    const { segs } = decode(lines);
+    expect([segs[5]!.ack, segs[5]!.dsackLeft, segs[5]!.dsackRight]).toEqual([5078, 5001, 5078]);
+    expect(segs[6]!.dsackLeft).toBe(-1); // above the ack: an ordinary SACK
+    expect(segs.slice(0, 5).every((x) => x.dsackLeft === -1)).toBe(true);
+  });
+
   it('skips tcpdump -A dumps, even payload lines that start like a timestamp or a packet number', () => {
     // -A prints each packet's bytes from the IP header on as ASCII, at column 0, over as many
     // lines as its payload has newlines (payload of zeek's http/get.pcap and suricata's bug-76).

@@ -11,7 +11,7 @@ import type { ConnectionReport } from '../src/findings/types.js';
 
 type Dir = 'c>s' | 's>c';
 /** `icmp` (type << 8 | code): not a segment but an ICMP error quoting one sent `dir` with `seq` (NaN: not shown). */
-interface Step { dir: Dir; flags: number; seq: number; ack?: number; len?: number; s: number; clientPort?: number; icmp?: number; direction?: number; ts?: number; id?: number; cut?: boolean }
+interface Step { dir: Dir; flags: number; seq: number; ack?: number; len?: number; s: number; clientPort?: number; icmp?: number; direction?: number; ts?: number; id?: number; cut?: boolean; dsack?: [number, number] }
 
 /** Tracks `steps` and reports every connection, in the order they opened. */
 function run(steps: Step[], timeWaitS = 60): ConnectionReport[] {
@@ -26,7 +26,7 @@ function run(steps: Step[], timeWaitS = 60): ConnectionReport[] {
     Object.assign(seg, {
       frame: i + 1, fileFrame: i + 1, s: st.s, src: from.ip, srcPort: from.port, dst: to.ip, dstPort: to.port,
       flags: st.flags, seq: st.seq !== st.seq ? NaN : st.seq >>> 0, ack: (st.ack ?? 0) >>> 0, payloadLen: st.len ?? 0, window: 65535,
-      direction: st.direction ?? -1, tsVal: st.ts ?? -1, ipId: st.id ?? -1,
+      direction: st.direction ?? -1, tsVal: st.ts ?? -1, ipId: st.id ?? -1, dsackLeft: st.dsack?.[0] ?? -1, dsackRight: st.dsack?.[1] ?? -1,
     });
     // A SYN's options as a decoder reads them: timestamps when it carried a TSval.
     if (st.flags & SYN) seg.options = { mss: null, windowScale: null, sackPermitted: false, timestamps: st.ts !== undefined, fastOpen: false, truncated: st.cut === true };
@@ -374,6 +374,26 @@ describe('what the kernel does silently, inferred only when the capture shows it
     const steps: Step[] = [{ dir: 'c>s', flags: SYN, seq: 100, s: 0 }, { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 0.001 }];
     expect(run([...steps, tick(1)])[0]!.finalState.server).toBe('SYN_RECEIVED'); // too soon to tell
     expect(run([...steps, tick(5)])[0]!.states.server.map((e) => e.state)).toEqual(['LISTEN']);
+  });
+});
+
+describe('when a retransmitted FIN was received', () => {
+  // The server's data+FIN, sent again 30 ms later because the client's ACK was slow (memory
+  // pressure, the sweep's runs2/s0003): the client reports the second copy as a duplicate.
+  const steps = (sack: Partial<Step>): Step[] => [
+    ...HANDSHAKE,
+    { dir: 's>c', flags: FIN | ACK | PSH, seq: 5001, ack: 101, len: 76, s: 1.1 },
+    { dir: 's>c', flags: FIN | ACK | PSH, seq: 5001, ack: 101, len: 76, s: 1.13 },
+    { dir: 'c>s', flags: ACK, seq: 101, ack: 5078, s: 1.1301, ...sack },
+  ];
+  const closeWait = (c: ConnectionReport) => c.states.client.find((e) => e.state === 'CLOSE_WAIT');
+  it('at its first copy when the ACK reports the last copy with a D-SACK (RFC 2883)', () => {
+    expect(closeWait(run(steps({ dsack: [5001, 5078] }))[0]!)).toMatchObject({ s: 1.1, frame: 4 });
+  });
+  it('at its last copy otherwise (the first may have been lost)', () => {
+    expect(closeWait(run(steps({}))[0]!)).toMatchObject({ s: 1.13, frame: 5 });
+    // A D-SACK of other data proves nothing about the FIN.
+    expect(closeWait(run(steps({ dsack: [4000, 4100] }))[0]!)).toMatchObject({ s: 1.13, frame: 5 });
   });
 });
 

@@ -590,7 +590,7 @@ export class Connection {
       const finAck = yFin.copyAck(yFin.copyCount - 1);
       const xFin = x.fin;
       const acksOurs = xFin !== null && finAck !== null && covers(finAck, xFin.seq);
-      addReceipt(x, acksOurs ? EventCode.RECV_FIN_ACK_OF_FIN : EventCode.RECV_FIN, yFin);
+      addReceipt(x, acksOurs ? EventCode.RECV_FIN_ACK_OF_FIN : EventCode.RECV_FIN, yFin, seg);
     }
     if (ySyn !== null) answerCopies(ySyn, a, seg);
     if (ySynAck !== null) answerCopies(ySynAck, a, seg);
@@ -1040,8 +1040,15 @@ function answerCopies(ctl: Control, a: number, seg: Segment): void {
  * Logs the receipt of `ctl` for `e`, once proven: dated at the last copy sent before the proof,
  * or later, at the receiver's own last segment that showed it had not received it yet.
  */
-function addReceipt(e: Endpoint, kind: EventCode, ctl: Control): void {
-  const last = ctl.copyCount - 1;
+/**
+ * The peer received `ctl` (the ACK `seg` proved it): at its last copy sent before that ACK,
+ * unless the ACK reports that copy as a duplicate with a D-SACK (RFC 2883): then an earlier copy
+ * had arrived, and the last copy was a spurious retransmission (the ACK of the first was delayed
+ * or lost). Linux reports a duplicate FIN or data+FIN this way.
+ */
+function addReceipt(e: Endpoint, kind: EventCode, ctl: Control, seg: Segment | null = null): void {
+  const duplicate = seg !== null && ctl.copyCount > 1 && seg.dsackLeft >= 0 && seqLE(seg.dsackLeft, ctl.seq) && seqLT(ctl.seq, seg.dsackRight);
+  const last = ctl.copyCount - (duplicate ? 2 : 1);
   const notCovered = ctl.notCoveredFrame;
   if (notCovered !== null && notCovered > ctl.copyFrame(last)) e.addEvent(kind, notCovered, ctl.notCoveredS, 1);
   else e.addEvent(kind, ctl.copyFrame(last), ctl.copyS(last), 0);

@@ -5,7 +5,7 @@
  */
 import type { PacketRecord } from '../input/record.js';
 import { readIPv6Words } from './addr.js';
-import { FIN, SYN, Segment, TcpOptions } from './segment.js';
+import { ACK, FIN, SYN, Segment, TcpOptions } from './segment.js';
 
 /** Why a packet did not become a segment; `TCP` means it did. */
 export const enum Outcome {
@@ -436,7 +436,34 @@ function decodeTcp(b: Uint8Array, off: number, end: number, ipPayloadLen: number
   out.options = out.flags & SYN ? parseOptions(b, off + 20, Math.min(end, off + hdrLen)) : null;
   if (out.options && out.truncated) out.options.truncated = true;
   out.tsVal = out.flags & (SYN | FIN) ? readTsVal(b, off + 20, Math.min(end, off + hdrLen)) : -1;
+  out.dsackLeft = -1;
+  out.dsackRight = -1;
+  // Linux's usual data segment carries NOP, NOP, timestamps and nothing else: no walk for it.
+  if (out.flags & ACK && hdrLen > 20 && !(hdrLen === 32 && b[off + 22] === 8)) readDsack(b, off + 20, Math.min(end, off + hdrLen), out);
   return Outcome.TCP;
+}
+
+/** Sets out.dsackLeft/Right when the first SACK block lies below the cumulative ack (RFC 2883). */
+function readDsack(b: Uint8Array, off: number, end: number, out: Segment): void {
+  while (off < end) {
+    const kind = b[off]!;
+    if (kind === 0) return;
+    if (kind === 1) { off++; continue; }
+    if (off + 1 >= end) return;
+    const len = b[off + 1]!;
+    if (len < 2 || off + len > end) return;
+    if (kind === 5) {
+      if (len < 10) return;
+      const left = ((b[off + 2]! << 24) | (b[off + 3]! << 16) | (b[off + 4]! << 8) | b[off + 5]!) >>> 0;
+      const right = ((b[off + 6]! << 24) | (b[off + 7]! << 16) | (b[off + 8]! << 8) | b[off + 9]!) >>> 0;
+      if (((left - out.ack) | 0) < 0) {
+        out.dsackLeft = left;
+        out.dsackRight = right;
+      }
+      return;
+    }
+    off += len;
+  }
 }
 
 /** The timestamp option's TSval (RFC 7323), -1 when the options hold none (or it was not captured). */

@@ -77,6 +77,12 @@ export class Segment {
    * read.
    */
   tsVal = -1;
+  /**
+   * A D-SACK (RFC 2883): the first SACK block of an ACK when it lies below the cumulative ack,
+   * reporting a segment received twice; -1 when there is none. Its left and right edges.
+   */
+  dsackLeft = -1;
+  dsackRight = -1;
   /** The IPv4 identification field (-1: IPv6, or not printed in tcpdump text without -v). */
   ipId = -1;
   /**
@@ -156,6 +162,8 @@ export class Segment {
     this.truncated = false;
     this.ipId = -1;
     this.tsVal = -1;
+    this.dsackLeft = -1;
+    this.dsackRight = -1;
   }
 
   clone(): Segment {

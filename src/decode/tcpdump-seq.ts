@@ -110,6 +110,12 @@ export class SeqRecovery {
    * Turns the printed numbers in `seg` (seq valid only if `seqPrinted`) into absolute ones.
    * Called once per TCP segment, in file order.
    */
+  /**
+   * What the last recovered segment's SACK blocks are printed relative to: print-tcp.c takes the
+   * same base off them as off its ack number (0 with -S).
+   */
+  sackBase = 0;
+
   recover(seg: Segment, seqPrinted: boolean): void {
     // Times step back a little between packets (and are unknown for the few held while a -ttt
     // file's meaning is judged): the latest one is the capture's time.
@@ -133,8 +139,10 @@ export class SeqRecovery {
           // values; tiny ones mean the text starts after tcpdump set its record (a pasted
           // excerpt), so they are relative already.
           setBases(v, o, fromA, 0, 0);
+          this.sackBase = 0;
         } else {
           setBases(v, o, fromA, seg.seq, (seg.ack - 1) >>> 0);
+          this.sackBase = (seg.ack - 1) >>> 0; // its SACK blocks are printed relative all the same
         }
       } else {
         const seqBase = v[o + (fromA ? R.BASE_A : R.BASE_B)]!;
@@ -143,8 +151,13 @@ export class SeqRecovery {
         if ((this.mode as SeqMode) !== SeqMode.ABSOLUTE) {
           if (seqPrinted) seg.seq = (seg.seq + seqBase) >>> 0;
           seg.ack = (seg.ack + ackBase) >>> 0;
+          this.sackBase = ackBase;
+        } else {
+          this.sackBase = 0;
         }
       }
+    } else {
+      this.sackBase = 0;
     }
     v[o + R.LAST_SEC] = this.nowSec;
     if (f & SYN) {

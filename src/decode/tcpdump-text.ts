@@ -123,6 +123,9 @@ export class TcpdumpTextDecoder implements LineDecoder {
   /** Facts of the line being parsed, beyond the segment. */
   private seqPrinted = false;
   private tsVal = -1;
+  /** The line's first SACK block as printed (-1: none). */
+  private sackLeft = -1;
+  private sackRight = -1;
   private v4Tcp = false;
   /** The -v IPv4 header said ICMP: its error may be about a TCP segment (icmpError). */
   private v4Icmp = false;
@@ -302,6 +305,14 @@ export class TcpdumpTextDecoder implements LineDecoder {
     if (seg.icmp < 0) {
       this.st.tcp++;
       this.seqs.recover(seg, this.seqPrinted);
+      if (this.sackLeft >= 0 && seg.flags & ACK) {
+        // The first SACK block, made absolute as the ack was: a D-SACK when below the ack.
+        const left = (this.sackLeft + this.seqs.sackBase) >>> 0;
+        if (((left - seg.ack) | 0) < 0) {
+          seg.dsackLeft = left;
+          seg.dsackRight = (this.sackRight + this.seqs.sackBase) >>> 0;
+        }
+      }
     } else {
       this.st.nonTcp++; // not a TCP packet, though it is about one
     }
@@ -921,11 +932,14 @@ export class TcpdumpTextDecoder implements LineDecoder {
     let payload = -1;
     this.seqPrinted = false;
     this.tsVal = -1;
+    this.sackLeft = -1;
     seg.seq = 0;
     seg.ack = 0;
     seg.window = 0;
     seg.options = null;
     seg.truncated = false;
+    seg.dsackLeft = -1;
+    seg.dsackRight = -1;
     const wantOptions = (seg.flags & SYN) !== 0;
     // TSval: evidence of what a -ttt file's deltas mean, and a SYN's or FIN's own (Segment.tsVal).
     const wantTs = (seg.flags & (SYN | FIN)) !== 0 || this.held !== null || this.ts.kind === TsKind.DELTA && this.deltas.mode === DeltaMode.UNKNOWN;
@@ -985,10 +999,15 @@ export class TcpdumpTextDecoder implements LineDecoder {
   private options(text: string, p: number, seg: Segment, want: boolean, wantTs: boolean): number {
     const len = text.length;
     if (!want && !wantTs) {
-      // Nothing to read (not a SYN): skip to the ']', unless an item holds brackets of its own.
+      // Nothing to read (not a SYN) but a SACK's first block: skip to the ']', unless an item
+      // holds brackets of its own.
       const close = text.indexOf(']', p);
       const open = text.indexOf('[', p);
-      if (close >= 0 && (open < 0 || open > close)) return close + 1;
+      if (close >= 0 && (open < 0 || open > close)) {
+        const sack = text.indexOf('sack ', p);
+        if (sack >= 0 && sack < close) this.sackBlock(text, sack + 5);
+        return close + 1;
+      }
     }
     const o: TcpOptions | null = want ? { mss: null, windowScale: null, sackPermitted: false, timestamps: false, fastOpen: false, truncated: false } : null;
     let depth = 0;
@@ -1013,8 +1032,25 @@ export class TcpdumpTextDecoder implements LineDecoder {
     return p + 1;
   }
 
+  /** "N {A:B}...": the first block's edges as printed (sackLeft, sackRight). */
+  private sackBlock(text: string, p: number): void {
+    const brace = text.indexOf('{', p);
+    if (brace < 0 || brace > p + 4) return;
+    const colon = this.uint(text, brace + 1);
+    if (text.charCodeAt(colon) !== 58) return;
+    const left = this.num;
+    const close = this.uint(text, colon + 1);
+    if (text.charCodeAt(close) !== 125) return;
+    this.sackLeft = left;
+    this.sackRight = this.num;
+  }
+
   private option(text: string, p: number, o: TcpOptions | null, wantTs: boolean): void {
     const c = text.charCodeAt(p);
+    if (c === 115 && startsWith(text, p, 'sack ')) {
+      this.sackBlock(text, p + 5);
+      return;
+    }
     if (c === 84 && startsWith(text, p, 'TS val ')) { // RFC 7323 timestamps
       if (o !== null) o.timestamps = true;
       if (wantTs) {
