@@ -501,7 +501,7 @@ describe('tcpdump text: one line of each form', () => {
     const stray = decode([
       `09:22:34.457151 ${SYN_LINE}`,
       `09:22:34.457152 ${SYN_LINE}`,
-      'GET / HTTP/1.1', // after one packet of two, not starting like an IP header
+      'GET / HTTP/1.1', // after one packet of two, and no IP header as -A prints one
     ]);
     expect(stray.stats).toMatchObject({ packets: 2, dumpLines: 0, unrecognized: 1, unrecognizedLines: [3] });
   });

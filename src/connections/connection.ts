@@ -1037,14 +1037,12 @@ function answerCopies(ctl: Control, a: number, seg: Segment): void {
 }
 
 /**
- * Logs the receipt of `ctl` for `e`, once proven: dated at the last copy sent before the proof,
- * or later, at the receiver's own last segment that showed it had not received it yet.
- */
-/**
- * The peer received `ctl` (the ACK `seg` proved it): at its last copy sent before that ACK,
- * unless the ACK reports that copy as a duplicate with a D-SACK (RFC 2883): then an earlier copy
- * had arrived, and the last copy was a spurious retransmission (the ACK of the first was delayed
- * or lost). Linux reports a duplicate FIN or data+FIN this way.
+ * Logs the receipt of `ctl` for `e`, once proven (by the ACK `seg`, when given): dated at the last
+ * copy sent before the proof, or later, at the receiver's own last segment that showed it had not
+ * received it yet. When `seg` reports that last copy as a duplicate with a D-SACK (RFC 2883), an
+ * earlier copy had arrived and the last one was a spurious retransmission (the ACK of the first
+ * was slow or lost): the receipt is dated at the copy before. Linux reports a FIN or data+FIN
+ * received twice this way.
  */
 function addReceipt(e: Endpoint, kind: EventCode, ctl: Control, seg: Segment | null = null): void {
   const duplicate = seg !== null && ctl.copyCount > 1 && seg.dsackLeft >= 0 && seqLE(seg.dsackLeft, ctl.seq) && seqLT(ctl.seq, seg.dsackRight);

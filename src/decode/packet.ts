@@ -445,40 +445,37 @@ function decodeTcp(b: Uint8Array, off: number, end: number, ipPayloadLen: number
 
 /** Sets out.dsackLeft/Right when the first SACK block lies below the cumulative ack (RFC 2883). */
 function readDsack(b: Uint8Array, off: number, end: number, out: Segment): void {
-  while (off < end) {
-    const kind = b[off]!;
-    if (kind === 0) return;
-    if (kind === 1) { off++; continue; }
-    if (off + 1 >= end) return;
-    const len = b[off + 1]!;
-    if (len < 2 || off + len > end) return;
-    if (kind === 5) {
-      if (len < 10) return;
-      const left = ((b[off + 2]! << 24) | (b[off + 3]! << 16) | (b[off + 4]! << 8) | b[off + 5]!) >>> 0;
-      const right = ((b[off + 6]! << 24) | (b[off + 7]! << 16) | (b[off + 8]! << 8) | b[off + 9]!) >>> 0;
-      if (((left - out.ack) | 0) < 0) {
-        out.dsackLeft = left;
-        out.dsackRight = right;
-      }
-      return;
-    }
-    off += len;
-  }
+  const o = findOption(b, off, end, 5);
+  if (o < 0 || b[o + 1]! < 10) return;
+  const left = u32At(b, o + 2);
+  if (((left - out.ack) | 0) >= 0) return;
+  out.dsackLeft = left;
+  out.dsackRight = u32At(b, o + 6);
 }
 
 /** The timestamp option's TSval (RFC 7323), -1 when the options hold none (or it was not captured). */
 function readTsVal(b: Uint8Array, off: number, end: number): number {
+  const o = findOption(b, off, end, 8);
+  return o >= 0 && b[o + 1] === 10 ? u32At(b, o + 2) : -1;
+}
+
+/** Where option `kind` starts among the options in [off, end), -1 when they hold none (or it was not captured whole). */
+function findOption(b: Uint8Array, off: number, end: number, kind: number): number {
   while (off < end) {
-    const kind = b[off]!;
-    if (kind === 0) break;
-    if (kind === 1) { off++; continue; }
-    if (off + 1 >= end) break;
+    const k = b[off]!;
+    if (k === 0) return -1; // end of option list
+    if (k === 1) { off++; continue; } // no-operation
+    if (off + 1 >= end) return -1;
     const len = b[off + 1]!;
-    if (len < 2 || off + len > end) break;
-    if (kind === 8 && len === 10) return ((b[off + 2]! << 24) | (b[off + 3]! << 16) | (b[off + 4]! << 8) | b[off + 5]!) >>> 0;
+    if (len < 2 || off + len > end) return -1;
+    if (k === kind) return off;
     off += len;
   }
   return -1;
+}
+
+function u32At(b: Uint8Array, at: number): number {
+  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
 }
 
 /** Handshake options (RFC 9293 3.2, RFC 7323, RFC 2018, RFC 7413); stops at what was captured. */

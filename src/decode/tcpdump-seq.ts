@@ -107,15 +107,15 @@ export class SeqRecovery {
   }
 
   /**
-   * Turns the printed numbers in `seg` (seq valid only if `seqPrinted`) into absolute ones.
-   * Called once per TCP segment, in file order.
-   */
-  /**
    * What the last recovered segment's SACK blocks are printed relative to: print-tcp.c takes the
    * same base off them as off its ack number (0 with -S).
    */
   sackBase = 0;
 
+  /**
+   * Turns the printed numbers in `seg` (seq valid only if `seqPrinted`) into absolute ones, and
+   * sets sackBase. Called once per TCP segment, in file order.
+   */
   recover(seg: Segment, seqPrinted: boolean): void {
     // Times step back a little between packets (and are unknown for the few held while a -ttt
     // file's meaning is judged): the latest one is the capture's time.

@@ -1444,7 +1444,6 @@ function isQuietTcp(text: string, p: number): boolean {
   return q > digits && (q === text.length || text.charCodeAt(q) === 32);
 }
 
-/** tcpdump's own lines that are not packets: headers, counters, warnings. */
 /** IPv6 next headers as -A prints them: TCP, UDP, hop-by-hop ('.'), fragment (','), routing ('+'), destination options ('<'), ICMPv6 (':'). */
 const IPV6_NEXT_HEADERS = '.,+<:';
 
@@ -1473,6 +1472,7 @@ function looksLikeBytes(text: string): boolean {
   return dots >= 2 && dots * 4 >= n;
 }
 
+/** tcpdump's own lines that are not packets: headers, counters, warnings. */
 function isTcpdumpChatter(text: string): boolean {
   return (
     text.startsWith('reading from file ') ||
