@@ -375,6 +375,91 @@ describe('what the kernel does silently, inferred only when the capture shows it
     expect(run([...steps, tick(1)])[0]!.finalState.server).toBe('SYN_RECEIVED'); // too soon to tell
     expect(run([...steps, tick(5)])[0]!.states.server.map((e) => e.state)).toEqual(['LISTEN']);
   });
+
+  it('a syncookie acknowledged seconds later and taken: the socket is made then, from LISTEN', () => {
+    // tcp_syncookies=2, the client's ACK lost before the wire; its data at 4 s returns the cookie
+    // and the server acknowledges it (the sweep's cookies2-ack-dropped-data: ss shows no server
+    // socket until then).
+    const steps: Step[] = [
+      { dir: 'c>s', flags: SYN, seq: 100, s: 0 },
+      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 0.001 },
+      { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 17, s: 4 },
+    ];
+    const taken = run([...steps, { dir: 's>c', flags: ACK, seq: 5001, ack: 118, s: 4.0001 }])[0]!;
+    expect(taken.states.server.map((e) => `${e.state}@${e.s}`)).toEqual(['LISTEN@0', 'ESTABLISHED@4']);
+    expect(taken.handshake.kind).toBe('complete');
+    // Answered with a RST, the late ACK was not a cookie's: the history stays as it was.
+    const refused = run([...steps, { dir: 's>c', flags: RST, seq: 5001, s: 4.0001 }])[0]!;
+    expect(states(refused, 'server')).toEqual(['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', 'CLOSED']);
+    // Acknowledged within the 1 s RTO: an ordinary request.
+    const prompt = run([{ dir: 'c>s', flags: SYN, seq: 100, s: 0 }, { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 0.001 }, { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 17, s: 0.5 }, tick(5)])[0]!;
+    expect(states(prompt, 'server')).toEqual(['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED']);
+  });
+
+  describe('what arrives after an endpoint gave up finds it gone', () => {
+    // tcp_synack_retries=2, the client's ACK lost before the wire: SYN/ACKs at 0, 1, 3 s; the
+    // request is dropped at 7 s; the client's data at 9 s gets a bare RST (the sweep's
+    // synack-r2-ack-dropped-nodata-expire: ss shows no server socket from 7 s).
+    const opening: Step[] = [
+      { dir: 'c>s', flags: SYN, seq: 100, s: 0 },
+      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 0.001 },
+      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 1.001 },
+      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 3.001 },
+      { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 17, s: 9 },
+    ];
+    it('a SYN_RECEIVED server: given up at its timer, the handshake half-open, the RST no abort', () => {
+      const c = run([...opening, { dir: 's>c', flags: RST, seq: 5001, s: 9.0001 }])[0]!;
+      expect(c.states.server.slice(-1)).toEqual([{ state: 'CLOSED', s: 7.001, frame: null, event: 'gave-up' }]);
+      expect(states(c, 'server')).toEqual(['LISTEN', 'SYN_RECEIVED', 'CLOSED']);
+      expect(c.handshake).toMatchObject({ kind: 'half-open', ackS: null });
+      expect(c.resets[0]).toMatchObject({ kind: 'after-close', senderState: 'CLOSED' });
+    });
+    it('unless it answers as a live socket would: then it had not given up', () => {
+      const c = run([...opening, { dir: 's>c', flags: ACK, seq: 5001, ack: 118, s: 9.0001 }])[0]!;
+      expect(states(c, 'server')).toEqual(['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED']);
+      expect(c.handshake.kind).toBe('complete');
+    });
+    it('before its timer ran out, it takes what comes', () => {
+      const early = opening.map((st) => (st.s === 9 ? { ...st, s: 6.5 } : st));
+      const c = run([...early, { dir: 's>c', flags: RST, seq: 5001, s: 6.5001 }])[0]!;
+      expect(states(c, 'server')).toEqual(['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', 'CLOSED']);
+      expect(c.handshake.kind).toBe('complete');
+    });
+    it('an orphan in FIN_WAIT_1 is gone at its give-up, not at the RST that answers the peer later', () => {
+      const c = run([
+        ...HANDSHAKE,
+        { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5001, s: 1 },
+        { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5001, s: 1.2 },
+        { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5001, s: 1.6 },
+        { dir: 's>c', flags: ACK | PSH, seq: 5001, ack: 101, len: 10, s: 5 },
+        { dir: 'c>s', flags: RST, seq: 102, s: 5.0001 },
+      ])[0]!;
+      expect(c.states.client.slice(-2)).toEqual([
+        { state: 'FIN_WAIT_1', s: 1, frame: 4, event: 'send-fin' },
+        { state: 'CLOSED', s: 2.4, frame: null, event: 'gave-up' },
+      ]);
+    });
+  });
+
+  it("an opening's timer runs in whole seconds: the next one is due 2^k s on, plus part of the lateness seen", () => {
+    // SYN/ACKs 1.028 s apart (a 1 s timer that went off 28 ms late): given up 2.014 s after the
+    // last, not 2.056 s (the sweep's synack-r1-ack-dropped-expire-data: ss lost it 2.004-2.016 s after).
+    const c = run([
+      { dir: 'c>s', flags: SYN, seq: 100, s: 0 },
+      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 0 },
+      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 1.028 },
+      tick(6),
+    ])[0]!;
+    expect(c.states.server.at(-1)).toMatchObject({ state: 'CLOSED', s: 3.042, event: 'gave-up' });
+    // Another stack's 3 s timer (no power of two) is doubled as it is.
+    const other = run([
+      { dir: 'c>s', flags: SYN, seq: 100, s: 0 },
+      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 0 },
+      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 3 },
+      tick(12),
+    ])[0]!;
+    expect(other.states.server.at(-1)).toMatchObject({ state: 'CLOSED', s: 9, event: 'gave-up' });
+  });
 });
 
 describe('when a retransmitted FIN was received', () => {
@@ -394,6 +479,41 @@ describe('when a retransmitted FIN was received', () => {
     expect(closeWait(run(steps({}))[0]!)).toMatchObject({ s: 1.13, frame: 5 });
     // A D-SACK of other data proves nothing about the FIN.
     expect(closeWait(run(steps({ dsack: [4000, 4100] }))[0]!)).toMatchObject({ s: 1.13, frame: 5 });
+  });
+});
+
+describe('FINs sent again, crossing each other', () => {
+  // A simultaneous close seen mid-path (50 ms round trip to each side, the sweep's sc-d25-ackin):
+  // the FINs cross, each side's ACK of the other's FIN is lost, and both send their FIN again,
+  // each copy acknowledging the other's FIN. Linux takes each copy's ACK: CLOSING -> TIME_WAIT.
+  const close: Step[] = [
+    { dir: 'c>s', flags: SYN, seq: 100, s: 0 },
+    { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 0.05 },
+    { dir: 'c>s', flags: ACK, seq: 101, ack: 5001, s: 0.1 },
+    { dir: 's>c', flags: FIN | ACK, seq: 5001, ack: 101, s: 1 },
+    { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5001, s: 1.0001 },
+    { dir: 'c>s', flags: ACK, seq: 102, ack: 5002, s: 1.05 },
+    { dir: 's>c', flags: ACK, seq: 5002, ack: 102, s: 1.05001 },
+  ];
+  const copies: Step[] = [
+    { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5002, s: 1.35 },
+    { dir: 's>c', flags: FIN | ACK, seq: 5001, ack: 102, s: 1.35002 },
+  ];
+  it("a FIN sent again acknowledges the peer's FIN as a pure ACK would; one that crossed the peer's copy is not taken back by it", () => {
+    const c = run([...close, ...copies])[0]!;
+    expect(states(c, 'client').slice(-3)).toEqual(['FIN_WAIT_1', 'CLOSING', 'TIME_WAIT']);
+    expect(states(c, 'server').slice(-3)).toEqual(['FIN_WAIT_1', 'CLOSING', 'TIME_WAIT']);
+    // The client took the ACK on the server's copy; the server the one on the client's copy,
+    // which crossed its own (20 us apart, against 50 ms from the capture point to it and back).
+    expect(c.states.client.at(-1)).toMatchObject({ state: 'TIME_WAIT', frame: 9, event: 'recv-ack-of-fin' });
+    expect(c.states.server.at(-1)).toMatchObject({ state: 'TIME_WAIT', frame: 8, event: 'recv-ack-of-fin' });
+    expect(c.close.kind).toBe('simultaneous');
+  });
+  it('an ACK captured long before the copy (more than the round trip) was lost: the copy takes it back', () => {
+    const late = [copies[0]!, { ...copies[1]!, s: 1.6 }];
+    const c = run([...close, ...late])[0]!;
+    expect(c.states.server.at(-1)).toMatchObject({ state: 'CLOSING' });
+    expect(c.states.client.at(-1)).toMatchObject({ state: 'TIME_WAIT', frame: 9 });
   });
 });
 

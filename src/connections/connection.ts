@@ -105,6 +105,14 @@ export function newRstFact(): RstFact {
  */
 const RECEIVER_ALIVE_AFTER_S = 1;
 
+/**
+ * A handshake answer slower than this is not taken as the endpoint's round trip
+ * (Connection.replyWindowS): the window stays under 50 ms, well below the 200 ms at least that a
+ * retransmission timer adds to the round trip, so an ACK lost before a FIN was sent again is not
+ * taken for one that crossed it.
+ */
+const REPLY_GAP_MAX_S = 0.2;
+
 const MIDSTREAM = 1;
 const LAST_WAS_RETRANSMIT = 2;
 /** The client (the server) sent a RST that none of its own later segments has disowned yet. */
@@ -122,8 +130,11 @@ const SERVER_TOOK_ICMP = 128;
  * itself may still go on, seconds later (its application closes, a keep-alive).
  */
 const ABORTED_OPEN = 256;
-const CLIENT_PENDING = CLIENT_SENT_RST | CLIENT_TOOK_RST | CLIENT_TOOK_ICMP;
-const SERVER_PENDING = SERVER_SENT_RST | SERVER_TOOK_RST | SERVER_TOOK_ICMP;
+/** The client (the server) was found to have given up (Endpoint.giveUp), and none of its own later segments has disowned it yet. */
+const CLIENT_GAVE_UP = 512;
+const SERVER_GAVE_UP = 1024;
+const CLIENT_PENDING = CLIENT_SENT_RST | CLIENT_TOOK_RST | CLIENT_TOOK_ICMP | CLIENT_GAVE_UP;
+const SERVER_PENDING = SERVER_SENT_RST | SERVER_TOOK_RST | SERVER_TOOK_ICMP | SERVER_GAVE_UP;
 
 export class Connection {
   readonly client: Endpoint;
@@ -303,6 +314,11 @@ export class Connection {
     return false;
   }
 
+  /** When an endpoint was found to have given up, silently (Endpoint.giveUp); NaN if it was not. */
+  gaveUpS(side: Side): number {
+    return this.f[this.b + C.BITS]! & (side === 'client' ? CLIENT_GAVE_UP : SERVER_GAVE_UP) ? this.endpoint(side).gaveUpS() : NaN;
+  }
+
   /** Whether the capture missed the server's SYN/ACK that the client's ACK shows it received. */
   get synAckNotCaptured(): boolean {
     return this.hasNote(Note.SYN_ACK_NOT_CAPTURED);
@@ -372,7 +388,9 @@ export class Connection {
     if (f & (SYN | FIN | RST) || !(f & ACK) || seg.payloadLen > 0 && d[b + (fromClient ? C.SERVER : C.CLIENT) + E.FIN + K.BITS] !== 0) {
       this.observeControl(seg, fromClient);
     } else if (!this.ackIsQuiet(seg, fromClient)) {
-      this.sentAck(fromClient ? this.client : this.server, fromClient ? this.server : this.client, seg, fromClient);
+      const y = fromClient ? this.server : this.client;
+      this.arrivesAfterGiveUp(y, seg, fromClient);
+      this.sentAck(fromClient ? this.client : this.server, y, seg, fromClient);
     }
 
     if (!(f & RST) && (len > 0 || sndNxt !== sndNxt)) {
@@ -421,6 +439,7 @@ export class Connection {
     const x = fromClient ? this.client : this.server; // the sender
     const y = fromClient ? this.server : this.client; // the receiver
     const f = seg.flags;
+    this.arrivesAfterGiveUp(y, seg, fromClient);
     if (seg.payloadLen > 0 && (f & SYN)) this.note(Note.SYN_DATA, seg, fromClient);
     if (seg.payloadLen > 0 && (f & RST)) this.note(Note.RST_DATA, seg, fromClient);
 
@@ -432,8 +451,64 @@ export class Connection {
     if (!(f & RST)) countHalfCloseBytes(x, y, seg);
     // A RST's FIN closes nothing in order: its receiver acts on the RST alone (RFC 9293 3.10.7.4's
     // second check comes before the eighth, the FIN's), and it is an anomaly either way.
-    if ((f & (FIN | RST)) === FIN) sentFin(x, seg);
+    if ((f & (FIN | RST)) === FIN && sentFin(x, seg)) this.finCrossedAck(x, y, seg, fromClient);
     if (f & RST) this.sentRst(x, y, seg, fromClient);
+  }
+
+  /**
+   * `seg` reaches y after y's retransmissions ran out (Endpoint.gaveUpBefore): y had dropped the
+   * connection, silently, before it came, and its answer will be a RST. Only segments that are not
+   * quiet come here: one that can be (ackIsQuiet) finds its receiver waiting for nothing.
+   */
+  private arrivesAfterGiveUp(y: Endpoint, seg: Segment, fromClient: boolean): void {
+    const at = y.gaveUpBefore(seg.s);
+    if (at === null) return;
+    y.giveUp(at, seg.frame);
+    this.f[this.b + C.BITS]! |= fromClient ? SERVER_GAVE_UP : CLIENT_GAVE_UP;
+  }
+
+  /**
+   * x sent its FIN again, so the ACK of it taken as received had been lost (sentFin), unless that
+   * ACK was still on its way: y's last segment, captured less than x's reply time before this copy,
+   * crossed it, and x took its acknowledgment after sending the copy (which that ACK answers: the
+   * close is done, as far as this FIN goes).
+   */
+  private finCrossedAck(x: Endpoint, y: Endpoint, seg: Segment, fromClient: boolean): void {
+    const fin = x.fin!;
+    const yb = this.b + (fromClient ? C.SERVER : C.CLIENT);
+    const lastFrame = this.f[yb + E.LAST_SENT_FRAME]!;
+    const lastS = this.f[yb + E.LAST_SENT_S]!;
+    const maxAck = y.maxAck;
+    if (maxAck === null || !covers(maxAck, fin.seq) || !(lastFrame > fin.copyFrame(0))) return;
+    if (!(seg.s - lastS < this.replyWindowS(fromClient))) return;
+    x.addEvent(EventCode.RECV_ACK_OF_FIN, lastFrame, lastS);
+    fin.answerCopy(fin.copyCount - 1, lastFrame, lastS);
+  }
+
+  /**
+   * A quarter of the time the capture point saw an endpoint (the client if `toClient`) take to
+   * answer in the handshake: the server's SYN/ACK after the SYN, the client's ACK after the
+   * SYN/ACK. A segment reaches it and its answer comes back no sooner than about that round trip
+   * (its network path, when the capture point is not at its host); a quarter leaves room for a
+   * handshake answered slowly (a remote host's replies vary by half and more: zeek's ssh.pcap).
+   * 0 when the handshake did not show it (or was answered late, after a copy or REPLY_GAP_MAX_S).
+   */
+  private replyWindowS(toClient: boolean): number {
+    const synAck = this.server.synAck;
+    if (synAck === null) return 0;
+    let gap = 0;
+    if (toClient) {
+      const ackedFrame = synAck.ackedFrame;
+      if (ackedFrame !== null && synAck.copyCount === 1) gap = synAck.ackedS! - synAck.copyS(0);
+    } else {
+      const syn = this.client.syn;
+      if (syn !== null && syn.copyFrame(0) < synAck.copyFrame(0)) {
+        let last = 0;
+        for (let i = 1; i < syn.copyCount && syn.copyFrame(i) < synAck.copyFrame(0); i++) last = i;
+        gap = synAck.copyS(0) - syn.copyS(last);
+      }
+    }
+    return gap > 0 && gap < REPLY_GAP_MAX_S ? gap / 4 : 0;
   }
 
   /** Marks the end of this incarnation: a SYN with a new ISN took the four-tuple over. */
@@ -586,24 +661,32 @@ export class Connection {
     const yFin = y.fin;
     if (yFin !== null && !y.finProven && proves(a, yFin, seg)) {
       y.finProven = true;
+      const copy = receivedCopy(yFin, seg);
       // A FIN that also acknowledged x's own FIN takes FIN-WAIT-1 straight to TIME-WAIT (RFC 9293).
-      const finAck = yFin.copyAck(yFin.copyCount - 1);
+      const finAck = yFin.copyAck(copy);
       const xFin = x.fin;
       const acksOurs = xFin !== null && finAck !== null && covers(finAck, xFin.seq);
-      addReceipt(x, acksOurs ? EventCode.RECV_FIN_ACK_OF_FIN : EventCode.RECV_FIN, yFin, seg);
+      addReceipt(x, acksOurs ? EventCode.RECV_FIN_ACK_OF_FIN : EventCode.RECV_FIN, yFin, copy);
     }
     if (ySyn !== null) answerCopies(ySyn, a, seg);
     if (ySynAck !== null) answerCopies(ySynAck, a, seg);
     if (yFin !== null) answerCopies(yFin, a, seg);
     // A segment without SYN or FIN is taken as received at its own time (SPEC section 3); a later
-    // retransmission by y of what it acknowledged retracts it (Endpoint.retract).
-    if (!carriesControl) {
+    // retransmission by y of what it acknowledged retracts it (Endpoint.retract). So is a FIN sent
+    // again: y has its FIN or will take the next copy, and the acknowledgment it carries is news
+    // (two FINs crossing, each side's ACK lost: the copies close both sides). It is placed after
+    // the copy's FIN, should that copy's receipt be proven (then the FIN acknowledged ours: this
+    // one changes nothing).
+    const xFin = x.fin;
+    const finAgain = (seg.flags & (SYN | FIN)) === FIN && xFin !== null && xFin.seq === seqAdd(seg.seq, seg.payloadLen);
+    if (!carriesControl || finAgain) {
+      const order = finAgain ? 2 : 0;
       const opening = ySynAck ?? ySyn;
       if (opening !== null && covers(a, opening.seq) && !y.hasAckOfSyn()) {
-        y.addEvent(EventCode.RECV_ACK_OF_SYN, seg.frame, seg.s);
+        y.addEvent(EventCode.RECV_ACK_OF_SYN, seg.frame, seg.s, order);
       }
       if (yFin !== null && covers(a, yFin.seq) && !y.hasAckOfFin()) {
-        y.addEvent(EventCode.RECV_ACK_OF_FIN, seg.frame, seg.s);
+        y.addEvent(EventCode.RECV_ACK_OF_FIN, seg.frame, seg.s, order);
       }
     }
   }
@@ -688,6 +771,14 @@ export class Connection {
     // arrives); its SYN or SYN/ACK sent again (a new ISN would open a new incarnation) shows it
     // kept the connection.
     if (bits & (CLIENT_TOOK_ICMP | SERVER_TOOK_ICMP) && !(f & RST)) this.outlivedIcmpErrors(fromClient, seg.frame);
+    // Nor after it gave up: anything but a RST (to what still arrives) shows it had not.
+    if (bits & (CLIENT_GAVE_UP | SERVER_GAVE_UP) && !(f & RST)) this.outlivedGiveUp(fromClient, seg.frame);
+  }
+
+  /** The sender (the client if `fromClient`) sent `frame` after it was taken to have given up: it had not. */
+  private outlivedGiveUp(fromClient: boolean, frame: number): void {
+    this.f[this.b + C.BITS]! &= ~(fromClient ? CLIENT_GAVE_UP : SERVER_GAVE_UP);
+    (fromClient ? this.client : this.server).retract(EventCode.GAVE_UP, frame);
   }
 
   /**
@@ -983,7 +1074,8 @@ function proves(a: number, ctl: Control, seg: Segment): boolean {
   return false;
 }
 
-function sentFin(x: Endpoint, seg: Segment): void {
+/** Records a FIN x sent; true when it was its FIN sent again. */
+function sentFin(x: Endpoint, seg: Segment): boolean {
   if (seg.tsVal >= 0) x.finTsVal = seg.tsVal;
   const finSeq = seqAdd(seg.seq, seg.payloadLen + (seg.flags & SYN ? 1 : 0));
   const ctl = x.fin;
@@ -992,17 +1084,19 @@ function sentFin(x: Endpoint, seg: Segment): void {
       // Retransmitted FIN: whatever ACK of it we took as received was lost.
       addCopy(ctl, seg);
       x.retract(EventCode.RECV_ACK_OF_FIN, seg.frame);
+      return true;
     }
-    return; // a FIN at another sequence number: no correct stack sends one; anomalies report it
+    return false; // a FIN at another sequence number: no correct stack sends one; anomalies report it
   }
   // Only an endpoint that holds a connection can close it (RFC 9293 3.10.4: CLOSE in SYN-SENT
   // sends no FIN); a FIN from a closed or half-opened one is a probe (SYN+FIN, FIN scan). In
   // SYN-RECEIVED a FIN follows the endpoint's own SYN or SYN/ACK: one that sent neither has no
   // sequence number to put it at (a forged FIN racing the real answer).
   const state = x.currentCode();
-  if (!isSynchronizedCode(state) && (state !== TcpCode.SYN_RECEIVED || x.isn === null)) return;
+  if (!isSynchronizedCode(state) && (state !== TcpCode.SYN_RECEIVED || x.isn === null)) return false;
   newControl(x, E.FIN, finSeq, (seg.flags & ACK) !== 0, seg);
   x.addEvent(EventCode.SEND_FIN, seg.frame, seg.s);
+  return false;
 }
 
 function countHalfCloseBytes(x: Endpoint, y: Endpoint, seg: Segment): void {
@@ -1037,16 +1131,25 @@ function answerCopies(ctl: Control, a: number, seg: Segment): void {
 }
 
 /**
- * Logs the receipt of `ctl` for `e`, once proven (by the ACK `seg`, when given): dated at the last
- * copy sent before the proof, or later, at the receiver's own last segment that showed it had not
- * received it yet. When `seg` reports that last copy as a duplicate with a D-SACK (RFC 2883), an
- * earlier copy had arrived and the last one was a spurious retransmission (the ACK of the first
- * was slow or lost): the receipt is dated at the copy before. Linux reports a FIN or data+FIN
- * received twice this way.
+ * Which copy of `ctl` the ACK `seg` that proves its receipt answers: the last one sent before the
+ * proof, unless `seg` reports it as a duplicate with a D-SACK (RFC 2883): an earlier copy had
+ * arrived and the last one was a spurious retransmission (the ACK of the first was slow or lost).
+ * Linux reports a FIN or data+FIN received twice this way. (Not by timing: a proof captured
+ * sooner after the last copy than the receiver's handshake reply took is no sign that the two
+ * crossed, a slow SYN/ACK is common: zeek's tcp/reassembly.pcap.)
  */
-function addReceipt(e: Endpoint, kind: EventCode, ctl: Control, seg: Segment | null = null): void {
-  const duplicate = seg !== null && ctl.copyCount > 1 && seg.dsackLeft >= 0 && seqLE(seg.dsackLeft, ctl.seq) && seqLT(ctl.seq, seg.dsackRight);
-  const last = ctl.copyCount - (duplicate ? 2 : 1);
+function receivedCopy(ctl: Control, seg: Segment): number {
+  const duplicate = ctl.copyCount > 1 && seg.dsackLeft >= 0 && seqLE(seg.dsackLeft, ctl.seq) && seqLT(ctl.seq, seg.dsackRight);
+  return ctl.copyCount - (duplicate ? 2 : 1);
+}
+
+/**
+ * Logs the receipt of `ctl` for `e`, once proven: dated at copy `copy` (receivedCopy; the last
+ * one when not given), or later, at the receiver's own last segment that showed it had not
+ * received it yet.
+ */
+function addReceipt(e: Endpoint, kind: EventCode, ctl: Control, copy = ctl.copyCount - 1): void {
+  const last = copy;
   const notCovered = ctl.notCoveredFrame;
   if (notCovered !== null && notCovered > ctl.copyFrame(last)) e.addEvent(kind, notCovered, ctl.notCoveredS, 1);
   else e.addEvent(kind, ctl.copyFrame(last), ctl.copyS(last), 0);

@@ -37,13 +37,21 @@ const LOG_ROOM = 7 * EV.SIZE;
 /** The frame number a timer event is logged with: after every frame. */
 const TIMER_FRAME = Number.MAX_SAFE_INTEGER;
 
+/**
+ * The frame number of a timer event that went off before frame `frame` (and after the frame
+ * before it): between the two, so the log keeps its order. A frame number that is not a whole
+ * number is a timer's (no frame in the report).
+ */
+const timerBefore = (frame: number): number => frame - 0.5;
+const isTimerFrame = (frame: number): boolean => frame === TIMER_FRAME || frame !== Math.floor(frame);
+
 /** One entry of a state history. */
 export interface Transition {
   state: TcpState;
   s: number;
   frame: number | null;
-  /** What caused it: an EventKind; 'initial' for the state it was first seen in; 'gave-up' when its retransmissions ran out. */
-  event: EventKind | 'initial' | 'gave-up';
+  /** What caused it: an EventKind ('gave-up' when its retransmissions ran out); 'initial' for the state it was first seen in. */
+  event: EventKind | 'initial';
 }
 
 const nullable = (x: number): number | null => (x !== x ? null : x);
@@ -220,9 +228,10 @@ export class Endpoint {
    * Drops the events of `kind` before `frame` that later segments showed never happened: an ACK
    * of its SYN or FIN its own retransmission showed was lost, a RST sent in its name by someone
    * else or one it never took (Connection.senderOutlivedItsRsts, receiverOutlivedRsts), an ICMP
-   * error it went on after (Connection.outlivedIcmpErrors).
+   * error it went on after (Connection.outlivedIcmpErrors), a give-up it went on after
+   * (Connection.outlivedGiveUp).
    */
-  retract(kind: EventCode.RECV_ACK_OF_SYN | EventCode.RECV_ACK_OF_FIN | EventCode.SEND_RST | EventCode.RECV_RST | EventCode.RECV_ICMP_ERROR, frame: number): void {
+  retract(kind: EventCode.RECV_ACK_OF_SYN | EventCode.RECV_ACK_OF_FIN | EventCode.SEND_RST | EventCode.RECV_RST | EventCode.RECV_ICMP_ERROR | EventCode.GAVE_UP, frame: number): void {
     const f = this.f;
     const b = this.b;
     const arena = this.store.arena;
@@ -293,7 +302,7 @@ export class Endpoint {
       state = next;
       if (state === TcpCode.TIME_WAIT) enteredTimeWait = s;
       const frame = d[o + EV.FRAME]!;
-      h.push(state, s, frame === TIMER_FRAME ? NaN : frame, kind);
+      h.push(state, s, isTimerFrame(frame) ? NaN : frame, kind);
     }
     if (endS !== null) {
       if (state === TcpCode.TIME_WAIT && expiresBy(enteredTimeWait, timeWaitS, endS)) {
@@ -301,7 +310,7 @@ export class Endpoint {
         h.push(state, sumS(enteredTimeWait, timeWaitS), NaN, EventCode.TIME_WAIT_EXPIRED);
       }
       const gaveUp = this.gaveUpAt(state, endS);
-      if (gaveUp !== null) h.push(TcpCode.CLOSED, gaveUp, NaN, GAVE_UP);
+      if (gaveUp !== null) h.push(TcpCode.CLOSED, gaveUp, NaN, EventCode.GAVE_UP);
     }
   }
 
@@ -326,6 +335,7 @@ export class Endpoint {
    * after them may be the close going on. Null otherwise.
    */
   private gaveUpAt(state: TcpCode, endS: number): number | null {
+    // (waitsForAnswer's states, each with the control it waits on)
     const ctl = state === TcpCode.SYN_SENT ? this.syn
       : state === TcpCode.SYN_RECEIVED ? this.synAck
       : state === TcpCode.FIN_WAIT_1 || state === TcpCode.CLOSING || state === TcpCode.LAST_ACK ? this.fin : null;
@@ -337,22 +347,64 @@ export class Endpoint {
     if (endS < last + 2 * interval + Math.max(GIVE_UP_SLACK_S, interval / 4)) return null;
     const prev = n >= 3 ? ctl.copyS(n - 2) - ctl.copyS(n - 3) : 0;
     const linear = state === TcpCode.SYN_SENT && n >= 3 && n - 1 < LINEAR_SYN_INTERVALS && Math.abs(interval - prev) <= prev / 4;
-    const at = sumS(last, (linear ? 1 : 2) * interval);
+    // An opening's timer runs in whole seconds (Linux: TCP_TIMEOUT_INIT, 1 s, doubled per retry)
+    // and goes off late by up to the timer wheel's granularity: the next one is due that much
+    // later than the seconds alone say, not twice the lateness seen (taken as half of it).
+    const nominal = state === TcpCode.SYN_SENT || state === TcpCode.SYN_RECEIVED ? wholeSecondsTimer(interval) : interval;
+    const at = sumS(last, (linear ? 1 : 2) * nominal + (interval - nominal) / 2);
     const timed = interval >= RTO_MIN_S || (n >= 3 && Math.abs(interval - 2 * prev) <= prev / 2);
     return this.lastSentS > (timed ? at : last) ? null : at;
+  }
+
+  /**
+   * When the endpoint gave up waiting (gaveUpAt), if it had before `s`, the time something of
+   * its peer's reaches it: past the next copy's latest due time, with nothing sent since.
+   * What arrives then finds no socket (Linux answers it with a RST): the kernel dropped it
+   * silently, and the peer's late ACK, data or FIN does not take it on to another state.
+   */
+  gaveUpBefore(s: number): number | null {
+    const state = this.currentCode();
+    return waitsForAnswer(state) ? this.gaveUpAt(state, s) : null;
+  }
+
+  /** Logs the give-up at `s` (gaveUpBefore), a timer that went off before frame `frame`. */
+  giveUp(s: number, frame: number): void {
+    this.addEvent(EventCode.GAVE_UP, timerBefore(frame), s);
+  }
+
+  /** When its give-up was logged (giveUp), NaN if it was not. */
+  gaveUpS(): number {
+    const arena = this.store.arena;
+    const ref = this.f[this.b + E.LOG]!;
+    for (let i = 0; i < arena.count(ref, EV.SIZE); i++) {
+      const o = arena.item(ref, i, EV.SIZE);
+      if (arena.data[o + EV.KIND] === EventCode.GAVE_UP) return arena.data[o + EV.S]!;
+    }
+    return NaN;
   }
 
   /**
    * A SYN/ACK sent once, never retransmitted although the capture ran on well past the 1 s
    * initial RTO, never acknowledged, and nothing after it: the server answered with a syncookie
    * (under a SYN flood) and kept no request, as `ss` shows. Linux retransmits a queued request's
-   * SYN/ACK after 1 s.
+   * SYN/ACK after 1 s. Also when it was acknowledged only that long after and took the ACK
+   * (answered it with no RST): the cookie came back, and the socket was made from it then.
    */
   private answeredStatelessly(endS: number): boolean {
     const sa = this.synAck;
-    if (sa === null || sa.copyCount !== 1 || this.synAckProven || this.syn !== null) return false;
+    if (sa === null || sa.copyCount !== 1 || this.syn !== null) return false;
     const at = sa.copyS(0);
-    return this.lastSentS <= at && this.lastEventKind() === EventCode.SEND_SYN_ACK && endS - at >= STATELESS_AFTER_S;
+    if (!this.synAckProven) return this.lastSentS <= at && this.lastEventKind() === EventCode.SEND_SYN_ACK && endS - at >= STATELESS_AFTER_S;
+    const ackedS = sa.ackedS;
+    if (ackedS === null || ackedS - at < STATELESS_AFTER_S) return false;
+    // Its log then reads: SEND_SYN_ACK, RECV_ACK_OF_SYN (the cookie's ACK), and no RST sent next.
+    const arena = this.store.arena;
+    const ref = this.f[this.b + E.LOG]!;
+    const n = arena.count(ref, EV.SIZE);
+    const kindAt = (i: number): EventCode | -1 => (i < n ? arena.data[arena.item(ref, i, EV.SIZE) + EV.KIND]! : -1);
+    let i = 0;
+    while (i < n && kindAt(i) !== EventCode.SEND_SYN_ACK) i++;
+    return kindAt(i + 1) === EventCode.RECV_ACK_OF_SYN && kindAt(i + 2) !== EventCode.SEND_RST;
   }
 
   /**
@@ -425,11 +477,24 @@ function expiresBy(enteredS: number, timeWaitS: number, s: number): boolean {
   return timeWaitS > 0 && s >= enteredS + timeWaitS;
 }
 
-/** What caused a transition: an EventCode, or one of these two. */
+/**
+ * The timer an interval between copies of a SYN or SYN/ACK shows: 2^k seconds when it is at most
+ * 10 % longer than that (a timer never goes off early), else the interval itself (another stack's).
+ */
+function wholeSecondsTimer(interval: number): number {
+  const seconds = 2 ** Math.round(Math.log2(interval));
+  return interval >= seconds && interval - seconds <= seconds / 10 ? seconds : interval;
+}
+
+/** The states that retransmit a SYN, SYN/ACK or FIN until it is answered, and give up after (gaveUpAt). */
+function waitsForAnswer(s: TcpCode): boolean {
+  return s === TcpCode.SYN_SENT || s === TcpCode.SYN_RECEIVED || s === TcpCode.FIN_WAIT_1 || s === TcpCode.CLOSING || s === TcpCode.LAST_ACK;
+}
+
+/** What caused a transition: an EventCode, or this one. */
 export const INITIAL = EVENT_KINDS.length;
-export const GAVE_UP = EVENT_KINDS.length + 1;
-/** The names of transition causes by code (EventCode, INITIAL, GAVE_UP). */
-export const TRANSITION_EVENTS: readonly Transition['event'][] = [...EVENT_KINDS, 'initial', 'gave-up'];
+/** The names of transition causes by code (EventCode, INITIAL). */
+export const TRANSITION_EVENTS: readonly Transition['event'][] = [...EVENT_KINDS, 'initial'];
 
 /**
  * A state history as numbers: for each transition its state (TcpCode), time, frame (NaN for a

@@ -53,17 +53,19 @@ export type EventKind =
   | 'recv-rst' // received an acceptable RST
   | 'time-wait-expired' // the 2MSL timer ran out (capture time passed entry + TIME_WAIT length)
   | 'reused' // a new incarnation of the four-tuple began (a SYN with a new ISN)
-  | 'recv-icmp-error'; // an ICMP error about its SYN or SYN/ACK made it give up the opening
+  | 'recv-icmp-error' // an ICMP error about its SYN or SYN/ACK made it give up the opening
+  | 'gave-up'; // its SYN, SYN/ACK or FIN retransmissions ran out, shown by a later arrival (Endpoint.gaveUpBefore)
 
 export const EVENT_KINDS: readonly EventKind[] = [
   'send-syn', 'send-syn-ack', 'send-fin', 'send-rst', 'recv-syn', 'recv-syn-ack', 'recv-ack-of-syn', 'recv-fin',
   'recv-fin-ack-of-fin', 'recv-ack-of-fin', 'recv-rst', 'time-wait-expired', 'reused', 'recv-icmp-error',
+  'gave-up',
 ];
 
 /** The events as numbers (their index in EVENT_KINDS), as the event logs keep them. */
 export const enum EventCode {
   SEND_SYN, SEND_SYN_ACK, SEND_FIN, SEND_RST, RECV_SYN, RECV_SYN_ACK, RECV_ACK_OF_SYN, RECV_FIN,
-  RECV_FIN_ACK_OF_FIN, RECV_ACK_OF_FIN, RECV_RST, TIME_WAIT_EXPIRED, REUSED, RECV_ICMP_ERROR,
+  RECV_FIN_ACK_OF_FIN, RECV_ACK_OF_FIN, RECV_RST, TIME_WAIT_EXPIRED, REUSED, RECV_ICMP_ERROR, GAVE_UP,
 }
 
 /**
@@ -90,6 +92,12 @@ export function nextState(state: TcpState, event: EventKind): TcpState {
       // a connection still opening when an ICMP error quotes its SYN or SYN/ACK: connect() fails
       // with ECONNREFUSED, EHOSTUNREACH ... The connection raises it only for such an endpoint.
       return state === 'SYN_SENT' || state === 'SYN_RECEIVED' ? 'CLOSED' : state;
+    case 'gave-up':
+      // RFC 9293 3.8.3: once retransmissions of a segment reach threshold R2, "close the
+      // connection"; Linux drops the socket (tcp_write_timeout) or the request
+      // (reqsk_timer_handler) without a packet. Only an endpoint still waiting for an answer to
+      // its SYN, SYN/ACK or FIN has such a timer running.
+      return state === 'SYN_SENT' || state === 'SYN_RECEIVED' || state === 'FIN_WAIT_1' || state === 'CLOSING' || state === 'LAST_ACK' ? 'CLOSED' : state;
     case 'time-wait-expired':
       // 3.10.8: "If the time-wait timeout expires on a connection, delete the TCB".
       return state === 'TIME_WAIT' ? 'CLOSED' : state;
@@ -106,6 +114,9 @@ export function nextState(state: TcpState, event: EventKind): TcpState {
       if (event === 'send-syn-ack') return 'SYN_RECEIVED';
       // LISTEN + SYN: "set the SYN-RECEIVED state" and answer SYN/ACK (3.10.7.2).
       if (event === 'recv-syn') return 'SYN_RECEIVED';
+      // A listener that answered with a syncookie kept no request (Endpoint.answeredStatelessly):
+      // the ACK returning the cookie makes the socket, established (Linux, cookie_v4_check).
+      if (event === 'recv-ack-of-syn' && state === 'LISTEN') return 'ESTABLISHED';
       return state;
     case 'SYN_SENT':
       // SYN-SENT + SYN/ACK acknowledging our SYN: "enter ESTABLISHED" (3.10.7.3).

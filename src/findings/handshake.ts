@@ -33,7 +33,7 @@ export class HandshakeFacts {
 export function analyzeHandshake(conn: Connection, h: HandshakeFacts, rst: RstFact): void {
   const syn = conn.client.syn;
   const synAck = conn.server.synAck;
-  const completed = synAck !== null && conn.server.synAckProven && synAckValid(synAck, conn.client);
+  const completed = synAck !== null && conn.server.synAckProven && synAckValid(synAck, conn.client) && !ackedAfterGivingUp(conn, synAck);
   h.kind = handshakeKind(conn, rst);
   h.ackS = completed ? synAck.ackedS! : NaN;
   h.ackFrame = completed ? synAck.ackedFrame! : NaN;
@@ -55,7 +55,7 @@ function handshakeKind(conn: Connection, rst: RstFact): HandshakeCode {
   if (synAck !== null && !synAckValid(synAck, client)) return HandshakeCode.INVALID;
   // A one-sided capture: the client went on as established, so the unseen SYN/ACK did come.
   if (synAck === null && conn.synAckNotCaptured) return HandshakeCode.COMPLETE;
-  if (synAck !== null && server.synAckProven) return HandshakeCode.COMPLETE;
+  if (synAck !== null && server.synAckProven && !ackedAfterGivingUp(conn, synAck)) return HandshakeCode.COMPLETE;
   const synAckFrame = synAck?.copyFrame(0) ?? Infinity;
   const synFrame = syn.copyFrame(0);
   // A RST from the server before any SYN/ACK answers the SYN: nobody listens (or a firewall rejects).
@@ -64,6 +64,16 @@ function handshakeKind(conn: Connection, rst: RstFact): HandshakeCode {
   // SYN, SYN/ACK, RST from the client: the signature of a half-open (SYN) scan.
   if (anyReset(conn, rst, 'client', synAckFrame, Infinity)) return HandshakeCode.RESET_BY_CLIENT;
   return HandshakeCode.HALF_OPEN;
+}
+
+/**
+ * Whether the SYN/ACK was acknowledged only after the server had given its request up (its
+ * SYN/ACK retransmissions ran out first): the ACK found no socket, and the handshake stayed
+ * half-open where it mattered.
+ */
+function ackedAfterGivingUp(conn: Connection, synAck: Control): boolean {
+  const gaveUpS = conn.gaveUpS('server');
+  return gaveUpS === gaveUpS && synAck.ackedS! > gaveUpS;
 }
 
 /** Whether `from` sent a RST strictly between frames `after` and `before`. */
