@@ -482,6 +482,38 @@ describe('when a retransmitted FIN was received', () => {
   });
 });
 
+describe('a full accept queue (tcp_abort_on_overflow=0) drops the handshake ACK and keeps the request', () => {
+  // The sweep's ackovf-b2-ab0-ck0-data-late: the ACK and the data are dropped, the SYN/ACK goes
+  // out again, its duplicate ACK and the data sent again are dropped too, until accept() makes
+  // room: ss shows the server SYN-RECV until the copy the server acknowledges.
+  const opening: Step[] = [
+    { dir: 'c>s', flags: SYN, seq: 100, s: 0 },
+    { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 0.05 },
+    { dir: 'c>s', flags: ACK, seq: 101, ack: 5001, s: 0.1 },
+    { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 17, s: 0.1001 },
+    { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 17, s: 0.42 },
+  ];
+  const answered = (steps: Step[], s: number) => [
+    ...steps,
+    { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 17, s },
+    { dir: 's>c', flags: ACK, seq: 5001, ack: 118, s: s + 0.05 },
+  ] satisfies Step[];
+  it('data sent again with the server silent since a SYN/ACK it had to send again: the ACK was dropped too', () => {
+    const steps: Step[] = [
+      ...opening,
+      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 1.05 },
+      { dir: 'c>s', flags: ACK, seq: 101, ack: 5001, s: 1.1 },
+      { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 17, s: 1.4 },
+    ];
+    const c = run(answered(steps, 3.1))[0]!;
+    expect(c.states.server.map((e) => `${e.state}@${e.s}`)).toEqual(['LISTEN@0', 'SYN_RECEIVED@0', 'ESTABLISHED@3.1']);
+  });
+  it('not when no ACK was refused before (the data alone was lost): the first ACK completed it', () => {
+    const c = run(answered(opening, 0.75))[0]!;
+    expect(c.states.server.map((e) => `${e.state}@${e.s}`)).toEqual(['LISTEN@0', 'SYN_RECEIVED@0', 'ESTABLISHED@0.1']);
+  });
+});
+
 describe('FINs sent again, crossing each other', () => {
   // A simultaneous close seen mid-path (50 ms round trip to each side, the sweep's sc-d25-ackin):
   // the FINs cross, each side's ACK of the other's FIN is lost, and both send their FIN again,

@@ -373,7 +373,10 @@ export class Connection {
     const retransmit = len > 0 && !(f & RST) && sndNxt === sndNxt && seqLT(seg.seq, sndNxt) && !isKeepAlive(seg, sndNxt) &&
       !(gaps.size > 0 && capturedLate(gaps.get(this.slot * 2 + (fromClient ? 0 : 1)), seg, len));
     d[b + C.BITS] = (d[b + C.BITS]! & ~LAST_WAS_RETRANSMIT) | (retransmit ? LAST_WAS_RETRANSMIT : 0);
-    if (retransmit) d[xb + E.RETRANSMITS]!++;
+    if (retransmit) {
+      d[xb + E.RETRANSMITS]!++;
+      if (fromClient && seg.payloadLen > 0) this.openingAckNotTaken(seg);
+    }
     if (len > 0 && !(f & RST) && sndNxt === sndNxt && seqLT(sndNxt, seg.seq)) {
       // Sequence space skipped: lost before the capture point, or captured later (capturedLate).
       const key = this.slot * 2 + (fromClient ? 0 : 1);
@@ -453,6 +456,24 @@ export class Connection {
     // second check comes before the eighth, the FIN's), and it is an anomaly either way.
     if ((f & (FIN | RST)) === FIN && sentFin(x, seg)) this.finCrossedAck(x, y, seg, fromClient);
     if (f & RST) this.sentRst(x, y, seg, fromClient);
+  }
+
+  /**
+   * The client sends data again (`seg`) while the server has sent nothing since its last SYN/ACK,
+   * a SYN/ACK it had sent again although the client had acknowledged one before: Linux with a full
+   * accept queue (tcp_abort_on_overflow=0) drops the handshake's ACK and keeps the request, sending
+   * its SYN/ACK again. The ACK taken as completing the handshake since then was dropped the same
+   * way, and so was the data: the server is still in SYN_RECEIVED. The segment's own
+   * acknowledgment is taken next, until the server answers one (the sweep's ackovf-* runs).
+   */
+  private openingAckNotTaken(seg: Segment): void {
+    const server = this.server;
+    const synAck = server.synAck;
+    if (synAck === null || synAck.copyCount < 2 || !server.hasAckOfSyn()) return;
+    const lastCopy = synAck.copyFrame(synAck.copyCount - 1);
+    const acked = synAck.ackedFrame;
+    if (acked === null || acked > lastCopy || this.f[this.b + C.SERVER + E.LAST_SENT_FRAME] !== lastCopy) return;
+    server.retract(EventCode.RECV_ACK_OF_SYN, seg.frame);
   }
 
   /**
