@@ -444,21 +444,15 @@ describe('what the kernel does silently, inferred only when the capture shows it
   it("an opening's timer runs in whole seconds: the next one is due 2^k s on, plus part of the lateness seen", () => {
     // SYN/ACKs 1.028 s apart (a 1 s timer that went off 28 ms late): given up 2.014 s after the
     // last, not 2.056 s (the sweep's synack-r1-ack-dropped-expire-data: ss lost it 2.004-2.016 s after).
-    const c = run([
+    const synAckSentAgainAt = (again: number, end: number) => run([
       { dir: 'c>s', flags: SYN, seq: 100, s: 0 },
       { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 0 },
-      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 1.028 },
-      tick(6),
-    ])[0]!;
-    expect(c.states.server.at(-1)).toMatchObject({ state: 'CLOSED', s: 3.042, event: 'gave-up' });
+      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: again },
+      tick(end),
+    ])[0]!.states.server.at(-1);
+    expect(synAckSentAgainAt(1.028, 6)).toMatchObject({ state: 'CLOSED', s: 3.042, event: 'gave-up' });
     // Another stack's 3 s timer (no power of two) is doubled as it is.
-    const other = run([
-      { dir: 'c>s', flags: SYN, seq: 100, s: 0 },
-      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 0 },
-      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 3 },
-      tick(12),
-    ])[0]!;
-    expect(other.states.server.at(-1)).toMatchObject({ state: 'CLOSED', s: 9, event: 'gave-up' });
+    expect(synAckSentAgainAt(3, 12)).toMatchObject({ state: 'CLOSED', s: 9, event: 'gave-up' });
   });
 });
 
