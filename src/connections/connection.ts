@@ -680,12 +680,12 @@ export class Connection {
       if (synAckIsValid(ySynAck, x)) addReceipt(x, EventCode.RECV_SYN_ACK, ySynAck);
     }
     const yFin = y.fin;
+    const xFin = x.fin;
     if (yFin !== null && !y.finProven && proves(a, yFin, seg)) {
       y.finProven = true;
       const copy = receivedCopy(yFin, seg);
       // A FIN that also acknowledged x's own FIN takes FIN-WAIT-1 straight to TIME-WAIT (RFC 9293).
       const finAck = yFin.copyAck(copy);
-      const xFin = x.fin;
       const acksOurs = xFin !== null && finAck !== null && covers(finAck, xFin.seq);
       addReceipt(x, acksOurs ? EventCode.RECV_FIN_ACK_OF_FIN : EventCode.RECV_FIN, yFin, copy);
     }
@@ -698,7 +698,6 @@ export class Connection {
     // (two FINs crossing, each side's ACK lost: the copies close both sides). It is placed after
     // the copy's FIN, should that copy's receipt be proven (then the FIN acknowledged ours: this
     // one changes nothing).
-    const xFin = x.fin;
     const finAgain = (seg.flags & (SYN | FIN)) === FIN && xFin !== null && xFin.seq === seqAdd(seg.seq, seg.payloadLen);
     if (!carriesControl || finAgain) {
       const order = finAgain ? 2 : 0;
