@@ -441,6 +441,22 @@ describe('what the kernel does silently, inferred only when the capture shows it
     });
   });
 
+  it('a SYN/ACK sent at once in answer to a SYN sent again does not shorten the back-off (the seed lab: SYN_RCVD)', () => {
+    // iptables drops what the server sends: the client sends its SYN again, the server answers
+    // each with a SYN/ACK microseconds after its timer's own copy (Linux restarts the request's
+    // timer on a SYN sent again). The back-off is the timer's, 16 s before the last pair.
+    const steps: Step[] = [{ dir: 'c>s', flags: SYN, seq: 100, s: 0 }, { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 0 }];
+    for (const t of [1, 3, 7, 15, 31]) {
+      steps.push({ dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: t });
+      steps.push({ dir: 'c>s', flags: SYN, seq: 100, s: t + 0.000007 });
+      steps.push({ dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: t + 0.000015 });
+    }
+    const server = (end: number) => run([...steps, tick(end)])[0]!.states.server.at(-1);
+    expect(server(60)).toMatchObject({ state: 'SYN_RECEIVED' });
+    expect(server(70)).toMatchObject({ state: 'CLOSED', event: 'gave-up' });
+    expect(server(70)!.s).toBeCloseTo(63, 3);
+  });
+
   it("an opening's timer runs in whole seconds: the next one is due 2^k s on, plus part of the lateness seen", () => {
     // SYN/ACKs 1.028 s apart (a 1 s timer that went off 28 ms late): given up 2.014 s after the
     // last, not 2.056 s (the sweep's synack-r1-ack-dropped-expire-data: ss lost it 2.004-2.016 s after).

@@ -342,10 +342,13 @@ export class Endpoint {
     const n = ctl === null ? 0 : ctl.copyCount;
     if (ctl === null || n < 2) return null;
     const last = ctl.copyS(n - 1);
-    const interval = diffS(ctl.copyS(n - 2), last);
+    const prev = n >= 3 ? ctl.copyS(n - 2) - ctl.copyS(n - 3) : 0;
+    // A copy sent at once in answer to the peer's own copy (Linux answers a SYN sent again with
+    // the SYN/ACK, beside its timer's copy, microseconds apart: the seed article's SYN_RCVD lab)
+    // closes a gap shorter than the back-off: the back-off is the longer of the last two gaps.
+    const interval = Math.max(diffS(ctl.copyS(n - 2), last), prev);
     if (interval <= 0) return null;
     if (endS < last + 2 * interval + Math.max(GIVE_UP_SLACK_S, interval / 4)) return null;
-    const prev = n >= 3 ? ctl.copyS(n - 2) - ctl.copyS(n - 3) : 0;
     const linear = state === TcpCode.SYN_SENT && n >= 3 && n - 1 < LINEAR_SYN_INTERVALS && Math.abs(interval - prev) <= prev / 4;
     // An opening's timer runs in whole seconds (Linux: TCP_TIMEOUT_INIT, 1 s, doubled per retry)
     // and goes off late by up to the timer wheel's granularity: the next one is due that much
