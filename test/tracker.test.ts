@@ -492,6 +492,28 @@ describe('when a retransmitted FIN was received', () => {
   });
 });
 
+describe('which SYN/ACK copy the client took', () => {
+  const client = (steps: Step[]) => run(steps)[0]!.states.client.find((e) => e.state === 'ESTABLISHED');
+  it('the first, when it sent no SYN again: later copies answer its lost ACK (ss: ESTAB from the first)', () => {
+    expect(client([
+      { dir: 'c>s', flags: SYN, seq: 100, s: 0 },
+      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 0.001 },
+      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 1.001 },
+      { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 10, s: 1.5 },
+    ])).toMatchObject({ s: 0.001, frame: 2 });
+  });
+  it('the first after its SYN sent again, which showed it had none', () => {
+    expect(client([
+      { dir: 'c>s', flags: SYN, seq: 100, s: 0 },
+      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 0.001 },
+      { dir: 'c>s', flags: SYN, seq: 100, s: 1 },
+      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 1.001 },
+      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 3.001 },
+      { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 10, s: 3.5 },
+    ])).toMatchObject({ s: 1.001, frame: 4 });
+  });
+});
+
 describe('a full accept queue (tcp_abort_on_overflow=0) drops the handshake ACK and keeps the request', () => {
   // The sweep's ackovf-b2-ab0-ck0-data-late: the ACK and the data are dropped, the SYN/ACK goes
   // out again, its duplicate ACK and the data sent again are dropped too, until accept() makes
