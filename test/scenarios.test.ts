@@ -61,6 +61,27 @@ describe('opening', () => {
     expect(c.finalState).toEqual({ client: 'SYN_SENT', server: 'SYN_RECEIVED' });
   });
 
+  it('a request whose final ACK never reaches the wire gives up after tcp_synack_retries; the listener answers the client\'s later data with a bare RST', async () => {
+    const c = await only('synack-retries-expired');
+    const scenario = JSON.parse(readFileSync(fixture('synack-retries-expired', 'scenario.json'), 'utf8')) as
+      { synackRetriesExpired: { synAcks: { frame: number }[]; data: { frame: number }; rst: { frame: number }; requestGoneFromSs: { secondsAfterSyn: [number, number] } } };
+    const story = scenario.synackRetriesExpired;
+    // The client's ACKs were dropped before the capture point: the SYN/ACK sent again twice (1 and 3 s).
+    expect(c.handshake).toMatchObject({ kind: 'half-open', ackFrame: null, synRetransmits: [] });
+    expect(c.handshake.synAckRetransmits).toHaveLength(story.synAcks.length - 1);
+    // The request expires with nothing on the wire, ~7 s after the SYN (1 + 2 + 4 s), before ss stopped showing it.
+    expect(stateNames(c, 'server')).toEqual(['LISTEN', 'SYN_RECEIVED', 'CLOSED']);
+    const gaveUp = c.states.server.at(-1)!;
+    expect(gaveUp).toMatchObject({ state: 'CLOSED', event: 'gave-up', frame: null });
+    expect(gaveUp.s).toBeCloseTo(7, 0);
+    expect(gaveUp.s).toBeLessThan(story.requestGoneFromSs.secondsAfterSyn[1]);
+    // The listener has no socket for the client's data: the bare RST of a closed port.
+    expect(c.resets).toMatchObject([{ kind: 'after-close', from: 'server', frame: story.rst.frame, senderState: 'CLOSED', receiverState: 'ESTABLISHED', ack: null, inWindow: true }]);
+    expect(c.states.client.at(-1)).toMatchObject({ state: 'CLOSED', frame: story.rst.frame, event: 'recv-rst' });
+    expect(c.close).toMatchObject({ kind: 'reset', initiator: 'server' });
+    expect(c.finalState).toEqual({ client: 'CLOSED', server: 'CLOSED' });
+  });
+
   it('a firewall that REJECTs answers the SYN with an ICMP error: the client gives up its opening as the kernel did', async () => {
     // iptables REJECT (port unreachable), REJECT --reject-with icmp-host-prohibited, ip6tables REJECT.
     const r = await analyze(fixture('icmp-reject'));
@@ -512,6 +533,36 @@ describe('more that kernels do to connections', () => {
     ]);
     expect(refused.close).toMatchObject({ kind: 'reset', initiator: 'server' });
     expect(r.connections.filter((c) => c !== refused).map((c) => c.close.kind)).toEqual(['four-way', 'four-way']);
+  });
+
+  it('a full accept queue with tcp_abort_on_overflow=0: the request drops the final ACK and the data until the server accept()s; the copy taken then opens the connection', async () => {
+    const r = await analyze(fixture('accept-queue-full'));
+    interface Frame { frame: number }
+    const scenario = JSON.parse(readFileSync(fixture('accept-queue-full', 'scenario.json'), 'utf8')) as
+      { acceptQueueFull: { client: string; syn: Frame; synAcks: Frame[]; finalAck: Frame; duplicateAcks: Frame[]; dataDropped: Frame[]; dataTaken: Frame; serverAck: Frame } };
+    const story = scenario.acceptQueueFull;
+    expect(r.connections).toHaveLength(4);
+    const late = r.connections.find((c) => `${c.client.ip}:${c.client.port}` === story.client)!;
+    // The server side stays SYN_RECEIVED through the final ACK, the duplicate ACK and every copy of
+    // the data it dropped; ESTABLISHED at the copy it acknowledged (after the accept()).
+    expect(late.states.server.slice(0, 4).map((e) => [e.state, e.frame, e.event])).toEqual([
+      ['LISTEN', story.syn.frame, 'initial'], ['SYN_RECEIVED', story.syn.frame, 'recv-syn'],
+      ['ESTABLISHED', story.dataTaken.frame, 'recv-ack-of-syn'], ['CLOSE_WAIT', expect.any(Number), 'recv-fin'],
+    ]);
+    expect(late.handshake).toMatchObject({ kind: 'complete', synFrame: story.syn.frame, synAckFrame: story.synAcks[0]!.frame });
+    expect(late.handshake.synAckRetransmits).toHaveLength(story.synAcks.length - 1);
+    expect(late.states.client.slice(1, 3).map((e) => [e.state, e.frame])).toEqual([['SYN_SENT', story.syn.frame], ['ESTABLISHED', story.synAcks[0]!.frame]]);
+    expect(late.retransmits.clientToServer).toBe(story.dataDropped.length); // every copy after the first
+    expect(late.resets).toEqual([]);
+    expect(late.close).toMatchObject({ kind: 'four-way', initiator: 'client' });
+    // The clients that filled the queue: ordinary connections.
+    for (const c of r.connections.filter((x) => x !== late)) {
+      expect(c.handshake.kind).toBe('complete');
+      expect(c.handshake.synAckRetransmits).toEqual([]);
+      expect(c.states.server[2]).toMatchObject({ state: 'ESTABLISHED', frame: c.handshake.ackFrame });
+      expect(c.close).toMatchObject({ kind: 'four-way', initiator: 'client' });
+    }
+    expect(r.anomalies).toEqual([]);
   });
 
   it('a RST taken in TIME_WAIT ends it (RFC 1337 assassination, Linux tcp_rfc1337=0)', async () => {

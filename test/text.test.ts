@@ -556,11 +556,12 @@ interface Digest {
 
 /**
  * The facts the text must reproduce. Times are rounded to what the text printed; `timed` false
- * (-t) drops them and what depends on them: TIME_WAIT ends, and whether a bare RST was a reply. Addresses are replaced by their order
+ * (-t) drops them and what depends on them: TIME_WAIT ends, whether a bare RST was a reply, and
+ * the kind of the handshakes in `openedByTimer` (see below). Addresses are replaced by their order
  * of appearance when the rendering resolved names. reserved-bits anomalies are left out: tcpdump
  * does not print the reserved bits.
  */
-function digest(r: Report, digits: number, timed: boolean, byName: boolean, times = timed, quotes = false): Digest {
+function digest(r: Report, digits: number, timed: boolean, byName: boolean, times = timed, quotes = false, openedByTimer = new Set<string>()): Digest {
   const names = new Map<string, string>();
   const addr = (ip: string, port: number) => {
     if (byName && !names.has(ip)) names.set(ip, `host${names.size}`);
@@ -576,7 +577,7 @@ function digest(r: Report, digits: number, timed: boolean, byName: boolean, time
       midstream: c.midstream,
       packets: c.packets,
       bytes: c.bytes,
-      handshake: { kind: c.handshake.kind, synS: t(c.handshake.synS), synAckS: t(c.handshake.synAckS), ackS: t(c.handshake.ackS), synFrame: c.handshake.synFrame },
+      handshake: { kind: openedByTimer.has(`${c.client.port} ${c.server.port}`) ? null : c.handshake.kind, synS: t(c.handshake.synS), synAckS: t(c.handshake.synAckS), ackS: t(c.handshake.ackS), synFrame: c.handshake.synFrame },
       close: { kind: c.close.kind, initiator: c.close.initiator, firstFinS: t(c.close.firstFinS), completeS: t(c.close.completeS) },
       // A bare RST is after-close only if it came at once in reply (resets.ts): -t cannot say.
       resets: c.resets.map((x) => ({ kind: !timed && (x.kind === 'after-close' || x.kind === 'abort') ? 'abort or after-close' : x.kind, frame: x.frame, from: x.from, s: t(x.s) })),
@@ -648,7 +649,13 @@ describe('tcpdump text agrees with the pcap', () => {
           const warned = text.input.warnings.find((w) => /ICMP errors .* do not say which packet they answer/.test(w.message));
           expect(warned?.message.match(/^\d+/)?.[0] ?? '0').toBe(String(count));
           const named = (r: Report): Report => ({ ...r, connections: r.connections.filter((c) => !unnamed.some((u) => u.client.ip === c.client.ip && u.client.port === c.client.port)) });
-          expect(digest(named(text), digits, timed, byName, timed, quotes)).toEqual(digest(named(pcap), digits, timed, byName, timed, quotes));
+          // A request whose SYN/ACK retransmissions ran out (a timer) before the ESTABLISHED client's
+          // segments came: without times the give-up cannot be placed, and those segments read as
+          // completing the handshake (synack-retries-expired).
+          const openedByTimer = new Set(timed ? [] : pcap.connections
+            .filter((c) => c.states.server.some((e) => e.event === 'gave-up') && c.states.client.some((e) => e.state === 'ESTABLISHED'))
+            .map((c) => `${c.client.port} ${c.server.port}`));
+          expect(digest(named(text), digits, timed, byName, timed, quotes, openedByTimer)).toEqual(digest(named(pcap), digits, timed, byName, timed, quotes, openedByTimer));
         });
       }
     });
