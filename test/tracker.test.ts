@@ -493,24 +493,19 @@ describe('when a retransmitted FIN was received', () => {
 });
 
 describe('which SYN/ACK copy the client took', () => {
-  const client = (steps: Step[]) => run(steps)[0]!.states.client.find((e) => e.state === 'ESTABLISHED');
+  /** The client's ESTABLISHED after its SYN at 0, `middle`, and its data acknowledging the SYN/ACK at `dataS`. */
+  const established = (middle: Step[], dataS: number) => run([
+    { dir: 'c>s', flags: SYN, seq: 100, s: 0 },
+    ...middle,
+    { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 10, s: dataS },
+  ])[0]!.states.client.find((e) => e.state === 'ESTABLISHED');
+  const synAck = (s: number): Step => ({ dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s });
   it('the first, when it sent no SYN again: later copies answer its lost ACK (ss: ESTAB from the first)', () => {
-    expect(client([
-      { dir: 'c>s', flags: SYN, seq: 100, s: 0 },
-      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 0.001 },
-      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 1.001 },
-      { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 10, s: 1.5 },
-    ])).toMatchObject({ s: 0.001, frame: 2 });
+    expect(established([synAck(0.001), synAck(1.001)], 1.5)).toMatchObject({ s: 0.001, frame: 2 });
   });
   it('the first after its SYN sent again, which showed it had none', () => {
-    expect(client([
-      { dir: 'c>s', flags: SYN, seq: 100, s: 0 },
-      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 0.001 },
-      { dir: 'c>s', flags: SYN, seq: 100, s: 1 },
-      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 1.001 },
-      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 3.001 },
-      { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 10, s: 3.5 },
-    ])).toMatchObject({ s: 1.001, frame: 4 });
+    const synAgain: Step = { dir: 'c>s', flags: SYN, seq: 100, s: 1 };
+    expect(established([synAck(0.001), synAgain, synAck(1.001), synAck(3.001)], 3.5)).toMatchObject({ s: 1.001, frame: 4 });
   });
 });
 
