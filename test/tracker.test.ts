@@ -493,19 +493,18 @@ describe('when a retransmitted FIN was received', () => {
 });
 
 describe('which SYN/ACK copy the client took', () => {
-  /** The client's ESTABLISHED after its SYN at 0, `middle`, and its data acknowledging the SYN/ACK at `dataS`. */
-  const established = (middle: Step[], dataS: number) => run([
-    { dir: 'c>s', flags: SYN, seq: 100, s: 0 },
-    ...middle,
-    { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 10, s: dataS },
-  ])[0]!.states.client.find((e) => e.state === 'ESTABLISHED');
-  const synAck = (s: number): Step => ({ dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s });
-  it('the first, when it sent no SYN again: later copies answer its lost ACK (ss: ESTAB from the first)', () => {
-    expect(established([synAck(0.001), synAck(1.001)], 1.5)).toMatchObject({ s: 0.001, frame: 2 });
-  });
-  it('the first after its SYN sent again, which showed it had none', () => {
-    const synAgain: Step = { dir: 'c>s', flags: SYN, seq: 100, s: 1 };
-    expect(established([synAck(0.001), synAgain, synAck(1.001), synAck(3.001)], 3.5)).toMatchObject({ s: 1.001, frame: 4 });
+  // SPEC section 3: a receipt is dated at the last copy seen before its proof. (A client whose
+  // ACK is dropped before the wire took the first copy, as ss shows; nothing captured says so:
+  // fixtures/synack-retries-expired records that window as unseen.)
+  it('the last one before its proof, even with no SYN sent again in between', () => {
+    const synAck = (s: number): Step => ({ dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s });
+    const c = run([
+      { dir: 'c>s', flags: SYN, seq: 100, s: 0 },
+      synAck(0.001),
+      synAck(1.001),
+      { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 10, s: 1.5 },
+    ])[0]!;
+    expect(c.states.client.find((e) => e.state === 'ESTABLISHED')).toMatchObject({ s: 1.001, frame: 3 });
   });
 });
 

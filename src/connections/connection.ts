@@ -677,7 +677,7 @@ export class Connection {
     if (ySynAck !== null && !y.synAckProven && proves(a, ySynAck, seg)) {
       y.synAckProven = true;
       // A SYN/ACK that does not acknowledge x's ISN + 1 does not synchronize x (the handshake is invalid).
-      if (synAckIsValid(ySynAck, x)) addReceipt(x, EventCode.RECV_SYN_ACK, ySynAck, synAckTaken(ySynAck));
+      if (synAckIsValid(ySynAck, x)) addReceipt(x, EventCode.RECV_SYN_ACK, ySynAck);
     }
     const yFin = y.fin;
     const xFin = x.fin;
@@ -1161,20 +1161,6 @@ function answerCopies(ctl: Control, a: number, seg: Segment): void {
 function receivedCopy(ctl: Control, seg: Segment): number {
   const duplicate = ctl.copyCount > 1 && seg.dsackLeft >= 0 && seqLE(seg.dsackLeft, ctl.seq) && seqLT(ctl.seq, seg.dsackRight);
   return ctl.copyCount - (duplicate ? 2 : 1);
-}
-
-/**
- * Which copy of a SYN/ACK the client took: the first one after its own last segment that showed
- * it had none (a SYN sent again), not the last one before its proof. A client without the
- * SYN/ACK sends its SYN again on its own 1 s timer; with no such sign it had the first copy, and
- * the later ones answer ACKs lost on the way (dropped by a firewall or a full accept queue: the
- * SYN_RCVD lab of the seed articles), which ss shows as the client ESTAB from the first copy.
- */
-function synAckTaken(synAck: Control): number {
-  const notCovered = synAck.notCoveredFrame;
-  if (notCovered === null) return 0;
-  for (let i = 0; i < synAck.copyCount; i++) if (synAck.copyFrame(i) > notCovered) return i;
-  return synAck.copyCount - 1;
 }
 
 /**
