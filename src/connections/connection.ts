@@ -388,12 +388,12 @@ export class Connection {
       g[GAP.ID] = seg.ipId;
     }
 
-    if (f & (SYN | FIN | RST) || !(f & ACK) || seg.payloadLen > 0 && d[b + (fromClient ? C.SERVER : C.CLIENT) + E.FIN + K.BITS] !== 0) {
-      this.observeControl(seg, fromClient);
-    } else if (!this.ackIsQuiet(seg, fromClient)) {
+    const control = (f & (SYN | FIN | RST)) !== 0 || !(f & ACK) || seg.payloadLen > 0 && d[b + (fromClient ? C.SERVER : C.CLIENT) + E.FIN + K.BITS] !== 0;
+    if (control || !this.ackIsQuiet(seg, fromClient)) {
       const y = fromClient ? this.server : this.client;
       this.arrivesAfterGiveUp(y, seg, fromClient);
-      this.sentAck(fromClient ? this.client : this.server, y, seg, fromClient);
+      if (control) this.observeControl(seg, fromClient);
+      else this.sentAck(fromClient ? this.client : this.server, y, seg, fromClient);
     }
 
     if (!(f & RST) && (len > 0 || sndNxt !== sndNxt)) {
@@ -442,7 +442,6 @@ export class Connection {
     const x = fromClient ? this.client : this.server; // the sender
     const y = fromClient ? this.server : this.client; // the receiver
     const f = seg.flags;
-    this.arrivesAfterGiveUp(y, seg, fromClient);
     if (seg.payloadLen > 0 && (f & SYN)) this.note(Note.SYN_DATA, seg, fromClient);
     if (seg.payloadLen > 0 && (f & RST)) this.note(Note.RST_DATA, seg, fromClient);
 

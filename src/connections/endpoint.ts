@@ -335,7 +335,7 @@ export class Endpoint {
    * after them may be the close going on. Null otherwise.
    */
   private gaveUpAt(state: TcpCode, endS: number): number | null {
-    // (waitsForAnswer's states, each with the control it waits on)
+    // The states that retransmit something until it is answered, each with what it waits on.
     const ctl = state === TcpCode.SYN_SENT ? this.syn
       : state === TcpCode.SYN_RECEIVED ? this.synAck
       : state === TcpCode.FIN_WAIT_1 || state === TcpCode.CLOSING || state === TcpCode.LAST_ACK ? this.fin : null;
@@ -366,8 +366,7 @@ export class Endpoint {
    * silently, and the peer's late ACK, data or FIN does not take it on to another state.
    */
   gaveUpBefore(s: number): number | null {
-    const state = this.currentCode();
-    return waitsForAnswer(state) ? this.gaveUpAt(state, s) : null;
+    return this.gaveUpAt(this.currentCode(), s);
   }
 
   /** Logs the give-up at `s` (gaveUpBefore), a timer that went off before frame `frame`. */
@@ -487,11 +486,6 @@ function expiresBy(enteredS: number, timeWaitS: number, s: number): boolean {
 function wholeSecondsTimer(interval: number): number {
   const seconds = 2 ** Math.round(Math.log2(interval));
   return interval >= seconds && interval - seconds <= seconds / 10 ? seconds : interval;
-}
-
-/** The states that retransmit a SYN, SYN/ACK or FIN until it is answered, and give up after (gaveUpAt). */
-function waitsForAnswer(s: TcpCode): boolean {
-  return s === TcpCode.SYN_SENT || s === TcpCode.SYN_RECEIVED || s === TcpCode.FIN_WAIT_1 || s === TcpCode.CLOSING || s === TcpCode.LAST_ACK;
 }
 
 /** What caused a transition: an EventCode, or this one. */
