@@ -516,17 +516,12 @@ export class Connection {
   private replyWindowS(toClient: boolean): number {
     const synAck = this.server.synAck;
     if (synAck === null) return 0;
-    let gap = 0;
+    let gap = NaN;
     if (toClient) {
       const ackedFrame = synAck.ackedFrame;
-      if (ackedFrame !== null && synAck.copyCount === 1) gap = synAck.ackedS! - synAck.copyS(0);
+      if (ackedFrame !== null && synAck.copyCount === 1) gap = synAck.sinceLastCopyBefore(ackedFrame, synAck.ackedS!);
     } else {
-      const syn = this.client.syn;
-      if (syn !== null && syn.copyFrame(0) < synAck.copyFrame(0)) {
-        let last = 0;
-        for (let i = 1; i < syn.copyCount && syn.copyFrame(i) < synAck.copyFrame(0); i++) last = i;
-        gap = synAck.copyS(0) - syn.copyS(last);
-      }
+      gap = this.client.syn?.sinceLastCopyBefore(synAck.copyFrame(0), synAck.copyS(0)) ?? NaN;
     }
     return gap > 0 && gap < REPLY_GAP_MAX_S ? gap / 4 : 0;
   }

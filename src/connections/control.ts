@@ -7,6 +7,7 @@
  * the methods below.
  */
 import { COPY, K, type ConnectionStore } from './store.js';
+import { diffS } from '../time.js';
 
 /** A copy (first or retransmitted) of a SYN, SYN/ACK or FIN, as the findings read it. */
 export interface Copy {
@@ -95,6 +96,13 @@ export class Control {
   copyFrame(i: number): number { return this.copyField(i, COPY.FRAME); }
   copyAck(i: number): number | null { return orNull(this.copyField(i, COPY.ACK)); }
   copyAnsweredFrame(i: number): number | null { return orNull(this.copyField(i, COPY.ANSWERED_FRAME)); }
+
+  /** Time from its last copy sent before `frame` to `s` (NaN: none before): how long an answer took. */
+  sinceLastCopyBefore(frame: number, s: number): number {
+    let last = NaN;
+    for (let i = 0; i < this.copyCount; i++) if (this.copyFrame(i) < frame) last = this.copyS(i);
+    return last === last ? diffS(last, s) : NaN;
+  }
 
   /** Field `field` (COPY) of copy `i`: the first in place, the others in the list after it. */
   private copyField(i: number, field: number): number {

@@ -42,8 +42,8 @@ export function analyzeHandshake(conn: Connection, h: HandshakeFacts, rst: RstFa
   h.synAckS = synAck !== null ? synAck.copyS(0) : NaN;
   h.synAckFrame = synAck !== null ? synAck.copyFrame(0) : NaN;
   h.rttS = h.synS === h.synS && h.ackS === h.ackS ? diffS(h.synS, h.ackS) : NaN;
-  h.synToSynAckS = syn !== null && synAck !== null ? gapToLastBefore(syn, synAck.copyFrame(0), synAck.copyS(0)) : NaN;
-  h.synAckToAckS = synAck !== null && completed ? gapToLastBefore(synAck, h.ackFrame, h.ackS) : NaN;
+  h.synToSynAckS = syn !== null && synAck !== null ? syn.sinceLastCopyBefore(synAck.copyFrame(0), synAck.copyS(0)) : NaN;
+  h.synAckToAckS = synAck !== null && completed ? synAck.sinceLastCopyBefore(h.ackFrame, h.ackS) : NaN;
 }
 
 function handshakeKind(conn: Connection, rst: RstFact): HandshakeCode {
@@ -88,13 +88,6 @@ function anyReset(conn: Connection, rst: RstFact, from: 'client' | 'server', aft
 /** A SYN/ACK is valid when it acknowledges the client's SYN (and, with TCP Fast Open, its data). */
 function synAckValid(synAck: Control, client: Endpoint): boolean {
   return client.acknowledgesOpening(synAck.copyAck(0));
-}
-
-/** Time from the last copy of `ctl` sent before `frame`, to `s` (NaN: none before). */
-function gapToLastBefore(ctl: Control, frame: number, s: number): number {
-  let last = NaN;
-  for (let i = 0; i < ctl.copyCount; i++) if (ctl.copyFrame(i) < frame) last = ctl.copyS(i);
-  return last === last ? diffS(last, s) : NaN;
 }
 
 /** The handshake as the report's object. */
