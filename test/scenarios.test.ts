@@ -575,6 +575,31 @@ describe('more that kernels do to connections', () => {
     expect(c.close.kind).toBe('four-way'); // the close had completed before the RST
   });
 
+  it('a port reused while the server waits in LAST_ACK for the client\'s lost last ACK: the old connection keeps the LAST_ACK\'s ACK and the RST that ends it', async () => {
+    const r = await analyze(fixture('last-ack-port-reuse'));
+    expect(r.connections.map((c) => c.client.port)).toEqual([41231, 41231, 41232, 41232]);
+    const reuse = (JSON.parse(readFileSync(fixture('last-ack-port-reuse', 'scenario.json'), 'utf8')) as
+      { reuseFrames: Record<string, { frame: number; flags: string }[]> }).reuseFrames;
+    for (const [old, fresh] of [[r.connections[0]!, r.connections[1]!], [r.connections[2]!, r.connections[3]!]]) {
+      const [syn, lastAckAnswer, rst, synAgain] = reuse[String(old.client.port)]!;
+      expect([syn!.flags, lastAckAnswer!.flags, rst!.flags, synAgain!.flags]).toEqual(['S', 'A', 'R', 'S']);
+      // The LAST_ACK lasts until the RST answering its ACK; the client's TIME_WAIT ends at the SYN.
+      expect(old.states.server.slice(-2)).toMatchObject([{ state: 'LAST_ACK' }, { state: 'CLOSED', frame: rst!.frame, event: 'recv-rst' }]);
+      expect(old.lastFrame).toBe(rst!.frame);
+      expect(old.timeWait).toMatchObject([{ side: 'client', end: 'reused' }]);
+      expect(old.resets).toMatchObject([{ frame: rst!.frame, kind: 'after-close', receiverState: 'LAST_ACK' }]);
+      expect(old.close).toMatchObject({ kind: 'fin-then-reset', initiator: 'client' });
+      expect(fresh.notes).toMatchObject([{ kind: 'syn-to-last-ack', frame: syn!.frame }]);
+      expect(fresh.handshake).toMatchObject({ kind: 'complete', synFrame: syn!.frame });
+      expect(fresh.handshake.synRetransmits).toHaveLength(1); // the SYN sent again after the RST
+      expect(fresh.resets).toEqual([]);
+      expect(fresh.close).toMatchObject({ kind: 'four-way', initiator: 'client' });
+    }
+    // The first time, nothing but the LAST_ACK's answer shows the last ACK was lost.
+    expect(r.connections[0]!.close.finRetransmits).toEqual([]);
+    expect(r.connections[2]!.close.finRetransmits.length).toBeGreaterThan(0);
+  });
+
   it('a SYN the server\'s TIME_WAIT does not take (seq before its rcv_nxt, no timestamps): the old connection keeps its ACK and the RST answering it', async () => {
     const r = await analyze(fixture('time-wait-syn-rejected'));
     expect(r.connections.map((c) => c.client.port)).toEqual([41210, 41210, 41211, 41211]);

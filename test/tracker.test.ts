@@ -15,9 +15,14 @@ interface Step { dir: Dir; flags: number; seq: number; ack?: number; len?: numbe
 
 /** Tracks `steps` and reports every connection, in the order they opened. */
 function run(steps: Step[], timeWaitS = 60): ConnectionReport[] {
+  return finished(steps, timeWaitS).map((f) => f.report).sort((a, b) => a.id - b.id);
+}
+
+/** The reports in the order the flow table finished them, each with the capture time it was finished at. */
+function finished(steps: Step[], timeWaitS = 60): { report: ConnectionReport; endS: number }[] {
   const end = steps.at(-1)!.s;
-  const reports: ConnectionReport[] = [];
-  const table = new FlowTable((c: Connection) => reports.push(connectionReport(c, [], { captureEndS: end, timeWaitS, fileName: () => 'synthetic' })));
+  const reports: { report: ConnectionReport; endS: number }[] = [];
+  const table = new FlowTable((c: Connection, endS: number) => reports.push({ report: connectionReport(c, [], { captureEndS: end, timeWaitS, fileName: () => 'synthetic' }), endS }));
   steps.forEach((st, i) => {
     const seg = newSegment();
     const c = { ip: '10.0.0.1', port: st.clientPort ?? 40000 };
@@ -39,7 +44,7 @@ function run(steps: Step[], timeWaitS = 60): ConnectionReport[] {
     }
   });
   table.end(end);
-  return reports.sort((a, b) => a.id - b.id);
+  return reports;
 }
 
 // A handshake: client ISN 100, server ISN 5000.
@@ -901,6 +906,114 @@ describe('a SYN reaching a TIME_WAIT (Linux tcp_timewait_state_process)', () => 
       { dir: 's>c', flags: ACK, seq: 5002, ack: 102, s: 2.0001 }, { dir: 'c>s', flags: RST, seq: 102, s: 2.0002 }]);
     expect(refused!.timeWait).toMatchObject([{ side: 'server', end: 'reset' }]);
     expect(other!.notes).toMatchObject([{ kind: 'syn-to-time-wait', frame: 8, s: 2 }]);
+  });
+});
+
+describe('a SYN reaching a LAST_ACK (the client reuses its TIME_WAIT port; its last ACK may have been lost)', () => {
+  // The client closes first; the server's FIN (5001) is acknowledged at 1.03 and the client waits
+  // in TIME_WAIT. Its rcv_nxt at the server is 102.
+  const closed: Step[] = [
+    { dir: 'c>s', flags: SYN, seq: 100, s: 0 },
+    { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 0.01 },
+    { dir: 'c>s', flags: ACK, seq: 101, ack: 5001, s: 0.02 },
+    { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5001, s: 1 },
+    { dir: 's>c', flags: ACK, seq: 5001, ack: 102, s: 1.01 },
+    { dir: 's>c', flags: FIN | ACK, seq: 5001, ack: 102, s: 1.02 },
+    { dir: 'c>s', flags: ACK, seq: 102, ack: 5002, s: 1.03 }, // lost past the capture point, or not
+  ];
+  const newSyn: Step = { dir: 'c>s', flags: SYN, seq: 50, s: 1.1 };
+
+  it('answered by an ACK at the old numbers: the last ACK was lost, LAST_ACK lasted until the RST answering that ACK', () => {
+    const [old, fresh, ...rest] = run([
+      ...closed, newSyn,
+      { dir: 's>c', flags: ACK, seq: 5002, ack: 102, s: 1.1001 }, // the LAST_ACK socket's answer
+      { dir: 'c>s', flags: RST, seq: 102, s: 1.1002 }, // the new SYN_SENT socket's RST
+      { dir: 'c>s', flags: SYN, seq: 50, s: 1.111 },
+      { dir: 's>c', flags: SYN | ACK, seq: 9000, ack: 51, s: 1.1111 },
+      { dir: 'c>s', flags: ACK, seq: 51, ack: 9001, s: 1.1112 },
+    ]);
+    expect(rest).toEqual([]);
+    expect(old!.states.server.map((e) => [e.state, e.frame])).toEqual([['LISTEN', 1], ['SYN_RECEIVED', 1], ['ESTABLISHED', 3], ['CLOSE_WAIT', 4], ['LAST_ACK', 6], ['CLOSED', 10]]);
+    expect(old!.timeWait).toMatchObject([{ side: 'client', end: 'reused', endS: 1.1 }]);
+    expect(old!.resets).toMatchObject([{ frame: 10, from: 'client', kind: 'after-close', senderState: 'CLOSED', receiverState: 'LAST_ACK' }]);
+    expect(old!.close).toMatchObject({ kind: 'fin-then-reset', initiator: 'client' });
+    expect(old!.packets).toEqual({ clientToServer: 5, serverToClient: 4 });
+    expect(fresh!.notes).toMatchObject([{ kind: 'syn-to-last-ack', frame: 8, from: 'client' }]);
+    expect(fresh!.handshake).toMatchObject({ kind: 'complete', synFrame: 8, synAckFrame: 12 });
+    expect(fresh!.resets).toEqual([]);
+    expect(fresh!.close.kind).toBe('none');
+    expect(states(fresh!, 'server')).toEqual(['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED']);
+  });
+
+  it('answered by a SYN/ACK: the server had closed at the last ACK, and the new connection is an ordinary one', () => {
+    const [old, fresh, ...rest] = run([
+      ...closed, newSyn,
+      { dir: 's>c', flags: SYN | ACK, seq: 9000, ack: 51, s: 1.1001 },
+      { dir: 'c>s', flags: ACK, seq: 51, ack: 9001, s: 1.1002 },
+    ]);
+    expect(rest).toEqual([]);
+    expect(old!.states.server.at(-1)).toMatchObject({ state: 'CLOSED', frame: 7, event: 'recv-ack-of-fin' });
+    expect(old!.close).toMatchObject({ kind: 'four-way', initiator: 'client' });
+    expect(old!.timeWait).toMatchObject([{ side: 'client', end: 'reused', endS: 1.1 }]);
+    expect(fresh!.notes).toEqual([]);
+    expect(fresh!.handshake).toMatchObject({ kind: 'complete', synFrame: 8, synAckFrame: 9 });
+  });
+
+  it('unanswered (the answer not captured): the old connection, both sides gone, is finished soon after its last packet, not at its client\'s TIME_WAIT\'s end', () => {
+    const order = finished([
+      ...closed, newSyn,
+      { dir: 'c>s', flags: SYN, seq: 700, s: 20, clientPort: 40001 }, // another connection, 20 s later
+    ]);
+    expect(order[0]!.report.id).toBe(1);
+    expect(order[0]!.endS).toBeLessThan(10);
+  });
+
+  it('a server seen still in LAST_ACK (its FIN sent again) answering with its FIN: the old connection keeps it', () => {
+    const [old, fresh] = run([
+      ...closed,
+      { dir: 's>c', flags: FIN | ACK, seq: 5001, ack: 102, s: 1.25 }, // the ACK was lost
+      newSyn,
+      { dir: 's>c', flags: FIN | ACK, seq: 5001, ack: 102, s: 1.65 },
+      { dir: 'c>s', flags: RST, seq: 102, s: 1.6501 },
+      { dir: 'c>s', flags: SYN, seq: 50, s: 2.1 },
+      { dir: 's>c', flags: SYN | ACK, seq: 9000, ack: 51, s: 2.1001 },
+      { dir: 'c>s', flags: ACK, seq: 51, ack: 9001, s: 2.1002 },
+    ]);
+    expect(old!.states.server.at(-1)).toMatchObject({ state: 'CLOSED', frame: 11, event: 'recv-rst' });
+    expect(old!.close.finRetransmits.map((r) => r.frame)).toEqual([8, 10]);
+    expect(fresh!.handshake).toMatchObject({ kind: 'complete', synFrame: 9, synAckFrame: 13 });
+  });
+});
+
+describe('a RST from a SYN_SENT socket refusing a stray ACK', () => {
+  it('ends nothing: the socket sends its SYN again, and the connection closes as it goes on to', () => {
+    const [c, ...rest] = run([
+      { dir: 'c>s', flags: SYN, seq: 50, s: 0 },
+      { dir: 's>c', flags: ACK, seq: 7000, ack: 3000, s: 0.0001 }, // a socket the capture did not see open
+      { dir: 'c>s', flags: RST, seq: 3000, s: 0.0002 },
+      { dir: 'c>s', flags: SYN, seq: 50, s: 1 },
+      { dir: 's>c', flags: SYN | ACK, seq: 9000, ack: 51, s: 1.0001 },
+      { dir: 'c>s', flags: ACK, seq: 51, ack: 9001, s: 1.0002 },
+      { dir: 'c>s', flags: FIN | ACK, seq: 51, ack: 9001, s: 2 },
+      { dir: 's>c', flags: FIN | ACK, seq: 9001, ack: 52, s: 2.0001 },
+      { dir: 'c>s', flags: ACK, seq: 52, ack: 9002, s: 2.0002 },
+    ]);
+    expect(rest).toEqual([]);
+    expect(c!.resets).toMatchObject([{ frame: 3, from: 'client', kind: 'no-connection', senderState: 'SYN_SENT', senderContinued: true }]);
+    expect(c!.close).toMatchObject({ kind: 'three-way', initiator: 'client' });
+    expect(c!.handshake).toMatchObject({ kind: 'complete', synFrame: 1, synRetransmits: [1] });
+  });
+  it('the ACK it refused not captured: the RST met no connection at the listener, and closes nothing', () => {
+    const [c] = run([
+      { dir: 'c>s', flags: SYN, seq: 50, s: 0 },
+      { dir: 'c>s', flags: RST, seq: 3000, s: 0.0002 },
+      { dir: 'c>s', flags: SYN, seq: 50, s: 1 },
+      { dir: 's>c', flags: SYN | ACK, seq: 9000, ack: 51, s: 1.0001 },
+      { dir: 'c>s', flags: ACK, seq: 51, ack: 9001, s: 1.0002 },
+    ]);
+    expect(c!.resets).toMatchObject([{ frame: 2, kind: 'no-connection', inWindow: null, receiverState: 'LISTEN', senderContinued: true }]);
+    expect(c!.close.kind).toBe('none');
+    expect(c!.finalState).toEqual({ client: 'ESTABLISHED', server: 'ESTABLISHED' });
   });
 });
 

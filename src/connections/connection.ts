@@ -49,9 +49,9 @@ export interface RstFact {
   receiverContinued: boolean;
 }
 
-export type NoteKind = 'syn-data' | 'rst-data' | 'syn-on-open-connection' | 'syn-ack-new-isn' | 'syn-ack-not-captured' | 'ack-not-captured' | 'syn-to-time-wait';
-export const NOTE_KINDS: readonly NoteKind[] = ['syn-data', 'rst-data', 'syn-on-open-connection', 'syn-ack-new-isn', 'syn-ack-not-captured', 'ack-not-captured', 'syn-to-time-wait'];
-const enum Note { SYN_DATA, RST_DATA, SYN_ON_OPEN_CONNECTION, SYN_ACK_NEW_ISN, SYN_ACK_NOT_CAPTURED, ACK_NOT_CAPTURED, SYN_TO_TIME_WAIT }
+export type NoteKind = 'syn-data' | 'rst-data' | 'syn-on-open-connection' | 'syn-ack-new-isn' | 'syn-ack-not-captured' | 'ack-not-captured' | 'syn-to-time-wait' | 'syn-to-last-ack';
+export const NOTE_KINDS: readonly NoteKind[] = ['syn-data', 'rst-data', 'syn-on-open-connection', 'syn-ack-new-isn', 'syn-ack-not-captured', 'ack-not-captured', 'syn-to-time-wait', 'syn-to-last-ack'];
+const enum Note { SYN_DATA, RST_DATA, SYN_ON_OPEN_CONNECTION, SYN_ACK_NEW_ISN, SYN_ACK_NOT_CAPTURED, ACK_NOT_CAPTURED, SYN_TO_TIME_WAIT, SYN_TO_LAST_ACK }
 
 export interface NoteFact {
   kind: NoteKind;
@@ -528,10 +528,18 @@ export class Connection {
 
   /** Marks the end of this incarnation: a SYN with a new ISN took the four-tuple over. */
   reuse(s: number, frame: number): void {
+    this.reuseSide(true, s, frame);
+    this.reuseSide(false, s, frame);
+  }
+
+  /**
+   * Marks the end of this incarnation for one side (the client if `client`) only: the other may
+   * still hold the old connection (lastAckMayHold).
+   */
+  reuseSide(client: boolean, s: number, frame: number): void {
     this.f[this.b + C.REUSED_S] = s;
     this.f[this.b + C.REUSED_FRAME] = frame;
-    this.client.addEvent(EventCode.REUSED, frame, s);
-    this.server.addEvent(EventCode.REUSED, frame, s);
+    (client ? this.client : this.server).addEvent(EventCode.REUSED, frame, s);
   }
 
   /**
@@ -612,6 +620,55 @@ export class Connection {
   /** Whether the endpoint that waited in TIME_WAIT (the client if `clientWaits`) still does. */
   stillWaits(clientWaits: boolean): boolean {
     return (clientWaits ? this.client : this.server).currentCode() === TcpCode.TIME_WAIT;
+  }
+
+  /**
+   * Whether a SYN (without ACK) that would start a new incarnation reaches an endpoint that may
+   * still hold this connection in LAST_ACK: one in LAST_ACK, or one taken to have closed from it at
+   * its peer's last ACK, silent since (that ACK may have been lost past the capture point; the
+   * peer, whose TIME_WAIT it ended, then reuses the port at once). A LAST_ACK socket does not take
+   * a SYN: Linux answers it with an ACK at the old numbers (tcp_validate_incoming, RFC 5961 4),
+   * which the new SYN_SENT socket answers with a RST at that ACK's ack number (RFC 9293
+   * 3.10.7.3), and that RST ends the LAST_ACK. So the SYN opens the new connection beside this
+   * one, and the receiver's answer decides (FlowTable.route): an ACK at the old numbers
+   * (lastAckTakes, lastAckAnswered) or a SYN/ACK, which shows it had closed.
+   */
+  lastAckMayHold(seg: Segment): boolean {
+    return this.lastAckMayHoldFor(!this.isFromClient(seg));
+  }
+
+  /** Whether the endpoint (the client if `client`) is in LAST_ACK, or closed from it by the ACK of its FIN (lastAckMayHold). */
+  lastAckMayHoldFor(client: boolean): boolean {
+    const waiter = client ? this.client : this.server;
+    const state = waiter.currentCode();
+    return state === TcpCode.LAST_ACK || (state === TcpCode.CLOSED && waiter.closedByAckOfFin());
+  }
+
+  /**
+   * Whether `seg`, on the four-tuple of this connection's LAST_ACK endpoint (the client if
+   * `clientWaits`; lastAckMayHold) and of a connection opened beside it, is this one's: what the
+   * LAST_ACK socket sends at its old numbers (ACKs, its FIN sent again), and the RST answering
+   * such an ACK (timeWaitTakes).
+   */
+  lastAckTakes(seg: Segment, clientWaits: boolean): boolean {
+    if (this.timeWaitTakes(seg, clientWaits)) return true;
+    if (this.isFromClient(seg) !== clientWaits) return false;
+    const waiter = clientWaits ? this.client : this.server;
+    const peer = clientWaits ? this.server : this.client;
+    const fin = waiter.fin;
+    return (seg.flags & (SYN | RST | FIN | ACK)) === (FIN | ACK) && fin !== null && seg.seq === fin.seq && seg.ack === peer.sndNxt;
+  }
+
+  /**
+   * The endpoint taken to have closed from LAST_ACK at its peer's last ACK (the client if
+   * `client`) answered a new SYN as the LAST_ACK socket does (lastAckTakes) at `frame`: that ACK
+   * never reached it. Its receipt is dropped, and the FIN's last copy is unanswered again.
+   */
+  lastAckAnswered(client: boolean, frame: number): void {
+    const waiter = client ? this.client : this.server;
+    if (waiter.currentCode() !== TcpCode.CLOSED || !waiter.closedByAckOfFin()) return;
+    waiter.retract(EventCode.RECV_ACK_OF_FIN, frame);
+    waiter.fin?.unanswerLast();
   }
 
   /** Is `seg` the client's SYN that the SYN/ACK which opened this connection acknowledged? */
@@ -987,6 +1044,12 @@ export class Connection {
   metTimeWait(): void {
     const syn = this.client.syn;
     if (syn !== null) this.noteAt(Note.SYN_TO_TIME_WAIT, syn.copyS(0), syn.copyFrame(0), true, 0);
+  }
+
+  /** The same for the previous connection's LAST_ACK (Connection.lastAckMayHold). */
+  metLastAck(): void {
+    const syn = this.client.syn;
+    if (syn !== null) this.noteAt(Note.SYN_TO_LAST_ACK, syn.copyS(0), syn.copyFrame(0), true, 0);
   }
 
   /** The time and frame of the client's first SYN (NaN: none), for the TIME_WAIT it met (FlowTable.route). */

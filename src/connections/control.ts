@@ -142,6 +142,13 @@ export class Control {
     if (i === this.copyCount - 1) this.f[this.b + K.BITS]! |= LAST_ANSWERED;
   }
 
+  /** The answer taken for the last copy never reached the sender (Connection.lastAckAnswered). */
+  unanswerLast(): void {
+    this.setCopyField(this.copyCount - 1, COPY.ANSWERED_S, 0);
+    this.setCopyField(this.copyCount - 1, COPY.ANSWERED_FRAME, NO);
+    this.f[this.b + K.BITS] = this.f[this.b + K.BITS]! & ~LAST_ANSWERED;
+  }
+
   /** Copy `i` as an object (built on each call). */
   copy(i: number): Copy {
     const answeredFrame = orNull(this.copyField(i, COPY.ANSWERED_FRAME));

@@ -258,6 +258,11 @@ export class Endpoint {
     return this.f[this.b + E.ACK_OF_FIN_EVENTS]! > 0;
   }
 
+  /** Whether it closed from LAST_ACK at the ACK of its FIN, and nothing happened to it since. */
+  closedByAckOfFin(): boolean {
+    return this.lastEventKind() === EventCode.RECV_ACK_OF_FIN && this.currentCode() === TcpCode.CLOSED;
+  }
+
   /** Whether the last thing that happened to it was an ICMP error ending its opening. */
   openingEndedByIcmpError(): boolean {
     return this.lastEventKind() === EventCode.RECV_ICMP_ERROR;

@@ -147,7 +147,14 @@ export class FlowTable {
         if (conn.timeWaitRejects(seg)) {
           // Linux's TIME_WAIT answers the SYN with an ACK and keeps the four-tuple; the SYN's
           // socket is a new connection beside it, until the TIME_WAIT ends.
-          timeWait = { slot, clientWaits: !conn.isFromClient(seg), answered: false };
+          timeWait = { slot, clientWaits: !conn.isFromClient(seg), answered: false, lastAck: false };
+        } else if (conn.lastAckMayHold(seg)) {
+          // So does a LAST_ACK socket (one perhaps still there, its last ACK lost): the SYN's
+          // sender has left the old connection (its TIME_WAIT reused), the receiver's answer decides.
+          const fromClient = conn.isFromClient(seg);
+          conn.reuseSide(fromClient, seg.s, seg.frame);
+          this.schedule(conn); // both sides may be gone now: it ends soon after, not at its TIME_WAIT's end
+          timeWait = { slot, clientWaits: !fromClient, answered: false, lastAck: true };
         } else {
           // A connection opened beside a TIME_WAIT, given up for a SYN with another ISN: the new
           // one stands beside the same TIME_WAIT, whose answer decides again.
@@ -214,19 +221,30 @@ export class FlowTable {
     if (tw === undefined) return slot;
     const old = this.conn.at(tw.slot);
     const fromWaiter = old.isFromClient(seg) === tw.clientWaits;
-    if (old.timeWaitTakes(seg, tw.clientWaits)) {
+    if (tw.lastAck ? old.lastAckTakes(seg, tw.clientWaits) : old.timeWaitTakes(seg, tw.clientWaits)) {
       if (fromWaiter && !tw.answered) {
         tw.answered = true;
-        this.conn.at(slot).metTimeWait();
+        if (tw.lastAck) old.lastAckAnswered(tw.clientWaits, seg.frame);
+        const fresh = this.conn.at(slot);
+        if (tw.lastAck) fresh.metLastAck();
+        else fresh.metTimeWait();
       }
       return tw.slot;
     }
-    if (fromWaiter && (seg.flags & (SYN | ACK)) === (SYN | ACK) && !tw.answered && old.stillWaits(tw.clientWaits)) {
+    if (fromWaiter && (seg.flags & (SYN | ACK)) === (SYN | ACK) && !tw.answered) {
+      // The waiter took the SYN after all: the TIME_WAIT was reused, the LAST_ACK had closed
+      // (or, one the capture showed still waiting, was given up on unseen) before it.
+      const stillWaits = tw.lastAck ? old.lastAckMayHoldFor(tw.clientWaits) : old.stillWaits(tw.clientWaits);
       const fresh = this.conn.at(slot);
       const s = fresh.openingS;
       const frame = fresh.openingFrame;
-      this.conn.at(tw.slot).reuse(s, frame);
-      this.finish(tw.slot, s);
+      if (tw.lastAck) {
+        if (stillWaits) this.conn.at(tw.slot).reuseSide(tw.clientWaits, s, frame);
+        this.finish(tw.slot, s);
+      } else if (stillWaits) {
+        this.conn.at(tw.slot).reuse(s, frame);
+        this.finish(tw.slot, s);
+      }
     }
     return slot;
   }
@@ -351,7 +369,8 @@ export class FlowTable {
     const s = conn.server.currentCode();
     // A TIME_WAIT with a connection opened beside it (route) stays as long as it would have waited:
     // a RST that seemed to end it may have been ignored (tcp_rfc1337=1), which its next ACK shows.
-    if (this.timeWaitBeside.size > 0 && this.timeWaitBeside.has(conn.slot)) {
+    // (One whose LAST_ACK may have taken its SYN ends as any other: the answer comes at once.)
+    if (this.timeWaitBeside.size > 0 && this.waitsBesideTimeWait(conn.slot)) {
       const entered = conn.client.timeWaitEnteredS() ?? conn.server.timeWaitEnteredS();
       if (entered !== null) return Math.max(sumS(entered, this.opts.timeWaitS), conn.lastS);
     }
@@ -363,6 +382,12 @@ export class FlowTable {
       return sumS(a === null ? b! : b === null ? a : Math.max(a, b), this.opts.timeWaitS);
     }
     return null;
+  }
+
+  /** Whether the connection in `slot` holds a TIME_WAIT (not a LAST_ACK) with a connection opened beside it. */
+  private waitsBesideTimeWait(slot: number): boolean {
+    const beside = this.timeWaitBeside.get(slot);
+    return beside !== undefined && !this.besideTimeWait.get(beside)!.lastAck;
   }
 
   private schedule(conn: Connection): void {
@@ -452,12 +477,16 @@ export class FlowTable {
   }
 }
 
-/** A TIME_WAIT that may not have taken a SYN: its connection's slot, and which side waits. */
+/**
+ * A TIME_WAIT that may not have taken a SYN: its connection's slot, and which side waits. Or a
+ * LAST_ACK (`lastAck`: Connection.lastAckMayHold), which does not take one either.
+ */
 interface BesideTimeWait {
   slot: number;
   clientWaits: boolean;
   /** The TIME_WAIT answered the SYN with an ACK of its own: it did not take it. */
   answered: boolean;
+  lastAck: boolean;
 }
 
 /** One side in TIME_WAIT, the other closed or in TIME_WAIT too: only the timer (or a reuse) is left. */

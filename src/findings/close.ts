@@ -48,12 +48,14 @@ export function analyzeClose(conn: Connection, c: CloseFacts, finalClient: TcpCo
   const completeFrame = finsDone ? Math.max(answeredFrame(first), answeredFrame(second)) : Infinity;
   // The RST that ended it: the first one its receiver accepted (or that met no connection), unless
   // the FIN exchange had already completed (a late RST after a clean close does not change it), or
-  // its receiver's own later segments showed it went on (it ended nothing).
+  // its receiver's own later segments showed it went on (it ended nothing). One that met no
+  // connection and whose sender went on ended nothing either: a SYN_SENT socket refusing a stray
+  // ACK (RFC 9293 3.10.7.3) keeps its connection and sends its SYN again.
   let rstFrame = NaN;
   let rstFrom: Side = 'client';
   for (let i = 0; i < conn.resetCount; i++) {
     const r = conn.reset(i, rst);
-    if (r.acceptable !== false && r.frame < completeFrame && !r.receiverContinued) {
+    if (r.acceptable !== false && r.frame < completeFrame && !r.receiverContinued && !(r.acceptable === null && r.senderContinued)) {
       rstFrame = r.frame;
       rstFrom = r.from;
       break;

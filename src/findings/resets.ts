@@ -48,6 +48,9 @@ function resetKind(conn: Connection, r: RstFact, senderState: TcpCode, receiverS
   if (r.from === 'server' && receiverState === TcpCode.SYN_SENT && r.frame < synAckFrame) return ResetCode.REFUSED;
   // SYN, SYN/ACK, then RST from the client instead of the ACK: a half-open (SYN) scan.
   if (r.from === 'client' && senderState === TcpCode.SYN_SENT && synAckFrame < r.frame) return ResetCode.SCAN;
+  // A SYN_SENT socket refusing an ACK that is not for its connection (RFC 9293 3.10.7.3), which
+  // then goes on with its own: the RST answers a segment of no connection the sender holds.
+  if (senderState === TcpCode.SYN_SENT && r.senderContinued && r.frame < synAckFrame) return ResetCode.NO_CONNECTION;
   if (senderState === TcpCode.CLOSED || senderState === TcpCode.LISTEN) {
     // The sender holds no connection: it answers a segment for one that is gone, or never was.
     return everSynchronized(client, r.frame) || everSynchronized(server, r.frame) ? ResetCode.AFTER_CLOSE : ResetCode.NO_CONNECTION;
