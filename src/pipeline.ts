@@ -398,7 +398,7 @@ class TrackRun {
     if (this.skipped.duplicates > 0) {
       this.sink.warning({
         file: this.files.join(', '), truncated: false,
-        message: `${this.skipped.duplicates} TCP packets were another copy of a packet just captured at another place (another interface, the other direction, another file: tcpdump -i any across a bridge or router, several interfaces in one pcapng, merged captures): each packet was tracked once, the copies are counted as skipped (duplicates)`,
+        message: `${this.skipped.duplicates} TCP packets were another copy of a packet just captured: at another place (another interface, the other direction, another file: tcpdump -i any across a bridge or router, several interfaces in one pcapng, merged captures), or duplicated on its way (the same IPv4 identification and checksum): each packet was tracked once, the copies are counted as skipped (duplicates)`,
       });
     }
     return {

@@ -102,6 +102,24 @@ describe('copies of one packet (tcpdump -i any across a bridge)', () => {
     expect(f.isCopy(seg(Direction.IN, 0.3, { seq: 1000 }))).toBe(false); // later, the same way: a retransmission
     expect(f.copies).toBe(2);
   });
+  it('at one place, drops a copy the network made: the same IPv4 identification and checksum (a retransmission gets a new identification)', () => {
+    const f = new CopyFilter();
+    expect(f.isCopy(seg(-1, 0, { ipId: 700, checksum: 0x1234 }))).toBe(false);
+    expect(f.isCopy(seg(-1, 0.02, { ipId: 700, checksum: 0x1234 }))).toBe(true); // duplicated on its way
+    expect(f.isCopy(seg(-1, 0.3, { ipId: 731, checksum: 0x1234 }))).toBe(false); // sent again: a retransmission
+    expect(f.isCopy(seg(-1, 0.31, { ipId: 731, checksum: 0x4321 }))).toBe(false); // other bytes under one identification (crafted)
+    expect(f.isCopy(seg(-1, 0.5, { ipId: 0 }))).toBe(false);
+    expect(f.isCopy(seg(-1, 0.50001, { ipId: 0 }))).toBe(false); // identification 0 says nothing
+    expect(f.copies).toBe(1);
+  });
+  it('at one place, a SYN/ACK with identification 0 is never a copy: the timer\'s copy and the answer to a SYN sent again can be the same bytes', () => {
+    // Linux (sw32 rs-30c): the client's SYN and the server's SYN/ACK timers both run 1 s; the
+    // SYN/ACK answering the SYN sent again and the timer's own left 63 us apart, one TSval.
+    const synAck = (s: number) => seg(-1, s, { flags: SYN | ACK, ipId: 0, tsVal: 5000, checksum: 0x2222 });
+    const f = new CopyFilter();
+    expect(f.isCopy(synAck(1))).toBe(false);
+    expect(f.isCopy(synAck(1.000063))).toBe(false);
+  });
   it('leaves captures that record no direction, and copies too far apart, alone', () => {
     const f = new CopyFilter();
     expect(f.isCopy(seg(-1, 0))).toBe(false);

@@ -575,6 +575,19 @@ describe('more that kernels do to connections', () => {
     expect(c.close.kind).toBe('four-way'); // the close had completed before the RST
   });
 
+  it('packets the network duplicated are copies, not retransmissions: the counts are the kernels\' own', async () => {
+    const r = await analyze(fixture('network-duplicates'));
+    const scenario = JSON.parse(readFileSync(fixture('network-duplicates', 'scenario.json'), 'utf8')) as
+      { duplicatedFrames: { frame: number }[]; counters: Record<string, Record<string, number>> };
+    expect(r.input.skipped.duplicates).toBe(scenario.duplicatedFrames.length);
+    const [c] = r.connections;
+    const sent = (ns: string) => scenario.counters[ns]!['Tcp.RetransSegs'] ?? 0;
+    expect(c!.retransmits).toEqual({ clientToServer: sent('tt-netdup-a'), serverToClient: sent('tt-netdup-b') });
+    expect(c!.handshake).toMatchObject({ kind: 'complete', synAckRetransmits: [] });
+    expect(c!.close).toMatchObject({ kind: 'four-way', initiator: 'client', finRetransmits: [] });
+    expect(r.input.warnings.map((w) => w.message)).toEqual([expect.stringContaining('duplicated on its way')]);
+  });
+
   it('a port reused while the server waits in LAST_ACK for the client\'s lost last ACK: the old connection keeps the LAST_ACK\'s ACK and the RST that ends it', async () => {
     const r = await analyze(fixture('last-ack-port-reuse'));
     expect(r.connections.map((c) => c.client.port)).toEqual([41231, 41231, 41232, 41232]);

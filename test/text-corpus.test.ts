@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Report } from '../src/pipeline.js';
+import { analyzeCaptures, type Report } from '../src/pipeline.js';
 import { CORPUS, HAVE_CORPUS, analyze } from './helpers/run.js';
 
 const DIR = join(CORPUS, 'tcpdump', 'tests');
@@ -117,9 +117,15 @@ describe.skipIf(!HAVE_CORPUS)('tcpdump corpus: the text path agrees with the pca
       const text = await analyze(join(DIR, c.out));
       expect(text.input.format).toBe('tcpdump-text');
       expect(text.input.packets).toBe(pcap.input.packets);
-      expect(text.input.tcpPackets).toBe(pcap.input.tcpPackets);
+      // Packets the network duplicated are told by their IPv4 identification and checksum, which
+      // text without -v does not print: there the copies are packets (and retransmissions), as
+      // the pcap read with --keep-copies has them.
+      const same = !/-v/.test(c.options) && pcap.input.skipped.duplicates > 0 && text.input.skipped.duplicates === 0
+        ? await analyzeCaptures([join(DIR, c.capture)], { timeWaitS: 60, keepCopies: true })
+        : pcap;
+      expect(text.input.tcpPackets).toBe(same.input.tcpPackets);
       const times = ticks || Math.min(...pcap.connections.map((x) => x.firstFrame)) === 1;
-      expect(digest(text, times)).toEqual(digest(pcap, times));
+      expect(digest(text, times)).toEqual(digest(same, times));
     });
   }
 });

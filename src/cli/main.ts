@@ -130,7 +130,7 @@ interface AnalyzeFlags {
 }
 
 /** --keep-copies, shared by every command that analyzes. */
-const keepCopiesOption = () => new Option('--keep-copies', 'track every copy of a packet captured at several places (tcpdump -i any across a bridge, several interfaces, merged files) as a packet of its own, as tshark does; by default each is tracked once and the copies are counted in input.skipped.duplicates');
+const keepCopiesOption = () => new Option('--keep-copies', 'track every copy of a packet captured at several places (tcpdump -i any across a bridge, several interfaces, merged files) or duplicated on its way (the same IPv4 identification) as a packet of its own, as tshark does; by default each is tracked once and the copies are counted in input.skipped.duplicates');
 
 export function buildProgram(): Command {
   const program = new Command();

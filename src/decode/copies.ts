@@ -14,8 +14,17 @@
  * the same interface as the segment it repeats, so among the recent segments the latest one with
  * the same key decides: seen elsewhere, a copy; at the same place, not. Other captures made at
  * several places say so too: a pcapng names each packet's interface (and may give its direction,
- * epb_flags), and merged files are places of their own (pipeline.ts, placeOf). A capture that
- * records neither (one Ethernet interface, tcpdump text without -i any) is left as it is.
+ * epb_flags), and merged files are places of their own (pipeline.ts, placeOf).
+ *
+ * A network can also duplicate a packet on its way (a flapping link, a misbehaving switch, netem
+ * duplicate): two identical copies at one place. A sender's own retransmission is never identical
+ * to the first copy: Linux, Windows and the BSDs give every packet of a connection a new IPv4
+ * identification (Linux: a counter per socket). So one seen at the same place is a copy too when
+ * its IPv4 identification (not 0) and its checksum say it is the same packet. Not so without an
+ * identification: Linux sends a SYN/ACK with identification 0, and its timer's copy and the one
+ * answering a SYN sent again can leave within the same millisecond, the same bytes (the client's
+ * SYN timer and the server's SYN/ACK timer both run 1 s). A capture that records neither place
+ * nor an identification (IPv6, tcpdump text without -v or -i any) is left as it is.
  */
 import type { Segment } from './segment.js';
 
@@ -24,7 +33,7 @@ const RECENT = 64;
 const WITHIN_S = 0.1;
 
 /** The fields of a remembered segment. */
-const enum F { S, DIRECTION, IFACE, SEQ, ACK, FLAGS, WINDOW, LEN, IP_ID, PORTS, A0, A1, A2, A3, A4, A5, A6, A7, SIZE }
+const enum F { S, DIRECTION, IFACE, SEQ, ACK, FLAGS, WINDOW, LEN, IP_ID, TS_VAL, CHECKSUM, PORTS, A0, A1, A2, A3, A4, A5, A6, A7, SIZE }
 
 /** Buckets of the index from a segment's key to the latest remembered segment with it. */
 const INDEX = 4096;
@@ -55,9 +64,10 @@ export class CopyFilter {
   /** How many copies were found. */
   copies = 0;
 
-  /** Whether `seg` is a copy of a segment just seen elsewhere; if not, it is remembered. */
+  /** Whether `seg` is a copy of a segment just seen elsewhere, or of the same packet; if not, it is remembered. */
   isCopy(seg: Segment): boolean {
-    if (seg.direction < 0 && seg.iface < 0) return false;
+    const identified = seg.ipId > 0;
+    if (seg.direction < 0 && seg.iface < 0 && !identified) return false;
     const r = this.recent;
     const ports = seg.srcPort * 65536 + seg.dstPort;
     const a = seg.addrs;
@@ -69,7 +79,8 @@ export class CopyFilter {
     const at = (k % RECENT) * F.SIZE;
     if (k >= 0 && this.count - k <= RECENT && seg.s - r[at + F.S]! <= WITHIN_S) {
       const o = this.sameKey(at, seg, ports) ? at : this.search(seg, ports);
-      if (o >= 0 && (r[o + F.DIRECTION] !== seg.direction || r[o + F.IFACE] !== seg.iface)) {
+      const elsewhere = o >= 0 && (r[o + F.DIRECTION] !== seg.direction || r[o + F.IFACE] !== seg.iface);
+      if (o >= 0 && (elsewhere || (identified && this.sameBytes(o, seg)))) {
         this.copies++;
         return true;
       }
@@ -85,9 +96,21 @@ export class CopyFilter {
     r[o + F.WINDOW] = seg.window;
     r[o + F.LEN] = seg.payloadLen;
     r[o + F.IP_ID] = seg.ipId;
+    r[o + F.TS_VAL] = seg.tsVal;
+    r[o + F.CHECKSUM] = seg.checksum;
     r[o + F.PORTS] = ports;
     for (let i = 0; i < 8; i++) r[o + F.A0 + i] = a[i]!;
     return false;
+  }
+
+  /**
+   * Whether `seg` and the segment remembered at `o` carry the same TCP checksum (where both are
+   * known): the same bytes. A crafted capture may give every packet one IPv4 identification
+   * (scapy's 1) and send other data at the same sequence numbers.
+   */
+  private sameBytes(o: number, seg: Segment): boolean {
+    const c = this.recent[o + F.CHECKSUM]!;
+    return c < 0 || seg.checksum < 0 || c === seg.checksum;
   }
 
   /** Whether the remembered segment at `o` has `seg`'s key. */
@@ -95,7 +118,7 @@ export class CopyFilter {
     const r = this.recent;
     const a = seg.addrs;
     return r[o + F.SEQ] === seg.seq && r[o + F.ACK] === seg.ack && r[o + F.PORTS] === ports && r[o + F.FLAGS] === seg.flags &&
-      r[o + F.LEN] === seg.payloadLen && r[o + F.WINDOW] === seg.window && r[o + F.IP_ID] === seg.ipId &&
+      r[o + F.LEN] === seg.payloadLen && r[o + F.WINDOW] === seg.window && r[o + F.IP_ID] === seg.ipId && r[o + F.TS_VAL] === seg.tsVal &&
       r[o + F.A3] === a[3] && r[o + F.A7] === a[7] && r[o + F.A0] === a[0] && r[o + F.A1] === a[1] && r[o + F.A2] === a[2] &&
       r[o + F.A4] === a[4] && r[o + F.A5] === a[5] && r[o + F.A6] === a[6];
   }

@@ -431,6 +431,7 @@ function decodeTcp(b: Uint8Array, off: number, end: number, ipPayloadLen: number
   out.flags = ((b[off + 12]! & 0x01) << 8) | b[off + 13]!;
   out.reservedBits = (b[off + 12]! >> 1) & 0x07;
   out.window = (b[off + 14]! << 8) | b[off + 15]!;
+  out.checksum = (b[off + 16]! << 8) | b[off + 17]!;
   out.payloadLen = ipPayloadLen - hdrLen;
   out.truncated = end - off < hdrLen;
   out.options = out.flags & SYN ? parseOptions(b, off + 20, Math.min(end, off + hdrLen)) : null;

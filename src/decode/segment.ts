@@ -86,6 +86,11 @@ export class Segment {
   /** The IPv4 identification field (-1: IPv6, or not printed in tcpdump text without -v). */
   ipId = -1;
   /**
+   * The TCP checksum field as it was captured (-1: not printed in tcpdump text without -v): two
+   * copies of one packet carry the same, a segment sent again with other bytes another (CopyFilter).
+   */
+  checksum = -1;
+  /**
    * Which way the packet went past the capturing interface, as Linux's "any" device records it
    * (SLL packet type; tcpdump -i any prints it): a Direction, -1 when the capture does not
    * say. The same packet seen twice with two directions was captured twice (copies.ts).
@@ -161,6 +166,7 @@ export class Segment {
     this.options = null;
     this.truncated = false;
     this.ipId = -1;
+    this.checksum = -1;
     this.tsVal = -1;
     this.dsackLeft = -1;
     this.dsackRight = -1;

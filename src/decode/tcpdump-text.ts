@@ -969,7 +969,8 @@ export class TcpdumpTextDecoder implements LineDecoder {
       } else if (c === 111 && startsWith(text, p, 'options [')) {
         p = this.options(text, p + 9, seg, wantOptions, wantTs);
       } else if (c === 99 && startsWith(text, p, 'cksum ')) {
-        // "cksum 0x1234 (incorrect -> 0x5678)": checksums are not needed.
+        // -v: "cksum 0x1234 (incorrect -> 0x5678)": the field as captured (Segment.checksum).
+        seg.checksum = hexField(text, p + 6);
         const next = text.indexOf(', ', p);
         p = next < 0 ? len : next;
       } else {
@@ -1480,4 +1481,18 @@ function isTcpdumpChatter(text: string): boolean {
     text.startsWith('tcpdump: ') ||
     / packets? (captured|received by filter|dropped by (kernel|interface))$/.test(text)
   );
+}
+
+/** The "0x" hexadecimal number at `p` (at most 8 digits), or -1. */
+function hexField(text: string, p: number): number {
+  if (text.charCodeAt(p) !== 48 || text.charCodeAt(p + 1) !== 120) return -1;
+  let n = 0;
+  let i = p + 2;
+  for (; i < text.length && i < p + 10; i++) {
+    const c = text.charCodeAt(i);
+    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+    if (d < 0) break;
+    n = n * 16 + d;
+  }
+  return i === p + 2 ? -1 : n;
 }
