@@ -985,6 +985,29 @@ describe('a SYN reaching a LAST_ACK (the client reuses its TIME_WAIT port; its l
   });
 });
 
+describe('a FIN that arrives ahead of a hole in its sender\'s data', () => {
+  it('is taken when the hole is filled (the data sent again), not at the FIN or the ACK that showed it missing', () => {
+    const [c] = run([
+      ...HANDSHAKE,
+      { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 16, s: 1 }, // lost past the capture point
+      { dir: 'c>s', flags: FIN | ACK, seq: 117, ack: 5001, s: 1.05 },
+      { dir: 's>c', flags: ACK, seq: 5001, ack: 101, s: 1.06 }, // short of the FIN (it SACKs it)
+      { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 16, s: 1.3 }, // the hole filled
+      { dir: 's>c', flags: ACK, seq: 5001, ack: 118, s: 1.31 },
+    ]);
+    expect(c!.states.server.at(-1)).toMatchObject({ state: 'CLOSE_WAIT', frame: 7, s: 1.3, event: 'recv-fin' });
+  });
+  it('with nothing from its sender after the ACK that showed it missing, it stays dated after that ACK', () => {
+    const [c] = run([
+      ...HANDSHAKE,
+      { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5001, s: 1.05 },
+      { dir: 's>c', flags: ACK, seq: 5001, ack: 101, s: 1.06 }, // a duplicate ACK sent before it arrived
+      { dir: 's>c', flags: ACK, seq: 5001, ack: 102, s: 1.07 },
+    ]);
+    expect(c!.states.server.at(-1)).toMatchObject({ state: 'CLOSE_WAIT', frame: 5, s: 1.06 });
+  });
+});
+
 describe('a RST from a SYN_SENT socket refusing a stray ACK', () => {
   it('ends nothing: the socket sends its SYN again, and the connection closes as it goes on to', () => {
     const [c, ...rest] = run([

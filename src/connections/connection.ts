@@ -738,7 +738,10 @@ export class Connection {
       // A FIN that also acknowledged x's own FIN takes FIN-WAIT-1 straight to TIME-WAIT (RFC 9293).
       const finAck = yFin.copyAck(copy);
       const acksOurs = xFin !== null && finAck !== null && covers(finAck, xFin.seq);
-      addReceipt(x, acksOurs ? EventCode.RECV_FIN_ACK_OF_FIN : EventCode.RECV_FIN, yFin, copy);
+      // x had acknowledged less than all that came before the FIN: it came ahead of a hole.
+      const xAcked = x.maxAck;
+      const hole = xAcked !== null && seqLT(xAcked, yFin.seq);
+      addReceipt(x, acksOurs ? EventCode.RECV_FIN_ACK_OF_FIN : EventCode.RECV_FIN, yFin, copy, hole ? y : null);
     }
     if (ySyn !== null) answerCopies(ySyn, a, seg);
     if (ySynAck !== null) answerCopies(ySynAck, a, seg);
@@ -1225,11 +1228,19 @@ function receivedCopy(ctl: Control, seg: Segment): number {
  * one when not given), or later, at the receiver's own last segment that showed it had not
  * received it yet.
  */
-function addReceipt(e: Endpoint, kind: EventCode, ctl: Control, copy = ctl.copyCount - 1): void {
+function addReceipt(e: Endpoint, kind: EventCode, ctl: Control, copy = ctl.copyCount - 1, sender: Endpoint | null = null): void {
   const last = copy;
   const notCovered = ctl.notCoveredFrame;
-  if (notCovered !== null && notCovered > ctl.copyFrame(last)) e.addEvent(kind, notCovered, ctl.notCoveredS, 1);
-  else e.addEvent(kind, ctl.copyFrame(last), ctl.copyS(last), 0);
+  if (notCovered !== null && notCovered > ctl.copyFrame(last)) {
+    // e acknowledged short of it after its last copy. When that left a hole before it (`sender`
+    // given), it arrived ahead of the hole (e SACKed it, held it out of order) and was taken only
+    // once the hole was filled, by a segment the sender sent after that (Linux's tcp_fin runs when
+    // the FIN comes in order): dated at the sender's last segment before the proof, if there is
+    // one since. Otherwise (FINs that crossed) it arrived after e's packet that did not cover it.
+    const filled = sender === null ? -1 : sender.lastSentFrame;
+    if (filled > notCovered) e.addEvent(kind, filled, sender!.lastSentS, 0);
+    else e.addEvent(kind, notCovered, ctl.notCoveredS, 1);
+  } else e.addEvent(kind, ctl.copyFrame(last), ctl.copyS(last), 0);
 }
 
 /** A SYN/ACK completes the handshake only if it acknowledges the client's SYN (see Endpoint.acknowledgesOpening). */

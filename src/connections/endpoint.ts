@@ -170,6 +170,8 @@ export class Endpoint {
   set bytes(x: number) { this.f[this.b + E.BYTES] = x; }
   /** Time of the last segment it sent. */
   get lastSentS(): number { return this.f[this.b + E.LAST_SENT_S]!; }
+  /** The frame of the last segment it sent. */
+  get lastSentFrame(): number { return this.f[this.b + E.LAST_SENT_FRAME]!; }
   set lastSentS(x: number) { this.f[this.b + E.LAST_SENT_S] = x; }
   get retransmits(): number { return this.f[this.b + E.RETRANSMITS]!; }
   set retransmits(x: number) { this.f[this.b + E.RETRANSMITS] = x; }
