@@ -375,7 +375,12 @@ class TrackRun {
   }
 
   private segment(seg: Segment): void {
-    if (!this.opts.keepCopies && this.copies.isCopy(seg)) return; // counted by the filter (skipped.duplicates at the end)
+    if (!this.opts.keepCopies && this.copies.isCopy(seg)) {
+      // Counted by the filter (skipped.duplicates at the end). A copy the network made reached
+      // the receiver too: its connection hears of it.
+      if (this.copies.samePlace) this.table.duplicated(seg);
+      return;
+    }
     this.tcpPackets++;
     const { conn, fromClient } = this.table.track(seg);
     const anomalies = segmentAnomalies(seg);

@@ -11,7 +11,7 @@ import type { ConnectionReport } from '../src/findings/types.js';
 
 type Dir = 'c>s' | 's>c';
 /** `icmp` (type << 8 | code): not a segment but an ICMP error quoting one sent `dir` with `seq` (NaN: not shown). */
-interface Step { dir: Dir; flags: number; seq: number; ack?: number; len?: number; s: number; clientPort?: number; icmp?: number; direction?: number; ts?: number; id?: number; cut?: boolean; dsack?: [number, number] }
+interface Step { dir: Dir; flags: number; seq: number; ack?: number; len?: number; s: number; clientPort?: number; icmp?: number; direction?: number; ts?: number; id?: number; cut?: boolean; dsack?: [number, number]; duplicate?: boolean }
 
 /** Tracks `steps` and reports every connection, in the order they opened. */
 function run(steps: Step[], timeWaitS = 60): ConnectionReport[] {
@@ -35,7 +35,8 @@ function finished(steps: Step[], timeWaitS = 60): { report: ConnectionReport; en
     });
     // A SYN's options as a decoder reads them: timestamps when it carried a TSval.
     if (st.flags & SYN) seg.options = { mss: null, windowScale: null, sackPermitted: false, timestamps: st.ts !== undefined, fastOpen: false, truncated: st.cut === true };
-    if (st.icmp === undefined) table.track(seg);
+    if (st.duplicate) table.duplicated(seg); // a copy the network made, dropped by the copies filter
+    else if (st.icmp === undefined) table.track(seg);
     else {
       seg.icmp = st.icmp;
       seg.icmpMtu = st.icmp === ((3 << 8) | 4) ? 1400 : NaN;
@@ -494,6 +495,38 @@ describe('when a retransmitted FIN was received', () => {
     expect(closeWait(run(steps({}))[0]!)).toMatchObject({ s: 1.13, frame: 5 });
     // A D-SACK of other data proves nothing about the FIN.
     expect(closeWait(run(steps({ dsack: [4000, 4100] }))[0]!)).toMatchObject({ s: 1.13, frame: 5 });
+  });
+  it('at its last copy when the network delivered that copy twice: the D-SACK reports the duplicate', () => {
+    const s = steps({ dsack: [5001, 5078] });
+    const dup: Step = { ...s[4]!, s: 1.1305, duplicate: true };
+    expect(closeWait(run([...s.slice(0, 5), dup, s[5]!])[0]!)).toMatchObject({ s: 1.13, frame: 5 });
+  });
+});
+
+describe('a SYN/ACK sent again by its timer as the ACK came in', () => {
+  it('crossed the ACK, which completed the handshake; the data lost after it refuses nothing', () => {
+    const [c] = run([
+      { dir: 'c>s', flags: SYN, seq: 100, s: 0 },
+      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 0.0001 }, // lost past the capture point
+      { dir: 'c>s', flags: SYN, seq: 100, s: 1.0155 }, // the client's timer
+      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 1.01554 }, // its answer
+      { dir: 'c>s', flags: ACK, seq: 101, ack: 5001, s: 1.01558 },
+      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 1.0156 }, // the server's timer, 20 us later
+      { dir: 'c>s', flags: ACK, seq: 101, ack: 5001, s: 1.01561 },
+      { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 28, s: 1.0164 }, // lost
+      { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 28, s: 3.29 }, // sent again
+      { dir: 's>c', flags: ACK, seq: 5001, ack: 129, s: 3.2901 },
+    ]);
+    expect(c!.states.server.find((e) => e.state === 'ESTABLISHED')).toMatchObject({ frame: 5, s: 1.01558 });
+  });
+  it('but one sent again a timer later shows the ACK before it was not taken', () => {
+    const [c] = run([
+      { dir: 'c>s', flags: SYN, seq: 100, s: 0 },
+      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 0.0001 },
+      { dir: 'c>s', flags: ACK, seq: 101, ack: 5001, s: 0.0002 }, // dropped by a full accept queue
+      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 1.0001 },
+    ]);
+    expect(states(c!, 'server')).toEqual(['LISTEN', 'SYN_RECEIVED']);
   });
 });
 

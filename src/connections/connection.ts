@@ -113,6 +113,16 @@ const RECEIVER_ALIVE_AFTER_S = 1;
  */
 const REPLY_GAP_MAX_S = 0.2;
 
+/**
+ * A SYN/ACK sent again this soon (or within the server's reply window, if longer) after the ACK
+ * that acknowledged it crossed that ACK: its timer went off as the ACK came in (the client's SYN
+ * timer and the server's SYN/ACK timer both run 1 s, so after a lost SYN/ACK the client's SYN
+ * sent again, its answer, the ACK and the timer's copy come within microseconds). The kernel took
+ * the ACK (sw32 rs-30c). A request whose ACK was refused (a full accept queue) sends its SYN/ACK
+ * again on its timer, not within a millisecond of that ACK but by chance.
+ */
+const SYN_ACK_CROSSED_S = 0.001;
+
 const MIDSTREAM = 1;
 const LAST_WAS_RETRANSMIT = 2;
 /** The client (the server) sent a RST that none of its own later segments has disowned yet. */
@@ -472,7 +482,25 @@ export class Connection {
     const lastCopy = synAck.copyFrame(synAck.copyCount - 1);
     const acked = synAck.ackedFrame;
     if (acked === null || acked > lastCopy || this.f[this.b + C.SERVER + E.LAST_SENT_FRAME] !== lastCopy) return;
+    // The copy after that ACK crossed it: it refused nothing (the data was lost on its way).
+    for (let i = 1; i < synAck.copyCount; i++) {
+      if (synAck.copyFrame(i) > acked) {
+        if (this.synAckCrossedAck(synAck, synAck.copyFrame(i), synAck.copyS(i))) return;
+        break;
+      }
+    }
     server.retract(EventCode.RECV_ACK_OF_SYN, seg.frame);
+  }
+
+  /**
+   * Whether the server's SYN/ACK copy sent at `frame`, `s` crossed the first ACK of its SYN/ACK
+   * (captured before it, within SYN_ACK_CROSSED_S or the server's reply window): it shows nothing
+   * about that ACK.
+   */
+  private synAckCrossedAck(synAck: Control, frame: number, s: number): boolean {
+    const ackedFrame = synAck.ackedFrame;
+    if (ackedFrame === null || ackedFrame > frame) return false;
+    return s - synAck.ackedS! < Math.max(SYN_ACK_CROSSED_S, this.replyWindowS(false));
   }
 
   /**
@@ -703,7 +731,7 @@ export class Connection {
       // A retransmission. A SYN/ACK sent again shows the ACK that "completed" the handshake never
       // arrived (a SYN sent again, that the SYN/ACK did not: see sentWithoutAck).
       addCopy(ctl, seg);
-      if (withAck) x.retract(EventCode.RECV_ACK_OF_SYN, seg.frame);
+      if (withAck && !this.synAckCrossedAck(ctl, seg.frame, seg.s)) x.retract(EventCode.RECV_ACK_OF_SYN, seg.frame);
       return;
     }
     if (!withAck && this.answersOpeningSynAck(seg)) this.f[this.b + C.BITS]! &= ~MIDSTREAM; // the handshake is whole after all
@@ -1049,6 +1077,16 @@ export class Connection {
     if (syn !== null) this.noteAt(Note.SYN_TO_TIME_WAIT, syn.copyS(0), syn.copyFrame(0), true, 0);
   }
 
+  /**
+   * `seg`, a segment of this connection, was captured twice at one place: the network duplicated
+   * it (CopyFilter), and its receiver got both. A FIN's copy so duplicated explains a D-SACK of it.
+   */
+  duplicated(seg: Segment): void {
+    if (!(seg.flags & FIN) || (seg.flags & (SYN | RST))) return;
+    const fin = (this.isFromClient(seg) ? this.client : this.server).fin;
+    if (fin !== null && fin.seq === seqAdd(seg.seq, seg.payloadLen) && fin.copyFrame(fin.copyCount - 1) < seg.frame) fin.setLastDuplicated();
+  }
+
   /** The same for the previous connection's LAST_ACK (Connection.lastAckMayHold). */
   metLastAck(): void {
     const syn = this.client.syn;
@@ -1219,7 +1257,8 @@ function answerCopies(ctl: Control, a: number, seg: Segment): void {
  * crossed, a slow SYN/ACK is common: zeek's tcp/reassembly.pcap.)
  */
 function receivedCopy(ctl: Control, seg: Segment): number {
-  const duplicate = ctl.copyCount > 1 && seg.dsackLeft >= 0 && seqLE(seg.dsackLeft, ctl.seq) && seqLT(ctl.seq, seg.dsackRight);
+  // Not when the network delivered the last copy twice: the D-SACK reports that duplicate.
+  const duplicate = ctl.copyCount > 1 && !ctl.lastDuplicated && seg.dsackLeft >= 0 && seqLE(seg.dsackLeft, ctl.seq) && seqLT(ctl.seq, seg.dsackRight);
   return ctl.copyCount - (duplicate ? 2 : 1);
 }
 

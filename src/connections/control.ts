@@ -24,6 +24,8 @@ const EMPTY = new Float64Array(0);
 
 /** K.BITS: the last copy has been answered (so an acknowledgment has nothing left to mark). */
 export const LAST_ANSWERED = 8;
+/** K.BITS: the network delivered the last copy twice (the capture holds its duplicate; CopyFilter). */
+const LAST_DUPLICATED = 16;
 
 /** Frames and acknowledgment numbers are never negative: -1 stands for "none". */
 const NO = -1;
@@ -70,6 +72,11 @@ export class Control {
   get withAck(): boolean { return (this.f[this.b + K.BITS]! & 2) !== 0; }
   /** Whether its last copy has been answered (see answerCopy). */
   get lastAnswered(): boolean { return (this.f[this.b + K.BITS]! & LAST_ANSWERED) !== 0; }
+  /** Whether the network duplicated its last copy: a D-SACK of it may report that duplicate. */
+  get lastDuplicated(): boolean { return (this.f[this.b + K.BITS]! & LAST_DUPLICATED) !== 0; }
+  setLastDuplicated(): void {
+    this.f[this.b + K.BITS]! |= LAST_DUPLICATED;
+  }
   /** True when the first acknowledgment covering it rode on a FIN (three-way close) or SYN/ACK. */
   get ackedByControl(): boolean { return (this.f[this.b + K.BITS]! & 4) !== 0; }
 
@@ -126,7 +133,7 @@ export class Control {
     const o = arena.append(f[this.b + K.MORE]!, COPY.SIZE);
     f[this.b + K.MORE] = arena.lastRef;
     f[this.b + K.COUNT]!++;
-    f[this.b + K.BITS] = f[this.b + K.BITS]! & ~LAST_ANSWERED;
+    f[this.b + K.BITS] = f[this.b + K.BITS]! & ~(LAST_ANSWERED | LAST_DUPLICATED);
     const d = arena.data;
     d[o + COPY.S] = s;
     d[o + COPY.FRAME] = frame;

@@ -184,6 +184,14 @@ export class FlowTable {
     return this.result;
   }
 
+  /** `seg` is a copy the network made of a segment just tracked (CopyFilter): its connection is told. */
+  duplicated(seg: Segment): void {
+    let slot = this.find(flowHash(seg), seg);
+    if (slot === END) return;
+    if (this.besideTimeWait.size > 0) slot = this.route(slot, seg);
+    this.conn.at(slot).duplicated(seg);
+  }
+
   /**
    * An ICMP error quoting a segment (Segment.icmp; `seg` holds the quoted four-tuple): handed to
    * that four-tuple's connection, if the table holds one. An error about nothing tracked opens

@@ -63,6 +63,8 @@ export class CopyFilter {
   private count = 0;
   /** How many copies were found. */
   copies = 0;
+  /** The last copy found was seen at the same place as the segment it repeats: the network duplicated it. */
+  samePlace = false;
 
   /** Whether `seg` is a copy of a segment just seen elsewhere, or of the same packet; if not, it is remembered. */
   isCopy(seg: Segment): boolean {
@@ -82,6 +84,7 @@ export class CopyFilter {
       const elsewhere = o >= 0 && (r[o + F.DIRECTION] !== seg.direction || r[o + F.IFACE] !== seg.iface);
       if (o >= 0 && (elsewhere || (identified && this.sameBytes(o, seg)))) {
         this.copies++;
+        this.samePlace = !elsewhere;
         return true;
       }
     }
