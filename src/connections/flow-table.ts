@@ -12,7 +12,7 @@
  * finish only when its TIME_WAIT ends is parked until then (packed, parking.ts), and taken back by
  * the store whenever the table looks at it again.
  */
-import { ACK, SYN, flowHash, type Segment } from '../decode/segment.js';
+import { ACK, FIN, SYN, flowHash, type Segment } from '../decode/segment.js';
 import { Connection, carries } from './connection.js';
 import { C, ConnectionStore } from './store.js';
 import { TcpCode, isSynchronizedCode } from './state.js';
@@ -184,8 +184,12 @@ export class FlowTable {
     return this.result;
   }
 
-  /** `seg` is a copy the network made of a segment just tracked (CopyFilter): its connection is told. */
+  /**
+   * `seg` is a copy the network made of a segment just tracked (CopyFilter): its connection is
+   * told, if it is a FIN (Connection.duplicated; nothing else needs it, and route has effects).
+   */
   duplicated(seg: Segment): void {
+    if (!(seg.flags & FIN)) return;
     let slot = this.find(flowHash(seg), seg);
     if (slot === END) return;
     if (this.besideTimeWait.size > 0) slot = this.route(slot, seg);

@@ -940,6 +940,7 @@ export class TcpdumpTextDecoder implements LineDecoder {
     seg.truncated = false;
     seg.dsackLeft = -1;
     seg.dsackRight = -1;
+    seg.checksum = -1;
     const wantOptions = (seg.flags & SYN) !== 0;
     // TSval: evidence of what a -ttt file's deltas mean, and a SYN's or FIN's own (Segment.tsVal).
     const wantTs = (seg.flags & (SYN | FIN)) !== 0 || this.held !== null || this.ts.kind === TsKind.DELTA && this.deltas.mode === DeltaMode.UNKNOWN;
