@@ -1088,6 +1088,19 @@ describe('retransmissions and segments captured late', () => {
     expect(retransmits([data(101, 10, 1), data(301, 12, 1.0001), data(201, 11, 1.3)])).toBe(1);
   });
 
+  it('on a path that reorders, a first copy may come as late as three quarters of the handshake\'s round trip', () => {
+    // A handshake with a 40 ms round trip at the capture point (SYN 0, SYN/ACK +20 ms, ACK +20 ms).
+    const slow: Step[] = [
+      { dir: 'c>s', flags: SYN, seq: 100, s: 0 },
+      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 0.02 },
+      { dir: 'c>s', flags: ACK, seq: 101, ack: 5001, s: 0.04 },
+    ];
+    const late = (s: number, id: number) => run([...slow, data(101, 10, 1), data(301, 12, 1.0001), data(201, id, s)])[0]!.retransmits.clientToServer;
+    expect(late(1.03, 11)).toBe(0); // 30 ms late, sent before 301: reordered
+    expect(late(1.03, 13)).toBe(1); // sent after 301: a retransmission
+    expect(late(1.05, 11)).toBe(1); // later than 30 ms: a retransmission whatever its IP ID
+  });
+
   it('a retransmission into the gap leaves it to the first copy, captured later still', () => {
     // 201 lost from view, retransmitted (id 13), then its first copy (id 11) shows up: one retransmission.
     expect(retransmits([data(101, 10, 1), data(301, 12, 1.0001), data(201, 13, 1.0002), data(201, 11, 1.0003)])).toBe(1);

@@ -381,7 +381,7 @@ export class Connection {
     const sndNxt = d[xb + E.SND_NXT]!; // NaN: nothing sent yet
     const gaps = this.store.gaps;
     const retransmit = len > 0 && !(f & RST) && sndNxt === sndNxt && seqLT(seg.seq, sndNxt) && !isKeepAlive(seg, sndNxt) &&
-      !(gaps.size > 0 && capturedLate(gaps.get(this.slot * 2 + (fromClient ? 0 : 1)), seg, len));
+      !(gaps.size > 0 && this.capturedLate(gaps.get(this.slot * 2 + (fromClient ? 0 : 1)), seg, len));
     d[b + C.BITS] = (d[b + C.BITS]! & ~LAST_WAS_RETRANSMIT) | (retransmit ? LAST_WAS_RETRANSMIT : 0);
     if (retransmit) {
       d[xb + E.RETRANSMITS]!++;
@@ -501,6 +501,27 @@ export class Connection {
     const ackedFrame = synAck.ackedFrame;
     if (ackedFrame === null || ackedFrame > frame) return false;
     return s - synAck.ackedS! < Math.max(SYN_ACK_CROSSED_S, this.replyWindowS(false));
+  }
+
+  /** Connection.capturedLate's test, with the window this connection's round trip allows. */
+  private capturedLate(gap: Float64Array | undefined, seg: Segment, len: number): boolean {
+    return gap !== undefined && capturedLate(gap, seg, len, this.lateWithinS());
+  }
+
+  /**
+   * How long after a gap its first copy may still come (capturedLate): LATE_CAPTURE_S, or three
+   * quarters of the round trip the handshake showed at the capture point, if longer. A sender
+   * learns of a loss from the peer (duplicate ACKs, SACKs: a round trip at least) or its timer (a
+   * round trip and more), so nothing it sends again comes that soon after the segment that
+   * skipped the gap; the IPv4 identification still has to say it was sent before that one.
+   */
+  private lateWithinS(): number {
+    const synAck = this.server.synAck;
+    const syn = this.client.syn;
+    const ackedFrame = synAck?.ackedFrame ?? null;
+    if (synAck === null || syn === null || ackedFrame === null) return LATE_CAPTURE_S;
+    const rtt = syn.sinceLastCopyBefore(synAck.copyFrame(0), synAck.copyS(0)) + synAck.sinceLastCopyBefore(ackedFrame, synAck.ackedS!);
+    return rtt === rtt ? Math.max(LATE_CAPTURE_S, 0.75 * rtt) : LATE_CAPTURE_S;
   }
 
   /**
@@ -1118,24 +1139,28 @@ export class Connection {
   }
 }
 
-/** How long after a gap in a sender's sequence space its missing segments may still be captured late. */
+/**
+ * How long after a gap in a sender's sequence space its missing segments may still be captured
+ * late: at least this, and up to three quarters of the handshake's round trip (lateWithinS).
+ */
 const LATE_CAPTURE_S = 0.005;
 
 /**
  * Whether `seg` (carrying `len` of sequence space below what its sender was seen to send) is no
  * retransmission but the first copy of what the latest gap skipped, captured after later
  * segments: a capture on a host whose CPUs each hand packets to it (loopback, veths) records a
- * flow's segments slightly out of order. Its IPv4 identification shows it was sent before the
- * segment that skipped the gap (Linux, Windows: a counter per socket or host; a retransmission
- * gets a new, higher one), it lies in the gap, and it came within LATE_CAPTURE_S of the gap. The
- * gap shrinks by what it fills; a retransmission into the gap leaves it for the first copy.
+ * flow's segments slightly out of order, and a path that reorders (a jittery link, netem) does so
+ * by as much as its jitter. Its IPv4 identification shows it was sent before the segment that
+ * skipped the gap (Linux, Windows: a counter per socket or host; a retransmission gets a new,
+ * higher one), it lies in the gap, and it came within `withinS` of the gap. The gap shrinks by
+ * what it fills; a retransmission into the gap leaves it for the first copy.
  */
-function capturedLate(gap: Float64Array | undefined, seg: Segment, len: number): boolean {
+function capturedLate(gap: Float64Array | undefined, seg: Segment, len: number, withinS: number): boolean {
   if (gap === undefined) return false;
   const start = gap[GAP.START]!;
   const end = gap[GAP.END]!;
   const segEnd = seqAdd(seg.seq, len);
-  if (end !== end || seqLT(seg.seq, start) || seqLT(end, segEnd) || seg.s - gap[GAP.S]! > LATE_CAPTURE_S) return false;
+  if (end !== end || seqLT(seg.seq, start) || seqLT(end, segEnd) || seg.s - gap[GAP.S]! > withinS) return false;
   const gapId = gap[GAP.ID]!;
   if (seg.ipId < 0 || gapId < 0) return false;
   const before = (gapId - seg.ipId) & 0xffff;
