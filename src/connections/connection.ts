@@ -481,7 +481,7 @@ export class Connection {
     if (synAck === null || synAck.copyCount < 2 || !server.hasAckOfSyn()) return;
     const lastCopy = synAck.copyFrame(synAck.copyCount - 1);
     const acked = synAck.ackedFrame;
-    if (acked === null || acked > lastCopy || this.f[this.b + C.SERVER + E.LAST_SENT_FRAME] !== lastCopy) return;
+    if (acked === null || acked > lastCopy || server.lastSentFrame !== lastCopy) return;
     // The copy after that ACK crossed it: it refused nothing (the data was lost on its way).
     for (let i = 1; i < synAck.copyCount; i++) {
       if (synAck.copyFrame(i) > acked) {
@@ -516,11 +516,7 @@ export class Connection {
    * skipped the gap; the IPv4 identification still has to say it was sent before that one.
    */
   private lateWithinS(): number {
-    const synAck = this.server.synAck;
-    const syn = this.client.syn;
-    const ackedFrame = synAck?.ackedFrame ?? null;
-    if (synAck === null || syn === null || ackedFrame === null) return LATE_CAPTURE_S;
-    const rtt = syn.sinceLastCopyBefore(synAck.copyFrame(0), synAck.copyS(0)) + synAck.sinceLastCopyBefore(ackedFrame, synAck.ackedS!);
+    const rtt = this.handshakeAnswerS(false) + this.handshakeAnswerS(true);
     return rtt === rtt ? Math.max(LATE_CAPTURE_S, 0.75 * rtt) : LATE_CAPTURE_S;
   }
 
@@ -544,9 +540,8 @@ export class Connection {
    */
   private finCrossedAck(x: Endpoint, y: Endpoint, seg: Segment, fromClient: boolean): void {
     const fin = x.fin!;
-    const yb = this.b + (fromClient ? C.SERVER : C.CLIENT);
-    const lastFrame = this.f[yb + E.LAST_SENT_FRAME]!;
-    const lastS = this.f[yb + E.LAST_SENT_S]!;
+    const lastFrame = y.lastSentFrame;
+    const lastS = y.lastSentS;
     const maxAck = y.maxAck;
     if (maxAck === null || !covers(maxAck, fin.seq) || !(lastFrame > fin.copyFrame(0))) return;
     if (!(seg.s - lastS < this.replyWindowS(fromClient))) return;
@@ -563,16 +558,22 @@ export class Connection {
    * 0 when the handshake did not show it (or was answered late, after a copy or REPLY_GAP_MAX_S).
    */
   private replyWindowS(toClient: boolean): number {
-    const synAck = this.server.synAck;
-    if (synAck === null) return 0;
-    let gap = NaN;
-    if (toClient) {
-      const ackedFrame = synAck.ackedFrame;
-      if (ackedFrame !== null && synAck.copyCount === 1) gap = synAck.sinceLastCopyBefore(ackedFrame, synAck.ackedS!);
-    } else {
-      gap = this.client.syn?.sinceLastCopyBefore(synAck.copyFrame(0), synAck.copyS(0)) ?? NaN;
-    }
+    // The client's answer only to a SYN/ACK sent once (to which copy did it answer?).
+    const gap = toClient && this.server.synAck?.copyCount !== 1 ? NaN : this.handshakeAnswerS(toClient);
     return gap > 0 && gap < REPLY_GAP_MAX_S ? gap / 4 : 0;
+  }
+
+  /**
+   * How long the capture point saw an endpoint (the client if `toClient`) take to answer in the
+   * handshake: the client's ACK after the last SYN/ACK copy before it, the server's first SYN/ACK
+   * after the last SYN copy before it. NaN when the handshake did not show it.
+   */
+  private handshakeAnswerS(toClient: boolean): number {
+    const synAck = this.server.synAck;
+    if (synAck === null) return NaN;
+    if (!toClient) return this.client.syn?.sinceLastCopyBefore(synAck.copyFrame(0), synAck.copyS(0)) ?? NaN;
+    const ackedFrame = synAck.ackedFrame;
+    return ackedFrame === null ? NaN : synAck.sinceLastCopyBefore(ackedFrame, synAck.ackedS!);
   }
 
   /** Marks the end of this incarnation: a SYN with a new ISN took the four-tuple over. */
@@ -683,14 +684,13 @@ export class Connection {
    * (lastAckTakes, lastAckAnswered) or a SYN/ACK, which shows it had closed.
    */
   lastAckMayHold(seg: Segment): boolean {
-    return this.lastAckMayHoldFor(!this.isFromClient(seg));
+    return this.mayBeInLastAck(!this.isFromClient(seg));
   }
 
   /** Whether the endpoint (the client if `client`) is in LAST_ACK, or closed from it by the ACK of its FIN (lastAckMayHold). */
-  lastAckMayHoldFor(client: boolean): boolean {
+  mayBeInLastAck(client: boolean): boolean {
     const waiter = client ? this.client : this.server;
-    const state = waiter.currentCode();
-    return state === TcpCode.LAST_ACK || (state === TcpCode.CLOSED && waiter.closedByAckOfFin());
+    return waiter.currentCode() === TcpCode.LAST_ACK || waiter.closedByAckOfFin();
   }
 
   /**
@@ -715,7 +715,7 @@ export class Connection {
    */
   lastAckAnswered(client: boolean, frame: number): void {
     const waiter = client ? this.client : this.server;
-    if (waiter.currentCode() !== TcpCode.CLOSED || !waiter.closedByAckOfFin()) return;
+    if (!waiter.closedByAckOfFin()) return;
     waiter.retract(EventCode.RECV_ACK_OF_FIN, frame);
     waiter.fin?.unanswerLast();
   }
@@ -873,7 +873,7 @@ export class Connection {
     d[o + R.ACCEPTABLE] = acceptable === null ? -1 : acceptable ? 1 : 0;
     d[o + R.ANSWERS_FRAME] = y.lastDataOrFinFrame;
     d[o + R.RECEIVER_LAST_S] = y.lastSentS;
-    d[o + R.RECEIVER_LAST_FRAME] = this.f[this.b + (fromClient ? C.SERVER : C.CLIENT) + E.LAST_SENT_FRAME]!;
+    d[o + R.RECEIVER_LAST_FRAME] = y.lastSentFrame;
     d[o + R.SENDER_LAST_FRAME] = this.senderLastFrame;
     d[o + R.SENDER_CONTINUED] = 0;
     d[o + R.SENDER_NEXT] = this.f[this.b + (fromClient ? C.CLIENT : C.SERVER) + E.SND_NXT]!;
@@ -933,7 +933,7 @@ export class Connection {
       const d = arena.data;
       const seq = d[last + ICMP.SEQ]!;
       const sameSegment = seq === seg.seq || (seq !== seq && seg.seq !== seg.seq && (seg.direction >= 0 || seg.iface >= 0));
-      const sentSince = this.f[this.b + (toClient ? C.CLIENT : C.SERVER) + E.LAST_SENT_FRAME]! > d[last + ICMP.FRAME]!;
+      const sentSince = (toClient ? this.client : this.server).lastSentFrame > d[last + ICMP.FRAME]!;
       if (!sentSince && d[last + ICMP.TO] === to && d[last + ICMP.TYPE_CODE] === seg.icmp && sameSegment) return;
     }
     const state = x.currentCode();
@@ -1293,9 +1293,8 @@ function receivedCopy(ctl: Control, seg: Segment): number {
  * received it yet.
  */
 function addReceipt(e: Endpoint, kind: EventCode, ctl: Control, copy = ctl.copyCount - 1, sender: Endpoint | null = null): void {
-  const last = copy;
   const notCovered = ctl.notCoveredFrame;
-  if (notCovered !== null && notCovered > ctl.copyFrame(last)) {
+  if (notCovered !== null && notCovered > ctl.copyFrame(copy)) {
     // e acknowledged short of it after its last copy. When that left a hole before it (`sender`
     // given), it arrived ahead of the hole (e SACKed it, held it out of order) and was taken only
     // once the hole was filled, by a segment the sender sent after that (Linux's tcp_fin runs when
@@ -1304,7 +1303,7 @@ function addReceipt(e: Endpoint, kind: EventCode, ctl: Control, copy = ctl.copyC
     const filled = sender === null ? -1 : sender.lastSentFrame;
     if (filled > notCovered) e.addEvent(kind, filled, sender!.lastSentS, 0);
     else e.addEvent(kind, notCovered, ctl.notCoveredS, 1);
-  } else e.addEvent(kind, ctl.copyFrame(last), ctl.copyS(last), 0);
+  } else e.addEvent(kind, ctl.copyFrame(copy), ctl.copyS(copy), 0);
 }
 
 /** A SYN/ACK completes the handshake only if it acknowledges the client's SYN (see Endpoint.acknowledgesOpening). */

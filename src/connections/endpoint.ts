@@ -260,7 +260,7 @@ export class Endpoint {
     return this.f[this.b + E.ACK_OF_FIN_EVENTS]! > 0;
   }
 
-  /** Whether it closed from LAST_ACK at the ACK of its FIN, and nothing happened to it since. */
+  /** Whether it closed from LAST_ACK at the ACK of its FIN (the only way that event closes), and nothing happened to it since. */
   closedByAckOfFin(): boolean {
     return this.lastEventKind() === EventCode.RECV_ACK_OF_FIN && this.currentCode() === TcpCode.CLOSED;
   }
@@ -272,10 +272,15 @@ export class Endpoint {
 
   /** The kind of the last event in the log (null when empty). */
   private lastEventKind(): EventCode | null {
+    const n = this.eventCount;
+    return n === 0 ? null : this.eventField(n - 1, EV.KIND);
+  }
+
+  /** Field `field` (EV) of event `i` of its log; -1 past the end. */
+  private eventField(i: number, field: number): number {
     const arena = this.store.arena;
     const ref = this.f[this.b + E.LOG]!;
-    const n = arena.count(ref, EV.SIZE);
-    return n === 0 ? null : arena.data[arena.item(ref, n - 1, EV.SIZE) + EV.KIND]!;
+    return i < arena.count(ref, EV.SIZE) ? arena.data[arena.item(ref, i, EV.SIZE) + field]! : -1;
   }
 
   /**
@@ -383,11 +388,8 @@ export class Endpoint {
 
   /** When its give-up was logged (giveUp), NaN if it was not. */
   gaveUpS(): number {
-    const arena = this.store.arena;
-    const ref = this.f[this.b + E.LOG]!;
-    for (let i = 0; i < arena.count(ref, EV.SIZE); i++) {
-      const o = arena.item(ref, i, EV.SIZE);
-      if (arena.data[o + EV.KIND] === EventCode.GAVE_UP) return arena.data[o + EV.S]!;
+    for (let i = 0, n = this.eventCount; i < n; i++) {
+      if (this.eventField(i, EV.KIND) === EventCode.GAVE_UP) return this.eventField(i, EV.S);
     }
     return NaN;
   }
@@ -407,13 +409,10 @@ export class Endpoint {
     const ackedS = sa.ackedS;
     if (ackedS === null || ackedS - at < STATELESS_AFTER_S) return false;
     // Its log then reads: SEND_SYN_ACK, RECV_ACK_OF_SYN (the cookie's ACK), and no RST sent next.
-    const arena = this.store.arena;
-    const ref = this.f[this.b + E.LOG]!;
-    const n = arena.count(ref, EV.SIZE);
-    const kindAt = (i: number): EventCode | -1 => (i < n ? arena.data[arena.item(ref, i, EV.SIZE) + EV.KIND]! : -1);
+    const n = this.eventCount;
     let i = 0;
-    while (i < n && kindAt(i) !== EventCode.SEND_SYN_ACK) i++;
-    return kindAt(i + 1) === EventCode.RECV_ACK_OF_SYN && kindAt(i + 2) !== EventCode.SEND_RST;
+    while (i < n && this.eventField(i, EV.KIND) !== EventCode.SEND_SYN_ACK) i++;
+    return this.eventField(i + 1, EV.KIND) === EventCode.RECV_ACK_OF_SYN && this.eventField(i + 2, EV.KIND) !== EventCode.SEND_RST;
   }
 
   /**

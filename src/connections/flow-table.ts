@@ -246,17 +246,17 @@ export class FlowTable {
     if (fromWaiter && (seg.flags & (SYN | ACK)) === (SYN | ACK) && !tw.answered) {
       // The waiter took the SYN after all: the TIME_WAIT was reused, the LAST_ACK had closed
       // (or, one the capture showed still waiting, was given up on unseen) before it.
-      const stillWaits = tw.lastAck ? old.lastAckMayHoldFor(tw.clientWaits) : old.stillWaits(tw.clientWaits);
+      const stillWaits = tw.lastAck ? old.mayBeInLastAck(tw.clientWaits) : old.stillWaits(tw.clientWaits);
       const fresh = this.conn.at(slot);
       const s = fresh.openingS;
       const frame = fresh.openingFrame;
-      if (tw.lastAck) {
-        if (stillWaits) this.conn.at(tw.slot).reuseSide(tw.clientWaits, s, frame);
-        this.finish(tw.slot, s);
-      } else if (stillWaits) {
-        this.conn.at(tw.slot).reuse(s, frame);
-        this.finish(tw.slot, s);
+      if (stillWaits) {
+        const waited = this.conn.at(tw.slot);
+        if (tw.lastAck) waited.reuseSide(tw.clientWaits, s, frame);
+        else waited.reuse(s, frame);
       }
+      // A LAST_ACK's connection ends at the SYN either way (both sides are gone now).
+      if (stillWaits || tw.lastAck) this.finish(tw.slot, s);
     }
     return slot;
   }
