@@ -1107,4 +1107,31 @@ describe('retransmissions and segments captured late', () => {
     // A copy of what was already captured is a retransmission, gap or not.
     expect(retransmits([data(101, 10, 1), data(301, 12, 1.0001), data(201, 11, 1.0002), data(201, 11, 1.0003)])).toBe(1);
   });
+
+  it('several holes open at once are each filled by their own first copies', () => {
+    // Sent 101..701 (ids 10-16); captured 101, 301, 501, 701, then 201, 401, 601: three holes,
+    // each skipped by a segment sent after what fills it.
+    const reordered = [data(101, 10, 1), data(301, 12, 1.0001), data(501, 14, 1.0002), data(701, 16, 1.0003)];
+    expect(retransmits([...reordered, data(201, 11, 1.0004), data(401, 13, 1.0005), data(601, 15, 1.0006)])).toBe(0);
+    // The oldest hole filled by a segment sent after the one that skipped it (a newer id): a retransmission.
+    expect(retransmits([...reordered, data(201, 17, 1.0004), data(401, 13, 1.0005), data(601, 15, 1.0006)])).toBe(1);
+  });
+
+  it('a first copy in the middle of a hole leaves the two ends to theirs', () => {
+    // Sent 101..501 (ids 10-14); captured 101, 501, 301, 201, 401.
+    const middleFirst = [data(101, 10, 1), data(501, 14, 1.0001), data(301, 12, 1.0002)];
+    expect(retransmits([...middleFirst, data(201, 11, 1.0003), data(401, 13, 1.0004)])).toBe(0);
+    // What the middle copy filled is no longer missing: 301 again is a retransmission.
+    expect(retransmits([...middleFirst, data(301, 12, 1.0003), data(201, 11, 1.0004), data(401, 13, 1.0005)])).toBe(1);
+  });
+
+  it('without an IP ID (IPv6), a TSval older than the segment that skipped the hole shows a first copy', () => {
+    const v6 = (seq: number, ts: number, s: number): Step => ({ dir: 'c>s', flags: ACK, seq, ack: 5001, len: 100, s, ts });
+    // 201 sent a millisecond before 301 (TSval 7 < 8): reordered.
+    expect(retransmits([v6(101, 7, 1), v6(301, 8, 1.0001), v6(201, 7, 1.0002)])).toBe(0);
+    // The same millisecond: it may have been sent after, so it counts.
+    expect(retransmits([v6(101, 8, 1), v6(301, 8, 1.0001), v6(201, 8, 1.0002)])).toBe(1);
+    // A later TSval: sent after 301, a retransmission.
+    expect(retransmits([v6(101, 7, 1), v6(301, 8, 1.0001), v6(201, 9, 1.0002)])).toBe(1);
+  });
 });

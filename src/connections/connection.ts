@@ -14,7 +14,7 @@ import { formatAddress } from '../decode/addr.js';
 import { ACK, FIN, RST, SYN, Segment, segmentLength } from '../decode/segment.js';
 import { Endpoint, Side, initEndpoint } from './endpoint.js';
 import { type Control, LAST_ANSWERED } from './control.js';
-import { C, ConnectionStore, E, GAP, ICMP, K, NOTE, RST as R } from './store.js';
+import { C, ConnectionStore, E, GAP, GAPS_PER_SIDE, ICMP, K, NOTE, RST as R } from './store.js';
 import { seqAdd, seqDiff, seqGE, seqLE, seqLT } from './seq.js';
 import { EventCode, TcpCode, isSynchronizedCode } from './state.js';
 
@@ -391,11 +391,8 @@ export class Connection {
       // Sequence space skipped: lost before the capture point, or captured later (capturedLate).
       const key = this.slot * 2 + (fromClient ? 0 : 1);
       let g = gaps.get(key);
-      if (g === undefined) gaps.set(key, (g = new Float64Array(GAP.SIZE)));
-      g[GAP.START] = sndNxt;
-      g[GAP.END] = seg.seq;
-      g[GAP.S] = s;
-      g[GAP.ID] = seg.ipId;
+      if (g === undefined) gaps.set(key, (g = new Float64Array(GAPS_PER_SIDE * GAP.SIZE).fill(NaN)));
+      openGap(g, sndNxt, seg.seq, s, seg.ipId, seg.tsVal);
     }
 
     const control = (f & (SYN | FIN | RST)) !== 0 || !(f & ACK) || seg.payloadLen > 0 && d[b + (fromClient ? C.SERVER : C.CLIENT) + E.FIN + K.BITS] !== 0;
@@ -1146,32 +1143,73 @@ export class Connection {
 const LATE_CAPTURE_S = 0.005;
 
 /**
- * Whether `seg` (carrying `len` of sequence space below what its sender was seen to send) is no
- * retransmission but the first copy of what the latest gap skipped, captured after later
- * segments: a capture on a host whose CPUs each hand packets to it (loopback, veths) records a
- * flow's segments slightly out of order, and a path that reorders (a jittery link, netem) does so
- * by as much as its jitter. Its IPv4 identification shows it was sent before the segment that
- * skipped the gap (Linux, Windows: a counter per socket or host; a retransmission gets a new,
- * higher one), it lies in the gap, and it came within `withinS` of the gap. The gap shrinks by
- * what it fills; a retransmission into the gap leaves it for the first copy.
+ * Remembers the gap [start, end) a segment skipped at `s` (its IPv4 identification `id`, TSval
+ * `ts`), in a free entry of `gaps` or else in place of the oldest: a path that reorders leaves
+ * several holes open at once, each filled later by its own first copies.
  */
-function capturedLate(gap: Float64Array | undefined, seg: Segment, len: number, withinS: number): boolean {
-  if (gap === undefined) return false;
-  const start = gap[GAP.START]!;
-  const end = gap[GAP.END]!;
-  const segEnd = seqAdd(seg.seq, len);
-  if (end !== end || seqLT(seg.seq, start) || seqLT(end, segEnd) || seg.s - gap[GAP.S]! > withinS) return false;
-  const gapId = gap[GAP.ID]!;
-  if (seg.ipId < 0 || gapId < 0) return false;
-  const before = (gapId - seg.ipId) & 0xffff;
-  if (before === 0 || before >= 0x8000) return false;
-  if (seg.seq === start) {
-    if (segEnd === end) gap[GAP.END] = NaN;
-    else gap[GAP.START] = segEnd;
-  } else if (segEnd === end) {
-    gap[GAP.END] = seg.seq;
+function openGap(gaps: Float64Array, start: number, end: number, s: number, id: number, ts: number): void {
+  let at = 0;
+  for (let o = 0; o < gaps.length; o += GAP.SIZE) {
+    if (gaps[o + GAP.END] !== gaps[o + GAP.END]) {
+      at = o;
+      break;
+    }
+    if (gaps[o + GAP.S]! < gaps[at + GAP.S]!) at = o;
   }
-  return true;
+  gaps[at + GAP.START] = start;
+  gaps[at + GAP.END] = end;
+  gaps[at + GAP.S] = s;
+  gaps[at + GAP.ID] = id;
+  gaps[at + GAP.TS_VAL] = ts;
+}
+
+/**
+ * Whether `seg` (carrying `len` of sequence space below what its sender was seen to send) is no
+ * retransmission but the first copy of what a gap skipped, captured after later segments: a
+ * capture on a host whose CPUs each hand packets to it (loopback, veths) records a flow's segments
+ * slightly out of order, and a path that reorders (a jittery link, netem) does so by as much as its
+ * jitter, several holes open at once. It lies in one of the gaps remembered, it came within
+ * `withinS` of it, and it was sent before the segment that skipped it, which a sender sends every
+ * first copy in order and each retransmission after:
+ * - its IPv4 identification is older (Linux, Windows: a counter per socket or host; a
+ *   retransmission gets a new, higher one);
+ * - without one (IPv6, identification 0), its TSval is older (a clock: a copy sent in the same
+ *   millisecond stays a retransmission).
+ * The gap shrinks by what it fills (splitting in two around a segment in its middle); a
+ * retransmission into it leaves it for the first copies.
+ */
+function capturedLate(gaps: Float64Array | undefined, seg: Segment, len: number, withinS: number): boolean {
+  if (gaps === undefined) return false;
+  const segEnd = seqAdd(seg.seq, len);
+  for (let o = 0; o < gaps.length; o += GAP.SIZE) {
+    const start = gaps[o + GAP.START]!;
+    const end = gaps[o + GAP.END]!;
+    if (end !== end || seqLT(seg.seq, start) || seqLT(end, segEnd)) continue;
+    if (seg.s - gaps[o + GAP.S]! > withinS || !sentBefore(seg, gaps[o + GAP.ID]!, gaps[o + GAP.TS_VAL]!)) return false;
+    if (seg.seq === start) {
+      if (segEnd === end) gaps[o + GAP.END] = NaN;
+      else gaps[o + GAP.START] = segEnd;
+    } else if (segEnd === end) {
+      gaps[o + GAP.END] = seg.seq;
+    } else {
+      gaps[o + GAP.END] = seg.seq;
+      openGap(gaps, segEnd, end, gaps[o + GAP.S]!, gaps[o + GAP.ID]!, gaps[o + GAP.TS_VAL]!);
+    }
+    return true;
+  }
+  return false;
+}
+
+/**
+ * Whether `seg` left its sender before the segment with IPv4 identification `id` and TSval `ts`
+ * (-1: none): by the identification where both have one (not 0), else by a strictly older TSval.
+ */
+function sentBefore(seg: Segment, id: number, ts: number): boolean {
+  if (seg.ipId > 0 && id > 0) {
+    const before = (id - seg.ipId) & 0xffff;
+    return before !== 0 && before < 0x8000;
+  }
+  return seg.ipId <= 0 && id <= 0 && seg.tsVal >= 0 && ts >= 0 && seqLT(seg.tsVal, ts);
 }
 
 /** Does `seg` belong to the four-tuple of the connection whose slot starts at `b` (either direction)? */

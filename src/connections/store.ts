@@ -89,8 +89,14 @@ export const enum E {
   SIZE = FIN + K.SIZE,
 }
 
-/** A gap in an endpoint's sequence space (ConnectionStore.gaps): start, end, when, and the IPv4 id of the segment that skipped it (-1: none). */
-export const enum GAP { START, END, S, ID, SIZE }
+/**
+ * A gap in an endpoint's sequence space (ConnectionStore.gaps): start, end (NaN: the entry is
+ * free), when, and the IPv4 identification and TSval of the segment that skipped it (-1: none).
+ */
+export const enum GAP { START, END, S, ID, TS_VAL, SIZE }
+
+/** How many gaps are remembered for each endpoint: a path that reorders leaves several open at once. */
+export const GAPS_PER_SIDE = 16;
 
 /** A connection's fields (offsets in its slot). Null numbers are NaN. */
 export const enum C {
@@ -428,8 +434,8 @@ export class ConnectionStore {
    */
   private readonly texts = new Map<number, readonly [string, string]>();
   /**
-   * The latest gap in an endpoint's sequence space the capture showed (GAP fields), by slot * 2
-   * + side (0 client, 1 server): see Connection.capturedLate. Few connections ever have one, so
+   * The latest gaps in an endpoint's sequence space the capture showed (GAPS_PER_SIDE entries of
+   * GAP fields), by slot * 2 + side (0 client, 1 server): see Connection.capturedLate. Few connections ever have one, so
    * they live here rather than in every slot (each double a slot holds costs at 10 M packets).
    */
   readonly gaps = new Map<number, Float64Array>();

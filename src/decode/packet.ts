@@ -436,7 +436,7 @@ function decodeTcp(b: Uint8Array, off: number, end: number, ipPayloadLen: number
   out.truncated = end - off < hdrLen;
   out.options = out.flags & SYN ? parseOptions(b, off + 20, Math.min(end, off + hdrLen)) : null;
   if (out.options && out.truncated) out.options.truncated = true;
-  out.tsVal = out.flags & (SYN | FIN) ? readTsVal(b, off + 20, Math.min(end, off + hdrLen)) : -1;
+  out.tsVal = out.flags & (SYN | FIN) || (out.payloadLen > 0 && out.ipId <= 0) ? readTsVal(b, off + 20, Math.min(end, off + hdrLen)) : -1;
   out.dsackLeft = -1;
   out.dsackRight = -1;
   // Linux's usual data segment carries NOP, NOP, timestamps and nothing else: no walk for it.

@@ -73,8 +73,9 @@ export class Segment {
   truncated = false;
   /**
    * The RFC 7323 timestamp value (TSval) it carried, read only for segments with SYN or FIN (a
-   * TIME_WAIT's test of a new SYN compares the two, tcp_timewait_state_process); -1: none, or not
-   * read.
+   * TIME_WAIT's test of a new SYN compares the two, tcp_timewait_state_process) and for data
+   * without an IPv4 identification (what tells a reordered first copy from a retransmission,
+   * Connection.capturedLate); -1: none, or not read.
    */
   tsVal = -1;
   /**

@@ -989,7 +989,7 @@ export class TcpdumpTextDecoder implements LineDecoder {
       payload = seqEnd >= 0 && this.seqPrinted ? (seqEnd - seg.seq) >>> 0 : 0;
     }
     seg.payloadLen = payload;
-    seg.tsVal = seg.flags & (SYN | FIN) ? this.tsVal : -1;
+    seg.tsVal = seg.flags & (SYN | FIN) || (payload > 0 && seg.ipId <= 0) ? this.tsVal : -1;
     if (!(seg.flags & ACK)) seg.ack = 0;
     return Body.TCP;
   }
