@@ -588,6 +588,20 @@ describe('more that kernels do to connections', () => {
     expect(r.input.warnings.map((w) => w.message)).toEqual([expect.stringContaining('duplicated on its way')]);
   });
 
+  it('segments a path reordered, two holes open at once, are first copies, not retransmissions: the counts are the kernels\' own', async () => {
+    const r = await analyze(fixture('reordering-path'));
+    const scenario = JSON.parse(readFileSync(fixture('reordering-path', 'scenario.json'), 'utf8')) as
+      { overtakenFrames: { frame: number; overtakenBy: number }[]; counters: Record<string, Record<string, number>> };
+    // The capture holds the reordering: two held segments captured after the same later one.
+    expect(scenario.overtakenFrames.filter((f) => f.overtakenBy === scenario.overtakenFrames[0]!.overtakenBy)).toHaveLength(2);
+    expect(scenario.counters['tt-reorder-a']!['TcpExt.TCPSACKReorder']).toBeGreaterThan(0);
+    const [c] = r.connections;
+    const sent = (ns: string) => scenario.counters[ns]!['Tcp.RetransSegs'] ?? 0;
+    expect(c!.retransmits).toEqual({ clientToServer: sent('tt-reorder-a'), serverToClient: sent('tt-reorder-b') });
+    expect(c!.close).toMatchObject({ kind: 'four-way', initiator: 'client' });
+    expect(r.input.skipped.duplicates).toBe(0);
+  });
+
   it('a port reused while the server waits in LAST_ACK for the client\'s lost last ACK: the old connection keeps the LAST_ACK\'s ACK and the RST that ends it', async () => {
     const r = await analyze(fixture('last-ack-port-reuse'));
     expect(r.connections.map((c) => c.client.port)).toEqual([41231, 41231, 41232, 41232]);
