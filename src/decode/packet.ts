@@ -5,7 +5,7 @@
  */
 import type { PacketRecord } from '../input/record.js';
 import { readIPv6Words } from './addr.js';
-import { ACK, FIN, SYN, Segment, TcpOptions } from './segment.js';
+import { ACK, SYN, Segment, TcpOptions } from './segment.js';
 
 /** Why a packet did not become a segment; `TCP` means it did. */
 export const enum Outcome {
@@ -436,7 +436,16 @@ function decodeTcp(b: Uint8Array, off: number, end: number, ipPayloadLen: number
   out.truncated = end - off < hdrLen;
   out.options = out.flags & SYN ? parseOptions(b, off + 20, Math.min(end, off + hdrLen)) : null;
   if (out.options && out.truncated) out.options.truncated = true;
-  out.tsVal = out.flags & (SYN | FIN) || (out.payloadLen > 0 && out.ipId <= 0) ? readTsVal(b, off + 20, Math.min(end, off + hdrLen)) : -1;
+  // Linux's usual segment carries NOP, NOP, timestamps: read in place, without a walk.
+  if (hdrLen === 32 && end >= off + 32 && b[off + 22] === 8 && b[off + 23] === 10 && b[off + 20] === 1 && b[off + 21] === 1) {
+    out.tsVal = u32At(b, off + 24);
+    out.tsEcr = u32At(b, off + 28);
+  } else if (hdrLen > 20) {
+    readTimestamps(b, off + 20, Math.min(end, off + hdrLen), out);
+  } else {
+    out.tsVal = -1;
+    out.tsEcr = -1;
+  }
   out.dsackLeft = -1;
   out.dsackRight = -1;
   // Linux's usual data segment carries NOP, NOP, timestamps and nothing else: no walk for it.
@@ -454,10 +463,12 @@ function readDsack(b: Uint8Array, off: number, end: number, out: Segment): void 
   out.dsackRight = u32At(b, o + 6);
 }
 
-/** The timestamp option's TSval (RFC 7323), -1 when the options hold none (or it was not captured). */
-function readTsVal(b: Uint8Array, off: number, end: number): number {
+/** The timestamp option's TSval and TSecr (RFC 7323), -1 when the options hold none (or it was not captured). */
+function readTimestamps(b: Uint8Array, off: number, end: number, out: Segment): void {
   const o = findOption(b, off, end, 8);
-  return o >= 0 && b[o + 1] === 10 ? u32At(b, o + 2) : -1;
+  const found = o >= 0 && b[o + 1] === 10;
+  out.tsVal = found ? u32At(b, o + 2) : -1;
+  out.tsEcr = found ? u32At(b, o + 6) : -1;
 }
 
 /** Where option `kind` starts among the options in [off, end), -1 when they hold none (or it was not captured whole). */

@@ -72,12 +72,14 @@ export class Segment {
   /** True when the snaplen cut the TCP header's options. */
   truncated = false;
   /**
-   * The RFC 7323 timestamp value (TSval) it carried, read only for segments with SYN or FIN (a
-   * TIME_WAIT's test of a new SYN compares the two, tcp_timewait_state_process) and for data
-   * without an IPv4 identification (what tells a reordered first copy from a retransmission,
-   * Connection.capturedLate); -1: none, or not read.
+   * The RFC 7323 timestamp value (TSval) it carried, and the echo reply (TSecr); -1: none. A
+   * TIME_WAIT's test of a new SYN compares TSvals (tcp_timewait_state_process); without an IPv4
+   * identification the TSval tells a reordered first copy from a retransmission
+   * (Connection.capturedLate); the sender's clock dates a FIN the capture missed, from the TSecr
+   * that echoes it (Connection.finNotCaptured).
    */
   tsVal = -1;
+  tsEcr = -1;
   /**
    * A D-SACK (RFC 2883): the first SACK block of an ACK when it lies below the cumulative ack,
    * reporting a segment received twice; -1 when there is none. Its left and right edges.
@@ -169,6 +171,7 @@ export class Segment {
     this.ipId = -1;
     this.checksum = -1;
     this.tsVal = -1;
+    this.tsEcr = -1;
     this.dsackLeft = -1;
     this.dsackRight = -1;
   }

@@ -123,6 +123,7 @@ export class TcpdumpTextDecoder implements LineDecoder {
   /** Facts of the line being parsed, beyond the segment. */
   private seqPrinted = false;
   private tsVal = -1;
+  private tsEcr = -1;
   /** The line's first SACK block as printed (-1: none). */
   private sackLeft = -1;
   private sackRight = -1;
@@ -942,8 +943,6 @@ export class TcpdumpTextDecoder implements LineDecoder {
     seg.dsackRight = -1;
     seg.checksum = -1;
     const wantOptions = (seg.flags & SYN) !== 0;
-    // TSval: evidence of what a -ttt file's deltas mean, and a SYN's or FIN's own (Segment.tsVal).
-    const wantTs = (seg.flags & (SYN | FIN)) !== 0 || this.held !== null || this.ts.kind === TsKind.DELTA && this.deltas.mode === DeltaMode.UNKNOWN;
     while (p < len && startsWith(text, p, ', ')) {
       p += 2;
       const c = text.charCodeAt(p);
@@ -968,7 +967,7 @@ export class TcpdumpTextDecoder implements LineDecoder {
         payload = this.num;
         break; // what follows is the payload's decoder
       } else if (c === 111 && startsWith(text, p, 'options [')) {
-        p = this.options(text, p + 9, seg, wantOptions, wantTs);
+        p = this.options(text, p + 9, seg, wantOptions);
       } else if (c === 99 && startsWith(text, p, 'cksum ')) {
         // -v: "cksum 0x1234 (incorrect -> 0x5678)": the field as captured (Segment.checksum).
         seg.checksum = hexField(text, p + 6);
@@ -989,7 +988,8 @@ export class TcpdumpTextDecoder implements LineDecoder {
       payload = seqEnd >= 0 && this.seqPrinted ? (seqEnd - seg.seq) >>> 0 : 0;
     }
     seg.payloadLen = payload;
-    seg.tsVal = seg.flags & (SYN | FIN) || (payload > 0 && seg.ipId <= 0) ? this.tsVal : -1;
+    seg.tsVal = this.tsVal;
+    seg.tsEcr = this.tsVal >= 0 ? this.tsEcr : -1;
     if (!(seg.flags & ACK)) seg.ack = 0;
     return Body.TCP;
   }
@@ -998,14 +998,16 @@ export class TcpdumpTextDecoder implements LineDecoder {
    * "mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7]": returns the index past the closing ']'.
    * Items may hold brackets and braces of their own (mptcp, sack blocks), so depth is counted.
    */
-  private options(text: string, p: number, seg: Segment, want: boolean, wantTs: boolean): number {
+  private options(text: string, p: number, seg: Segment, want: boolean): number {
     const len = text.length;
-    if (!want && !wantTs) {
-      // Nothing to read (not a SYN) but a SACK's first block: skip to the ']', unless an item
-      // holds brackets of its own.
+    if (!want) {
+      // Nothing to read (not a SYN) but the timestamps and a SACK's first block: skip to the
+      // ']', unless an item holds brackets of its own.
       const close = text.indexOf(']', p);
       const open = text.indexOf('[', p);
       if (close >= 0 && (open < 0 || open > close)) {
+        const ts = text.indexOf('TS val ', p);
+        if (ts >= 0 && ts < close) this.option(text, ts, null);
         const sack = text.indexOf('sack ', p);
         if (sack >= 0 && sack < close) this.sackBlock(text, sack + 5);
         return close + 1;
@@ -1026,7 +1028,7 @@ export class TcpdumpTextDecoder implements LineDecoder {
       }
       if (depth > 0 || (c !== 44 && c !== 93)) continue;
       // One item in [item, p).
-      if (o !== null || wantTs) this.option(text, item, o, wantTs);
+      this.option(text, item, o);
       item = p + 1;
       if (c === 93) break;
     }
@@ -1047,17 +1049,19 @@ export class TcpdumpTextDecoder implements LineDecoder {
     this.sackRight = this.num;
   }
 
-  private option(text: string, p: number, o: TcpOptions | null, wantTs: boolean): void {
+  private option(text: string, p: number, o: TcpOptions | null): void {
     const c = text.charCodeAt(p);
     if (c === 115 && startsWith(text, p, 'sack ')) {
       this.sackBlock(text, p + 5);
       return;
     }
-    if (c === 84 && startsWith(text, p, 'TS val ')) { // RFC 7323 timestamps
+    if (c === 84 && startsWith(text, p, 'TS val ')) { // RFC 7323 timestamps: "TS val N ecr M"
       if (o !== null) o.timestamps = true;
-      if (wantTs) {
-        this.uint(text, p + 7);
-        this.tsVal = this.num;
+      const q = this.uint(text, p + 7);
+      this.tsVal = this.num;
+      if (startsWith(text, q, ' ecr ')) {
+        this.uint(text, q + 5);
+        this.tsEcr = this.num;
       }
       return;
     }
