@@ -11,7 +11,7 @@ import type { ConnectionReport } from '../src/findings/types.js';
 
 type Dir = 'c>s' | 's>c';
 /** `icmp` (type << 8 | code): not a segment but an ICMP error quoting one sent `dir` with `seq` (NaN: not shown). */
-interface Step { dir: Dir; flags: number; seq: number; ack?: number; len?: number; s: number; clientPort?: number; icmp?: number; direction?: number; ts?: number; id?: number; cut?: boolean; dsack?: [number, number]; duplicate?: boolean }
+interface Step { dir: Dir; flags: number; seq: number; ack?: number; len?: number; s: number; clientPort?: number; icmp?: number; direction?: number; ts?: number; ecr?: number; id?: number; cut?: boolean; dsack?: [number, number]; duplicate?: boolean }
 
 /** Tracks `steps` and reports every connection, in the order they opened. */
 function run(steps: Step[], timeWaitS = 60): ConnectionReport[] {
@@ -31,7 +31,7 @@ function finished(steps: Step[], timeWaitS = 60): { report: ConnectionReport; en
     Object.assign(seg, {
       frame: i + 1, fileFrame: i + 1, s: st.s, src: from.ip, srcPort: from.port, dst: to.ip, dstPort: to.port,
       flags: st.flags, seq: st.seq !== st.seq ? NaN : st.seq >>> 0, ack: (st.ack ?? 0) >>> 0, payloadLen: st.len ?? 0, window: 65535,
-      direction: st.direction ?? -1, tsVal: st.ts ?? -1, ipId: st.id ?? -1, dsackLeft: st.dsack?.[0] ?? -1, dsackRight: st.dsack?.[1] ?? -1,
+      direction: st.direction ?? -1, tsVal: st.ts ?? -1, tsEcr: st.ecr ?? -1, ipId: st.id ?? -1, dsackLeft: st.dsack?.[0] ?? -1, dsackRight: st.dsack?.[1] ?? -1,
     });
     // A SYN's options as a decoder reads them: timestamps when it carried a TSval.
     if (st.flags & SYN) seg.options = { mss: null, windowScale: null, sackPermitted: false, timestamps: st.ts !== undefined, fastOpen: false, truncated: st.cut === true };
@@ -1133,5 +1133,103 @@ describe('retransmissions and segments captured late', () => {
     expect(retransmits([v6(101, 8, 1), v6(301, 8, 1.0001), v6(201, 8, 1.0002)])).toBe(1);
     // A later TSval: sent after 301, a retransmission.
     expect(retransmits([v6(101, 7, 1), v6(301, 8, 1.0001), v6(201, 9, 1.0002)])).toBe(1);
+  });
+});
+
+describe('a FIN the capture missed', () => {
+  // The client sends 100 bytes (101-200); its FIN at 201 is not in the capture.
+  const request: Step = { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 100, s: 1 };
+  const lastStates = (c: ConnectionReport, side: 'client' | 'server') => c.states[side].map((e) => [e.state, e.frame]);
+
+  it('the receiver acknowledging one past all the sender sent shows it: the close is the one the kernels lived', () => {
+    const [c] = run([
+      ...HANDSHAKE, request,
+      { dir: 's>c', flags: ACK, seq: 5001, ack: 201, s: 1.001 },
+      { dir: 's>c', flags: ACK, seq: 5001, ack: 202, s: 1.2 }, // frame 6: acknowledges the missed FIN
+      { dir: 's>c', flags: FIN | ACK, seq: 5001, ack: 202, s: 1.5 },
+      { dir: 'c>s', flags: ACK, seq: 202, ack: 5002, s: 1.501 },
+    ]);
+    expect(lastStates(c!, 'client').slice(-3)).toEqual([['FIN_WAIT_1', 6], ['FIN_WAIT_2', 6], ['TIME_WAIT', 7]]);
+    expect(lastStates(c!, 'server').slice(-3)).toEqual([['CLOSE_WAIT', 6], ['LAST_ACK', 7], ['CLOSED', 8]]);
+    expect(c!.close).toMatchObject({ kind: 'four-way', initiator: 'client', firstFinS: 1.2, finRetransmits: [] });
+    expect(c!.notes).toMatchObject([{ kind: 'fin-not-captured', from: 'client', frame: 6 }]);
+    expect(c!.retransmits).toEqual({ clientToServer: 0, serverToClient: 0 });
+  });
+
+  it('dated by the sender\'s clock: the TSecr of the ACK echoes the FIN\'s TSval', () => {
+    // The client's clock: TSval 1000 at 1 s, 1100 at 1.1 s (1 kHz); the FIN left at TSval 1150.
+    const [c] = run([
+      { dir: 'c>s', flags: SYN, seq: 100, s: 0.9, ts: 900 },
+      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 0.91, ts: 7, ecr: 900 },
+      { dir: 'c>s', flags: ACK, seq: 101, ack: 5001, s: 0.92, ts: 920, ecr: 7 },
+      { ...request, ts: 1000, ecr: 7 },
+      { dir: 's>c', flags: ACK, seq: 5001, ack: 201, s: 1.05, ts: 50, ecr: 1000 },
+      { dir: 'c>s', flags: ACK, seq: 201, ack: 5001, s: 1.1, ts: 1100, ecr: 50 },
+      { dir: 's>c', flags: ACK, seq: 5001, ack: 202, s: 1.2, ts: 60, ecr: 1150 }, // frame 7
+    ]);
+    expect(c!.states.client.slice(-2)).toMatchObject([{ state: 'FIN_WAIT_1', frame: 7, s: 1.15 }, { state: 'FIN_WAIT_2', frame: 7, s: 1.2 }]);
+    expect(c!.states.server.at(-1)).toMatchObject({ state: 'CLOSE_WAIT', frame: 7, s: 1.15 });
+    expect(c!.close.firstFinS).toBe(1.15);
+    // Never before what either side sent before the proof: an echo older than the client's last segment.
+    const [d] = run([...HANDSHAKE, { ...request, ts: 1000 }, { dir: 's>c', flags: ACK, seq: 5001, ack: 202, s: 1.2, ecr: 990 }]);
+    expect(d!.states.client.find((e) => e.state === 'FIN_WAIT_1')).toMatchObject({ s: 1.2 });
+  });
+
+  it('the sender\'s own segment one past all it sent shows it, and its copy sent again is a retransmission', () => {
+    // Simultaneous close seen at the client: the server's FIN is lost before the capture point.
+    const [c] = run([
+      ...HANDSHAKE,
+      { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5001, s: 1 },
+      { dir: 's>c', flags: ACK, seq: 5002, ack: 102, s: 1.05 }, // frame 5: seq one past all the server sent
+      { dir: 's>c', flags: FIN | ACK, seq: 5001, ack: 102, s: 1.3 }, // its FIN again
+      { dir: 'c>s', flags: ACK, seq: 102, ack: 5002, s: 1.301 },
+    ]);
+    expect(c!.notes).toMatchObject([{ kind: 'fin-not-captured', from: 'server', frame: 5 }]);
+    expect(lastStates(c!, 'server')).toContainEqual(['LAST_ACK', 5]);
+    expect(c!.close.finRetransmits).toMatchObject([{ side: 'server', frame: 6 }]);
+    expect(c!.retransmits).toEqual({ clientToServer: 0, serverToClient: 1 });
+    expect(c!.finalState).toEqual({ client: 'TIME_WAIT', server: 'CLOSED' });
+  });
+
+  it('a byte of data after it shows the missed unit was data: nothing is inferred', () => {
+    const [c] = run([
+      ...HANDSHAKE, request,
+      { dir: 's>c', flags: ACK, seq: 5001, ack: 202, s: 1.2 }, // one past: a FIN, or one byte (201)
+      { dir: 'c>s', flags: ACK | PSH, seq: 202, ack: 5001, len: 10, s: 1.3 }, // data at 202: it was a byte
+      { dir: 's>c', flags: ACK, seq: 5001, ack: 212, s: 1.301 },
+    ]);
+    expect(c!.notes).toEqual([]);
+    expect(c!.close.kind).toBe('none');
+    expect(c!.finalState).toEqual({ client: 'ESTABLISHED', server: 'ESTABLISHED' });
+    // Undone after its acknowledgment too: the real close that follows is taken as any other.
+    const [d] = run([
+      ...HANDSHAKE, request,
+      { dir: 'c>s', flags: ACK, seq: 202, ack: 5001, s: 1.1 }, // seq one past: a FIN, or one byte
+      { dir: 's>c', flags: ACK, seq: 5001, ack: 202, s: 1.2 },
+      { dir: 'c>s', flags: ACK | PSH, seq: 202, ack: 5001, len: 10, s: 1.3 },
+      { dir: 's>c', flags: ACK, seq: 5001, ack: 212, s: 1.301 },
+      { dir: 'c>s', flags: FIN | ACK, seq: 212, ack: 5001, s: 2 },
+      { dir: 's>c', flags: ACK, seq: 5001, ack: 213, s: 2.001 },
+      { dir: 's>c', flags: FIN | ACK, seq: 5001, ack: 213, s: 2.3 },
+      { dir: 'c>s', flags: ACK, seq: 213, ack: 5002, s: 2.301 },
+    ]);
+    expect(d!.notes).toEqual([]);
+    expect(d!.close).toMatchObject({ kind: 'four-way', initiator: 'client', firstFinS: 2 });
+    expect(d!.states.client.map((e) => e.state).slice(-3)).toEqual(['FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT']);
+    expect(d!.finalState).toEqual({ client: 'TIME_WAIT', server: 'CLOSED' });
+  });
+
+  it('a FIN captured just after the ACK that answered it (a capture on several CPUs) is its first copy, no retransmission', () => {
+    const [c] = run([
+      ...HANDSHAKE, request,
+      { dir: 's>c', flags: ACK, seq: 5001, ack: 202, s: 1.2 },
+      { dir: 'c>s', flags: FIN | ACK, seq: 201, ack: 5001, s: 1.20001 },
+      { dir: 's>c', flags: FIN | ACK, seq: 5001, ack: 202, s: 1.5 },
+      { dir: 'c>s', flags: ACK, seq: 202, ack: 5002, s: 1.501 },
+    ]);
+    expect(c!.notes).toEqual([]);
+    expect(c!.close).toMatchObject({ kind: 'four-way', initiator: 'client', finRetransmits: [] });
+    expect(c!.retransmits).toEqual({ clientToServer: 0, serverToClient: 0 });
+    expect(c!.finalState).toEqual({ client: 'TIME_WAIT', server: 'CLOSED' });
   });
 });

@@ -13,7 +13,7 @@
 import { formatAddress } from '../decode/addr.js';
 import { ACK, FIN, RST, SYN, Segment, segmentLength } from '../decode/segment.js';
 import { Endpoint, Side, initEndpoint } from './endpoint.js';
-import { type Control, LAST_ANSWERED } from './control.js';
+import { type Control, LAST_ANSWERED, NOT_CAPTURED } from './control.js';
 import { C, ConnectionStore, E, GAP, GAPS_PER_SIDE, ICMP, K, NOTE, RST as R } from './store.js';
 import { seqAdd, seqDiff, seqGE, seqLE, seqLT } from './seq.js';
 import { EventCode, TcpCode, isSynchronizedCode } from './state.js';
@@ -49,9 +49,9 @@ export interface RstFact {
   receiverContinued: boolean;
 }
 
-export type NoteKind = 'syn-data' | 'rst-data' | 'syn-on-open-connection' | 'syn-ack-new-isn' | 'syn-ack-not-captured' | 'ack-not-captured' | 'syn-to-time-wait' | 'syn-to-last-ack';
-export const NOTE_KINDS: readonly NoteKind[] = ['syn-data', 'rst-data', 'syn-on-open-connection', 'syn-ack-new-isn', 'syn-ack-not-captured', 'ack-not-captured', 'syn-to-time-wait', 'syn-to-last-ack'];
-const enum Note { SYN_DATA, RST_DATA, SYN_ON_OPEN_CONNECTION, SYN_ACK_NEW_ISN, SYN_ACK_NOT_CAPTURED, ACK_NOT_CAPTURED, SYN_TO_TIME_WAIT, SYN_TO_LAST_ACK }
+export type NoteKind = 'syn-data' | 'rst-data' | 'syn-on-open-connection' | 'syn-ack-new-isn' | 'syn-ack-not-captured' | 'ack-not-captured' | 'syn-to-time-wait' | 'syn-to-last-ack' | 'fin-not-captured';
+export const NOTE_KINDS: readonly NoteKind[] = ['syn-data', 'rst-data', 'syn-on-open-connection', 'syn-ack-new-isn', 'syn-ack-not-captured', 'ack-not-captured', 'syn-to-time-wait', 'syn-to-last-ack', 'fin-not-captured'];
+const enum Note { SYN_DATA, RST_DATA, SYN_ON_OPEN_CONNECTION, SYN_ACK_NEW_ISN, SYN_ACK_NOT_CAPTURED, ACK_NOT_CAPTURED, SYN_TO_TIME_WAIT, SYN_TO_LAST_ACK, FIN_NOT_CAPTURED }
 
 export interface NoteFact {
   kind: NoteKind;
@@ -155,6 +155,8 @@ export class Connection {
   private b = 0;
   /** The frame of the last segment the sender of the one being observed sent before it (0: none). */
   private senderLastFrame = 0;
+  /** When the sender of the segment being observed last sent one before it (-Infinity: never). */
+  private senderLastS = -Infinity;
 
   constructor(readonly store: ConnectionStore) {
     this.client = new Endpoint(store, 'client');
@@ -365,8 +367,21 @@ export class Connection {
     d[b + C.LAST_FRAME] = seg.frame;
     const packets = ++d[xb + E.PACKETS]!;
     d[xb + E.BYTES]! += seg.payloadLen;
+    this.senderLastS = d[xb + E.LAST_SENT_S]!;
     if (s > d[xb + E.LAST_SENT_S]!) d[xb + E.LAST_SENT_S] = s;
     this.senderLastFrame = d[xb + E.LAST_SENT_FRAME]!;
+    const ts = seg.tsVal;
+    if (ts >= 0) {
+      const last = d[xb + E.TS_LAST]!;
+      if (last !== last) {
+        d[xb + E.TS_FIRST] = ts;
+        d[xb + E.TS_FIRST_S] = s;
+      }
+      if (last !== last || seqLE(last, ts)) {
+        d[xb + E.TS_LAST] = ts;
+        d[xb + E.TS_LAST_S] = s;
+      }
+    }
     d[xb + E.LAST_SENT_FRAME] = seg.frame;
     // The server was only assumed to listen: one that first answers with a RST (refused), or
     // opens with its own SYN (simultaneous open), was not listening.
@@ -380,7 +395,9 @@ export class Connection {
     const len = segmentLength(seg);
     const sndNxt = d[xb + E.SND_NXT]!; // NaN: nothing sent yet
     const gaps = this.store.gaps;
-    const retransmit = len > 0 && !(f & RST) && sndNxt === sndNxt && seqLT(seg.seq, sndNxt) && !isKeepAlive(seg, sndNxt) &&
+    // The first copy of a FIN taken as missed (finNotCaptured), captured after what showed it.
+    const lateFin = (f & (FIN | RST)) === FIN && (d[xb + E.FIN + K.BITS]! & NOT_CAPTURED) !== 0 && this.finCapturedLate(fromClient, seg);
+    const retransmit = len > 0 && !(f & RST) && sndNxt === sndNxt && seqLT(seg.seq, sndNxt) && !isKeepAlive(seg, sndNxt) && !lateFin &&
       !(gaps.size > 0 && this.capturedLate(gaps.get(this.slot * 2 + (fromClient ? 0 : 1)), seg, len));
     d[b + C.BITS] = (d[b + C.BITS]! & ~LAST_WAS_RETRANSMIT) | (retransmit ? LAST_WAS_RETRANSMIT : 0);
     if (retransmit) {
@@ -395,11 +412,21 @@ export class Connection {
       openGap(g, sndNxt, seg.seq, s, seg.ipId, seg.tsVal);
     }
 
+    // A FIN the capture missed (finNotCaptured): the receiver acknowledges one past all its
+    // sender was seen to send, or the sender's own ACK stands one past it. Data past a FIN taken
+    // so (or a FIN further on) shows the missing unit was a byte of data (finWasData).
+    if ((f & (ACK | SYN | RST)) === ACK) {
+      const yNxt = d[b + (fromClient ? C.SERVER : C.CLIENT) + E.SND_NXT]!;
+      if (yNxt === yNxt && seg.ack === seqAdd(yNxt, 1)) this.finNotCaptured(!fromClient, seg, fromClient);
+      if (len === 0 && sndNxt === sndNxt && seg.seq === seqAdd(sndNxt, 1)) this.finNotCaptured(fromClient, seg, fromClient);
+    }
+    if (len > 0 && d[xb + E.FIN + K.BITS]! & NOT_CAPTURED) this.finWasData(fromClient, seg);
+
     const control = (f & (SYN | FIN | RST)) !== 0 || !(f & ACK) || seg.payloadLen > 0 && d[b + (fromClient ? C.SERVER : C.CLIENT) + E.FIN + K.BITS] !== 0;
     if (control || !this.ackIsQuiet(seg, fromClient)) {
       const y = fromClient ? this.server : this.client;
       this.arrivesAfterGiveUp(y, seg, fromClient);
-      if (control) this.observeControl(seg, fromClient);
+      if (control) this.observeControl(seg, fromClient, lateFin);
       else this.sentAck(fromClient ? this.client : this.server, y, seg, fromClient);
     }
 
@@ -444,8 +471,94 @@ export class Connection {
     return true;
   }
 
+  /**
+   * The capture missed x's FIN (x the client if `finFromClient`), which `seg` shows: y
+   * acknowledges exactly one past all x was seen to send, or x's own segment without data stands
+   * there. A capture that drops packets (tcpdump's "dropped by kernel" under load) or a tap past
+   * which the FIN was lost on its way shows this. x sent it before `seg`: its FIN is taken as sent
+   * then, and y's proof of receipt (an ACK covering it) follows as for any FIN; a later copy of it
+   * is its retransmission. The unit could have been one byte of data (a keystroke) as well: data
+   * or a FIN from x after it undoes this (finWasData). Only x open (ESTABLISHED, CLOSE_WAIT) with
+   * no FIN of its own seen, and y synchronized.
+   */
+  private finNotCaptured(finFromClient: boolean, seg: Segment, segFromClient: boolean): void {
+    const x = finFromClient ? this.client : this.server;
+    const y = finFromClient ? this.server : this.client;
+    const sndNxt = x.sndNxt;
+    const state = x.currentCode();
+    if (x.fin !== null || sndNxt === null || (state !== TcpCode.ESTABLISHED && state !== TcpCode.CLOSE_WAIT)) return;
+    if (!isSynchronizedCode(y.currentCode())) return;
+    const own = segFromClient === finFromClient;
+    const s = own ? seg.s : this.missedFinS(finFromClient, seg);
+    const ctl = x.newControl(E.FIN, sndNxt, seqAdd(sndNxt, 1), true, s, seg.frame, own && seg.flags & ACK ? seg.ack : null);
+    ctl.markNotCaptured();
+    x.addEvent(EventCode.SEND_FIN, seg.frame, s, -1);
+    x.sndNxt = seqAdd(sndNxt, 1);
+    this.noteAt(Note.FIN_NOT_CAPTURED, s, seg.frame, finFromClient, 0);
+  }
+
+  /**
+   * When x (the client if `finFromClient`) sent the FIN the capture missed that y's `seg`
+   * acknowledges: read from x's clock. y echoes the FIN's TSval (its TSecr: the FIN came in order
+   * and updated ts_recent, RFC 7323 4.3), and x's own segments show how its clock runs (its first
+   * and latest TSval and when they were captured; 1 tick a millisecond, Linux's, when they span
+   * under 50 ms). Never before x's or y's segments before `seg` (neither had sent or received it
+   * yet), nor after `seg`; `seg`'s own time without timestamps.
+   */
+  private missedFinS(finFromClient: boolean, seg: Segment): number {
+    const d = this.f;
+    const xb = this.b + (finFromClient ? C.CLIENT : C.SERVER);
+    const last = d[xb + E.TS_LAST]!;
+    const lastS = d[xb + E.TS_LAST_S]!;
+    const ticks = seg.tsEcr >= 0 && last === last ? seqDiff(seg.tsEcr, last) : -1;
+    if (ticks < 0) return seg.s;
+    const spanS = lastS - d[xb + E.TS_FIRST_S]!;
+    const spanTicks = seqDiff(last, d[xb + E.TS_FIRST]!);
+    const perS = spanS >= TS_CLOCK_SPAN_S && spanTicks > 0 ? spanTicks / spanS : 1000;
+    const earliest = Math.max(d[xb + E.LAST_SENT_S]!, this.senderLastS);
+    // A clock of millisecond ticks dates to no better than that: the estimate is kept to microseconds.
+    return Math.min(seg.s, Math.max(earliest, Math.round((lastS + ticks / perS) * 1e6) / 1e6));
+  }
+
+  /**
+   * Whether `seg`, x's FIN (x the client if `fromClient`) at the place of the one taken as missed
+   * (finNotCaptured), is that FIN's first copy captured late, after what showed it (a capture on
+   * several CPUs records an ACK before the segment it answers): it came within lateWithinS of the
+   * segment that showed it, sooner than anything is sent again. The FIN stays dated there, and is
+   * no longer one the capture missed.
+   */
+  private finCapturedLate(fromClient: boolean, seg: Segment): boolean {
+    const fin = (fromClient ? this.client : this.server).fin!;
+    if (fin.copyCount !== 1 || fin.seq !== seqAdd(seg.seq, seg.payloadLen) || seg.s - fin.copyS(0) > this.lateWithinS()) return false;
+    fin.markCaptured();
+    this.dropNote(Note.FIN_NOT_CAPTURED, fin.copyFrame(0));
+    return true;
+  }
+
+  /**
+   * x (the client if `fromClient`) sends `seg` after a FIN the capture was taken to have missed
+   * (finNotCaptured): data at or past that FIN's place, or a FIN further on, so the unit was a
+   * byte of data. The FIN, its receipt, its acknowledgment and the note are undone, as if never inferred.
+   */
+  private finWasData(fromClient: boolean, seg: Segment): void {
+    const x = fromClient ? this.client : this.server;
+    const y = fromClient ? this.server : this.client;
+    const fin = x.fin!;
+    const dataEnd = seqAdd(seg.seq, seg.payloadLen);
+    const data = seg.payloadLen > 0 && seqLT(fin.seq, dataEnd);
+    if (!data && !(seg.flags & FIN && seqLT(fin.seq, dataEnd))) return;
+    const frame = fin.copyFrame(0);
+    x.removeEventsFrom(EventCode.SEND_FIN, frame);
+    x.removeEventsFrom(EventCode.RECV_ACK_OF_FIN, frame);
+    y.removeEventsFrom(EventCode.RECV_FIN, frame);
+    y.removeEventsFrom(EventCode.RECV_FIN_ACK_OF_FIN, frame);
+    x.dropFin();
+    y.bytesAfterPeerFin = 0;
+    this.dropNote(Note.FIN_NOT_CAPTURED, frame);
+  }
+
   /** The segments that carry a SYN, FIN or RST, lack an ACK, or send data past the peer's FIN. */
-  private observeControl(seg: Segment, fromClient: boolean): void {
+  private observeControl(seg: Segment, fromClient: boolean, lateFin: boolean): void {
     const x = fromClient ? this.client : this.server; // the sender
     const y = fromClient ? this.server : this.client; // the receiver
     const f = seg.flags;
@@ -460,7 +573,7 @@ export class Connection {
     if (!(f & RST)) countHalfCloseBytes(x, y, seg);
     // A RST's FIN closes nothing in order: its receiver acts on the RST alone (RFC 9293 3.10.7.4's
     // second check comes before the eighth, the FIN's), and it is an anomaly either way.
-    if ((f & (FIN | RST)) === FIN && sentFin(x, seg)) this.finCrossedAck(x, y, seg, fromClient);
+    if ((f & (FIN | RST)) === FIN && !lateFin && sentFin(x, seg)) this.finCrossedAck(x, y, seg, fromClient);
     if (f & RST) this.sentRst(x, y, seg, fromClient);
   }
 
@@ -1123,6 +1236,16 @@ export class Connection {
     this.noteAt(kind, seg.s, seg.frame, fromClient, seg.payloadLen);
   }
 
+  /** Drops the note of `kind` made at `frame`. */
+  private dropNote(kind: Note, frame: number): void {
+    const arena = this.store.arena;
+    const ref = this.f[this.b + C.NOTES]!;
+    for (let i = arena.count(ref, NOTE.SIZE) - 1; i >= 0; i--) {
+      const o = arena.item(ref, i, NOTE.SIZE);
+      if (arena.data[o + NOTE.KIND] === kind && arena.data[o + NOTE.FRAME] === frame) arena.remove(ref, i, NOTE.SIZE);
+    }
+  }
+
   private noteAt(kind: Note, s: number, frame: number, fromClient: boolean, bytes: number): void {
     const arena = this.store.arena;
     const o = arena.append(this.f[this.b + C.NOTES]!, NOTE.SIZE);
@@ -1141,6 +1264,9 @@ export class Connection {
  * late: at least this, and up to three quarters of the handshake's round trip (lateWithinS).
  */
 const LATE_CAPTURE_S = 0.005;
+
+/** How long a sender's TSvals must span before their rate is trusted over Linux's 1 kHz (missedFinS). */
+const TS_CLOCK_SPAN_S = 0.05;
 
 /**
  * Remembers the gap [start, end) a segment skipped at `s` (its IPv4 identification `id`, TSval
@@ -1246,7 +1372,8 @@ function sentWithoutAck(y: Endpoint, seg: Segment): void {
  * not have it yet, which bounds the date of its receipt from below (see `addReceipt`).
  */
 function proves(a: number, ctl: Control, seg: Segment): boolean {
-  if (seg.frame <= ctl.copyFrame(0)) return false;
+  // A first copy the capture missed is dated at the segment that showed it, which may prove it too.
+  if (seg.frame < ctl.copyFrame(0) || (seg.frame === ctl.copyFrame(0) && !ctl.notCaptured)) return false;
   if (covers(a, ctl.seq)) {
     ctl.setAcked(seg.frame, seg.s, (seg.flags & (SYN | FIN)) !== 0);
     return true;
@@ -1307,7 +1434,7 @@ function answerCopies(ctl: Control, a: number, seg: Segment): void {
   if (ctl.lastAnswered || !covers(a, ctl.seq)) return;
   for (let i = ctl.copyCount - 1; i >= 0; i--) {
     if (ctl.copyAnsweredFrame(i) !== null) break;
-    if (ctl.copyFrame(i) < seg.frame) ctl.answerCopy(i, seg.frame, seg.s);
+    if (ctl.copyFrame(i) < seg.frame || (i === 0 && ctl.notCaptured)) ctl.answerCopy(i, seg.frame, seg.s);
   }
 }
 

@@ -26,6 +26,8 @@ const EMPTY = new Float64Array(0);
 export const LAST_ANSWERED = 8;
 /** K.BITS: the network delivered the last copy twice (the capture holds its duplicate; CopyFilter). */
 const LAST_DUPLICATED = 16;
+/** K.BITS: the capture missed its first copy, known only from what followed (Connection.finNotCaptured). */
+export const NOT_CAPTURED = 32;
 
 /** Frames and acknowledgment numbers are never negative: -1 stands for "none". */
 const NO = -1;
@@ -76,6 +78,14 @@ export class Control {
   get lastDuplicated(): boolean { return (this.f[this.b + K.BITS]! & LAST_DUPLICATED) !== 0; }
   setLastDuplicated(): void {
     this.f[this.b + K.BITS]! |= LAST_DUPLICATED;
+  }
+  /** Whether its first copy is one the capture missed, dated at the segment that showed it. */
+  get notCaptured(): boolean { return (this.f[this.b + K.BITS]! & NOT_CAPTURED) !== 0; }
+  markNotCaptured(): void {
+    this.f[this.b + K.BITS]! |= NOT_CAPTURED;
+  }
+  markCaptured(): void {
+    this.f[this.b + K.BITS] = this.f[this.b + K.BITS]! & ~NOT_CAPTURED;
   }
   /** True when the first acknowledgment covering it rode on a FIN (three-way close) or SYN/ACK. */
   get ackedByControl(): boolean { return (this.f[this.b + K.BITS]! & 4) !== 0; }

@@ -251,6 +251,29 @@ export class Endpoint {
     }
   }
 
+  /** Removes the events of `kind` at `frame` or later (a FIN inferred and undone: Connection.finWasData). */
+  removeEventsFrom(kind: EventCode, frame: number): void {
+    const f = this.f;
+    const b = this.b;
+    const arena = this.store.arena;
+    const ref = f[b + E.LOG]!;
+    for (let i = arena.count(ref, EV.SIZE) - 1; i >= 0; i--) {
+      const o = arena.item(ref, i, EV.SIZE);
+      if (arena.data[o + EV.KIND] !== kind || arena.data[o + EV.FRAME]! < frame) continue;
+      arena.remove(ref, i, EV.SIZE);
+      f[b + E.VERSION]!++;
+      f[b + E.FOLDED] = -1;
+      if (kind === EventCode.RECV_ACK_OF_SYN) f[b + E.ACK_OF_SYN_EVENTS]!--;
+      else if (kind === EventCode.RECV_ACK_OF_FIN) f[b + E.ACK_OF_FIN_EVENTS]!--;
+    }
+  }
+
+  /** Forgets its FIN (one inferred and undone), with the proof of its receipt. */
+  dropFin(): void {
+    this.f[this.b + E.FIN + K.BITS] = 0;
+    this.finProven = false;
+  }
+
   // Asked on every segment carrying an ACK: counted as events come and go, not searched for.
   hasAckOfSyn(): boolean {
     return this.f[this.b + E.ACK_OF_SYN_EVENTS]! > 0;

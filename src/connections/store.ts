@@ -80,6 +80,14 @@ export const enum E {
   MEMO_TIME_WAIT,
   /** The timestamp value (TSval) its latest FIN carried (NaN: none seen). */
   FIN_TS_VAL,
+  /**
+   * Its clock (RFC 7323 TSval): the first and the highest value it was seen to send, and when
+   * (NaN: none); what dates a FIN the capture missed from the TSecr echoing it.
+   */
+  TS_FIRST,
+  TS_FIRST_S,
+  TS_LAST,
+  TS_LAST_S,
   /** Its state events (arena list, EV fields each). */
   LOG,
   /** Its SYN, SYN/ACK and FIN (K fields each). */
@@ -304,6 +312,7 @@ for (const e of [C.CLIENT, C.SERVER]) {
   EMPTY_SLOT[e + E.MSS] = NaN;
   EMPTY_SLOT[e + E.WINDOW_SCALE] = NaN;
   EMPTY_SLOT[e + E.FIN_TS_VAL] = NaN;
+  for (const t of [E.TS_FIRST, E.TS_FIRST_S, E.TS_LAST, E.TS_LAST_S]) EMPTY_SLOT[e + t] = NaN;
   EMPTY_SLOT[e + E.LAST_SENT_S] = -Infinity;
   EMPTY_SLOT[e + E.FOLDED] = -1;
   EMPTY_SLOT[e + E.MEMO_TIME_WAIT] = NaN;
@@ -335,7 +344,7 @@ list(C.RESETS, itemKinds(RST.SIZE, RST.S, RST.RECEIVER_LAST_S));
 list(C.NOTES, itemKinds(NOTE.SIZE, NOTE.S));
 list(C.ICMP, itemKinds(ICMP.SIZE, ICMP.S));
 for (const e of [C.CLIENT, C.SERVER]) {
-  for (const t of [E.INITIAL_S, E.LAST_SENT_S, E.MEMO_TIME_WAIT]) KINDS[e + t] = Kind.TIME;
+  for (const t of [E.INITIAL_S, E.LAST_SENT_S, E.MEMO_TIME_WAIT, E.TS_FIRST_S, E.TS_LAST_S]) KINDS[e + t] = Kind.TIME;
   list(e + E.LOG, itemKinds(EV.SIZE, EV.S));
   for (const k of [E.SYN, E.SYN_ACK, E.FIN]) {
     for (const t of [K.NOT_COVERED_S, K.ACKED_S, K.FIRST + COPY.S, K.FIRST + COPY.ANSWERED_S]) KINDS[e + k + t] = Kind.TIME;
