@@ -588,6 +588,21 @@ describe('more that kernels do to connections', () => {
     expect(r.input.warnings.map((w) => w.message)).toEqual([expect.stringContaining('duplicated on its way')]);
   });
 
+  it('a FIN the capture missed is shown by its ACK and by its sender\'s next segment: each close is the four-way one the kernels lived', async () => {
+    const r = await analyze(fixture('fin-not-captured'));
+    expect(r.connections.map((c) => c.client.port)).toEqual([41235, 41236]);
+    for (const [c, from] of [[r.connections[0]!, 'client'], [r.connections[1]!, 'server']] as const) {
+      expect(c.notes).toMatchObject([{ kind: 'fin-not-captured', from }]);
+      expect(c.close).toMatchObject({ kind: 'four-way', initiator: 'client', finRetransmits: [] });
+      expect(c.finalState).toEqual({ client: 'TIME_WAIT', server: 'CLOSED' });
+      expect(c.retransmits).toEqual({ clientToServer: 0, serverToClient: 0 });
+    }
+    // The first connection's client FIN is dated at the server's ACK of it, the one packet that shows it.
+    const [first] = r.connections;
+    const ackOfFin = first!.states.server.find((e) => e.state === 'CLOSE_WAIT')!;
+    expect(first!.states.client.filter((e) => e.frame === ackOfFin.frame).map((e) => e.state)).toEqual(['FIN_WAIT_1', 'FIN_WAIT_2']);
+  });
+
   it('segments a path reordered, two holes open at once, are first copies, not retransmissions: the counts are the kernels\' own', async () => {
     const r = await analyze(fixture('reordering-path'));
     const scenario = JSON.parse(readFileSync(fixture('reordering-path', 'scenario.json'), 'utf8')) as
