@@ -609,7 +609,9 @@ describe('more that kernels do to connections', () => {
       { overtakenFrames: { frame: number; overtakenBy: number }[]; counters: Record<string, Record<string, number>> };
     // The capture holds the reordering: two held segments captured after the same later one.
     expect(scenario.overtakenFrames.filter((f) => f.overtakenBy === scenario.overtakenFrames[0]!.overtakenBy)).toHaveLength(2);
-    expect(scenario.counters['tt-reorder-a']!['TcpExt.TCPSACKReorder']).toBeGreaterThan(0);
+    // The client's kernel saw it as reordering (TCPSACKReorder, TCPTSReorder ...); a run may also
+    // have sent a held segment again before the reordering showed (TCPFastRetrans): counted below.
+    expect(Object.keys(scenario.counters['tt-reorder-a']!).filter((k) => k.endsWith('Reorder'))).not.toEqual([]);
     const [c] = r.connections;
     const sent = (ns: string) => scenario.counters[ns]!['Tcp.RetransSegs'] ?? 0;
     expect(c!.retransmits).toEqual({ clientToServer: sent('tt-reorder-a'), serverToClient: sent('tt-reorder-b') });
