@@ -490,7 +490,8 @@ export class Connection {
     if (!isSynchronizedCode(y.currentCode())) return;
     const own = segFromClient === finFromClient;
     const s = own ? seg.s : this.missedFinS(finFromClient, seg);
-    const ctl = x.newControl(E.FIN, sndNxt, seqAdd(sndNxt, 1), true, s, seg.frame, own && seg.flags & ACK ? seg.ack : null);
+    // What the FIN itself acknowledged is unknown: its sender's later segment may acknowledge more.
+    const ctl = x.newControl(E.FIN, sndNxt, seqAdd(sndNxt, 1), true, s, seg.frame, null);
     ctl.markNotCaptured();
     x.addEvent(EventCode.SEND_FIN, seg.frame, s, -1);
     x.sndNxt = seqAdd(sndNxt, 1);
