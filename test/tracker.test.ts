@@ -1121,6 +1121,11 @@ describe('retransmissions and segments captured late', () => {
     // Sent 101..501 (ids 10-14); captured 101, 501, 301, 201, 401.
     const middleFirst = [data(101, 10, 1), data(501, 14, 1.0001), data(301, 12, 1.0002)];
     expect(retransmits([...middleFirst, data(201, 11, 1.0003), data(401, 13, 1.0004)])).toBe(0);
+    // With every gap entry in use (16), the split's other half takes the oldest entry but its own.
+    const at = (k: number) => 1 + k * 0.0001;
+    const full = [data(101, 10, at(0)), data(501, 14, at(1))]; // the hole 201-500, then 15 holes of one segment
+    for (let k = 0; k < 15; k++) full.push(data(701 + 200 * k, 16 + 2 * k, at(2 + k)));
+    expect(retransmits([...full, data(301, 12, at(20)), data(201, 11, at(21)), data(401, 13, at(22))])).toBe(0);
     // What the middle copy filled is no longer missing: 301 again is a retransmission.
     expect(retransmits([...middleFirst, data(301, 12, 1.0003), data(201, 11, 1.0004), data(401, 13, 1.0005)])).toBe(1);
   });

@@ -1271,12 +1271,13 @@ const TS_CLOCK_SPAN_S = 0.05;
 
 /**
  * Remembers the gap [start, end) a segment skipped at `s` (its IPv4 identification `id`, TSval
- * `ts`), in a free entry of `gaps` or else in place of the oldest: a path that reorders leaves
- * several holes open at once, each filled later by its own first copies.
+ * `ts`), in a free entry of `gaps` or else in place of the oldest (never entry `keep`): a path
+ * that reorders leaves several holes open at once, each filled later by its own first copies.
  */
-function openGap(gaps: Float64Array, start: number, end: number, s: number, id: number, ts: number): void {
-  let at = 0;
+function openGap(gaps: Float64Array, start: number, end: number, s: number, id: number, ts: number, keep = -1): void {
+  let at = keep === 0 ? GAP.SIZE : 0;
   for (let o = 0; o < gaps.length; o += GAP.SIZE) {
+    if (o === keep) continue; // the other half of a gap being split
     if (gaps[o + GAP.END] !== gaps[o + GAP.END]) {
       at = o;
       break;
@@ -1320,7 +1321,7 @@ function capturedLate(gaps: Float64Array | undefined, seg: Segment, len: number,
       gaps[o + GAP.END] = seg.seq;
     } else {
       gaps[o + GAP.END] = seg.seq;
-      openGap(gaps, segEnd, end, gaps[o + GAP.S]!, gaps[o + GAP.ID]!, gaps[o + GAP.TS_VAL]!);
+      openGap(gaps, segEnd, end, gaps[o + GAP.S]!, gaps[o + GAP.ID]!, gaps[o + GAP.TS_VAL]!, o);
     }
     return true;
   }
