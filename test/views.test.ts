@@ -41,6 +41,15 @@ describe('tcptrace ladder', () => {
     expect(full).not.toMatch(/folded/);
     expect(full.split('\n').filter((l) => / #\d+ /.test(l)).length).toBe(17);
   });
+  it('draws a FIN the capture missed as a row of its own, from its sender, before the segment that showed it', () => {
+    const lines = ladder('fin-not-captured').stdout.split('\n');
+    for (const [shownBy, fromClient] of [[8, true], [20, false]] as const) {
+      const at = lines.findIndex((l) => l.includes(`(shown by #${shownBy})`));
+      expect(at).toBeGreaterThan(0);
+      expect(lines[at + 1]).toContain(` #${shownBy} `);
+      expect(lines[at]).toMatch(fromClient ? /│─ \[F\] not captured .*▶│$/ : /│◀─+ \[F\] not captured .*─│$/);
+    }
+  });
   it('marks illegal-flag segments', () => {
     const r = ladder('illegal-flags', '--client', '127.0.0.1:42001');
     expect(r.code).toBe(0);

@@ -2,13 +2,13 @@
  * The ladder diagram: the picture every seed article draws. Two lifelines (client left, server
  * right), one arrow per segment labelled as tcpdump would (flags, relative seq/ack, length) with
  * its time and frame, and each side's state written beside its lifeline on the row of the frame
- * that changed it; an ICMP error about one of its segments is a row too. Long runs of plain data
- * segments fold unless --full.
+ * that changed it; an ICMP error about one of its segments is a row too, and so is a FIN the
+ * capture missed. Long runs of plain data segments fold unless --full.
  */
 import { endpoint, padVisible } from './format.js';
 import type { ChalkInstance } from 'chalk';
 import { ACK, FIN, RST, SYN, flagString } from '../decode/segment.js';
-import type { ConnectionReport, IcmpReport, StateEntry } from '../findings/types.js';
+import type { ConnectionReport, IcmpReport, NoteReport, StateEntry } from '../findings/types.js';
 
 /** One segment of the connection, as the ladder needs it (collected while the capture is read). */
 export interface LadderSegment {
@@ -48,6 +48,9 @@ export function renderLadder(conn: ConnectionReport, segs: LadderSegment[], o: L
   // (Connection.senderOutlivedItsRsts, receiverOutlivedRsts).
   const lived = new Map(conn.resets.filter((r) => r.senderContinued || r.receiverContinued)
     .map((r) => [r.frame, r.senderContinued && r.receiverContinued ? 'both' : r.senderContinued ? 'sender' : 'receiver']));
+  // FINs the capture missed (Connection.finNotCaptured): a row of their own before the segment
+  // that showed them.
+  const missed = new Map(conn.notes.filter((n) => n.kind === 'fin-not-captured').map((n) => [n.frame, n]));
   const out: string[] = [];
 
   const row = (left: string, mid: string, right: string) =>
@@ -80,6 +83,8 @@ export function renderLadder(conn: ConnectionReport, segs: LadderSegment[], o: L
       i = j - 1;
       continue;
     }
+    const finMissed = missed.get(segs[i]!.frame);
+    if (finMissed !== undefined) out.push(missedFinRow(finMissed));
     out.push(segmentRow(segs[i]!));
   }
   icmpBefore(Infinity);
@@ -107,6 +112,15 @@ export function renderLadder(conn: ConnectionReport, segs: LadderSegment[], o: L
     const arrow = c.red(e.to === 'server' ? `${g.dash}${label}${fill}${g.right}` : `${g.left}${fill}${label}${g.dash}`);
     const states = byFrame.get(e.frame);
     return row(c.cyan(states?.client ?? ''), arrow, c.cyan(states?.server ?? ''));
+  }
+
+  /** A FIN the capture missed, drawn dim from its sender, at the time it was dated to. */
+  function missedFinRow(n: NoteReport): string {
+    let label = ` [F] not captured  ${t(n.s)}  (shown by #${n.frame}) `;
+    const room = arrowW - 3;
+    if (label.length > room) label = label.slice(0, room);
+    const fill = g.dash.repeat(Math.max(0, arrowW - 2 - label.length));
+    return row('', c.dim(n.from === 'client' ? `${g.dash}${label}${fill}${g.right}` : `${g.left}${fill}${label}${g.dash}`), '');
   }
 
   function segmentRow(x: LadderSegment): string {
