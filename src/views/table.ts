@@ -211,7 +211,7 @@ function connectionTable(conn: ConnectionReport, report: Report, c: ChalkInstanc
       // The endpoint sent again after it (Connection.outlivedIcmpErrors).
       (e.effect === 'ignored' ? c.yellow(`; ${e.to} sent again after it, so it did not take it`) : ''));
   }
-  for (const n of conn.notes) row('note', `${n.kind} from ${n.from} at ${t(n.s)} (frame ${n.frame}, ${n.bytes} bytes)`);
+  for (const n of conn.notes) row('note', `${n.kind} from ${n.from} at ${t(n.s)} (frame ${n.frame}${n.kind.endsWith('-data') || n.bytes > 0 ? `, ${n.bytes} bytes` : ''})`);
   for (const a of conn.anomalies) row('anomaly', c.red(`${a.kind} [${a.flags}] from ${a.from} at ${t(a.s)} (frame ${a.frame})`));
   row('final', `client ${conn.finalState.client}, server ${conn.finalState.server}`);
   return `${title}\n${tab.toString()}\n${statesTable(conn, t)}`;
