@@ -545,9 +545,8 @@ export class Connection {
     const x = fromClient ? this.client : this.server;
     const y = fromClient ? this.server : this.client;
     const fin = x.fin!;
-    const dataEnd = seqAdd(seg.seq, seg.payloadLen);
-    const data = seg.payloadLen > 0 && seqLT(fin.seq, dataEnd);
-    if (!data && !(seg.flags & FIN && seqLT(fin.seq, dataEnd))) return;
+    // Data, or a FIN, whose place (after the data) is past the FIN taken as missed.
+    if (!(seg.payloadLen > 0 || seg.flags & FIN) || !seqLT(fin.seq, seqAdd(seg.seq, seg.payloadLen))) return;
     const frame = fin.copyFrame(0);
     x.removeEventsFrom(EventCode.SEND_FIN, frame);
     x.removeEventsFrom(EventCode.RECV_ACK_OF_FIN, frame);

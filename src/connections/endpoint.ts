@@ -234,38 +234,34 @@ export class Endpoint {
    * (Connection.outlivedGiveUp).
    */
   retract(kind: EventCode.RECV_ACK_OF_SYN | EventCode.RECV_ACK_OF_FIN | EventCode.SEND_RST | EventCode.RECV_RST | EventCode.RECV_ICMP_ERROR | EventCode.GAVE_UP, frame: number): void {
-    const f = this.f;
-    const b = this.b;
     const arena = this.store.arena;
-    const ref = f[b + E.LOG]!;
+    const ref = this.f[this.b + E.LOG]!;
     for (let i = arena.count(ref, EV.SIZE) - 1; i >= 0; i--) {
       const o = arena.item(ref, i, EV.SIZE);
       const d = arena.data;
-      if (d[o + EV.KIND] === kind && d[o + EV.FRAME]! !== TIMER_FRAME && d[o + EV.FRAME]! < frame) {
-        arena.remove(ref, i, EV.SIZE);
-        f[b + E.VERSION]!++;
-        f[b + E.FOLDED] = -1;
-        if (kind === EventCode.RECV_ACK_OF_SYN) f[b + E.ACK_OF_SYN_EVENTS]!--;
-        else if (kind === EventCode.RECV_ACK_OF_FIN) f[b + E.ACK_OF_FIN_EVENTS]!--;
-      }
+      if (d[o + EV.KIND] === kind && d[o + EV.FRAME]! !== TIMER_FRAME && d[o + EV.FRAME]! < frame) this.removeEvent(ref, i, kind);
     }
   }
 
   /** Removes the events of `kind` at `frame` or later (a FIN inferred and undone: Connection.finWasData). */
   removeEventsFrom(kind: EventCode, frame: number): void {
-    const f = this.f;
-    const b = this.b;
     const arena = this.store.arena;
-    const ref = f[b + E.LOG]!;
+    const ref = this.f[this.b + E.LOG]!;
     for (let i = arena.count(ref, EV.SIZE) - 1; i >= 0; i--) {
       const o = arena.item(ref, i, EV.SIZE);
-      if (arena.data[o + EV.KIND] !== kind || arena.data[o + EV.FRAME]! < frame) continue;
-      arena.remove(ref, i, EV.SIZE);
-      f[b + E.VERSION]!++;
-      f[b + E.FOLDED] = -1;
-      if (kind === EventCode.RECV_ACK_OF_SYN) f[b + E.ACK_OF_SYN_EVENTS]!--;
-      else if (kind === EventCode.RECV_ACK_OF_FIN) f[b + E.ACK_OF_FIN_EVENTS]!--;
+      if (arena.data[o + EV.KIND] === kind && arena.data[o + EV.FRAME]! >= frame) this.removeEvent(ref, i, kind);
     }
+  }
+
+  /** Removes event `i` (of `kind`) from the log at `ref`, and has the state folded again. */
+  private removeEvent(ref: number, i: number, kind: EventCode): void {
+    const f = this.f;
+    const b = this.b;
+    this.store.arena.remove(ref, i, EV.SIZE);
+    f[b + E.VERSION]!++;
+    f[b + E.FOLDED] = -1;
+    if (kind === EventCode.RECV_ACK_OF_SYN) f[b + E.ACK_OF_SYN_EVENTS]!--;
+    else if (kind === EventCode.RECV_ACK_OF_FIN) f[b + E.ACK_OF_FIN_EVENTS]!--;
   }
 
   /** Forgets its FIN (one inferred and undone), with the proof of its receipt. */

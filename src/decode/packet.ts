@@ -436,8 +436,10 @@ function decodeTcp(b: Uint8Array, off: number, end: number, ipPayloadLen: number
   out.truncated = end - off < hdrLen;
   out.options = out.flags & SYN ? parseOptions(b, off + 20, Math.min(end, off + hdrLen)) : null;
   if (out.options && out.truncated) out.options.truncated = true;
-  // Linux's usual segment carries NOP, NOP, timestamps: read in place, without a walk.
-  if (hdrLen === 32 && end >= off + 32 && b[off + 22] === 8 && b[off + 23] === 10 && b[off + 20] === 1 && b[off + 21] === 1) {
+  // Linux's usual segment carries NOP, NOP, timestamps and nothing else: read in place, without a
+  // walk, and no SACK block to look for.
+  const usual = hdrLen === 32 && b[off + 22] === 8;
+  if (usual && end >= off + 32 && b[off + 23] === 10 && b[off + 20] === 1 && b[off + 21] === 1) {
     out.tsVal = u32At(b, off + 24);
     out.tsEcr = u32At(b, off + 28);
   } else if (hdrLen > 20) {
@@ -448,8 +450,7 @@ function decodeTcp(b: Uint8Array, off: number, end: number, ipPayloadLen: number
   }
   out.dsackLeft = -1;
   out.dsackRight = -1;
-  // Linux's usual data segment carries NOP, NOP, timestamps and nothing else: no walk for it.
-  if (out.flags & ACK && hdrLen > 20 && !(hdrLen === 32 && b[off + 22] === 8)) readDsack(b, off + 20, Math.min(end, off + hdrLen), out);
+  if (out.flags & ACK && hdrLen > 20 && !usual) readDsack(b, off + 20, Math.min(end, off + hdrLen), out);
   return Outcome.TCP;
 }
 

@@ -105,22 +105,22 @@ export function renderLadder(conn: ConnectionReport, segs: LadderSegment[], o: L
   function icmpRow(e: IcmpReport): string {
     let label = ` ICMP ${e.message} from ${e.sender}  ${t(e.s)}  #${e.frame}`;
     if (e.effect === 'ignored') label += `${g.warn}not taken`; // the endpoint sent again after it
-    label += ' ';
-    const room = arrowW - 3;
-    if (label.length > room) label = label.slice(0, room);
-    const fill = g.dash.repeat(Math.max(0, arrowW - 2 - label.length));
-    const arrow = c.red(e.to === 'server' ? `${g.dash}${label}${fill}${g.right}` : `${g.left}${fill}${label}${g.dash}`);
+    const arrow = c.red(arrowOf(`${label} `, e.to === 'server'));
     const states = byFrame.get(e.frame);
     return row(c.cyan(states?.client ?? ''), arrow, c.cyan(states?.server ?? ''));
   }
 
   /** A FIN the capture missed, drawn dim from its sender, at the time it was dated to. */
   function missedFinRow(n: NoteReport): string {
-    let label = ` [F] not captured  ${t(n.s)}  (shown by #${n.frame}) `;
+    return row('', c.dim(arrowOf(` [F] not captured  ${t(n.s)}  (shown by #${n.frame}) `, n.from === 'client')), '');
+  }
+
+  /** An arrow across the lifelines carrying `label` (cut to fit), toward the server or the client. */
+  function arrowOf(label: string, toServer: boolean): string {
     const room = arrowW - 3;
     if (label.length > room) label = label.slice(0, room);
     const fill = g.dash.repeat(Math.max(0, arrowW - 2 - label.length));
-    return row('', c.dim(n.from === 'client' ? `${g.dash}${label}${fill}${g.right}` : `${g.left}${fill}${label}${g.dash}`), '');
+    return toServer ? `${g.dash}${label}${fill}${g.right}` : `${g.left}${fill}${label}${g.dash}`;
   }
 
   function segmentRow(x: LadderSegment): string {
@@ -130,11 +130,7 @@ export function renderLadder(conn: ConnectionReport, segs: LadderSegment[], o: L
     let label = ` ${x.retransmit ? g.retx : ''}[${flagString(x.flags)}]${seq}${ack} len ${x.len}  ${t(x.s)}  #${x.frame}`;
     if (x.anomalies.length) label += g.warn + x.anomalies.join(', ');
     if (lived.has(x.frame)) label += `${g.warn}${lived.get(x.frame)} lived on`;
-    label += ' ';
-    const room = arrowW - 3;
-    if (label.length > room) label = label.slice(0, room);
-    const fill = g.dash.repeat(Math.max(0, arrowW - 2 - label.length));
-    let arrow = x.fromClient ? `${g.dash}${label}${fill}${g.right}` : `${g.left}${fill}${label}${g.dash}`;
+    let arrow = arrowOf(`${label} `, x.fromClient);
     if (x.flags & RST || x.anomalies.length) arrow = c.red(arrow);
     else if (x.retransmit) arrow = c.yellow(arrow);
     else if (x.flags & (SYN | FIN)) arrow = c.bold(arrow);
