@@ -332,6 +332,29 @@ describe('what the kernel does silently, inferred only when the capture shows it
     expect(c.states.client.at(-1)).toMatchObject({ state: 'CLOSED', s: 15, frame: null, event: 'gave-up' });
   });
 
+  it('a client that gave up and connects again from the same port gave up all the same (sw32 rc-30)', () => {
+    // Its SYN/ACKs lost (the server's request gives up too): the application then binds the same
+    // port and connects again, a SYN with a new ISN at 12 s that takes the four-tuple over.
+    const steps: Step[] = [
+      ...synOnly([0, 1, 3]),
+      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 0.001 },
+      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 1.001 },
+      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 3.001 },
+      { dir: 'c>s', flags: SYN, seq: 9000, s: 12 },
+    ].sort((a, b) => a.s - b.s);
+    const [old, fresh] = run(steps);
+    expect(fresh!.states.client[1]).toMatchObject({ state: 'SYN_SENT', s: 12 });
+    // The same as with the new SYN on another port: the old endpoints' timers, not the new SYN.
+    const apart = run([...steps.slice(0, -1), { dir: 'c>s', flags: SYN, seq: 9000, s: 12, clientPort: 40001 }])[0]!;
+    expect(apart.states.client.at(-1)).toMatchObject({ state: 'CLOSED', s: 7, event: 'gave-up' });
+    expect(old!.states.client.at(-1)).toEqual(apart.states.client.at(-1));
+    expect(old!.states.server.at(-1)).toEqual(apart.states.server.at(-1));
+    expect(old!.states.server.at(-1)).toMatchObject({ state: 'CLOSED', event: 'gave-up' });
+    // A new SYN before the timers ran out ends the old one at the SYN, as before.
+    const early = run([...steps.slice(0, -1), { dir: 'c>s', flags: SYN, seq: 9000, s: 5 }])[0]!;
+    expect(early.states.client.at(-1)).toMatchObject({ state: 'CLOSED', s: 5, event: 'reused' });
+  });
+
   it('in the linear phase (tcp_syn_linear_timeouts) the last wait is one interval', () => {
     const c = run([...synOnly([0, 1, 2, 3]), tick(10)])[0]!;
     expect(c.states.client.at(-1)).toMatchObject({ s: 4, event: 'gave-up' });

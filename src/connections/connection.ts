@@ -633,13 +633,14 @@ export class Connection {
   /**
    * `seg` reaches y after y's retransmissions ran out (Endpoint.gaveUpBefore): y had dropped the
    * connection, silently, before it came, and its answer will be a RST. Only segments that are not
-   * quiet come here: one that can be (ackIsQuiet) finds its receiver waiting for nothing.
+   * quiet come here: one that can be (ackIsQuiet) finds its receiver waiting for nothing. So does
+   * a new incarnation's SYN, for its receiver and for its own sender (gaveUpBeforeNewIncarnation).
    */
-  private arrivesAfterGiveUp(y: Endpoint, seg: Segment, fromClient: boolean): void {
+  private arrivesAfterGiveUp(y: Endpoint, seg: Segment, yIsServer: boolean): void {
     const at = y.gaveUpBefore(seg.s);
     if (at === null) return;
     y.giveUp(at, seg.frame);
-    this.f[this.b + C.BITS]! |= fromClient ? SERVER_GAVE_UP : CLIENT_GAVE_UP;
+    this.f[this.b + C.BITS]! |= yIsServer ? SERVER_GAVE_UP : CLIENT_GAVE_UP;
   }
 
   /**
@@ -684,6 +685,20 @@ export class Connection {
     if (!toClient) return this.client.syn?.sinceLastCopyBefore(synAck.copyFrame(0), synAck.copyS(0)) ?? NaN;
     const ackedFrame = synAck.ackedFrame;
     return ackedFrame === null ? NaN : synAck.sinceLastCopyBefore(ackedFrame, synAck.ackedS!);
+  }
+
+  /**
+   * A SYN with a new ISN comes on the four-tuple (FlowTable.track): an endpoint of this
+   * incarnation whose retransmissions had run out before it (Endpoint.gaveUpBefore) dropped the
+   * connection then, silently, as it would have were the new SYN on another port: the SYN's
+   * sender (a client that gave up connecting and tries again from the same port) and its
+   * receiver (a request or a LAST_ACK that gave up). Whatever the new incarnation does after
+   * does not move that time (sw32 rc-30, rc-40c).
+   */
+  gaveUpBeforeNewIncarnation(seg: Segment): void {
+    const fromClient = this.isFromClient(seg);
+    this.arrivesAfterGiveUp(fromClient ? this.client : this.server, seg, !fromClient);
+    this.arrivesAfterGiveUp(fromClient ? this.server : this.client, seg, fromClient);
   }
 
   /** Marks the end of this incarnation: a SYN with a new ISN took the four-tuple over. */

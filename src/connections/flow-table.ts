@@ -144,6 +144,7 @@ export class FlowTable {
     if (slot !== END) {
       conn.at(slot);
       if ((seg.flags & SYN) && conn.startsNewIncarnation(seg)) {
+        conn.gaveUpBeforeNewIncarnation(seg);
         if (conn.timeWaitRejects(seg)) {
           // Linux's TIME_WAIT answers the SYN with an ACK and keeps the four-tuple; the SYN's
           // socket is a new connection beside it, until the TIME_WAIT ends.
