@@ -82,6 +82,25 @@ describe('opening', () => {
     expect(c.finalState).toEqual({ client: 'CLOSED', server: 'CLOSED' });
   });
 
+  it('a client that gave up connecting and connects again from the same port: both ends of the first attempt gave up on their timers, not at the new SYN', async () => {
+    const r = await analyze(fixture('syn-retry-same-port'));
+    const scenario = JSON.parse(readFileSync(fixture('syn-retry-same-port', 'scenario.json'), 'utf8')) as
+      { synRetrySamePort: { ssGone: Record<'clientSynSent' | 'serverSynRecv', { secondsAfterFirstSyn: [number, number] }>; attempt2: { syn: { frame: number } } } };
+    const story = scenario.synRetrySamePort;
+    expect(r.connections).toHaveLength(2);
+    const [first, second] = r.connections;
+    expect(first!.handshake.kind).toBe('half-open');
+    // Each side's give-up: no frame, before the second attempt's SYN, where ss stopped showing it.
+    for (const [side, gone] of [['client', story.ssGone.clientSynSent], ['server', story.ssGone.serverSynRecv]] as const) {
+      const end = first!.states[side].at(-1)!;
+      expect(end).toMatchObject({ state: 'CLOSED', event: 'gave-up', frame: null });
+      expect(end.s).toBeGreaterThan(gone.secondsAfterFirstSyn[0] - 0.05);
+      expect(end.s).toBeLessThan(gone.secondsAfterFirstSyn[1] + 0.05);
+    }
+    expect(first!.states.client.some((e) => e.event === 'reused')).toBe(false);
+    expect(second!.handshake).toMatchObject({ kind: 'complete', synFrame: story.attempt2.syn.frame });
+  });
+
   it('a firewall that REJECTs answers the SYN with an ICMP error: the client gives up its opening as the kernel did', async () => {
     // iptables REJECT (port unreachable), REJECT --reject-with icmp-host-prohibited, ip6tables REJECT.
     const r = await analyze(fixture('icmp-reject'));
