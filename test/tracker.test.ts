@@ -283,6 +283,51 @@ describe('what is received counts once the receiver proves it', () => {
     expect(c!.states.server.find((e) => e.state === 'CLOSE_WAIT')!.s).toBe(1);
   });
 
+  describe('an ACK of a FIN carried on data that was lost (sw32 hc-a05-40, hc-fwd30)', () => {
+    // The client half-closes; the server's answer carries the ACK of its FIN.
+    const closing: Step[] = [
+      ...HANDSHAKE,
+      { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5001, s: 1 },
+      { dir: 's>c', flags: ACK | PSH, seq: 5001, ack: 102, len: 50, s: 1.01 }, // lost past the capture point
+      { dir: 's>c', flags: ACK | PSH, seq: 5051, ack: 102, len: 150, s: 1.2 },
+    ];
+    const fw2 = (c: ConnectionReport) => c.states.client.find((e) => e.state === 'FIN_WAIT_2');
+
+    it('the data sent again: the ACK is taken at the next new segment that carried it', () => {
+      const [c] = run([
+        ...closing,
+        { dir: 'c>s', flags: ACK, seq: 102, ack: 5001, s: 1.2001 }, // a hole before 5051 (the SACK is not read)
+        { dir: 's>c', flags: ACK | PSH, seq: 5001, ack: 102, len: 50, s: 1.2002 },
+        { dir: 'c>s', flags: ACK, seq: 102, ack: 5201, s: 1.2003 },
+      ]);
+      expect(fw2(c!)).toMatchObject({ s: 1.2, frame: 6 });
+      // Without the copy, the first segment was received: the ACK stands at its own time.
+      const [kept] = run([...closing, { dir: 'c>s', flags: ACK, seq: 102, ack: 5201, s: 1.2003 }]);
+      expect(fw2(kept!)).toMatchObject({ s: 1.01, frame: 5 });
+    });
+
+    it('everything that carried it sent again: the ACK is taken at the copy', () => {
+      const [c] = run([
+        ...closing,
+        { dir: 's>c', flags: ACK | PSH, seq: 5001, ack: 102, len: 200, s: 1.5 },
+        { dir: 'c>s', flags: ACK, seq: 102, ack: 5201, s: 1.52 },
+        // The client's ACK lost on its way back: the server sends it all again, which changes nothing now.
+        { dir: 's>c', flags: ACK | PSH, seq: 5001, ack: 102, len: 200, s: 2 },
+        { dir: 'c>s', flags: ACK, seq: 102, ack: 5201, s: 2.02 },
+      ]);
+      expect(fw2(c!)).toMatchObject({ s: 1.5, frame: 7 });
+    });
+
+    it('data the FIN\'s sender acknowledged before it was sent again was received: the ACK stays', () => {
+      const [c] = run([
+        ...closing,
+        { dir: 'c>s', flags: ACK, seq: 102, ack: 5201, s: 1.21 },
+        { dir: 's>c', flags: ACK | PSH, seq: 5001, ack: 102, len: 200, s: 1.5 }, // its ACK lost past the capture point
+      ]);
+      expect(fw2(c!)).toMatchObject({ s: 1.01, frame: 5 });
+    });
+  });
+
   it('a FIN never acknowledged leaves the receiver where it was', () => {
     const [c] = run([...HANDSHAKE, { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5001, s: 1 }, { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5001, s: 1.2 }]);
     expect(c!.finalState).toEqual({ client: 'FIN_WAIT_1', server: 'ESTABLISHED' });

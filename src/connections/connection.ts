@@ -14,7 +14,7 @@ import { formatAddress } from '../decode/addr.js';
 import { ACK, FIN, RST, SYN, Segment, segmentLength } from '../decode/segment.js';
 import { Endpoint, Side, initEndpoint } from './endpoint.js';
 import { type Control, LAST_ANSWERED, NOT_CAPTURED } from './control.js';
-import { C, ConnectionStore, E, GAP, GAPS_PER_SIDE, ICMP, K, NOTE, RST as R } from './store.js';
+import { C, CARRIER, ConnectionStore, E, GAP, GAPS_PER_SIDE, ICMP, K, NOTE, RST as R } from './store.js';
 import { seqAdd, seqDiff, seqGE, seqLE, seqLT } from './seq.js';
 import { EventCode, TcpCode, isSynchronizedCode } from './state.js';
 
@@ -400,6 +400,7 @@ export class Connection {
     const retransmit = len > 0 && !(f & RST) && sndNxt === sndNxt && seqLT(seg.seq, sndNxt) && !isKeepAlive(seg, sndNxt) && !lateFin &&
       !(gaps.size > 0 && this.capturedLate(gaps.get(this.slot * 2 + (fromClient ? 0 : 1)), seg, len));
     d[b + C.BITS] = (d[b + C.BITS]! & ~LAST_WAS_RETRANSMIT) | (retransmit ? LAST_WAS_RETRANSMIT : 0);
+    if (this.store.ackCarriers.size > 0) this.ackCarrierNews(seg, fromClient, retransmit);
     if (retransmit) {
       d[xb + E.RETRANSMITS]!++;
       if (fromClient && seg.payloadLen > 0) this.openingAckNotTaken(seg);
@@ -573,7 +574,11 @@ export class Connection {
     if (!(f & RST)) countHalfCloseBytes(x, y, seg);
     // A RST's FIN closes nothing in order: its receiver acts on the RST alone (RFC 9293 3.10.7.4's
     // second check comes before the eighth, the FIN's), and it is an anomaly either way.
-    if ((f & (FIN | RST)) === FIN && !lateFin && sentFin(x, seg)) this.finCrossedAck(x, y, seg, fromClient);
+    if ((f & (FIN | RST)) === FIN && !lateFin && sentFin(x, seg)) {
+      // The ACK of it taken as received was lost, whatever carried it (nothing for ackCarrierLost to move).
+      if (this.store.ackCarriers.size > 0) this.store.ackCarriers.delete(this.slot * 2 + (fromClient ? 0 : 1));
+      this.finCrossedAck(x, y, seg, fromClient);
+    }
     if (f & RST) this.sentRst(x, y, seg, fromClient);
   }
 
@@ -935,8 +940,75 @@ export class Connection {
       }
       if (yFin !== null && covers(a, yFin.seq) && !y.hasAckOfFin()) {
         y.addEvent(EventCode.RECV_ACK_OF_FIN, seg.frame, seg.s, order);
+        this.ackCarriedBy(!fromClient, seg);
       }
     }
+  }
+
+  /**
+   * The ACK of the FIN of one endpoint (the client if `finFromClient`) was just taken as received
+   * at `seg`, its peer's: a data segment is remembered (ackCarrierLost), anything else forgotten.
+   */
+  private ackCarriedBy(finFromClient: boolean, seg: Segment): void {
+    const carriers = this.store.ackCarriers;
+    const key = this.slot * 2 + (finFromClient ? 0 : 1);
+    if (seg.payloadLen === 0 || seg.flags & FIN) {
+      if (carriers.size > 0) carriers.delete(key);
+      return;
+    }
+    let c = carriers.get(key);
+    if (c === undefined) carriers.set(key, (c = new Float64Array(CARRIER.SIZE)));
+    c[CARRIER.SEQ] = seg.seq;
+    c[CARRIER.END] = seqAdd(seg.seq, seg.payloadLen);
+    c[CARRIER.NEXT_SEQ] = c[CARRIER.NEXT_END] = c[CARRIER.NEXT_FRAME] = c[CARRIER.NEXT_S] = NaN;
+  }
+
+  /**
+   * What `seg` tells of a data segment that carried the ACK of a FIN (ackCarriedBy): from the
+   * FIN's sender, an acknowledgment of its data shows it arrived (nothing more to learn); from the
+   * data's sender, the next new data segment is remembered, and a retransmission of the data
+   * shows it was lost (ackCarrierLost).
+   */
+  private ackCarrierNews(seg: Segment, fromClient: boolean, retransmit: boolean): void {
+    const carriers = this.store.ackCarriers;
+    const own = carriers.get(this.slot * 2 + (fromClient ? 0 : 1));
+    if (own !== undefined && seg.flags & ACK && seqGE(seg.ack, own[CARRIER.END]!)) carriers.delete(this.slot * 2 + (fromClient ? 0 : 1));
+    const key = this.slot * 2 + (fromClient ? 1 : 0);
+    const c = carriers.get(key);
+    const len = seg.payloadLen;
+    if (c === undefined || len === 0 || seg.flags & (SYN | RST)) return;
+    if (retransmit) {
+      if (seqLT(seg.seq, c[CARRIER.END]!) && seqLT(c[CARRIER.SEQ]!, seqAdd(seg.seq, len))) this.ackCarrierLost(c, key, seg, fromClient);
+    } else if (c[CARRIER.NEXT_END] !== c[CARRIER.NEXT_END] && !(seg.flags & FIN) && seg.flags & ACK) {
+      const fin = this.f[this.b + (fromClient ? C.SERVER : C.CLIENT) + E.FIN + K.SEQ]!;
+      if (!covers(seg.ack, fin)) return;
+      c[CARRIER.NEXT_SEQ] = seg.seq;
+      c[CARRIER.NEXT_END] = seqAdd(seg.seq, len);
+      c[CARRIER.NEXT_FRAME] = seg.frame;
+      c[CARRIER.NEXT_S] = seg.s;
+    }
+  }
+
+  /**
+   * The data segment whose acknowledgment the peer's FIN was taken to receive is sent again
+   * (`seg`, from its sender), before the peer acknowledged its data: it was lost (SPEC section 3,
+   * as a pure ACK is by the FIN sent again), and the FIN's sender stayed in FIN_WAIT_1 (or
+   * CLOSING, LAST_ACK). The ACK is taken as received at the next new data segment after it, if
+   * this retransmission does not send that one again too; else at this retransmission, which
+   * carries it (sentAck takes it so, and it becomes the carrier). sw32 hc-a05-40, hc-fwd30: the
+   * kernel's FIN_WAIT_1 lasted until then.
+   */
+  private ackCarrierLost(c: Float64Array, key: number, seg: Segment, fromClient: boolean): void {
+    const finSender = fromClient ? this.server : this.client;
+    finSender.retract(EventCode.RECV_ACK_OF_FIN, seg.frame);
+    const nextEnd = c[CARRIER.NEXT_END]!;
+    const nextSeq = c[CARRIER.NEXT_SEQ]!;
+    if (nextEnd === nextEnd && !(seqLT(seg.seq, nextEnd) && seqLT(nextSeq, seqAdd(seg.seq, seg.payloadLen)))) {
+      finSender.addEvent(EventCode.RECV_ACK_OF_FIN, c[CARRIER.NEXT_FRAME]!, c[CARRIER.NEXT_S]!);
+      c[CARRIER.SEQ] = nextSeq;
+      c[CARRIER.END] = nextEnd;
+      c[CARRIER.NEXT_SEQ] = c[CARRIER.NEXT_END] = c[CARRIER.NEXT_FRAME] = c[CARRIER.NEXT_S] = NaN;
+    } else this.store.ackCarriers.delete(key);
   }
 
   /**

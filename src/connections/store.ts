@@ -106,6 +106,13 @@ export const enum GAP { START, END, S, ID, TS_VAL, SIZE }
 /** How many gaps are remembered for each endpoint: a path that reorders leaves several open at once. */
 export const GAPS_PER_SIDE = 16;
 
+/**
+ * The data segment whose acknowledgment an endpoint's FIN was taken to receive
+ * (ConnectionStore.ackCarriers): its sequence range, and the next new data segment its sender
+ * sent after it with that acknowledgment too (NaN: none yet), with when and where.
+ */
+export const enum CARRIER { SEQ, END, NEXT_SEQ, NEXT_END, NEXT_FRAME, NEXT_S, SIZE }
+
 /** A connection's fields (offsets in its slot). Null numbers are NaN. */
 export const enum C {
   ID = 0,
@@ -448,6 +455,12 @@ export class ConnectionStore {
    * they live here rather than in every slot (each double a slot holds costs at 10 M packets).
    */
   readonly gaps = new Map<number, Float64Array>();
+  /**
+   * Where an endpoint's FIN was taken to be acknowledged by a data segment not yet shown to have
+   * arrived (CARRIER fields), by slot * 2 + side of the FIN's sender: see Connection.ackCarrierLost.
+   * Held only from that segment until the FIN's sender acknowledges its data.
+   */
+  readonly ackCarriers = new Map<number, Float64Array>();
 
   /**
    * The cell holding `slot`'s fields; a parked connection is taken back into one first. What a
@@ -491,7 +504,7 @@ export class ConnectionStore {
     else this.releaseCell(cell);
     this.live[slot] = 0;
     if (this.texts.size > 0) this.texts.delete(slot);
-    if (this.gaps.size > 0) this.forgetGaps(slot);
+    this.forgetSideTables(slot);
     this.freeSlots.push(slot);
   }
 
@@ -571,12 +584,19 @@ export class ConnectionStore {
   /** `slot`'s connection is finished and read by another thread: not open, not yet free. */
   handOver(slot: number): void {
     this.live[slot] = 2;
-    if (this.gaps.size > 0) this.forgetGaps(slot);
+    this.forgetSideTables(slot);
   }
 
-  private forgetGaps(slot: number): void {
-    this.gaps.delete(slot * 2);
-    this.gaps.delete(slot * 2 + 1);
+  /** Drops what the side tables (gaps, ackCarriers) hold for `slot`. */
+  private forgetSideTables(slot: number): void {
+    if (this.gaps.size > 0) {
+      this.gaps.delete(slot * 2);
+      this.gaps.delete(slot * 2 + 1);
+    }
+    if (this.ackCarriers.size > 0) {
+      this.ackCarriers.delete(slot * 2);
+      this.ackCarriers.delete(slot * 2 + 1);
+    }
   }
 
   /** Every slot in use. */
@@ -595,6 +615,7 @@ export class ConnectionStore {
     this.live.fill(0);
     this.texts.clear();
     this.gaps.clear();
+    this.ackCarriers.clear();
     this.arena.clear();
     this.lot.clear();
   }
