@@ -971,8 +971,9 @@ export class Connection {
    */
   private ackCarrierNews(seg: Segment, fromClient: boolean, retransmit: boolean): void {
     const carriers = this.store.ackCarriers;
-    const own = carriers.get(this.slot * 2 + (fromClient ? 0 : 1));
-    if (own !== undefined && seg.flags & ACK && seqGE(seg.ack, own[CARRIER.END]!)) carriers.delete(this.slot * 2 + (fromClient ? 0 : 1));
+    const ownKey = this.slot * 2 + (fromClient ? 0 : 1);
+    const own = carriers.get(ownKey);
+    if (own !== undefined && seg.flags & ACK && seqGE(seg.ack, own[CARRIER.END]!)) carriers.delete(ownKey);
     const key = this.slot * 2 + (fromClient ? 1 : 0);
     const c = carriers.get(key);
     const len = seg.payloadLen;
