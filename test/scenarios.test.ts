@@ -211,6 +211,19 @@ describe('closing', () => {
     expect(c.close.halfCloseBytes).toBeLessThanOrEqual(c.bytes.serverToClient);
   });
 
+  it('a half-close whose first answer (carrying the ACK of the FIN) was lost: FIN_WAIT_2 comes with the next segment that carried it', async () => {
+    const c = await only('fin-ack-on-lost-data');
+    const scenario = JSON.parse(readFileSync(fixture('fin-ack-on-lost-data', 'scenario.json'), 'utf8')) as
+      { finAckOnLostData: { frames: Record<'chunk1' | 'chunk2' | 'retransmission', number> } };
+    const frames = scenario.finAckOnLostData.frames;
+    expect(c.close).toMatchObject({ kind: 'four-way', initiator: 'client', halfClose: true });
+    expect(c.retransmits.serverToClient).toBe(1);
+    // Chunk 1 carried the ACK but was sent again (frame `retransmission`): chunk 2 is what the client took.
+    expect(c.states.client.find((e) => e.state === 'FIN_WAIT_2')).toMatchObject({ frame: frames.chunk2, event: 'recv-ack-of-fin' });
+    expect(frames.chunk1).toBeLessThan(frames.chunk2);
+    expect(frames.chunk2).toBeLessThan(frames.retransmission);
+  });
+
   it('a simultaneous close goes through CLOSING to TIME_WAIT on both sides', async () => {
     const c = await only('simultaneous-close');
     expect(c.close).toMatchObject({ kind: 'simultaneous', initiator: 'both' });
