@@ -306,6 +306,20 @@ describe('what is received counts once the receiver proves it', () => {
       expect(fw2(kept!)).toMatchObject({ s: 1.01, frame: 5 });
     });
 
+    it('the next segment that carried it was the sender\'s FIN, ahead of the hole (sw34 ns-hc-30)', () => {
+      const [c] = run([
+        ...HANDSHAKE,
+        { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5001, s: 1 },
+        { dir: 's>c', flags: ACK | PSH, seq: 5001, ack: 102, len: 50, s: 1.01 }, // lost past the capture point
+        { dir: 's>c', flags: FIN | ACK | PSH, seq: 5051, ack: 102, len: 150, s: 1.2 },
+        { dir: 'c>s', flags: ACK, seq: 102, ack: 5001, s: 1.2001 },
+        { dir: 's>c', flags: ACK | PSH, seq: 5001, ack: 102, len: 50, s: 2.5 },
+        { dir: 'c>s', flags: ACK, seq: 102, ack: 5202, s: 2.5001 },
+      ]);
+      expect(c!.states.client.find((e) => e.state === 'FIN_WAIT_2')).toMatchObject({ s: 1.2, frame: 6 });
+      expect(states(c!, 'client').at(-1)).toBe('TIME_WAIT');
+    });
+
     it('everything that carried it sent again: the ACK is taken at the copy', () => {
       const [c] = run([
         ...closing,
@@ -326,6 +340,33 @@ describe('what is received counts once the receiver proves it', () => {
       ]);
       expect(fw2(c!)).toMatchObject({ s: 1.01, frame: 5 });
     });
+  });
+
+  it('data sent again below a FIN whose ACK was taken shows that ACK was lost (sw34 nt-sfx-1)', () => {
+    // The server answers and closes; the client's ACKs of the data and of the FIN are lost, and the
+    // server's timer sends the second segment again, which Linux never does once it is acknowledged.
+    const closing: Step[] = [
+      ...HANDSHAKE,
+      { dir: 's>c', flags: ACK | PSH, seq: 5001, ack: 101, len: 1000, s: 1 },
+      { dir: 's>c', flags: ACK | PSH, seq: 6001, ack: 101, len: 1000, s: 1.01 },
+      { dir: 'c>s', flags: ACK, seq: 101, ack: 7001, s: 1.02 },
+      { dir: 's>c', flags: FIN | ACK, seq: 7001, ack: 101, s: 1.1 },
+    ];
+    const fw2 = (c: ConnectionReport) => c.states.server.find((e) => e.state === 'FIN_WAIT_2');
+    const [c] = run([
+      ...closing,
+      { dir: 'c>s', flags: ACK, seq: 101, ack: 7002, s: 1.11 }, // lost past the capture point
+      { dir: 's>c', flags: ACK | PSH, seq: 6001, ack: 101, len: 1000, s: 1.5 },
+      { dir: 'c>s', flags: ACK, seq: 101, ack: 7002, s: 1.51 },
+    ]);
+    expect(fw2(c!)).toMatchObject({ s: 1.51, frame: 10 });
+    // An ACK the copy crossed (captured within the server's reply time before it) was taken after all.
+    const [crossed] = run([
+      ...closing,
+      { dir: 'c>s', flags: ACK, seq: 101, ack: 7002, s: 1.499 },
+      { dir: 's>c', flags: ACK | PSH, seq: 6001, ack: 101, len: 1000, s: 1.5 },
+    ]);
+    expect(fw2(crossed!)).toMatchObject({ s: 1.499, frame: 8 });
   });
 
   it('a FIN never acknowledged leaves the receiver where it was', () => {

@@ -404,6 +404,11 @@ export class Connection {
     if (retransmit) {
       d[xb + E.RETRANSMITS]!++;
       if (fromClient && seg.payloadLen > 0) this.openingAckNotTaken(seg);
+      // Data sent again below the sender's FIN after the ACK of that FIN was taken as received:
+      // Linux never sends again what was acknowledged, so that ACK had not arrived (SPEC section
+      // 3: a later retransmission of what it acknowledged marks it lost). A FIN sent again, with
+      // or without data, is sentFin's.
+      if (d[xb + E.ACK_OF_FIN_EVENTS]! > 0 && !(f & FIN)) this.ackOfFinLost(fromClient, seg);
     }
     if (len > 0 && !(f & RST) && sndNxt === sndNxt && seqLT(sndNxt, seg.seq)) {
       // Sequence space skipped: lost before the capture point, or captured later (capturedLate).
@@ -574,11 +579,8 @@ export class Connection {
     if (!(f & RST)) countHalfCloseBytes(x, y, seg);
     // A RST's FIN closes nothing in order: its receiver acts on the RST alone (RFC 9293 3.10.7.4's
     // second check comes before the eighth, the FIN's), and it is an anomaly either way.
-    if ((f & (FIN | RST)) === FIN && !lateFin && sentFin(x, seg)) {
-      // The ACK of it taken as received was lost, whatever carried it (nothing for ackCarrierLost to move).
-      if (this.store.ackCarriers.size > 0) this.store.ackCarriers.delete(this.slot * 2 + (fromClient ? 0 : 1));
-      this.finCrossedAck(x, y, seg, fromClient);
-    }
+    // A FIN sent again: the ACK of it taken as received was lost.
+    if ((f & (FIN | RST)) === FIN && !lateFin && sentFin(x, seg)) this.ackOfFinLost(fromClient, seg);
     if (f & RST) this.sentRst(x, y, seg, fromClient);
   }
 
@@ -649,10 +651,22 @@ export class Connection {
   }
 
   /**
-   * x sent its FIN again, so the ACK of it taken as received had been lost (sentFin), unless that
-   * ACK was still on its way: y's last segment, captured less than x's reply time before this copy,
-   * crossed it, and x took its acknowledgment after sending the copy (which that ACK answers: the
-   * close is done, as far as this FIN goes).
+   * The sender of `seg` (the client if `fromClient`) sent again its FIN, or data before it, after
+   * the ACK of that FIN was taken as received: that ACK was lost, whatever carried it (nothing for
+   * ackCarrierLost to move), unless it crossed `seg` (finCrossedAck).
+   */
+  private ackOfFinLost(fromClient: boolean, seg: Segment): void {
+    const x = fromClient ? this.client : this.server;
+    x.retract(EventCode.RECV_ACK_OF_FIN, seg.frame);
+    if (this.store.ackCarriers.size > 0) this.store.ackCarriers.delete(this.slot * 2 + (fromClient ? 0 : 1));
+    this.finCrossedAck(x, fromClient ? this.server : this.client, seg, fromClient);
+  }
+
+  /**
+   * x sent its FIN (or data before it) again, so the ACK of it taken as received had been lost
+   * (ackOfFinLost), unless that ACK was still on its way: y's last segment, captured less than x's
+   * reply time before this copy, crossed it, and x took its acknowledgment after sending the copy
+   * (which that ACK answers: the close is done, as far as this FIN goes).
    */
   private finCrossedAck(x: Endpoint, y: Endpoint, seg: Segment, fromClient: boolean): void {
     const fin = x.fin!;
@@ -966,7 +980,7 @@ export class Connection {
   /**
    * What `seg` tells of a data segment that carried the ACK of a FIN (ackCarriedBy): from the
    * FIN's sender, an acknowledgment of its data shows it arrived (nothing more to learn); from the
-   * data's sender, the next new data segment is remembered, and a retransmission of the data
+   * data's sender, the next segment with that ACK is remembered, and a retransmission of the data
    * shows it was lost (ackCarrierLost).
    */
   private ackCarrierNews(seg: Segment, fromClient: boolean, retransmit: boolean): void {
@@ -977,10 +991,12 @@ export class Connection {
     const key = this.slot * 2 + (fromClient ? 1 : 0);
     const c = carriers.get(key);
     const len = seg.payloadLen;
-    if (c === undefined || len === 0 || seg.flags & (SYN | RST)) return;
+    if (c === undefined || seg.flags & (SYN | RST)) return;
     if (retransmit) {
-      if (seqLT(seg.seq, c[CARRIER.END]!) && seqLT(c[CARRIER.SEQ]!, seqAdd(seg.seq, len))) this.ackCarrierLost(c, key, seg, fromClient);
-    } else if (c[CARRIER.NEXT_END] !== c[CARRIER.NEXT_END] && !(seg.flags & FIN) && seg.flags & ACK) {
+      if (len > 0 && seqLT(seg.seq, c[CARRIER.END]!) && seqLT(c[CARRIER.SEQ]!, seqAdd(seg.seq, len))) this.ackCarrierLost(c, key, seg, fromClient);
+    } else if (c[CARRIER.NEXT_END] !== c[CARRIER.NEXT_END] && seg.flags & ACK) {
+      // Any segment with that ACK (more data, the sender's FIN ahead of the hole, a pure ACK):
+      // Linux takes the ACK field of a segment that arrives out of order.
       const fin = this.f[this.b + (fromClient ? C.SERVER : C.CLIENT) + E.FIN + K.SEQ]!;
       if (!covers(seg.ack, fin)) return;
       c[CARRIER.NEXT_SEQ] = seg.seq;
@@ -994,8 +1010,8 @@ export class Connection {
    * The data segment whose acknowledgment the peer's FIN was taken to receive is sent again
    * (`seg`, from its sender), before the peer acknowledged its data: it was lost (SPEC section 3,
    * as a pure ACK is by the FIN sent again), and the FIN's sender stayed in FIN_WAIT_1 (or
-   * CLOSING, LAST_ACK). The ACK is taken as received at the next new data segment after it, if
-   * this retransmission does not send that one again too; else at this retransmission, which
+   * CLOSING, LAST_ACK). The ACK is taken as received at the next segment that carried it, if
+   * this retransmission does not send that one's data again too; else at this retransmission, which
    * carries it (sentAck takes it so, and it becomes the carrier). sw32 hc-a05-40, hc-fwd30: the
    * kernel's FIN_WAIT_1 lasted until then.
    */
@@ -1478,9 +1494,8 @@ function sentFin(x: Endpoint, seg: Segment): boolean {
   const ctl = x.fin;
   if (ctl !== null) {
     if (ctl.seq === finSeq) {
-      // Retransmitted FIN: whatever ACK of it we took as received was lost.
+      // Retransmitted FIN: whatever ACK of it we took as received was lost (Connection.ackOfFinLost).
       addCopy(ctl, seg);
-      x.retract(EventCode.RECV_ACK_OF_FIN, seg.frame);
       return true;
     }
     return false; // a FIN at another sequence number: no correct stack sends one; anomalies report it

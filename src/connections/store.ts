@@ -108,8 +108,8 @@ export const GAPS_PER_SIDE = 16;
 
 /**
  * The data segment whose acknowledgment an endpoint's FIN was taken to receive
- * (ConnectionStore.ackCarriers): its sequence range, and the next new data segment its sender
- * sent after it with that acknowledgment too (NaN: none yet), with when and where.
+ * (ConnectionStore.ackCarriers): its sequence range, and the next segment its sender sent with
+ * that acknowledgment (its data's range, empty if none; NaN: none yet), with when and where.
  */
 export const enum CARRIER { SEQ, END, NEXT_SEQ, NEXT_END, NEXT_FRAME, NEXT_S, SIZE }
 
