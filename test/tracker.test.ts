@@ -687,6 +687,34 @@ describe('a full accept queue (tcp_abort_on_overflow=0) drops the handshake ACK 
   });
 });
 
+describe('data sent again after the request\'s SYN/ACK timer lapsed (sw34, no timestamps: the data timer backs off past the request\'s)', () => {
+  // The first ACK and the data are lost at the server; its timer sends the SYN/ACK again at 1 s,
+  // the client acknowledges it; the data is lost twice more (sent again at 4 s and 10 s). A
+  // request still waiting would have sent its SYN/ACK again by ~3 s.
+  const opening: Step[] = [
+    { dir: 'c>s', flags: SYN, seq: 100, s: 0 },
+    { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 0.001 },
+    { dir: 'c>s', flags: ACK, seq: 101, ack: 5001, s: 0.002 },
+    { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 28, s: 0.003 },
+    { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 1.001 },
+    { dir: 'c>s', flags: ACK, seq: 101, ack: 5001, s: 1.0011 },
+    { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 28, s: 4 },
+    { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 28, s: 10 },
+  ];
+
+  it('the server acknowledging the data shows the ACK after the last SYN/ACK was taken (nt-rs-40b)', () => {
+    const [c] = run([...opening, { dir: 's>c', flags: ACK, seq: 5001, ack: 129, s: 10.0001 }]);
+    expect(c!.states.server.find((e) => e.state === 'ESTABLISHED')).toMatchObject({ s: 1.0011, frame: 6 });
+    expect(c!.states.server.map((e) => e.event)).not.toContain('gave-up');
+  });
+
+  it('a bare RST shows the request had given up: that ACK was lost too (ns-cf-fwd30)', () => {
+    const [c] = run([...opening, { dir: 's>c', flags: RST, seq: 5001, s: 10.0001 }]);
+    expect(states(c!, 'server')).toEqual(['LISTEN', 'SYN_RECEIVED', 'CLOSED']);
+    expect(c!.states.server.at(-1)).toMatchObject({ event: 'gave-up', frame: null });
+  });
+});
+
 describe('FINs sent again, crossing each other', () => {
   // A simultaneous close seen mid-path (50 ms round trip to each side, the sweep's sc-d25-ackin):
   // the FINs cross, each side's ACK of the other's FIN is lost, and both send their FIN again,

@@ -14,7 +14,7 @@ import { formatAddress } from '../decode/addr.js';
 import { ACK, FIN, RST, SYN, Segment, segmentLength } from '../decode/segment.js';
 import { Endpoint, Side, initEndpoint } from './endpoint.js';
 import { type Control, LAST_ANSWERED, NOT_CAPTURED } from './control.js';
-import { C, CARRIER, ConnectionStore, E, GAP, GAPS_PER_SIDE, ICMP, K, NOTE, RST as R } from './store.js';
+import { C, CARRIER, ConnectionStore, E, EV, GAP, GAPS_PER_SIDE, ICMP, K, NOTE, RST as R } from './store.js';
 import { seqAdd, seqDiff, seqGE, seqLE, seqLT } from './seq.js';
 import { EventCode, TcpCode, isSynchronizedCode } from './state.js';
 
@@ -391,6 +391,7 @@ export class Connection {
 
     const pending = d[b + C.BITS]! & (fromClient ? CLIENT_PENDING : SERVER_PENDING);
     if (pending !== 0) this.sentAfterClosing(pending, fromClient, seg);
+    if (!fromClient && this.store.lapsedRequestAcks.size > 0) this.requestAnswered(seg);
 
     const len = segmentLength(seg);
     const sndNxt = d[xb + E.SND_NXT]!; // NaN: nothing sent yet
@@ -606,7 +607,42 @@ export class Connection {
         break;
       }
     }
+    // A request still waiting sends its SYN/ACK again on its timer: data sent again after that
+    // copy was due, none sent, finds none waiting. Either the ACK after the last copy was taken
+    // (the client's data lost on its way, its timer backing off past the request's: sw34
+    // nt-rs-40b, no timestamps, ss ESTAB 9 s before the data got through) or the request gave
+    // up (sw34 ns-cf-fwd30: that ACK lost too, the data answered by a bare RST). The server's
+    // answer to the data tells (requestAnswered); until then the ACK is taken back.
+    const lapsed = this.store.lapsedRequestAcks;
+    if (!lapsed.has(this.slot) && server.stoppedWaitingBefore(TcpCode.SYN_RECEIVED, seg.s)) {
+      const o = server.latestEventBefore(EventCode.RECV_ACK_OF_SYN, seg.frame);
+      const d = this.store.arena.data;
+      if (o >= 0) lapsed.set(this.slot, [d[o + EV.FRAME]!, d[o + EV.S]!]);
+    }
     server.retract(EventCode.RECV_ACK_OF_SYN, seg.frame);
+  }
+
+  /**
+   * The server sends `seg` after an ACK of its SYN/ACK was taken back although its request's
+   * timer had lapsed (openingAckNotTaken). An acknowledgment of the client's data shows a socket:
+   * no request was waiting since that timer, so that ACK had made it (Linux sends nothing for a
+   * full accept queue but the request's SYN/ACKs); a RST or its SYN/ACK again shows no socket,
+   * and the ACK stays taken back.
+   */
+  private requestAnswered(seg: Segment): void {
+    const lapsed = this.store.lapsedRequestAcks;
+    const taken = lapsed.get(this.slot);
+    if (taken === undefined) return;
+    const f = seg.flags;
+    if (f & (RST | SYN)) {
+      lapsed.delete(this.slot);
+      return;
+    }
+    const clientIsn = this.f[this.b + C.CLIENT + E.ISN]!;
+    if (!(f & ACK) || !seqLT(seqAdd(clientIsn, 1), seg.ack)) return;
+    lapsed.delete(this.slot);
+    this.server.retract(EventCode.RECV_ACK_OF_SYN, seg.frame);
+    this.server.addEvent(EventCode.RECV_ACK_OF_SYN, taken[0], taken[1]);
   }
 
   /**

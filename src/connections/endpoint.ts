@@ -400,6 +400,26 @@ export class Endpoint {
     return this.gaveUpAt(this.currentCode(), s);
   }
 
+  /**
+   * Whether, had it still waited in `state` (SYN_SENT, SYN_RECEIVED, FIN_WAIT_1, CLOSING,
+   * LAST_ACK), it would have sent its SYN, SYN/ACK or FIN again before `s` and sent nothing
+   * (gaveUpAt): then it was not waiting there any more.
+   */
+  stoppedWaitingBefore(state: TcpCode, s: number): boolean {
+    return this.gaveUpAt(state, s) !== null;
+  }
+
+  /** The latest event of `kind` before frame `frame` (its EV item offset in the arena), or -1. */
+  latestEventBefore(kind: EventCode, frame: number): number {
+    const arena = this.store.arena;
+    const ref = this.f[this.b + E.LOG]!;
+    for (let i = arena.count(ref, EV.SIZE) - 1; i >= 0; i--) {
+      const o = arena.item(ref, i, EV.SIZE);
+      if (arena.data[o + EV.KIND] === kind && arena.data[o + EV.FRAME]! < frame) return o;
+    }
+    return -1;
+  }
+
   /** Logs the give-up at `s` (gaveUpBefore), a timer that went off before frame `frame`. */
   giveUp(s: number, frame: number): void {
     this.addEvent(EventCode.GAVE_UP, timerBefore(frame), s);

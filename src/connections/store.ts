@@ -461,6 +461,12 @@ export class ConnectionStore {
    * Held only from that segment until the FIN's sender acknowledges its data.
    */
   readonly ackCarriers = new Map<number, Float64Array>();
+  /**
+   * The ACK of a server's SYN/ACK that Connection.openingAckNotTaken took back although the
+   * request's timer had lapsed by then (its frame and time), by slot: the server's answer to the
+   * client's data decides (Connection.requestAnswered).
+   */
+  readonly lapsedRequestAcks = new Map<number, readonly [number, number]>();
 
   /**
    * The cell holding `slot`'s fields; a parked connection is taken back into one first. What a
@@ -587,7 +593,7 @@ export class ConnectionStore {
     this.forgetSideTables(slot);
   }
 
-  /** Drops what the side tables (gaps, ackCarriers) hold for `slot`. */
+  /** Drops what the side tables (gaps, ackCarriers, lapsedRequestAcks) hold for `slot`. */
   private forgetSideTables(slot: number): void {
     if (this.gaps.size > 0) {
       this.gaps.delete(slot * 2);
@@ -597,6 +603,7 @@ export class ConnectionStore {
       this.ackCarriers.delete(slot * 2);
       this.ackCarriers.delete(slot * 2 + 1);
     }
+    if (this.lapsedRequestAcks.size > 0) this.lapsedRequestAcks.delete(slot);
   }
 
   /** Every slot in use. */
@@ -616,6 +623,7 @@ export class ConnectionStore {
     this.texts.clear();
     this.gaps.clear();
     this.ackCarriers.clear();
+    this.lapsedRequestAcks.clear();
     this.arena.clear();
     this.lot.clear();
   }
