@@ -336,6 +336,11 @@ export class Connection {
     return this.hasNote(Note.SYN_ACK_NOT_CAPTURED);
   }
 
+  /** The key of one endpoint (the client if `client`) in the store's side tables (gaps, ackCarriers): slot * 2 + side. */
+  private sideKey(client: boolean): number {
+    return this.slot * 2 + (client ? 0 : 1);
+  }
+
   isFromClient(seg: Segment): boolean {
     const a = seg.addrs;
     const f = this.f;
@@ -399,7 +404,7 @@ export class Connection {
     // The first copy of a FIN taken as missed (finNotCaptured), captured after what showed it.
     const lateFin = (f & (FIN | RST)) === FIN && (d[xb + E.FIN + K.BITS]! & NOT_CAPTURED) !== 0 && this.finCapturedLate(fromClient, seg);
     const retransmit = len > 0 && !(f & RST) && sndNxt === sndNxt && seqLT(seg.seq, sndNxt) && !isKeepAlive(seg, sndNxt) && !lateFin &&
-      !(gaps.size > 0 && this.capturedLate(gaps.get(this.slot * 2 + (fromClient ? 0 : 1)), seg, len));
+      !(gaps.size > 0 && this.capturedLate(gaps.get(this.sideKey(fromClient)), seg, len));
     d[b + C.BITS] = (d[b + C.BITS]! & ~LAST_WAS_RETRANSMIT) | (retransmit ? LAST_WAS_RETRANSMIT : 0);
     if (this.store.ackCarriers.size > 0) this.ackCarrierNews(seg, fromClient, retransmit);
     if (retransmit) {
@@ -413,7 +418,7 @@ export class Connection {
     }
     if (len > 0 && !(f & RST) && sndNxt === sndNxt && seqLT(sndNxt, seg.seq)) {
       // Sequence space skipped: lost before the capture point, or captured later (capturedLate).
-      const key = this.slot * 2 + (fromClient ? 0 : 1);
+      const key = this.sideKey(fromClient);
       let g = gaps.get(key);
       if (g === undefined) gaps.set(key, (g = new Float64Array(GAPS_PER_SIDE * GAP.SIZE).fill(NaN)));
       openGap(g, sndNxt, seg.seq, s, seg.ipId, seg.tsVal);
@@ -694,7 +699,7 @@ export class Connection {
   private ackOfFinLost(fromClient: boolean, seg: Segment): void {
     const x = fromClient ? this.client : this.server;
     x.retract(EventCode.RECV_ACK_OF_FIN, seg.frame);
-    if (this.store.ackCarriers.size > 0) this.store.ackCarriers.delete(this.slot * 2 + (fromClient ? 0 : 1));
+    if (this.store.ackCarriers.size > 0) this.store.ackCarriers.delete(this.sideKey(fromClient));
     this.finCrossedAck(x, fromClient ? this.server : this.client, seg, fromClient);
   }
 
@@ -1001,7 +1006,7 @@ export class Connection {
    */
   private ackCarriedBy(finFromClient: boolean, seg: Segment): void {
     const carriers = this.store.ackCarriers;
-    const key = this.slot * 2 + (finFromClient ? 0 : 1);
+    const key = this.sideKey(finFromClient);
     if (seg.payloadLen === 0 || seg.flags & FIN) {
       if (carriers.size > 0) carriers.delete(key);
       return;
@@ -1021,10 +1026,10 @@ export class Connection {
    */
   private ackCarrierNews(seg: Segment, fromClient: boolean, retransmit: boolean): void {
     const carriers = this.store.ackCarriers;
-    const ownKey = this.slot * 2 + (fromClient ? 0 : 1);
+    const ownKey = this.sideKey(fromClient);
     const own = carriers.get(ownKey);
     if (own !== undefined && seg.flags & ACK && seqGE(seg.ack, own[CARRIER.END]!)) carriers.delete(ownKey);
-    const key = this.slot * 2 + (fromClient ? 1 : 0);
+    const key = this.sideKey(!fromClient);
     const c = carriers.get(key);
     const len = seg.payloadLen;
     if (c === undefined || seg.flags & (SYN | RST)) return;
