@@ -62,9 +62,11 @@ describe('--ndjson', () => {
   });
 
   it('a live text pipe that falls silent still reports a finished connection (capture time follows the wall clock)', async () => {
-    // tcpdump -l -n ... | tcptrace analyze - --ndjson: an aborted connection, then silence with the pipe open.
+    // tcpdump -l -n ... | tcptrace analyze - --ndjson: an aborted connection, then silence with the
+    // pipe open. The connection waits for its RST's receiver as long as a TIME_WAIT (--time-wait,
+    // 1 s here), and at least the 5 s an abort may be followed by its sender's own segments.
     const text = readFileSync(join(FIXTURES, 'abort-linger0', 'text', 'nn-S-tt.txt'));
-    const child = spawn(process.execPath, [join(ROOT, 'bin/tcptrace.js'), 'analyze', '-', '--ndjson']);
+    const child = spawn(process.execPath, [join(ROOT, 'bin/tcptrace.js'), 'analyze', '-', '--ndjson', '--time-wait', '1']);
     let out = '';
     const started = Date.now();
     const firstLine = new Promise<string>((resolve) => {

@@ -166,6 +166,64 @@ describe('RST acceptability (RFC 9293 3.10.7, RFC 5961)', () => {
     expect(synSent!.resets[0]).toMatchObject({ inWindow: true, receiverContinued: true });
     expect(states(synSent!, 'client')).toEqual(['CLOSED', 'SYN_SENT', 'ESTABLISHED']);
   });
+  it('a connection closed by a RST its receiver took while open waits as long as a TIME_WAIT for that receiver (sw35 K1)', () => {
+    // The client's keep-alive gives up (one RST+ACK, lost); the server's FIN comes 6 s later.
+    const idle: Step[] = [...HANDSHAKE, { dir: 'c>s', flags: RST | ACK, seq: 101, ack: 5001, s: 4 }];
+    const [one, ...rest] = run([...idle, { dir: 's>c', flags: FIN | ACK, seq: 5001, ack: 101, s: 10 }, { dir: 'c>s', flags: RST, seq: 101, s: 10.00002 }]);
+    expect(rest).toEqual([]);
+    expect(one!.resets.map((r) => r.receiverContinued)).toEqual([true, false]);
+    expect(states(one!, 'server').slice(-2)).toEqual(['FIN_WAIT_1', 'CLOSED']);
+    // Finished when the wait (--time-wait, 60 s) is over, not 5 s after the RST.
+    const later = (s: number): Step => ({ dir: 'c>s', flags: SYN, seq: 900, s, clientPort: 40001 });
+    const order = finished([...idle, later(30), later(64.5)]);
+    expect(order[0]!.report.id).toBe(1);
+    expect(order[0]!.endS).toBe(64);
+    // A RST refusing a SYN reached no open endpoint: the usual grace.
+    const refused = finished([{ dir: 'c>s', flags: SYN, seq: 100, s: 0 }, { dir: 's>c', flags: RST | ACK, seq: 0, ack: 101, s: 0.001 }, later(30)]);
+    expect(refused[0]!.endS).toBeLessThan(3);
+  });
+  describe('a receiver whose FIN comes again seconds after a RST it never took (sw32 rs-40c)', () => {
+    // The client's data was lost once (sent again at 0.5 s), its FIN is not acknowledged when the
+    // server's RST comes, and the FIN comes again 5.55 s after the RST: the RST was lost too.
+    const lossy: Step[] = [
+      ...HANDSHAKE,
+      { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 10, s: 0.1 },
+      { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 10, s: 0.5 },
+      { dir: 's>c', flags: ACK, seq: 5001, ack: 111, s: 0.51 },
+      { dir: 'c>s', flags: FIN | ACK, seq: 111, ack: 5001, s: 1 },
+      { dir: 's>c', flags: RST, seq: 5001, s: 1.0001 },
+    ];
+    const again: Step[] = [
+      { dir: 'c>s', flags: FIN | ACK, seq: 111, ack: 5001, s: 6.55 },
+      { dir: 's>c', flags: RST, seq: 5001, s: 6.5501 },
+    ];
+    it('is the same connection, back in FIN_WAIT_1 until the next RST, not a new midstream one', () => {
+      const conns = run([...lossy, ...again]);
+      expect(conns).toHaveLength(1);
+      const [c] = conns;
+      expect(c!.resets.map((r) => [r.frame, r.receiverContinued])).toEqual([[8, true], [10, false]]);
+      expect(c!.states.client.slice(-2).map((t) => [t.state, t.frame, t.event])).toEqual([['FIN_WAIT_1', 7, 'send-fin'], ['CLOSED', 10, 'recv-rst']]);
+      expect(c!.close.finRetransmits.map((r) => r.frame)).toEqual([9]);
+    });
+    it('the connection waits for it up to TCP_RTO_MAX and its timer slack, then finishes', () => {
+      const later = (s: number): Step => ({ dir: 'c>s', flags: SYN, seq: 900, s, clientPort: 40001 });
+      const waited = finished([...lossy, later(100), later(136.1), later(137)]);
+      // Finished when due, 135 s after the RST (the last segment), not at the 2 s grace's end.
+      expect(waited[0]!.report.id).toBe(1);
+      expect(waited[0]!.endS).toBeCloseTo(1.0001 + 135, 9);
+    });
+    it('past a TIME_WAIT\'s length, not on a path that lost nothing, nor for an endpoint with nothing unacknowledged: their late segments start a connection of their own', () => {
+      // 70 s after the RST: the lossy path's connection still waits for it (TCP_RTO_MAX).
+      const late: Step[] = again.map((st) => ({ ...st, s: st.s + 64 }));
+      expect(run([...lossy, ...late]).map((c) => c.midstream)).toEqual([false]);
+      // Without the data sent again, it waited a TIME_WAIT's length (60 s), and was finished.
+      const clean = lossy.filter((st) => st.s !== 0.5);
+      expect(run([...clean, ...late]).map((c) => c.midstream)).toEqual([false, true]);
+      // Its FIN acknowledged before the RST (FIN_WAIT_2): nothing comes again on a timer.
+      const acked = run([...lossy.slice(0, -1), { dir: 's>c', flags: ACK, seq: 5001, ack: 112, s: 1.00005 }, lossy.at(-1)!, { dir: 'c>s', flags: ACK, seq: 112, ack: 5001, s: 70.55 }]);
+      expect(acked.map((c) => c.midstream)).toEqual([false, true]);
+    });
+  });
   it('a FIN carried by a RST closes nothing in order; nor does a FIN before the sender\'s SYN/ACK', () => {
     const [finRst] = run([...HANDSHAKE, { dir: 's>c', flags: FIN | RST | ACK, seq: 5001, ack: 101, s: 1 }]);
     expect(states(finRst!, 'server')).not.toContain('FIN_WAIT_1');

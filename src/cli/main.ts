@@ -149,7 +149,7 @@ export function buildProgram(): Command {
     .argument('<files...>', 'capture files; the format is sniffed from the content, never the name')
     .option('--json', 'print the report as one JSON document (see schema/report.schema.json)')
     .option('--ndjson', 'stream one JSON object per line: each connection when it finishes, anomalies as seen, the summary last (schema/ndjson-record.schema.json); memory stays flat, and a live "tcpdump -l | tcptrace analyze - --ndjson" reports as it goes')
-    .addOption(new Option('--time-wait <seconds>', 'TIME_WAIT length used to decide expiry (Linux 60; RFC 793 2xMSL 240)').default(60).argParser(seconds))
+    .addOption(new Option('--time-wait <seconds>', 'TIME_WAIT length used to decide expiry (Linux 60; RFC 793 2xMSL 240); a connection reset while open waits as long for late segments before it is reported').default(60).argParser(seconds))
     .option('--fail-on <conditions>', 'exit 1 when any of these comma-separated conditions holds (see below)', failOnList)
     .addOption(new Option('--syn-flood <count>', 'alert: half-open connections to one server endpoint within --syn-flood-window').default(DEFAULT_THRESHOLDS.synFlood).argParser((v) => count(v, '--syn-flood')))
     .addOption(new Option('--syn-flood-window <seconds>', 'the window of --syn-flood').default(DEFAULT_THRESHOLDS.synFloodWindowS).argParser(seconds))

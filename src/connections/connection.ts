@@ -143,6 +143,19 @@ const ABORTED_OPEN = 256;
 /** The client (the server) was found to have given up (Endpoint.giveUp), and none of its own later segments has disowned it yet. */
 const CLIENT_GAVE_UP = 512;
 const SERVER_GAVE_UP = 1024;
+/**
+ * An endpoint took an acceptable RST while sequence space it had sent (data or a FIN) was not yet
+ * acknowledged by the RST's sender: had the RST been lost past the capture point, its
+ * retransmission timer sends that space again, as much as TCP_RTO_MAX later (sw32 rs-40c: 5.5 s).
+ */
+const RST_RECEIVER_RETRANSMITS = 2048;
+/**
+ * An endpoint with an open connection (synchronized, not in TIME_WAIT) took an acceptable RST.
+ * Linux sends a RST once (an abort, a keep-alive's give-up, an answer from a host without the
+ * socket) and never again: if it was lost, the endpoint keeps its connection, and its next segment
+ * (its FIN when its application closes, data, a keep-alive) may come any time later (sw35 K1).
+ */
+const RST_RECEIVER_WAS_OPEN = 4096;
 const CLIENT_PENDING = CLIENT_SENT_RST | CLIENT_TOOK_RST | CLIENT_TOOK_ICMP | CLIENT_GAVE_UP;
 const SERVER_PENDING = SERVER_SENT_RST | SERVER_TOOK_RST | SERVER_TOOK_ICMP | SERVER_GAVE_UP;
 
@@ -1102,6 +1115,25 @@ export class Connection {
     }
   }
 
+  /**
+   * Whether y (the client if `yIsClient`), open, has sent sequence space its peer has not
+   * acknowledged (the peer's highest ACK so far, not the RST being observed): its retransmission
+   * timer is running. Not while opening: a SYN or SYN/ACK comes again on the opening's own timer.
+   * Only on a path seen to lose segments (either endpoint sent something again): a RST lost past
+   * the capture point is one more loss there, and waiting for its retransmission costs each such
+   * connection its memory for two minutes, which an abort on a clean path (a client closing a
+   * download) would spend for nothing.
+   */
+  private waitsOnItsTimer(y: Endpoint, yIsClient: boolean): boolean {
+    const d = this.f;
+    if (d[this.b + C.CLIENT + E.RETRANSMITS]! + d[this.b + C.SERVER + E.RETRANSMITS]! === 0) return false;
+    const state = y.currentCode();
+    if (!isSynchronizedCode(state) || state === TcpCode.TIME_WAIT) return false;
+    const yNext = d[this.b + (yIsClient ? C.CLIENT : C.SERVER) + E.SND_NXT]!;
+    const acked = d[this.b + (yIsClient ? C.SERVER : C.CLIENT) + E.MAX_ACK]!;
+    return yNext === yNext && (acked !== acked || seqLT(acked, yNext));
+  }
+
   private sentRst(x: Endpoint, y: Endpoint, seg: Segment, fromClient: boolean): void {
     const acceptable = rstAcceptable(seg, x, y);
     const senderState = x.currentCode();
@@ -1110,6 +1142,9 @@ export class Connection {
     x.addEvent(EventCode.SEND_RST, seg.frame, seg.s);
     this.f[this.b + C.BITS]! |= fromClient ? CLIENT_SENT_RST : SERVER_SENT_RST;
     if (acceptable) {
+      const open = y.currentCode();
+      if (isSynchronizedCode(open) && open !== TcpCode.TIME_WAIT) this.f[this.b + C.BITS]! |= RST_RECEIVER_WAS_OPEN;
+      if (this.waitsOnItsTimer(y, !fromClient)) this.f[this.b + C.BITS]! |= RST_RECEIVER_RETRANSMITS;
       y.addEvent(EventCode.RECV_RST, seg.frame, seg.s, 1);
       this.f[this.b + C.BITS]! |= fromClient ? SERVER_TOOK_RST : CLIENT_TOOK_RST;
     }
@@ -1244,6 +1279,20 @@ export class Connection {
    */
   get mayGoOn(): boolean {
     return (this.f[this.b + C.BITS]! & (CLIENT_TOOK_ICMP | SERVER_TOOK_ICMP | ABORTED_OPEN)) !== 0;
+  }
+
+  /**
+   * Whether an endpoint took a RST while its retransmission timer ran (RST_RECEIVER_RETRANSMITS):
+   * if the RST was lost, it sends again, up to TCP_RTO_MAX later, and those segments belong
+   * to this connection (they show it never took the RST).
+   */
+  get mayRetransmitAfterRst(): boolean {
+    return (this.f[this.b + C.BITS]! & RST_RECEIVER_RETRANSMITS) !== 0;
+  }
+
+  /** Whether an endpoint took a RST while its connection was open (RST_RECEIVER_WAS_OPEN). */
+  get rstReachedOpenEndpoint(): boolean {
+    return (this.f[this.b + C.BITS]! & RST_RECEIVER_WAS_OPEN) !== 0;
   }
 
   get icmpCount(): number {

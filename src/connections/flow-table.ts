@@ -65,6 +65,16 @@ export const DEFAULT_CLOSED_GRACE_S = 2;
 export const GO_ON_GRACE_S = 5;
 
 /**
+ * How long a connection waits for late segments when an endpoint took a RST while its
+ * retransmission timer ran (Connection.mayRetransmitAfterRst): a RST lost past the capture point
+ * leaves the endpoint sending its data or FIN again, after its retransmission timeout, which
+ * backs off up to Linux's TCP_RTO_MAX (120 s), plus the timer wheel's slack (an eighth at most).
+ * What it sends then shows it never took the RST; a connection of its own ("midstream") would
+ * say the opposite (sw32 rs-40c: the FIN came again 5.5 s after the RST).
+ */
+export const RETRANSMISSION_AFTER_RST_S = 135;
+
+/**
  * A connection that never got synchronized (a SYN, SYN/ACK or probe nobody completed) is finished
  * after this much capture-time silence: Linux gives up on SYN_SENT after ~127 s and SYN_RECV after
  * ~63 s, so nothing is lost, and a SYN flood of spoofed sources cannot grow the table for ever.
@@ -387,7 +397,7 @@ export class FlowTable {
       const entered = conn.client.timeWaitEnteredS() ?? conn.server.timeWaitEnteredS();
       if (entered !== null) return Math.max(sumS(entered, this.opts.timeWaitS), conn.lastS);
     }
-    if (gone(c) && gone(s)) return sumS(conn.lastS, conn.mayGoOn ? Math.max(GO_ON_GRACE_S, this.opts.closedGraceS) : this.opts.closedGraceS);
+    if (gone(c) && gone(s)) return sumS(conn.lastS, this.closedWaitS(conn));
     if (waitsOnlyOnTimeWait(c, s)) {
       // The later of the two entries (one side at least is in TIME_WAIT).
       const a = conn.client.timeWaitEnteredS();
@@ -395,6 +405,14 @@ export class FlowTable {
       return sumS(a === null ? b! : b === null ? a : Math.max(a, b), this.opts.timeWaitS);
     }
     return null;
+  }
+
+  /** How long a connection both of whose sides are closed waits for late segments after its last one. */
+  private closedWaitS(conn: Connection): number {
+    const grace = this.opts.closedGraceS;
+    if (conn.mayRetransmitAfterRst) return Math.max(RETRANSMISSION_AFTER_RST_S, grace);
+    if (conn.rstReachedOpenEndpoint) return Math.max(this.opts.timeWaitS, conn.mayGoOn ? GO_ON_GRACE_S : 0, grace);
+    return conn.mayGoOn ? Math.max(GO_ON_GRACE_S, grace) : grace;
   }
 
   /** Whether the connection in `slot` holds a TIME_WAIT (not a LAST_ACK) with a connection opened beside it. */
@@ -418,7 +436,9 @@ export class FlowTable {
    */
   private parkIfWaiting(conn: Connection, at: number): void {
     if (this.openSize < this.parking.whenOpen || at - conn.lastS < this.parking.afterS) return;
-    if (!waitsOnlyOnTimeWait(conn.client.currentCode(), conn.server.currentCode())) return;
+    const c = conn.client.currentCode();
+    const s = conn.server.currentCode();
+    if (!waitsOnlyOnTimeWait(c, s) && !(gone(c) && gone(s) && !conn.mayRetransmitAfterRst)) return;
     this.toPark.push(conn.slot, conn.id);
   }
 
