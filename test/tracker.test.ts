@@ -182,6 +182,25 @@ describe('RST acceptability (RFC 9293 3.10.7, RFC 5961)', () => {
     const refused = finished([{ dir: 'c>s', flags: SYN, seq: 100, s: 0 }, { dir: 's>c', flags: RST | ACK, seq: 0, ack: 101, s: 0.001 }, later(30)]);
     expect(refused[0]!.endS).toBeLessThan(3);
   });
+  it('a FIN sent after a RST the sender is later shown not to have taken is its close from the first copy (fixtures/rst-dropped)', () => {
+    const steps: Step[] = [
+      ...HANDSHAKE,
+      { dir: 's>c', flags: RST | ACK, seq: 5001, ack: 101, s: 0.5 }, // the server aborts; dropped before the client
+      { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5001, s: 0.8 }, // 0.3 s on: could have crossed the RST
+      { dir: 's>c', flags: RST, seq: 5001, s: 0.80002 },
+      { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5001, s: 1.0 },
+      { dir: 's>c', flags: RST, seq: 5001, s: 1.00002 },
+    ];
+    // Nothing yet shows the client outlived the abort: CLOSED there, the FIN kept aside.
+    const [open] = run(steps);
+    expect(states(open!, 'client').at(-1)).toBe('CLOSED');
+    expect(states(open!, 'client')).not.toContain('FIN_WAIT_1');
+    // Its FIN again 1.4 s after the abort: it never took it, and it closed at the first copy.
+    const [shown] = run([...steps, { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5001, s: 1.9 }]);
+    expect(shown!.states.client.slice(-1)).toMatchObject([{ state: 'FIN_WAIT_1', frame: 5, event: 'send-fin' }]);
+    expect(shown!.close.finRetransmits.map((r) => r.frame)).toEqual([7, 9]);
+    expect(shown!.close).toMatchObject({ initiator: 'client', firstFinS: 0.8 });
+  });
   describe('a receiver whose FIN comes again seconds after a RST it never took (sw32 rs-40c)', () => {
     // The client's data was lost once (sent again at 0.5 s), its FIN is not acknowledged when the
     // server's RST comes, and the FIN comes again 5.55 s after the RST: the RST was lost too.

@@ -14,7 +14,7 @@ import { formatAddress } from '../decode/addr.js';
 import { ACK, FIN, RST, SYN, Segment, segmentLength } from '../decode/segment.js';
 import { Endpoint, Side, initEndpoint } from './endpoint.js';
 import { type Control, LAST_ANSWERED, NOT_CAPTURED } from './control.js';
-import { C, CARRIER, ConnectionStore, E, EV, GAP, GAPS_PER_SIDE, ICMP, K, NOTE, RST as R } from './store.js';
+import { C, CARRIER, ConnectionStore, E, EV, FAR, FAR_COPIES, GAP, GAPS_PER_SIDE, ICMP, K, NOTE, RST as R } from './store.js';
 import { seqAdd, seqDiff, seqGE, seqLE, seqLT } from './seq.js';
 import { EventCode, TcpCode, isSynchronizedCode } from './state.js';
 
@@ -599,6 +599,8 @@ export class Connection {
     // A RST's FIN closes nothing in order: its receiver acts on the RST alone (RFC 9293 3.10.7.4's
     // second check comes before the eighth, the FIN's), and it is an anomaly either way.
     // A FIN sent again: the ACK of it taken as received was lost.
+    if ((f & (SYN | FIN | RST)) === FIN && x.fin === null && this.f[this.b + C.BITS]! & (fromClient ? CLIENT_TOOK_RST : SERVER_TOOK_RST) &&
+      !isSynchronizedCode(x.currentCode())) this.finAfterRst(fromClient, seg);
     if ((f & (FIN | RST)) === FIN && !lateFin && sentFin(x, seg)) this.ackOfFinLost(fromClient, seg);
     if (f & RST) this.sentRst(x, y, seg, fromClient);
   }
@@ -1362,13 +1364,65 @@ export class Connection {
     if (proven < 0) return;
     const upTo = arena.data[arena.item(ref, proven, R.SIZE) + R.FRAME]!;
     (fromClient ? this.client : this.server).retract(EventCode.RECV_RST, upTo + 1);
-    if (!pending) this.f[this.b + C.BITS]! &= ~(fromClient ? CLIENT_TOOK_RST : SERVER_TOOK_RST);
+    if (!pending) {
+      this.f[this.b + C.BITS]! &= ~(fromClient ? CLIENT_TOOK_RST : SERVER_TOOK_RST);
+      if (this.store.finsAfterRst.size > 0) this.finsOutlivedRsts(fromClient);
+    }
     for (let i = 0; i <= proven; i++) {
       const o = arena.item(ref, i, R.SIZE);
       if (arena.data[o + R.FROM] === peer && arena.data[o + R.ACCEPTABLE] === 1) arena.data[o + R.RECEIVER_CONTINUED] = 1;
     }
   }
 
+
+  /**
+   * x (the client if `fromClient`), taken to be closed by a RST, sends a FIN (`seg`). A closed
+   * Linux socket sends none: the FIN left before the RST arrived and was captured after it, or
+   * the RST never arrived (dropped by a firewall or lost past the capture point). Until x's later
+   * segments decide (receiverOutlivedRsts), the FIN and its copies are kept aside and x stays
+   * closed; shown alive, x sent it at its first copy (finsOutlivedRsts).
+   */
+  private finAfterRst(fromClient: boolean, seg: Segment): void {
+    const key = this.sideKey(fromClient);
+    const finSeq = seqAdd(seg.seq, seg.payloadLen);
+    let e = this.store.finsAfterRst.get(key);
+    if (e === undefined) {
+      e = new Float64Array(FAR.COPIES + FAR_COPIES * FAR.COPY_SIZE);
+      e[FAR.SEQ] = finSeq;
+      e[FAR.END] = seqAdd(seg.seq, segmentLength(seg));
+      e[FAR.WITH_ACK] = seg.flags & ACK ? 1 : 0;
+      this.store.finsAfterRst.set(key, e);
+    } else if (e[FAR.SEQ] !== finSeq) return; // not a copy of it (anomalies report a FIN that moves)
+    const n = e[FAR.COUNT]!;
+    if (n === FAR_COPIES) return;
+    const o = FAR.COPIES + n * FAR.COPY_SIZE;
+    e[o + FAR.COPY_S] = seg.s;
+    e[o + FAR.COPY_FRAME] = seg.frame;
+    e[o + FAR.COPY_ACK] = seg.flags & ACK ? seg.ack : NaN;
+    e[FAR.COUNT] = n + 1;
+  }
+
+  /**
+   * Every RST x (the client if `fromClient`) was taken to receive is shown untaken: the FIN it
+   * sent after them (finAfterRst) was its close, from its first copy (fixtures/rst-dropped: ss
+   * showed FIN-WAIT-1 from there, while the server's RSTs were dropped).
+   */
+  private finsOutlivedRsts(fromClient: boolean): void {
+    const key = this.sideKey(fromClient);
+    const e = this.store.finsAfterRst.get(key);
+    if (e === undefined) return;
+    this.store.finsAfterRst.delete(key);
+    const x = fromClient ? this.client : this.server;
+    if (x.fin !== null || !isSynchronizedCode(x.currentCode())) return;
+    const ackOf = (o: number): number | null => (e[o + FAR.COPY_ACK]! === e[o + FAR.COPY_ACK]! ? e[o + FAR.COPY_ACK]! : null);
+    const first = FAR.COPIES;
+    const ctl = x.newControl(E.FIN, e[FAR.SEQ]!, e[FAR.END]!, e[FAR.WITH_ACK] === 1, e[first + FAR.COPY_S]!, e[first + FAR.COPY_FRAME]!, ackOf(first));
+    for (let i = 1; i < e[FAR.COUNT]!; i++) {
+      const o = FAR.COPIES + i * FAR.COPY_SIZE;
+      ctl.addCopy(e[o + FAR.COPY_S]!, e[o + FAR.COPY_FRAME]!, ackOf(o));
+    }
+    x.addEvent(EventCode.SEND_FIN, e[first + FAR.COPY_FRAME]!, e[first + FAR.COPY_S]!);
+  }
 
   /**
    * The endpoint sent a segment (neither RST nor SYN) after RSTs that bore its address. One that

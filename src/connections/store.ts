@@ -113,6 +113,16 @@ export const GAPS_PER_SIDE = 16;
  */
 export const enum CARRIER { SEQ, END, NEXT_SEQ, NEXT_END, NEXT_FRAME, NEXT_S, SIZE }
 
+/**
+ * A FIN an endpoint sent while it was taken to be closed by a RST it may yet be shown to have
+ * outlived (ConnectionStore.finsAfterRst): its sequence number, the end of its segment, whether it
+ * carried an ACK, how many copies, then each copy's time, frame and acknowledgment (NaN: none).
+ */
+export const enum FAR { SEQ, END, WITH_ACK, COUNT, COPIES, COPY_S = 0, COPY_FRAME, COPY_ACK, COPY_SIZE }
+
+/** How many copies of such a FIN are kept: the retransmission timer's first few. */
+export const FAR_COPIES = 16;
+
 /** A connection's fields (offsets in its slot). Null numbers are NaN. */
 export const enum C {
   ID = 0,
@@ -467,6 +477,11 @@ export class ConnectionStore {
    * client's data decides (Connection.requestAnswered).
    */
   readonly lapsedRequestAcks = new Map<number, readonly [number, number]>();
+  /**
+   * A FIN an endpoint sent after a RST closed it, before anything showed whether it took that RST
+   * (FAR fields), by slot * 2 + side of its sender: see Connection.finAfterRst.
+   */
+  readonly finsAfterRst = new Map<number, Float64Array>();
 
   /**
    * The cell holding `slot`'s fields; a parked connection is taken back into one first. What a
@@ -593,7 +608,7 @@ export class ConnectionStore {
     this.forgetSideTables(slot);
   }
 
-  /** Drops what the side tables (gaps, ackCarriers, lapsedRequestAcks) hold for `slot`. */
+  /** Drops what the side tables (gaps, ackCarriers, lapsedRequestAcks, finsAfterRst) hold for `slot`. */
   private forgetSideTables(slot: number): void {
     if (this.gaps.size > 0) {
       this.gaps.delete(slot * 2);
@@ -604,6 +619,10 @@ export class ConnectionStore {
       this.ackCarriers.delete(slot * 2 + 1);
     }
     if (this.lapsedRequestAcks.size > 0) this.lapsedRequestAcks.delete(slot);
+    if (this.finsAfterRst.size > 0) {
+      this.finsAfterRst.delete(slot * 2);
+      this.finsAfterRst.delete(slot * 2 + 1);
+    }
   }
 
   /** Every slot in use. */
@@ -624,6 +643,7 @@ export class ConnectionStore {
     this.gaps.clear();
     this.ackCarriers.clear();
     this.lapsedRequestAcks.clear();
+    this.finsAfterRst.clear();
     this.arena.clear();
     this.lot.clear();
   }
