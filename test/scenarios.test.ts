@@ -384,6 +384,41 @@ describe('resets', () => {
     expect(c.resets).toMatchObject([{ kind: 'after-close', from: 'server', ack: null, inWindow: true }]);
     expect(c.close.halfCloseBytes).toBeGreaterThan(0);
   });
+
+  it('RSTs a firewall drops: the client closes and sends its FIN again for 13 s, one connection in FIN_WAIT_1 from its first FIN', async () => {
+    const c = await only('rst-dropped');
+    const scenario = JSON.parse(readFileSync(fixture('rst-dropped', 'scenario.json'), 'utf8')) as
+      { rstDropped: { finFrames: number[]; rstFrames: number[]; abortFrame: number; gapsS: number[] } };
+    const story = scenario.rstDropped;
+    // The last wait (6.8 s) is longer than a connection aborted by a RST waits for late segments.
+    expect(story.gapsS.at(-1)!).toBeGreaterThan(5);
+    expect(c.midstream).toBe(false);
+    expect(c.lastFrame).toBe(story.rstFrames.at(-1));
+    expect(c.close).toMatchObject({ kind: 'fin-then-reset', initiator: 'client' });
+    expect(c.close.finRetransmits.map((r) => r.frame)).toEqual(story.finFrames.slice(1));
+    expect(c.states.client.slice(-2)).toMatchObject([
+      { state: 'FIN_WAIT_1', frame: story.finFrames[0], event: 'send-fin' },
+      { state: 'CLOSED', frame: story.rstFrames.at(-1), event: 'recv-rst' },
+    ]);
+    expect(c.resets.find((r) => r.frame === story.abortFrame)).toMatchObject({ kind: 'abort', from: 'server', receiverContinued: true });
+  });
+
+  it('a keep-alive give-up RST lost on its way: the server\'s FIN 6 s later, in the old sequence space, is the same connection', async () => {
+    const c = await only('keepalive-rst-lost');
+    const scenario = JSON.parse(readFileSync(fixture('keepalive-rst-lost', 'scenario.json'), 'utf8')) as
+      { keepaliveRstLost: Record<'rstFrame' | 'finFrame' | 'answerFrame' | 'finAfterRstS', number> };
+    const story = scenario.keepaliveRstLost;
+    expect(story.finAfterRstS).toBeGreaterThan(5);
+    expect(c.midstream).toBe(false);
+    expect(c.lastFrame).toBe(story.answerFrame);
+    expect(c.resets.map((r) => [r.frame, r.from, r.receiverContinued])).toEqual([[story.rstFrame, 'client', true], [story.answerFrame, 'client', false]]);
+    expect(c.states.client.at(-1)).toMatchObject({ state: 'CLOSED', frame: story.rstFrame, event: 'send-rst' });
+    expect(c.states.server.slice(-3)).toMatchObject([
+      { state: 'ESTABLISHED', event: 'recv-ack-of-syn' },
+      { state: 'FIN_WAIT_1', frame: story.finFrame, event: 'send-fin' },
+      { state: 'CLOSED', frame: story.answerFrame, event: 'recv-rst' },
+    ]);
+  });
 });
 
 describe('TIME_WAIT', () => {

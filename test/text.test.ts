@@ -557,11 +557,11 @@ interface Digest {
 /**
  * The facts the text must reproduce. Times are rounded to what the text printed; `timed` false
  * (-t) drops them and what depends on them: TIME_WAIT ends, whether a bare RST was a reply, and
- * the kind of the handshakes in `openedByTimer` (see below). Addresses are replaced by their order
+ * the kind of the handshakes in `openedByTimer` and the closes in `outlivedByTime` (see below). Addresses are replaced by their order
  * of appearance when the rendering resolved names. reserved-bits anomalies are left out: tcpdump
  * does not print the reserved bits.
  */
-function digest(r: Report, digits: number, timed: boolean, byName: boolean, times = timed, quotes = false, openedByTimer = new Set<string>()): Digest {
+function digest(r: Report, digits: number, timed: boolean, byName: boolean, times = timed, quotes = false, openedByTimer = new Set<string>(), outlivedByTime = new Set<string>()): Digest {
   const names = new Map<string, string>();
   const addr = (ip: string, port: number) => {
     if (byName && !names.has(ip)) names.set(ip, `host${names.size}`);
@@ -578,7 +578,8 @@ function digest(r: Report, digits: number, timed: boolean, byName: boolean, time
       packets: c.packets,
       bytes: c.bytes,
       handshake: { kind: openedByTimer.has(`${c.client.port} ${c.server.port}`) ? null : c.handshake.kind, synS: t(c.handshake.synS), synAckS: t(c.handshake.synAckS), ackS: t(c.handshake.ackS), synFrame: c.handshake.synFrame },
-      close: { kind: c.close.kind, initiator: c.close.initiator, firstFinS: t(c.close.firstFinS), completeS: t(c.close.completeS) },
+      close: outlivedByTime.has(`${c.client.port} ${c.server.port}`) ? { kind: null, initiator: null, firstFinS: null, completeS: null }
+        : { kind: c.close.kind, initiator: c.close.initiator, firstFinS: t(c.close.firstFinS), completeS: t(c.close.completeS) },
       // A bare RST is after-close only if it came at once in reply (resets.ts): -t cannot say.
       resets: c.resets.map((x) => ({ kind: !timed && (x.kind === 'after-close' || x.kind === 'abort') ? 'abort or after-close' : x.kind, frame: x.frame, from: x.from, s: t(x.s) })),
       timeWait: c.timeWait.map((w) => ({ side: w.side, enteredS: t(w.enteredS), end: timed ? w.end : null })),
@@ -655,7 +656,14 @@ describe('tcpdump text agrees with the pcap', () => {
           const openedByTimer = new Set(timed ? [] : pcap.connections
             .filter((c) => c.states.server.some((e) => e.event === 'gave-up') && c.states.client.some((e) => e.state === 'ESTABLISHED'))
             .map((c) => `${c.client.port} ${c.server.port}`));
-          expect(digest(named(text), digits, timed, byName, timed, quotes, openedByTimer)).toEqual(digest(named(pcap), digits, timed, byName, timed, quotes, openedByTimer));
+          // An endpoint shown to have outlived a RST by still sending a second after it: without
+          // times, what it sent after reads as sent by a closed endpoint (its FIN kept aside), and
+          // the close is the RST's (rst-dropped, keepalive-rst-lost).
+          const outlivedByTime = new Set(timed ? [] : pcap.connections
+            .filter((c) => c.resets.some((x) => x.receiverContinued))
+            .map((c) => `${c.client.port} ${c.server.port}`));
+          expect(digest(named(text), digits, timed, byName, timed, quotes, openedByTimer, outlivedByTime))
+            .toEqual(digest(named(pcap), digits, timed, byName, timed, quotes, openedByTimer, outlivedByTime));
         });
       }
     });
