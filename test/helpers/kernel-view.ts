@@ -3,7 +3,8 @@
  * fixture was made; format in fixtures/README.md). A view is a set of sockets the kernel held
  * at every poll from its first to its last; the tracker agrees when, for each socket, the
  * endpoint's history holds that state within the first poll's window and within the last's (the
- * polling delay), and when every endpoint the tracker holds open outside LISTEN shows up in ss.
+ * polling delay) and all the time between them, and when every endpoint the tracker holds open
+ * outside LISTEN shows up in ss.
  */
 import { readFileSync } from 'node:fs';
 import type { Report } from '../../src/pipeline.js';
@@ -27,14 +28,19 @@ const fmt = (ip: string, port: number) => (ip.includes(':') ? `[${ip}]:${port}` 
 
 interface Lifeline { conn: ConnectionReport; side: 'client' | 'server'; local: string; peer: string; entries: StateEntry[]; until: number }
 
-/** Every endpoint of every connection, with the time its incarnation gave way to the next. */
+/**
+ * Every endpoint of every connection, with the time its incarnation gave way to the next: the
+ * next one's first packet, unless the old one's own history goes on past it (a TIME_WAIT that
+ * refused the new SYN, a LAST_ACK answering it), which then says when it ended.
+ */
 function lifelines(report: Report): Lifeline[] {
   const out: Lifeline[] = [];
   for (const conn of report.connections) {
     const c = fmt(conn.client.ip, conn.client.port);
     const s = fmt(conn.server.ip, conn.server.port);
     const next = report.connections.find((o) => o.id > conn.id && sameTuple(o, conn));
-    const until = next ? next.firstS : Infinity;
+    const goesOn = next !== undefined && [...conn.states.client, ...conn.states.server].some((e) => e.s > next.firstS);
+    const until = next && !goesOn ? next.firstS : Infinity;
     out.push({ conn, side: 'client', local: c, peer: s, entries: conn.states.client, until });
     out.push({ conn, side: 'server', local: s, peer: c, entries: conn.states.server, until });
   }
@@ -115,7 +121,60 @@ export function disagreements(
         if (!held.has('none')) out.push({ window: [round(pFrom), round(pTo)], endpoint: key, kernel: 'none', tracker: [...held] });
       }
     }
+    // Between the first poll and the last, every poll showed the same: the tracker must hold each
+    // socket's state all along (an incarnation of its four-tuple at every moment), and hold no
+    // other endpoint open. Gaps within twice the polling tolerance are the polls' own blur. (The
+    // two polls alone let a wrong state in between pass: sw35's lost keep-alive RSTs.)
+    const t0 = v.first[1] - origin + toleranceS;
+    const t1 = Math.min(v.last[0] - origin - toleranceS, judgeUntilS);
+    if (t1 <= t0) continue;
+    const listed = new Set<string>();
+    for (const sock of v.sockets) {
+      if (sock.state === 'LISTEN') continue;
+      const key = `${sock.local} ${sock.peer}`;
+      listed.add(key);
+      if (unjudged(sock.local, t0, t1)) continue;
+      const spans = lines.filter((l) => l.local === sock.local && l.peer === sock.peer).flatMap((l) => spansOf(l, sock.state));
+      for (const gap of gaps(spans, t0, t1, 2 * toleranceS)) out.push({ window: [round(gap[0]), round(gap[1])], endpoint: key, kernel: sock.state, tracker: ['other'] });
+    }
+    for (const l of lines) {
+      const key = `${l.local} ${l.peer}`;
+      if (listed.has(key) || unjudged(l.local, t0, t1)) continue;
+      for (const gap of gaps(spansOf(l, 'none'), t0, t1, 2 * toleranceS)) out.push({ window: [round(gap[0]), round(gap[1])], endpoint: key, kernel: 'none', tracker: ['open'] });
+    }
   }
+  return out;
+}
+
+/** The spans [from, to] in which a lifeline holds socket state `state` ('none': no socket), as statesDuring reads it. */
+function spansOf(l: Lifeline, state: string): [number, number][] {
+  const out: [number, number][] = [];
+  if (state === 'none') {
+    out.push([-Infinity, l.conn.firstS]);
+    if (l.until < Infinity) out.push([l.until, Infinity]);
+  }
+  const e = l.entries;
+  for (let i = 0; i < e.length; i++) {
+    if (socketName(e[i]!.state) !== state) continue;
+    const start = e[i]!.s;
+    const next = e[i + 1];
+    const timerEnd = next !== undefined && next.frame === null ? next.s + (next.s - start) * TIMER_SLACK : undefined;
+    const end = Math.min(next !== undefined ? timerEnd ?? next.s : Infinity, l.until);
+    if (end > start - 1e-12) out.push([start, end]);
+  }
+  return out;
+}
+
+/** The parts of [from, to] no span covers, longer than `blur`. */
+function gaps(spans: [number, number][], from: number, to: number, blur: number): [number, number][] {
+  const out: [number, number][] = [];
+  let at = from;
+  for (const [a, b] of [...spans].sort((x, y) => x[0] - y[0])) {
+    if (a > at && Math.min(a, to) - at > blur) out.push([at, Math.min(a, to)]);
+    if (b > at) at = b;
+    if (at >= to) return out;
+  }
+  if (to - at > blur) out.push([at, to]);
   return out;
 }
 
