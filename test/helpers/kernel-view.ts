@@ -95,6 +95,9 @@ export function disagreements(
   const lines = lifelines(report).filter((l) => !notSockets(l.local, l.peer));
   const unjudged = changedUnseen(unseen, origin);
   const out: Disagreement[] = [];
+  // How long one poll took at the most: a connection that lived less than two polls can fall
+  // between two of them (busy machines: 46-84 ms a poll in the sweeps), so ss never lists it.
+  const pollS = views.reduce((m, v) => Math.max(m, v.first[1] - v.first[0], v.last[1] - v.last[0]), 0);
   for (const v of views) {
     const from = v.first[0] - origin - toleranceS;
     if (from > judgeUntilS) continue;
@@ -123,8 +126,9 @@ export function disagreements(
     }
     // Between the first poll and the last, every poll showed the same: the tracker must hold each
     // socket's state all along (an incarnation of its four-tuple at every moment), and hold no
-    // other endpoint open. Gaps within twice the polling tolerance are the polls' own blur. (The
-    // two polls alone let a wrong state in between pass: sw35's lost keep-alive RSTs.)
+    // other endpoint open. Gaps within twice the polling tolerance are the polls' own blur, and an
+    // endpoint open for less than two polls may have lived between them. (The two polls alone let
+    // a wrong state in between pass: sw35's lost keep-alive RSTs.)
     const t0 = v.first[1] - origin + toleranceS;
     const t1 = Math.min(v.last[0] - origin - toleranceS, judgeUntilS);
     if (t1 <= t0) continue;
@@ -140,7 +144,7 @@ export function disagreements(
     for (const l of lines) {
       const key = `${l.local} ${l.peer}`;
       if (listed.has(key) || unjudged(l.local, t0, t1)) continue;
-      for (const gap of gaps(spansOf(l, 'none'), t0, t1, 2 * toleranceS)) out.push({ window: [round(gap[0]), round(gap[1])], endpoint: key, kernel: 'none', tracker: ['open'] });
+      for (const gap of gaps(spansOf(l, 'none'), t0, t1, Math.max(2 * toleranceS, 2 * pollS))) out.push({ window: [round(gap[0]), round(gap[1])], endpoint: key, kernel: 'none', tracker: ['open'] });
     }
   }
   return out;
