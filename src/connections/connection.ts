@@ -16,7 +16,7 @@ import { Endpoint, Side, initEndpoint } from './endpoint.js';
 import { type Control, LAST_ANSWERED, NOT_CAPTURED } from './control.js';
 import { C, CARRIER, ConnectionStore, E, EV, FAR, FAR_COPIES, GAP, GAPS_PER_SIDE, ICMP, K, NOTE, RST as R } from './store.js';
 import { seqAdd, seqDiff, seqGE, seqLE, seqLT } from './seq.js';
-import { EventCode, TcpCode, isSynchronizedCode } from './state.js';
+import { EventCode, TcpCode, isOpenCode, isSynchronizedCode } from './state.js';
 
 export interface RstFact {
   s: number;
@@ -809,8 +809,7 @@ export class Connection {
     if (this.answersOpeningSynAck(seg)) return false;
     const c = this.client.currentCode();
     const s = this.server.currentCode();
-    const open = (st: TcpCode) => isSynchronizedCode(st) && st !== TcpCode.TIME_WAIT;
-    if (open(c) && open(s)) return false;
+    if (isOpenCode(c) && isOpenCode(s)) return false;
     // The peer's own first SYN while ours is still unanswered: a simultaneous open (RFC 9293 3.5).
     const r = receiver.currentCode();
     const peerOpening = r === TcpCode.SYN_SENT || r === TcpCode.SYN_RECEIVED;
@@ -1118,19 +1117,16 @@ export class Connection {
   }
 
   /**
-   * Whether y (the client if `yIsClient`), open, has sent sequence space its peer has not
-   * acknowledged (the peer's highest ACK so far, not the RST being observed): its retransmission
-   * timer is running. Not while opening: a SYN or SYN/ACK comes again on the opening's own timer.
-   * Only on a path seen to lose segments (either endpoint sent something again): a RST lost past
-   * the capture point is one more loss there, and waiting for its retransmission costs each such
-   * connection its memory for two minutes, which an abort on a clean path (a client closing a
-   * download) would spend for nothing.
+   * Whether the client (if `yIsClient`, else the server), open, has sent sequence space its peer
+   * has not acknowledged (the peer's highest ACK so far, not the RST being observed): its
+   * retransmission timer is running. Only on a path seen to lose segments (either endpoint sent
+   * something again): a RST lost past the capture point is one more loss there, and waiting for
+   * its retransmission costs each such connection its memory for two minutes, which an abort on
+   * a clean path (a client closing a download) would spend for nothing.
    */
-  private waitsOnItsTimer(y: Endpoint, yIsClient: boolean): boolean {
+  private waitsOnItsTimer(yIsClient: boolean): boolean {
     const d = this.f;
     if (d[this.b + C.CLIENT + E.RETRANSMITS]! + d[this.b + C.SERVER + E.RETRANSMITS]! === 0) return false;
-    const state = y.currentCode();
-    if (!isSynchronizedCode(state) || state === TcpCode.TIME_WAIT) return false;
     const yNext = d[this.b + (yIsClient ? C.CLIENT : C.SERVER) + E.SND_NXT]!;
     const acked = d[this.b + (yIsClient ? C.SERVER : C.CLIENT) + E.MAX_ACK]!;
     return yNext === yNext && (acked !== acked || seqLT(acked, yNext));
@@ -1139,14 +1135,16 @@ export class Connection {
   private sentRst(x: Endpoint, y: Endpoint, seg: Segment, fromClient: boolean): void {
     const acceptable = rstAcceptable(seg, x, y);
     const senderState = x.currentCode();
-    if (isSynchronizedCode(senderState) && senderState !== TcpCode.TIME_WAIT) this.f[this.b + C.BITS]! |= ABORTED_OPEN;
+    if (isOpenCode(senderState)) this.f[this.b + C.BITS]! |= ABORTED_OPEN;
     // Closes x at once (SPEC section 3), until x's own later segments say otherwise (senderOutlivedItsRsts).
     x.addEvent(EventCode.SEND_RST, seg.frame, seg.s);
     this.f[this.b + C.BITS]! |= fromClient ? CLIENT_SENT_RST : SERVER_SENT_RST;
     if (acceptable) {
-      const open = y.currentCode();
-      if (isSynchronizedCode(open) && open !== TcpCode.TIME_WAIT) this.f[this.b + C.BITS]! |= RST_RECEIVER_WAS_OPEN;
-      if (this.waitsOnItsTimer(y, !fromClient)) this.f[this.b + C.BITS]! |= RST_RECEIVER_RETRANSMITS;
+      // Not while opening: a SYN or SYN/ACK comes again on the opening's own timer.
+      if (isOpenCode(y.currentCode())) {
+        this.f[this.b + C.BITS]! |= RST_RECEIVER_WAS_OPEN;
+        if (this.waitsOnItsTimer(!fromClient)) this.f[this.b + C.BITS]! |= RST_RECEIVER_RETRANSMITS;
+      }
       y.addEvent(EventCode.RECV_RST, seg.frame, seg.s, 1);
       this.f[this.b + C.BITS]! |= fromClient ? SERVER_TOOK_RST : CLIENT_TOOK_RST;
     }

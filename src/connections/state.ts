@@ -189,3 +189,8 @@ export function nextCode(state: TcpCode, event: EventCode): TcpCode {
 export function isSynchronizedCode(s: TcpCode): boolean {
   return s >= TcpCode.ESTABLISHED;
 }
+
+/** A synchronized state other than TIME_WAIT: the endpoint holds a live connection. */
+export function isOpenCode(s: TcpCode): boolean {
+  return isSynchronizedCode(s) && s !== TcpCode.TIME_WAIT;
+}
