@@ -178,6 +178,29 @@ describe('opening', () => {
       expect(names.slice(names.indexOf('SYN_SENT'), names.indexOf('SYN_SENT') + 3)).toEqual(['SYN_SENT', 'SYN_RECEIVED', 'ESTABLISHED']);
     }
   });
+
+  it('a socket connected to itself takes its own SYN, FIN and data: both sides are its one path, one RST', async () => {
+    const r = await analyze(fixture('self-connect'));
+    const [closed, aborted] = r.connections;
+    expect(r.connections).toHaveLength(2);
+    for (const c of r.connections) {
+      expect(c.client).toEqual(c.server);
+      expect(c.notes.map((n) => [n.kind, n.frame])).toEqual([['self-connect', c.firstFrame]]);
+      expect(c.handshake.kind).toBe('simultaneous-open');
+      // What it sent is what it received: each segment is counted each way.
+      expect(c.bytes).toEqual({ clientToServer: 6, serverToClient: 6 });
+    }
+    // ss: SYN-RECV, ESTAB, TIME-WAIT (one socket), reused by the second connect().
+    for (const side of ['client', 'server'] as const) {
+      expect(stateNames(closed!, side)).toEqual(['CLOSED', 'SYN_SENT', 'SYN_RECEIVED', 'ESTABLISHED', 'FIN_WAIT_1', 'CLOSING', 'TIME_WAIT', 'CLOSED']);
+      expect(stateNames(aborted!, side)).toEqual(['CLOSED', 'SYN_SENT', 'SYN_RECEIVED', 'ESTABLISHED', 'CLOSED']);
+    }
+    expect(closed!.close.kind).toBe('simultaneous');
+    expect(closed!.timeWait.map((t) => t.end)).toEqual(['reused', 'reused']);
+    // The RST is sent once and closes the socket; the copy that comes back finds nothing.
+    expect(aborted!.resets).toMatchObject([{ kind: 'abort', from: 'client', senderState: 'ESTABLISHED' }]);
+    expect(r.summary.resets).toBe(1);
+  });
 });
 
 describe('closing', () => {

@@ -50,6 +50,10 @@ describe('tcptrace ladder', () => {
       expect(lines[at]).toMatch(fromClient ? /│─ \[F\] not captured .*▶│$/ : /│◀─+ \[F\] not captured .*─│$/);
     }
   });
+  it('numbers a socket connected to itself from its own ISN both ways, as tcpdump does', () => {
+    const rows = ladder('self-connect', '--conn', '1').stdout.split('\n').filter((l) => / #\d+ /.test(l));
+    expect(rows.map((l) => /\[[^\]]+\] (.*?) len/.exec(l)![1])).toEqual(['seq 0', 'seq 0 ack 1', 'ack 1', 'seq 1 ack 1', 'ack 7', 'seq 7 ack 7', 'ack 8']);
+  });
   it('marks illegal-flag segments', () => {
     const r = ladder('illegal-flags', '--client', '127.0.0.1:42001');
     expect(r.code).toBe(0);

@@ -49,9 +49,9 @@ export interface RstFact {
   receiverContinued: boolean;
 }
 
-export type NoteKind = 'syn-data' | 'rst-data' | 'syn-on-open-connection' | 'syn-ack-new-isn' | 'syn-ack-not-captured' | 'ack-not-captured' | 'syn-to-time-wait' | 'syn-to-last-ack' | 'fin-not-captured';
-export const NOTE_KINDS: readonly NoteKind[] = ['syn-data', 'rst-data', 'syn-on-open-connection', 'syn-ack-new-isn', 'syn-ack-not-captured', 'ack-not-captured', 'syn-to-time-wait', 'syn-to-last-ack', 'fin-not-captured'];
-const enum Note { SYN_DATA, RST_DATA, SYN_ON_OPEN_CONNECTION, SYN_ACK_NEW_ISN, SYN_ACK_NOT_CAPTURED, ACK_NOT_CAPTURED, SYN_TO_TIME_WAIT, SYN_TO_LAST_ACK, FIN_NOT_CAPTURED }
+export type NoteKind = 'syn-data' | 'rst-data' | 'syn-on-open-connection' | 'syn-ack-new-isn' | 'syn-ack-not-captured' | 'ack-not-captured' | 'syn-to-time-wait' | 'syn-to-last-ack' | 'fin-not-captured' | 'self-connect';
+export const NOTE_KINDS: readonly NoteKind[] = ['syn-data', 'rst-data', 'syn-on-open-connection', 'syn-ack-new-isn', 'syn-ack-not-captured', 'ack-not-captured', 'syn-to-time-wait', 'syn-to-last-ack', 'fin-not-captured', 'self-connect'];
+const enum Note { SYN_DATA, RST_DATA, SYN_ON_OPEN_CONNECTION, SYN_ACK_NEW_ISN, SYN_ACK_NOT_CAPTURED, ACK_NOT_CAPTURED, SYN_TO_TIME_WAIT, SYN_TO_LAST_ACK, FIN_NOT_CAPTURED, SELF_CONNECT }
 
 export interface NoteFact {
   kind: NoteKind;
@@ -228,6 +228,7 @@ export class Connection {
     initEndpoint(d, b + C.CLIENT, clientState, seg.s, seg.frame);
     initEndpoint(d, b + C.SERVER, serverState, seg.s, seg.frame);
     if (synAck) this.client.isn = (seg.ack - 1) >>> 0; // inferred from the SYN/ACK
+    if (seg.srcPort === seg.dstPort && this.selfConnected) this.noteAt(Note.SELF_CONNECT, seg.s, seg.frame, true, 0);
     return this;
   }
 
@@ -352,6 +353,18 @@ export class Connection {
   /** The key of one endpoint (the client if `client`) in the store's side tables (gaps, ackCarriers): slot * 2 + side. */
   private sideKey(client: boolean): number {
     return this.slot * 2 + (client ? 0 : 1);
+  }
+
+  /**
+   * Whether the four-tuple is one socket's address twice: a socket connected to itself. Linux
+   * does this when a client's port is the one it connects to on its own address (bound to it, or
+   * handed it as its ephemeral port when nothing listens there): its SYN comes back to it, a
+   * simultaneous open with itself. Each segment is then sent and received by the same socket.
+   */
+  get selfConnected(): boolean {
+    const f = this.f;
+    const b = this.b;
+    return f[b + C.CLIENT_PORT] === f[b + C.SERVER_PORT] && f[b + C.C3] === f[b + C.S3] && f[b + C.C0] === f[b + C.S0] && f[b + C.C1] === f[b + C.S1] && f[b + C.C2] === f[b + C.S2];
   }
 
   isFromClient(seg: Segment): boolean {
@@ -827,8 +840,12 @@ export class Connection {
    * the old connection, and the TIME_WAIT lives on beside the SYN's new socket. True also where
    * the timestamps cannot be told (options cut by the snap length, a FIN's TSval not seen): the
    * TIME_WAIT's answer then decides (FlowTable.route). Where the handshake was not seen, false.
+   * False for a socket connected to itself: the SYN's sender is the TIME_WAIT's own four-tuple on
+   * its own host, whose connect() took the TIME_WAIT over before sending it (Linux refuses the
+   * connect() otherwise, EADDRNOTAVAIL, and no SYN leaves).
    */
   timeWaitRejects(seg: Segment): boolean {
+    if (seg.srcPort === seg.dstPort && this.selfConnected) return false;
     const fromClient = this.isFromClient(seg);
     const sender = fromClient ? this.client : this.server;
     const receiver = fromClient ? this.server : this.client;
@@ -883,6 +900,8 @@ export class Connection {
    * (lastAckTakes, lastAckAnswered) or a SYN/ACK, which shows it had closed.
    */
   lastAckMayHold(seg: Segment): boolean {
+    // A socket connected to itself closes through CLOSING, never LAST_ACK (see timeWaitRejects).
+    if (seg.srcPort === seg.dstPort && this.selfConnected) return false;
     return this.mayBeInLastAck(!this.isFromClient(seg));
   }
 

@@ -12,7 +12,7 @@
  * finish only when its TIME_WAIT ends is parked until then (packed, parking.ts), and taken back by
  * the store whenever the table looks at it again.
  */
-import { ACK, FIN, SYN, flowHash, type Segment } from '../decode/segment.js';
+import { ACK, FIN, RST, SYN, flowHash, type Segment } from '../decode/segment.js';
 import { Connection, carries } from './connection.js';
 import { C, ConnectionStore } from './store.js';
 import { TcpCode, isSynchronizedCode } from './state.js';
@@ -189,6 +189,11 @@ export class FlowTable {
     const fromClient = conn.isFromClient(seg);
     const version = opened ? -1 : conn.stateVersion;
     conn.observe(seg, fromClient);
+    // A socket connected to itself (Connection.selfConnected) receives every segment it sends:
+    // its server side is the same socket, fed the same segment, so both sides go its way (SYN_SENT,
+    // SYN_RECEIVED at its own SYN, ESTABLISHED; FIN_WAIT_1, CLOSING at its own FIN, TIME_WAIT).
+    // Not a RST: the socket is gone once it sends one, and the copy that reaches it finds nothing.
+    if (seg.srcPort === seg.dstPort && !(seg.flags & RST) && conn.selfConnected) conn.observe(seg, false);
     // Only a change of state can make a connection finishable (a pure ACK can: the last ACK of a close).
     if (conn.stateVersion !== version) this.schedule(conn);
     this.result.fromClient = fromClient;

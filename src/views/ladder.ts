@@ -42,7 +42,7 @@ export function renderLadder(conn: ConnectionReport, segs: LadderSegment[], o: L
     : { line: '|', dash: '-', right: '>', left: '<', retx: 'R ', warn: ' !! ', fold: ':' };
   const t = (s: number) => s.toFixed(o.digits);
   const arrowW = Math.max(44, o.width - 2 * STATE_W - 4);
-  const isn = initialSequenceNumbers(segs);
+  const isn = initialSequenceNumbers(segs, conn.notes.some((n) => n.kind === 'self-connect'));
   const byFrame = statesByFrame(conn);
   // RSTs their apparent sender or their receiver outlived: someone else's, or never taken
   // (Connection.senderOutlivedItsRsts, receiverOutlivedRsts).
@@ -153,13 +153,17 @@ function statesByFrame(conn: ConnectionReport): Map<number, { client?: string; s
   return m;
 }
 
-/** Relative numbers as tcpdump prints them: each side's from its ISN (or first sequence number seen). */
-function initialSequenceNumbers(segs: LadderSegment[]): { send: number | null; recv: number | null } {
+/**
+ * Relative numbers as tcpdump prints them: each side's from its ISN (or first sequence number
+ * seen). A socket connected to itself (`self`) acknowledges its own numbers.
+ */
+function initialSequenceNumbers(segs: LadderSegment[], self: boolean): { send: number | null; recv: number | null } {
   const first = (fromClient: boolean) => {
     const syn = segs.find((x) => x.fromClient === fromClient && x.flags & SYN);
     return syn ? syn.seq : segs.find((x) => x.fromClient === fromClient)?.seq ?? null;
   };
-  return { send: first(true), recv: first(false) };
+  const send = first(true);
+  return { send, recv: self ? send : first(false) };
 }
 
 function rel(n: number, base: number | null): number {

@@ -1,7 +1,8 @@
 /**
  * The states-at view: every endpoint's state at one moment, laid out like `ss -tan`, with the
  * count per state at the bottom (the `netstat | grep SYN_RECV | wc -l` of the articles, for any
- * instant of the past). Endpoints without a socket (CLOSED, or only assumed LISTEN) are not listed.
+ * instant of the past). Endpoints without a socket (CLOSED, or only assumed LISTEN) are not listed,
+ * and a socket connected to itself (both sides of its connection) is listed once.
  */
 import { endpoint } from './format.js';
 import Table from 'cli-table3';
@@ -36,6 +37,8 @@ export function statesAt(report: Report, atS: number): EndpointState[] {
       if (!e || e.state === 'CLOSED' || e.state === 'LISTEN') continue;
       if (pastEnd && e.state === 'TIME_WAIT' && atS >= sumS(e.s, report.options.timeWaitS)) continue;
       const [local, peer] = side === 'client' ? [c.client, c.server] : [c.server, c.client];
+      // A socket connected to itself is both sides of its connection, and one socket to ss.
+      if (side === 'server' && c.client.port === c.server.port && c.client.ip === c.server.ip) continue;
       out.push({ state: e.state, local: endpoint(local), peer: endpoint(peer), connection: c.id, sinceS: e.s });
     }
   }
