@@ -54,6 +54,14 @@ describe('tcptrace ladder', () => {
     const rows = ladder('self-connect', '--conn', '1').stdout.split('\n').filter((l) => / #\d+ /.test(l));
     expect(rows.map((l) => /\[[^\]]+\] (.*?) len/.exec(l)![1])).toEqual(['seq 0', 'seq 0 ack 1', 'ack 1', 'seq 1 ack 1', 'ack 7', 'seq 7 ack 7', 'ack 8']);
   });
+  it('keeps the lifelines straight when a client state label is longer than its column', () => {
+    for (const name of ['self-connect', 'simultaneous-open']) {
+      const lines = ladder(name, '--conn', '1').stdout.split('\n').filter((l) => l.includes('│'));
+      expect(lines.some((l) => l.startsWith('SYN_SENT>SYN_RECEIVED') || l.includes('│ SYN_SENT>SYN_RECEIVED'))).toBe(true);
+      expect(new Set(lines.map((l) => l.indexOf('│'))).size).toBe(1);
+      expect(new Set(lines.map((l) => l.lastIndexOf('│'))).size).toBe(1);
+    }
+  });
   it('marks illegal-flag segments', () => {
     const r = ladder('illegal-flags', '--client', '127.0.0.1:42001');
     expect(r.code).toBe(0);

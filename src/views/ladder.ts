@@ -41,9 +41,13 @@ export function renderLadder(conn: ConnectionReport, segs: LadderSegment[], o: L
     ? { line: '│', dash: '─', right: '▶', left: '◀', retx: '↻ ', warn: ' ⚠ ', fold: '⋮' }
     : { line: '|', dash: '-', right: '>', left: '<', retx: 'R ', warn: ' !! ', fold: ':' };
   const t = (s: number) => s.toFixed(o.digits);
-  const arrowW = Math.max(44, o.width - 2 * STATE_W - 4);
   const isn = initialSequenceNumbers(segs, conn.notes.some((n) => n.kind === 'self-connect'));
   const byFrame = statesByFrame(conn);
+  // The client's column is as wide as its longest label ("SYN_SENT>SYN_RECEIVED" in a
+  // simultaneous open), so the lifelines stay straight; the server's labels end the rows.
+  let stateW = STATE_W;
+  for (const v of byFrame.values()) stateW = Math.max(stateW, v.client?.length ?? 0);
+  const arrowW = Math.max(44, o.width - stateW - STATE_W - 4);
   // RSTs their apparent sender or their receiver outlived: someone else's, or never taken
   // (Connection.senderOutlivedItsRsts, receiverOutlivedRsts).
   const lived = new Map(conn.resets.filter((r) => r.senderContinued || r.receiverContinued)
@@ -54,11 +58,11 @@ export function renderLadder(conn: ConnectionReport, segs: LadderSegment[], o: L
   const out: string[] = [];
 
   const row = (left: string, mid: string, right: string) =>
-    `${padVisible(left, STATE_W)} ${g.line}${mid}${g.line} ${right}`.trimEnd();
+    `${padVisible(left, stateW)} ${g.line}${mid}${g.line} ${right}`.trimEnd();
   const client = `client ${endpoint(conn.client)}`;
   const server = `server ${endpoint(conn.server)}`;
   out.push(c.bold(`#${conn.id}  ${client} -> ${server}`) + `  handshake ${conn.handshake.kind}, close ${conn.close.kind}`);
-  out.push(`${padVisible('', STATE_W)} ${padVisible(client, arrowW / 2 + 1)}${padVisible(server, arrowW / 2 + 1).trimEnd()}`.trimEnd());
+  out.push(`${padVisible('', stateW)} ${padVisible(client, arrowW / 2 + 1)}${padVisible(server, arrowW / 2 + 1).trimEnd()}`.trimEnd());
   out.push(row(c.cyan(conn.states.client[0]!.state), ' '.repeat(arrowW), c.cyan(conn.states.server[0]!.state)));
 
   // ICMP errors about the connection's segments are rows of their own, in frame order.
@@ -97,7 +101,7 @@ export function renderLadder(conn: ConnectionReport, segs: LadderSegment[], o: L
   }
   for (const w of conn.timeWait) {
     const how = w.end === 'open' ? `still open at capture end: at least ${t(w.durationS)} s` : `${w.end} after ${t(w.durationS)} s`;
-    out.push(`${padVisible('', STATE_W)}  TIME_WAIT (${w.side}) ${how}`);
+    out.push(`${padVisible('', stateW)}  TIME_WAIT (${w.side}) ${how}`);
   }
   return out.join('\n');
 
