@@ -15,7 +15,11 @@ export interface SsSocket { ns: string; state: string; local: string; peer: stri
 export interface SsView { first: [number, number]; last: [number, number]; sockets: SsSocket[] }
 
 export function readSsViews(path: string): SsView[] {
-  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as SsView);
+  const views = readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as SsView);
+  // ss names the device of an address bound to one ("10.36.0.3%eth0:46045", an MPTCP subflow):
+  // the four-tuple is the address alone.
+  for (const v of views) for (const x of v.sockets) { x.local = x.local.replace(/%[^:\]]+/, ''); x.peer = x.peer.replace(/%[^:\]]+/, ''); }
+  return views;
 }
 
 /** Epoch seconds of an ISO time with any number of fraction digits. */
