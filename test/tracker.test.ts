@@ -792,6 +792,43 @@ describe('data sent again after the request\'s SYN/ACK timer lapsed (sw34, no ti
   });
 });
 
+describe('the handshake completed by an ACK ahead of the data the server never got (sw36 da-drop-long)', () => {
+  // TCP_DEFER_ACCEPT keeps the request past the first ACK; the client's data is lost on its way
+  // each time; the SYN/ACK sent again after the wait is answered by a pure ACK at the client's
+  // snd_nxt (seq 151: past the lost data, in the window), which Linux takes. The server's FIN
+  // acknowledges nothing past the SYN: it never got the data segments sent after that ACK.
+  const steps: Step[] = [
+    { dir: 'c>s', flags: SYN, seq: 100, s: 0 },
+    { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 0.0001 },
+    { dir: 'c>s', flags: ACK, seq: 101, ack: 5001, s: 0.0002 },
+    { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 50, s: 0.09 },
+    { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 50, s: 0.3 },
+    { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 1.0 },
+    { dir: 'c>s', flags: ACK, seq: 151, ack: 5001, s: 1.0001 },
+    { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 50, s: 1.8 },
+    { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 50, s: 3.4 },
+  ];
+  const established = (c: ConnectionReport) => c.states.server.find((e) => e.state === 'ESTABLISHED');
+
+  it('a server answer that covers none of the data: the pure ACK completed the handshake', () => {
+    const [c] = run([...steps, { dir: 's>c', flags: FIN | ACK, seq: 5001, ack: 101, s: 4.6 }]);
+    expect(established(c!)).toMatchObject({ s: 1.0001, frame: 7, event: 'recv-ack-of-syn' });
+  });
+  it('not when the answer acknowledges the data: a data segment may have completed it', () => {
+    const [c] = run([...steps, { dir: 's>c', flags: ACK, seq: 5001, ack: 151, s: 3.4001 }]);
+    expect([8, 9]).toContain(established(c!)!.frame);
+  });
+  it('not a pure ACK the SYN/ACK sent again after it showed lost', () => {
+    const [c] = run([
+      ...steps.slice(0, 8),
+      { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 3.0 },
+      { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 50, s: 3.4 },
+      { dir: 's>c', flags: FIN | ACK, seq: 5001, ack: 101, s: 4.6 },
+    ]);
+    expect(established(c!)!.frame).toBeGreaterThan(9);
+  });
+});
+
 describe('FINs sent again, crossing each other', () => {
   // A simultaneous close seen mid-path (50 ms round trip to each side, the sweep's sc-d25-ackin):
   // the FINs cross, each side's ACK of the other's FIN is lost, and both send their FIN again,

@@ -423,6 +423,7 @@ export class Connection {
     const pending = d[b + C.BITS]! & (fromClient ? CLIENT_PENDING : SERVER_PENDING);
     if (pending !== 0) this.sentAfterClosing(pending, fromClient, seg);
     if (!fromClient && this.store.lapsedRequestAcks.size > 0) this.requestAnswered(seg);
+    if (!fromClient && this.store.openingAcksWithoutData.size > 0) this.openingShownByAnswer(seg);
 
     const len = segmentLength(seg);
     const sndNxt = d[xb + E.SND_NXT]!; // NaN: nothing sent yet
@@ -674,6 +675,40 @@ export class Connection {
     const clientIsn = this.f[this.b + C.CLIENT + E.ISN]!;
     if (!(f & ACK) || !seqLT(seqAdd(clientIsn, 1), seg.ack)) return;
     lapsed.delete(this.slot);
+    this.server.retract(EventCode.RECV_ACK_OF_SYN, seg.frame);
+    this.server.addEvent(EventCode.RECV_ACK_OF_SYN, taken[0], taken[1]);
+  }
+
+  /**
+   * The client's `seg`, taken as the ACK that completes the handshake of a server that sent its
+   * SYN/ACK again: one that brings the request no data in order (a pure ACK, or data past a
+   * hole) is remembered, the latest such (openingShownByAnswer).
+   */
+  private openingAckSeen(synAck: Control, seg: Segment): void {
+    const rcvNxt = synAck.copyAck(synAck.copyCount - 1); // the request's: it took nothing else
+    if (seg.payloadLen > 0 && seg.seq === rcvNxt) return;
+    this.store.openingAcksWithoutData.set(this.slot, [seg.frame, seg.s]);
+  }
+
+  /**
+   * The server's first segment after its SYN/ACK sent again (`seg`; a SYN/ACK or RST is no such
+   * answer) shows it synchronized, and its acknowledgment what it received. When that covers
+   * nothing past the client's SYN while the completion was taken at a client segment carrying data
+   * in order (openingAckNotTaken moves it from data segment to data segment), the server never
+   * got that data, so not that segment either: it was the latest segment before it that brought
+   * no data in order (openingAckSeen; Linux and RFC 9293 3.10.7.4 take an in-window ACK ahead of
+   * RCV.NXT in SYN-RECEIVED). sw36 da-drop-long: client data dropped on its way, the pure ACK to
+   * the SYN/ACK sent again after TCP_DEFER_ACCEPT's wait completed it; ss ESTAB from then.
+   */
+  private openingShownByAnswer(seg: Segment): void {
+    const acks = this.store.openingAcksWithoutData;
+    const taken = acks.get(this.slot);
+    if (taken === undefined || seg.flags & SYN) return;
+    acks.delete(this.slot);
+    const synAck = this.server.synAck;
+    if (seg.flags & RST || !(seg.flags & ACK) || synAck === null || seg.ack !== synAck.copyAck(synAck.copyCount - 1)) return;
+    const o = this.server.latestEventBefore(EventCode.RECV_ACK_OF_SYN, seg.frame);
+    if (o < 0 || this.store.arena.data[o + EV.FRAME]! <= taken[0]) return;
     this.server.retract(EventCode.RECV_ACK_OF_SYN, seg.frame);
     this.server.addEvent(EventCode.RECV_ACK_OF_SYN, taken[0], taken[1]);
   }
@@ -970,7 +1005,10 @@ export class Connection {
       // A retransmission. A SYN/ACK sent again shows the ACK that "completed" the handshake never
       // arrived (a SYN sent again, that the SYN/ACK did not: see sentWithoutAck).
       addCopy(ctl, seg);
-      if (withAck && !this.synAckCrossedAck(ctl, seg.frame, seg.s)) x.retract(EventCode.RECV_ACK_OF_SYN, seg.frame);
+      if (withAck && !this.synAckCrossedAck(ctl, seg.frame, seg.s)) {
+        x.retract(EventCode.RECV_ACK_OF_SYN, seg.frame);
+        if (this.store.openingAcksWithoutData.size > 0) this.store.openingAcksWithoutData.delete(this.slot);
+      }
       return;
     }
     if (!withAck && this.answersOpeningSynAck(seg)) this.f[this.b + C.BITS]! &= ~MIDSTREAM; // the handshake is whole after all
@@ -1024,6 +1062,7 @@ export class Connection {
       const order = finAgain ? 2 : 0;
       const opening = ySynAck ?? ySyn;
       if (opening !== null && covers(a, opening.seq) && !y.hasAckOfSyn()) {
+        if (ySynAck !== null && ySynAck.copyCount > 1 && fromClient) this.openingAckSeen(ySynAck, seg);
         y.addEvent(EventCode.RECV_ACK_OF_SYN, seg.frame, seg.s, order);
       }
       if (yFin !== null && covers(a, yFin.seq) && !y.hasAckOfFin()) {

@@ -478,6 +478,13 @@ export class ConnectionStore {
    */
   readonly lapsedRequestAcks = new Map<number, readonly [number, number]>();
   /**
+   * The client's latest segment that acknowledged a server's SYN/ACK sent more than once without
+   * bringing it data in order (a pure ACK, or data past a hole), while the server was in
+   * SYN_RECEIVED (its frame and time), by slot: the server's first answer decides whether it was
+   * that one that completed the handshake (Connection.openingShownByAnswer).
+   */
+  readonly openingAcksWithoutData = new Map<number, readonly [number, number]>();
+  /**
    * A FIN an endpoint sent after a RST closed it, before anything showed whether it took that RST
    * (FAR fields), by slot * 2 + side of its sender: see Connection.finAfterRst.
    */
@@ -608,7 +615,7 @@ export class ConnectionStore {
     this.forgetSideTables(slot);
   }
 
-  /** Drops what the side tables (gaps, ackCarriers, lapsedRequestAcks, finsAfterRst) hold for `slot`. */
+  /** Drops what the side tables (gaps, ackCarriers, lapsedRequestAcks, openingAcksWithoutData, finsAfterRst) hold for `slot`. */
   private forgetSideTables(slot: number): void {
     if (this.gaps.size > 0) {
       this.gaps.delete(slot * 2);
@@ -619,6 +626,7 @@ export class ConnectionStore {
       this.ackCarriers.delete(slot * 2 + 1);
     }
     if (this.lapsedRequestAcks.size > 0) this.lapsedRequestAcks.delete(slot);
+    if (this.openingAcksWithoutData.size > 0) this.openingAcksWithoutData.delete(slot);
     if (this.finsAfterRst.size > 0) {
       this.finsAfterRst.delete(slot * 2);
       this.finsAfterRst.delete(slot * 2 + 1);
@@ -643,6 +651,7 @@ export class ConnectionStore {
     this.gaps.clear();
     this.ackCarriers.clear();
     this.lapsedRequestAcks.clear();
+    this.openingAcksWithoutData.clear();
     this.finsAfterRst.clear();
     this.arena.clear();
     this.lot.clear();
