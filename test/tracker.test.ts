@@ -814,6 +814,14 @@ describe('the handshake completed by an ACK ahead of the data the server never g
     const [c] = run([...steps, { dir: 's>c', flags: FIN | ACK, seq: 5001, ack: 101, s: 4.6 }]);
     expect(established(c!)).toMatchObject({ s: 1.0001, frame: 7, event: 'recv-ack-of-syn' });
   });
+  it('the latest such ACK before the answer, though data sent again came after it', () => {
+    const [c] = run([
+      ...steps.slice(0, 8),
+      { dir: 'c>s', flags: ACK, seq: 151, ack: 5001, s: 2.0 },
+      { dir: 's>c', flags: FIN | ACK, seq: 5001, ack: 101, s: 2.5 },
+    ]);
+    expect(established(c!)).toMatchObject({ s: 2.0, frame: 9 });
+  });
   it('not when the answer acknowledges the data: a data segment may have completed it', () => {
     const [c] = run([...steps, { dir: 's>c', flags: ACK, seq: 5001, ack: 151, s: 3.4001 }]);
     expect([8, 9]).toContain(established(c!)!.frame);

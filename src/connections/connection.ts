@@ -467,6 +467,10 @@ export class Connection {
       this.arrivesAfterGiveUp(y, seg, fromClient);
       if (control) this.observeControl(seg, fromClient, lateFin);
       else this.sentAck(fromClient ? this.client : this.server, y, seg, fromClient);
+    } else if (fromClient && this.store.openingAcksWithoutData.size > 0 && this.store.openingAcksWithoutData.has(this.slot)) {
+      // An ACK of the SYN/ACK with nothing new to prove, while the server may still wait in SYN_RECEIVED.
+      const synAck = this.server.synAck;
+      if (synAck !== null) this.openingAckSeen(synAck, seg, false);
     }
 
     if (!(f & RST) && (len > 0 || sndNxt !== sndNxt)) {
@@ -680,14 +684,23 @@ export class Connection {
   }
 
   /**
-   * The client's `seg`, taken as the ACK that completes the handshake of a server that sent its
-   * SYN/ACK again: one that brings the request no data in order (a pure ACK, or data past a
-   * hole) is remembered, the latest such (openingShownByAnswer).
+   * The client's `seg` acknowledges the SYN/ACK of a server that sent it again and has been silent
+   * since (so still in SYN_RECEIVED, or it would have answered by now as far as the capture
+   * knows; `taking`: the tracker takes `seg` as the ACK that completes the handshake). For
+   * openingShownByAnswer: the latest such segment that brings the request no data in order (a
+   * pure ACK, or data past a hole), and the latest taken one that does.
    */
-  private openingAckSeen(synAck: Control, seg: Segment): void {
-    const rcvNxt = synAck.copyAck(synAck.copyCount - 1); // the request's: it took nothing else
-    if (seg.payloadLen > 0 && seg.seq === rcvNxt) return;
-    this.store.openingAcksWithoutData.set(this.slot, [seg.frame, seg.s]);
+  private openingAckSeen(synAck: Control, seg: Segment, taking: boolean): void {
+    const last = synAck.copyCount - 1;
+    if (this.server.lastSentFrame !== synAck.copyFrame(last)) return;
+    const rcvNxt = synAck.copyAck(last); // the request's: it took nothing else
+    const inOrder = seg.payloadLen > 0 && seg.seq === rcvNxt;
+    if (inOrder && !taking) return;
+    const acks = this.store.openingAcksWithoutData;
+    let o = acks.get(this.slot);
+    if (o === undefined) acks.set(this.slot, (o = new Float64Array([NaN, NaN, NaN])));
+    if (inOrder) o[2] = seg.frame;
+    else { o[0] = seg.frame; o[1] = seg.s; }
   }
 
   /**
@@ -695,22 +708,23 @@ export class Connection {
    * answer) shows it synchronized, and its acknowledgment what it received. When that covers
    * nothing past the client's SYN while the completion was taken at a client segment carrying data
    * in order (openingAckNotTaken moves it from data segment to data segment), the server never
-   * got that data, so not that segment either: it was the latest segment before it that brought
-   * no data in order (openingAckSeen; Linux and RFC 9293 3.10.7.4 take an in-window ACK ahead of
+   * got that data, so not that segment either: it was the latest segment before the answer that
+   * brought no data in order (openingAckSeen; Linux and RFC 9293 3.10.7.4 take an in-window ACK ahead of
    * RCV.NXT in SYN-RECEIVED). sw36 da-drop-long: client data dropped on its way, the pure ACK to
    * the SYN/ACK sent again after TCP_DEFER_ACCEPT's wait completed it; ss ESTAB from then.
    */
   private openingShownByAnswer(seg: Segment): void {
     const acks = this.store.openingAcksWithoutData;
-    const taken = acks.get(this.slot);
-    if (taken === undefined || seg.flags & SYN) return;
+    const seen = acks.get(this.slot);
+    if (seen === undefined || seg.flags & SYN) return;
     acks.delete(this.slot);
     const synAck = this.server.synAck;
     if (seg.flags & RST || !(seg.flags & ACK) || synAck === null || seg.ack !== synAck.copyAck(synAck.copyCount - 1)) return;
+    const pureFrame = seen[0]!;
     const o = this.server.latestEventBefore(EventCode.RECV_ACK_OF_SYN, seg.frame);
-    if (o < 0 || this.store.arena.data[o + EV.FRAME]! <= taken[0]) return;
+    if (pureFrame !== pureFrame || o < 0 || this.store.arena.data[o + EV.FRAME] !== seen[2]) return;
     this.server.retract(EventCode.RECV_ACK_OF_SYN, seg.frame);
-    this.server.addEvent(EventCode.RECV_ACK_OF_SYN, taken[0], taken[1]);
+    this.server.addEvent(EventCode.RECV_ACK_OF_SYN, pureFrame, seen[1]!);
   }
 
   /**
@@ -1061,9 +1075,10 @@ export class Connection {
     if (!carriesControl || finAgain) {
       const order = finAgain ? 2 : 0;
       const opening = ySynAck ?? ySyn;
-      if (opening !== null && covers(a, opening.seq) && !y.hasAckOfSyn()) {
-        if (ySynAck !== null && ySynAck.copyCount > 1 && fromClient) this.openingAckSeen(ySynAck, seg);
-        y.addEvent(EventCode.RECV_ACK_OF_SYN, seg.frame, seg.s, order);
+      if (opening !== null && covers(a, opening.seq)) {
+        const taking = !y.hasAckOfSyn();
+        if (fromClient && ySynAck !== null && ySynAck.copyCount > 1 && !finAgain) this.openingAckSeen(ySynAck, seg, taking);
+        if (taking) y.addEvent(EventCode.RECV_ACK_OF_SYN, seg.frame, seg.s, order);
       }
       if (yFin !== null && covers(a, yFin.seq) && !y.hasAckOfFin()) {
         y.addEvent(EventCode.RECV_ACK_OF_FIN, seg.frame, seg.s, order);

@@ -478,12 +478,13 @@ export class ConnectionStore {
    */
   readonly lapsedRequestAcks = new Map<number, readonly [number, number]>();
   /**
-   * The client's latest segment that acknowledged a server's SYN/ACK sent more than once without
-   * bringing it data in order (a pure ACK, or data past a hole), while the server was in
-   * SYN_RECEIVED (its frame and time), by slot: the server's first answer decides whether it was
-   * that one that completed the handshake (Connection.openingShownByAnswer).
+   * For a server that sent its SYN/ACK more than once and has been silent since, by slot: the
+   * frame and time of the client's latest segment acknowledging it without bringing data in order
+   * (a pure ACK, or data past a hole), and the frame of the latest data segment taken as
+   * completing the handshake (NaN: none). The server's first answer decides which of them did
+   * (Connection.openingShownByAnswer).
    */
-  readonly openingAcksWithoutData = new Map<number, readonly [number, number]>();
+  readonly openingAcksWithoutData = new Map<number, Float64Array>();
   /**
    * A FIN an endpoint sent after a RST closed it, before anything showed whether it took that RST
    * (FAR fields), by slot * 2 + side of its sender: see Connection.finAfterRst.
