@@ -228,7 +228,7 @@ export class Connection {
     initEndpoint(d, b + C.CLIENT, clientState, seg.s, seg.frame);
     initEndpoint(d, b + C.SERVER, serverState, seg.s, seg.frame);
     if (synAck) this.client.isn = (seg.ack - 1) >>> 0; // inferred from the SYN/ACK
-    if (seg.srcPort === seg.dstPort && this.selfConnected) this.noteAt(Note.SELF_CONNECT, seg.s, seg.frame, true, 0);
+    if (this.selfConnected(seg)) this.noteAt(Note.SELF_CONNECT, seg.s, seg.frame, true, 0);
     return this;
   }
 
@@ -356,12 +356,14 @@ export class Connection {
   }
 
   /**
-   * Whether the four-tuple is one socket's address twice: a socket connected to itself. Linux
-   * does this when a client's port is the one it connects to on its own address (bound to it, or
-   * handed it as its ephemeral port when nothing listens there): its SYN comes back to it, a
-   * simultaneous open with itself. Each segment is then sent and received by the same socket.
+   * Whether `seg`, one of this connection's, shows its four-tuple is one socket's address twice: a
+   * socket connected to itself. Linux does this when a client's port is the one it connects to on
+   * its own address (bound to it, or handed it as its ephemeral port when nothing listens there):
+   * its SYN comes back to it, a simultaneous open with itself. Each segment is then sent and
+   * received by the same socket. The segment's ports are compared first: nearly always unequal.
    */
-  get selfConnected(): boolean {
+  selfConnected(seg: Segment): boolean {
+    if (seg.srcPort !== seg.dstPort) return false;
     const f = this.f;
     const b = this.b;
     return f[b + C.CLIENT_PORT] === f[b + C.SERVER_PORT] && f[b + C.C3] === f[b + C.S3] && f[b + C.C0] === f[b + C.S0] && f[b + C.C1] === f[b + C.S1] && f[b + C.C2] === f[b + C.S2];
@@ -709,9 +711,9 @@ export class Connection {
    * nothing past the client's SYN while the completion was taken at a client segment carrying data
    * in order (openingAckNotTaken moves it from data segment to data segment), the server never
    * got that data, so not that segment either: it was the latest segment before the answer that
-   * brought no data in order (openingAckSeen; Linux and RFC 9293 3.10.7.4 take an in-window ACK ahead of
-   * RCV.NXT in SYN-RECEIVED). sw36 da-drop-long: client data dropped on its way, the pure ACK to
-   * the SYN/ACK sent again after TCP_DEFER_ACCEPT's wait completed it; ss ESTAB from then.
+   * brought no data in order (openingAckSeen; Linux and RFC 9293 3.10.7.4 take an in-window ACK
+   * ahead of RCV.NXT in SYN-RECEIVED). sw36 da-drop-long: client data dropped on its way, the pure
+   * ACK to the SYN/ACK sent again after TCP_DEFER_ACCEPT's wait completed it; ss ESTAB from then.
    */
   private openingShownByAnswer(seg: Segment): void {
     const acks = this.store.openingAcksWithoutData;
@@ -894,7 +896,7 @@ export class Connection {
    * connect() otherwise, EADDRNOTAVAIL, and no SYN leaves).
    */
   timeWaitRejects(seg: Segment): boolean {
-    if (seg.srcPort === seg.dstPort && this.selfConnected) return false;
+    if (this.selfConnected(seg)) return false;
     const fromClient = this.isFromClient(seg);
     const sender = fromClient ? this.client : this.server;
     const receiver = fromClient ? this.server : this.client;
@@ -950,7 +952,7 @@ export class Connection {
    */
   lastAckMayHold(seg: Segment): boolean {
     // A socket connected to itself closes through CLOSING, never LAST_ACK (see timeWaitRejects).
-    if (seg.srcPort === seg.dstPort && this.selfConnected) return false;
+    if (this.selfConnected(seg)) return false;
     return this.mayBeInLastAck(!this.isFromClient(seg));
   }
 

@@ -193,7 +193,7 @@ export class FlowTable {
     // its server side is the same socket, fed the same segment, so both sides go its way (SYN_SENT,
     // SYN_RECEIVED at its own SYN, ESTABLISHED; FIN_WAIT_1, CLOSING at its own FIN, TIME_WAIT).
     // Not a RST: the socket is gone once it sends one, and the copy that reaches it finds nothing.
-    if (seg.srcPort === seg.dstPort && !(seg.flags & RST) && conn.selfConnected) conn.observe(seg, false);
+    if (!(seg.flags & RST) && conn.selfConnected(seg)) conn.observe(seg, false);
     // Only a change of state can make a connection finishable (a pure ACK can: the last ACK of a close).
     if (conn.stateVersion !== version) this.schedule(conn);
     this.result.fromClient = fromClient;
