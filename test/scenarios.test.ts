@@ -424,6 +424,13 @@ describe('resets', () => {
       { state: 'CLOSED', frame: story.rstFrames.at(-1), event: 'recv-rst' },
     ]);
     expect(c.resets.find((r) => r.frame === story.abortFrame)).toMatchObject({ kind: 'abort', from: 'server', receiverContinued: true });
+    // Each RST answering a copy of the FIN came to the client in FIN_WAIT_1, at its RCV.NXT (ss:
+    // FIN-WAIT-1 throughout), and was dropped; the last got through and closed it.
+    expect(c.resets.map((r) => [r.frame, r.receiverState, r.inWindow, r.receiverContinued])).toEqual([
+      [story.abortFrame, 'ESTABLISHED', true, true],
+      ...story.rstFrames.slice(0, -1).map((f) => [f, 'FIN_WAIT_1', true, true]),
+      [story.rstFrames.at(-1), 'FIN_WAIT_1', true, false],
+    ]);
   });
 
   it('a keep-alive give-up RST lost on its way: the server\'s FIN 6 s later, in the old sequence space, is the same connection', async () => {

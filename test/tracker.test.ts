@@ -201,6 +201,27 @@ describe('RST acceptability (RFC 9293 3.10.7, RFC 5961)', () => {
     expect(shown!.close.finRetransmits.map((r) => r.frame)).toEqual([7, 9]);
     expect(shown!.close).toMatchObject({ initiator: 'client', firstFinS: 0.8 });
   });
+  it('RSTs that came while the receiver was held closed by one it is then shown never to have taken get its window as it stood (fixtures/rst-dropped)', () => {
+    const steps: Step[] = [
+      ...HANDSHAKE,
+      { dir: 's>c', flags: RST | ACK, seq: 5001, ack: 101, s: 0.5 }, // dropped before the client
+      { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5001, s: 0.8 },
+      { dir: 's>c', flags: RST, seq: 5001, s: 0.80002 }, // the answer of a host without the socket
+      { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5001, s: 1.0 },
+      { dir: 's>c', flags: RST, seq: 5001 + 70000, s: 1.00002 }, // one the client's window never held
+    ];
+    const facts = (c: ConnectionReport) => c.resets.map((r) => [r.frame, r.inWindow, r.receiverContinued, r.kind]);
+    // Held closed by the first: the client had no connection for the others, as far as is known.
+    const [held] = run(steps);
+    expect(facts(held!)).toEqual([[4, true, false, 'abort'], [6, null, false, 'after-close'], [8, null, false, 'after-close']]);
+    // Its FIN again 1.4 s after the first: it was in FIN_WAIT_1 for all three, and took none.
+    const [shown] = run([...steps, { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5001, s: 1.9 }]);
+    expect(facts(shown!)).toEqual([[4, true, true, 'abort'], [6, true, true, 'after-close'], [8, false, false, 'out-of-window']]);
+    expect(shown!.resets.map((r) => r.receiverState)).toEqual(['ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_1']);
+    // Nothing ended it, then: the server aborted, and the client's FIN waits for an answer.
+    expect(shown!.finalState).toEqual({ client: 'FIN_WAIT_1', server: 'CLOSED' });
+    expect([held!.close.kind, shown!.close.kind]).toEqual(['reset', 'incomplete']);
+  });
   describe('a receiver whose FIN comes again seconds after a RST it never took (sw32 rs-40c)', () => {
     // The client's data was lost once (sent again at 0.5 s), its FIN is not acknowledged when the
     // server's RST comes, and the FIN comes again 5.55 s after the RST: the RST was lost too.

@@ -1235,7 +1235,10 @@ export class Connection {
     d[o + R.SEQ] = seg.seq;
     d[o + R.ACK] = seg.flags & ACK ? seg.ack : NaN;
     d[o + R.PAYLOAD] = seg.payloadLen;
-    d[o + R.ACCEPTABLE] = acceptable === null ? -1 : acceptable ? 1 : 0;
+    // A receiver held closed by a RST it took gets its window kept aside: should its own later
+    // segments show it never took that one (receiverOutlivedRsts), it was open when this came.
+    const heldClosed = acceptable === null && (this.f[this.b + C.BITS]! & (fromClient ? SERVER_TOOK_RST : CLIENT_TOOK_RST)) !== 0;
+    d[o + R.ACCEPTABLE] = acceptable !== null ? (acceptable ? 1 : 0) : heldClosed ? rstHeldClosedCode(seg, x, y) : -1;
     d[o + R.ANSWERS_FRAME] = y.lastDataOrFinFrame;
     d[o + R.RECEIVER_LAST_S] = y.lastSentS;
     d[o + R.RECEIVER_LAST_FRAME] = y.lastSentFrame;
@@ -1420,11 +1423,13 @@ export class Connection {
     // The last RST it was taken to receive that this segment shows it outlived; any before it
     // went untaken too (it is alive after them all). One after it stays until its own proof.
     let proven = -1;
+    let first = -1;
     let pending = false;
     for (let i = 0; i < n; i++) {
       const o = arena.item(ref, i, R.SIZE);
       const d = arena.data;
       if (d[o + R.FROM] !== peer || d[o + R.ACCEPTABLE] !== 1 || d[o + R.RECEIVER_CONTINUED] === 1) continue;
+      if (first < 0) first = i;
       // What the sender had sent when it sent the RST ends at `next`; when it had sent nothing,
       // all of its sequence space came after, from its ISN on.
       const next = d[o + R.SENDER_NEXT]!;
@@ -1444,6 +1449,21 @@ export class Connection {
     for (let i = 0; i <= proven; i++) {
       const o = arena.item(ref, i, R.SIZE);
       if (arena.data[o + R.FROM] === peer && arena.data[o + R.ACCEPTABLE] === 1) arena.data[o + R.RECEIVER_CONTINUED] = 1;
+    }
+    // The RSTs that came while it was held closed by those, up to one it is still taken to have
+    // received, came to it open (fixtures/rst-dropped: every copy of the server's RST was dropped
+    // on its way to the client in FIN-WAIT-1): their window as it stood then says whether they
+    // were acceptable, and an acceptable one, like those before it, was never taken.
+    for (let i = first + 1; i < n; i++) {
+      const o = arena.item(ref, i, R.SIZE);
+      const d = arena.data;
+      if (d[o + R.FROM] !== peer) continue;
+      const code = d[o + R.ACCEPTABLE]!;
+      if (code === 1 && d[o + R.RECEIVER_CONTINUED] !== 1) break;
+      if (code === -2) {
+        d[o + R.ACCEPTABLE] = 1;
+        d[o + R.RECEIVER_CONTINUED] = 1;
+      } else if (code === -3) d[o + R.ACCEPTABLE] = 0;
     }
   }
 
@@ -1811,7 +1831,21 @@ function isKeepAlive(seg: Segment, sndNxt: number): boolean {
 function rstAcceptable(seg: Segment, x: Endpoint, y: Endpoint): boolean | null {
   const state = y.currentCode();
   if (state === TcpCode.CLOSED || state === TcpCode.LISTEN) return null;
-  if (state === TcpCode.SYN_SENT) {
+  return rstInWindow(seg, x, y, state === TcpCode.SYN_SENT);
+}
+
+/**
+ * What a RST in `seg` from x would be to y held closed by a RST it took (CLOSED, yet maybe alive:
+ * that RST may never have arrived): whether it was in y's window as y's sequence numbers stood,
+ * y in SYN-SENT if it had acknowledged nothing yet. -2 in the window, -3 not (RST.ACCEPTABLE).
+ */
+function rstHeldClosedCode(seg: Segment, x: Endpoint, y: Endpoint): number {
+  return rstInWindow(seg, x, y, y.maxAck === null) ? -2 : -3;
+}
+
+/** rstAcceptable's rule for y open, in SYN-SENT if `synSent`. */
+function rstInWindow(seg: Segment, x: Endpoint, y: Endpoint, synSent: boolean): boolean {
+  if (synSent) {
     const isn = y.isn;
     const sndNxt = y.sndNxt;
     if (!(seg.flags & ACK) || isn === null || sndNxt === null) return false;
