@@ -54,6 +54,12 @@ const HANDSHAKE: Step[] = [
   { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 0.01 },
   { dir: 'c>s', flags: ACK, seq: 101, ack: 5001, s: 0.02 },
 ];
+// The same over a path with a 0.3 s round trip: each side answers in 0.15 s.
+const SLOW_HANDSHAKE: Step[] = [
+  { dir: 'c>s', flags: SYN, seq: 100, s: 0 },
+  { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 0.15 },
+  { dir: 'c>s', flags: ACK, seq: 101, ack: 5001, s: 0.3 },
+];
 const states = (c: ConnectionReport, side: 'client' | 'server') => c.states[side].map((e) => e.state);
 
 describe('RST acceptability (RFC 9293 3.10.7, RFC 5961)', () => {
@@ -145,12 +151,14 @@ describe('RST acceptability (RFC 9293 3.10.7, RFC 5961)', () => {
       { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 5, s: 0.1 },
       { dir: 's>c', flags: RST, seq: 5001, s: 0.2 }, // the server stays silent after it
     ];
-    // The client's retransmission of its data: 0.5 s after the RST it proves nothing (a round trip
-    // behind), 1.3 s after it does.
-    const [soon] = run([...steps, { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 5, s: 0.7 }]);
+    // The client's retransmission of its data 0.05 s after the RST proves nothing (it may have
+    // left before the RST arrived); nor does a pure ACK 0.5 s after it (it may answer something
+    // on its way); anything of its own 1.3 s after the RST does.
+    const soonSteps: Step[] = [...steps, { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 5, s: 0.25 }, { dir: 'c>s', flags: ACK, seq: 106, ack: 5001, s: 0.7 }];
+    const [soon] = run(soonSteps);
     expect(soon!.resets[0]).toMatchObject({ inWindow: true, receiverContinued: false });
     expect(soon!.finalState.client).toBe('CLOSED');
-    const [late] = run([...steps, { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 5, s: 0.7 }, { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 5, s: 1.5 }]);
+    const [late] = run([...soonSteps, { dir: 'c>s', flags: ACK, seq: 106, ack: 5001, s: 1.5 }]);
     expect(late!.resets[0]).toMatchObject({ inWindow: true, receiverContinued: true });
     expect(late!.finalState.client).toBe('ESTABLISHED');
     expect([soon!.close.kind, late!.close.kind]).toEqual(['reset', 'none']);
@@ -165,6 +173,43 @@ describe('RST acceptability (RFC 9293 3.10.7, RFC 5961)', () => {
     ]);
     expect(synSent!.resets[0]).toMatchObject({ inWindow: true, receiverContinued: true });
     expect(states(synSent!, 'client')).toEqual(['CLOSED', 'SYN_SENT', 'ESTABLISHED']);
+  });
+  describe('a receiver\'s data or FIN after a quiet spell shows it outlived a RST sooner, by its round trip (sw34 nt-l0c-20, sw35 ka-r-1)', () => {
+    // The handshake shows each side answering in 0.01 s: a segment the client sent before the
+    // RST reached it follows the RST by about that; four of them, but no less than 0.1 s, is room.
+    const idle: Step[] = [
+      ...HANDSHAKE,
+      { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 10, s: 0.5 },
+      { dir: 's>c', flags: ACK, seq: 5001, ack: 111, s: 0.51 },
+      { dir: 's>c', flags: RST | ACK, seq: 5001, ack: 111, s: 1.0 }, // the server aborts; lost on its way
+    ];
+    const request = (s: number, seq = 111): Step => ({ dir: 'c>s', flags: ACK | PSH, seq, ack: 5001, len: 10, s });
+    const answer = (s: number): Step => ({ dir: 's>c', flags: RST, seq: 5001, s }); // no socket there: a bare RST
+    const facts = (c: ConnectionReport) => c.resets.map((r) => [r.frame, r.receiverContinued]);
+    it('its next request 0.3 s after the RST: open until the RST answering it', () => {
+      const [c] = run([...idle, request(1.3), answer(1.30002)]);
+      expect(facts(c!)).toEqual([[6, true], [8, false]]);
+      expect(c!.states.client.slice(-2).map((t) => [t.state, t.frame, t.event])).toEqual([['ESTABLISHED', 2, 'recv-syn-ack'], ['CLOSED', 8, 'recv-rst']]);
+    });
+    it('not within that room: 0.05 s after the RST, it may have left before the RST arrived', () => {
+      const [c] = run([...idle, request(1.05), answer(1.05002)]);
+      expect(facts(c!)).toEqual([[6, false], [8, false]]);
+      expect(c!.states.client.at(-1)).toMatchObject({ state: 'CLOSED', frame: 6, event: 'recv-rst' });
+    });
+    it('not within a busy stream of its own (each segment 0.08 s after the one before), nor by a pure ACK', () => {
+      const busy = [request(0.95, 111), request(1.03, 121), request(1.11, 131), request(1.19, 141)];
+      const [c] = run([...idle.slice(0, -1), busy[0]!, idle.at(-1)!, ...busy.slice(1)]);
+      expect(c!.resets.map((r) => r.receiverContinued)).toEqual([false]);
+      expect(c!.states.client.at(-1)).toMatchObject({ state: 'CLOSED', event: 'recv-rst' });
+      const [ack] = run([...idle, { dir: 'c>s', flags: ACK, seq: 111, ack: 5001, s: 1.3 }]);
+      expect(ack!.resets.map((r) => r.receiverContinued)).toEqual([false]);
+    });
+    it('not without the handshake\'s answer times (midstream): a second, as before', () => {
+      const mid = idle.slice(3).map((st) => ({ ...st }));
+      const [c] = run([...mid, request(1.3), answer(1.30002)]);
+      expect(c!.midstream).toBe(true);
+      expect(facts(c!)).toEqual([[3, false], [5, false]]);
+    });
   });
   it('a connection closed by a RST its receiver took while open waits as long as a TIME_WAIT for that receiver (sw35 K1)', () => {
     // The client's keep-alive gives up (one RST+ACK, lost); the server's FIN comes 6 s later.
@@ -184,9 +229,9 @@ describe('RST acceptability (RFC 9293 3.10.7, RFC 5961)', () => {
   });
   it('a FIN sent after a RST the sender is later shown not to have taken is its close from the first copy (fixtures/rst-dropped)', () => {
     const steps: Step[] = [
-      ...HANDSHAKE,
+      ...SLOW_HANDSHAKE,
       { dir: 's>c', flags: RST | ACK, seq: 5001, ack: 101, s: 0.5 }, // the server aborts; dropped before the client
-      { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5001, s: 0.8 }, // 0.3 s on: could have crossed the RST
+      { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5001, s: 0.8 }, // a round trip on: could have crossed the RST
       { dir: 's>c', flags: RST, seq: 5001, s: 0.80002 },
       { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5001, s: 1.0 },
       { dir: 's>c', flags: RST, seq: 5001, s: 1.00002 },
@@ -203,7 +248,7 @@ describe('RST acceptability (RFC 9293 3.10.7, RFC 5961)', () => {
   });
   it('RSTs that came while the receiver was held closed by one it is then shown never to have taken get its window as it stood (fixtures/rst-dropped)', () => {
     const steps: Step[] = [
-      ...HANDSHAKE,
+      ...SLOW_HANDSHAKE,
       { dir: 's>c', flags: RST | ACK, seq: 5001, ack: 101, s: 0.5 }, // dropped before the client
       { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5001, s: 0.8 },
       { dir: 's>c', flags: RST, seq: 5001, s: 0.80002 }, // the answer of a host without the socket

@@ -106,6 +106,22 @@ export function newRstFact(): RstFact {
 const RECEIVER_ALIVE_AFTER_S = 1;
 
 /**
+ * Sooner than RECEIVER_ALIVE_AFTER_S, a receiver's data or FIN shows it alive when it comes, after
+ * a quiet spell of its own, more than this many of its handshake answer times after the RST: with
+ * nothing of its own on the way (the quiet spell), a segment it sent before the RST reached it
+ * follows the RST by at most its round trip from the capture point. Four of them leave room for a
+ * path slower than at the handshake; a busy stream (a bottleneck's queue draining, each segment
+ * delayed more) never shows such a spell, and a pure ACK may answer what was on its way.
+ */
+const RECEIVER_ALIVE_ROUND_TRIPS = 4;
+/**
+ * The least of that window: on one host or a LAN the round trip is microseconds, but a RST that
+ * comes while the receiver's application holds its socket waits in the backlog until it lets go,
+ * while what the application sends goes out.
+ */
+const RECEIVER_ALIVE_MIN_S = 0.1;
+
+/**
  * A handshake answer slower than this is not taken as the endpoint's round trip
  * (Connection.replyWindowS): the window stays under 50 ms, well below the 200 ms at least that a
  * retransmission timer adds to the round trip, so an ACK lost before a FIN was sent again is not
@@ -1408,8 +1424,10 @@ export class Connection {
    * SYN/ACK followed a RST forged in its name), so it received the peer's later segments, which
    * followed the RST on its way, and answered them as a live connection, not with a RST; or it
    * still sends, neither RST nor SYN, more than RECEIVER_ALIVE_AFTER_S after the RST (a
-   * retransmission of its FIN, data to a silent peer). A segment of its own sent before the RST
-   * arrived could follow the RST in the capture, but not by that much. So it never took the RST
+   * retransmission of its FIN, data to a silent peer), or sends data or a FIN after a quiet spell
+   * of its own, more than a few of its round trips after the RST (receiverAliveAfterQuietS). A
+   * segment of its own sent before the RST arrived could follow the RST in the capture, but not by
+   * that much. So it never took the RST
    * (a Linux receiver drops a RST whose timestamp fails PAWS and answers one that is in the window
    * but not exactly RCV.NXT with a challenge ACK; and the RST may have been lost past the capture
    * point). Every RST it was taken to receive is dropped from its history.
@@ -1420,6 +1438,9 @@ export class Connection {
     const peer = fromClient ? 1 : 0;
     const senderIsn = this.f[this.b + (fromClient ? C.SERVER : C.CLIENT) + E.ISN]!;
     const n = arena.count(ref, R.SIZE);
+    // Sequence space it sends after its own quiet spell, and how long that must have lasted.
+    const quietSince = segmentLength(seg) > 0 ? this.senderLastS : NaN;
+    const quietS = quietSince === quietSince ? this.receiverAliveAfterQuietS(fromClient) : NaN;
     // The last RST it was taken to receive that this segment shows it outlived; any before it
     // went untaken too (it is alive after them all). One after it stays until its own proof.
     let proven = -1;
@@ -1434,7 +1455,9 @@ export class Connection {
       // all of its sequence space came after, from its ISN on.
       const next = d[o + R.SENDER_NEXT]!;
       const after = next === next ? next : senderIsn;
-      if ((seg.flags & ACK && after === after && seqLT(after, seg.ack)) || seg.s - d[o + R.S]! > RECEIVER_ALIVE_AFTER_S) {
+      const rstS = d[o + R.S]!;
+      if ((seg.flags & ACK && after === after && seqLT(after, seg.ack)) || seg.s - rstS > RECEIVER_ALIVE_AFTER_S ||
+          seg.s - Math.max(rstS, quietSince) > quietS) {
         proven = i;
         pending = false;
       } else pending = true;
@@ -1467,6 +1490,16 @@ export class Connection {
     }
   }
 
+
+  /**
+   * How long the client (the server) must have been quiet, and the RST past, for its data or FIN
+   * to show it outlived the RST (RECEIVER_ALIVE_ROUND_TRIPS): NaN when the handshake did not show
+   * its answer time, or showed one too slow to be its round trip (REPLY_GAP_MAX_S).
+   */
+  private receiverAliveAfterQuietS(client: boolean): number {
+    const gap = this.handshakeAnswerS(client);
+    return gap > 0 && gap < REPLY_GAP_MAX_S ? Math.max(RECEIVER_ALIVE_MIN_S, RECEIVER_ALIVE_ROUND_TRIPS * gap) : NaN;
+  }
 
   /**
    * x (the client if `fromClient`), taken to be closed by a RST, sends a FIN (`seg`). A closed
