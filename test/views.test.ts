@@ -50,6 +50,14 @@ describe('tcptrace ladder', () => {
       expect(lines[at]).toMatch(fromClient ? /│─ \[F\] not captured .*▶│$/ : /│◀─+ \[F\] not captured .*─│$/);
     }
   });
+  it('draws a timer\'s transition at its time among the segments, not after them all', () => {
+    // The server gave up its SYN/ACKs at 7.04 s; the client's data at 9.0 s finds no socket.
+    const lines = ladder('synack-retries-expired').stdout.split('\n');
+    const gaveUp = lines.findIndex((l) => / gave-up +│ CLOSED$/.test(l));
+    expect(gaveUp).toBeGreaterThan(0);
+    expect(lines[gaveUp - 1]).toContain(' #4 ');
+    expect(lines[gaveUp + 1]).toContain(' #5 ');
+  });
   it('numbers a socket connected to itself from its own ISN both ways, as tcpdump does', () => {
     const rows = ladder('self-connect', '--conn', '1').stdout.split('\n').filter((l) => / #\d+ /.test(l));
     expect(rows.map((l) => /\[[^\]]+\] (.*?) len/.exec(l)![1])).toEqual(['seq 0', 'seq 0 ack 1', 'ack 1', 'seq 1 ack 1', 'ack 7', 'seq 7 ack 7', 'ack 8']);

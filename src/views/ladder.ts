@@ -71,10 +71,20 @@ export function renderLadder(conn: ConnectionReport, segs: LadderSegment[], o: L
   const icmpBefore = (frame: number) => {
     for (; k < icmp.length && icmp[k]!.frame < frame; k++) out.push(icmpRow(icmp[k]!));
   };
+  // Timer transitions (a give-up, TIME_WAIT's expiry) have no frame: rows of their own, in time
+  // order among the segments (most come after the last one and close the diagram).
+  const timers = (['client', 'server'] as const)
+    .flatMap((side) => conn.states[side].filter((x) => x.frame === null).map((e) => ({ side, e })))
+    .sort((a, b) => a.e.s - b.e.s);
+  let m = 0;
+  const timersBefore = (s: number) => {
+    for (; m < timers.length && timers[m]!.e.s < s; m++) out.push(timerRow(timers[m]!.side, timers[m]!.e));
+  };
   const plain = (x: LadderSegment) => !(x.flags & (SYN | FIN | RST)) && !x.retransmit && x.anomalies.length === 0 && !byFrame.has(x.frame) &&
-    !(k < icmp.length && icmp[k]!.frame < x.frame);
+    !(k < icmp.length && icmp[k]!.frame < x.frame) && !(m < timers.length && timers[m]!.e.s < x.s);
   for (let i = 0; i < segs.length; i++) {
     icmpBefore(segs[i]!.frame);
+    timersBefore(segs[i]!.s);
     let j = i;
     while (j < segs.length && plain(segs[j]!)) j++;
     if (!o.full && j - i > FOLD_AFTER) {
@@ -92,18 +102,18 @@ export function renderLadder(conn: ConnectionReport, segs: LadderSegment[], o: L
     out.push(segmentRow(segs[i]!));
   }
   icmpBefore(Infinity);
-  // Timer transitions (TIME_WAIT expiry) have no frame: they close the diagram.
-  for (const side of ['client', 'server'] as const) {
-    for (const e of conn.states[side].filter((x) => x.frame === null)) {
-      const text = `${t(e.s)} ${e.event}`;
-      out.push(side === 'client' ? row(c.cyan(e.state), c.dim(padVisible(` ${text}`, arrowW)), '') : row('', c.dim(padVisible(` ${text}`, arrowW)), c.cyan(e.state)));
-    }
-  }
+  timersBefore(Infinity);
   for (const w of conn.timeWait) {
     const how = w.end === 'open' ? `still open at capture end: at least ${t(w.durationS)} s` : `${w.end} after ${t(w.durationS)} s`;
     out.push(`${padVisible('', stateW)}  TIME_WAIT (${w.side}) ${how}`);
   }
   return out.join('\n');
+
+  /** A timer's transition of one side, at its time, with the state it left it in. */
+  function timerRow(side: 'client' | 'server', e: { s: number; event: string; state: string }): string {
+    const text = c.dim(padVisible(` ${t(e.s)} ${e.event}`, arrowW));
+    return side === 'client' ? row(c.cyan(e.state), text, '') : row('', text, c.cyan(e.state));
+  }
 
   /** An ICMP error, drawn toward the endpoint it was sent to, with the state it left it in. */
   function icmpRow(e: IcmpReport): string {
