@@ -728,6 +728,33 @@ describe('what the kernel does silently, inferred only when the capture shows it
     // Another stack's 3 s timer (no power of two) is doubled as it is.
     expect(synAckSentAgainAt(3, 12)).toMatchObject({ state: 'CLOSED', s: 9, event: 'gave-up' });
   });
+
+  describe('data sent again on a backing-off timer, then nothing: the socket gave up with its data (tcp_retries2; sw35 rto-r3-c)', () => {
+    // The client's request is never acknowledged: the same segment again 0.2, 0.4, 0.8, 1.6 s
+    // apart, the last at 3.7 s; the next was due 3.2 s later.
+    const unanswered: Step[] = [...HANDSHAKE, ...[0.5, 0.7, 0.9, 1.3, 2.1, 3.7].map((s): Step => ({ dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 10, s }))];
+    const client = (steps: Step[]) => run(steps)[0]!.states.client.at(-1);
+    it('gone one doubled interval after the last copy, once the capture runs past the next copy\'s latest due time', () => {
+      expect(client([...unanswered, tick(7)])).toMatchObject({ state: 'ESTABLISHED' });
+      expect(client([...unanswered, tick(8)])).toMatchObject({ state: 'CLOSED', frame: null, event: 'gave-up' });
+      expect(client([...unanswered, tick(8)])!.s).toBeCloseTo(6.9, 9);
+    });
+    it('the server\'s FIN later finds no socket: the RST answering it is after-close, the client CLOSED since its give-up', () => {
+      const [c] = run([...unanswered, { dir: 's>c', flags: FIN | ACK, seq: 5001, ack: 101, s: 9 }, { dir: 'c>s', flags: RST, seq: 101, s: 9.00005 }]);
+      expect(c!.states.client.slice(-2).map((t) => [t.state, t.event])).toEqual([['ESTABLISHED', 'recv-syn-ack'], ['CLOSED', 'gave-up']]);
+      expect(c!.states.client.at(-1)!.s).toBeCloseTo(6.9, 9);
+      expect(c!.resets[0]).toMatchObject({ from: 'client', kind: 'after-close', senderState: 'CLOSED' });
+    });
+    it('not when the server acknowledged it, nor when the client sent anything after the give-up was due, nor for copies of different segments', () => {
+      expect(client([...unanswered, { dir: 's>c', flags: ACK, seq: 5001, ack: 111, s: 3.8 }, tick(9)])).toMatchObject({ state: 'ESTABLISHED' });
+      expect(client([...unanswered, { dir: 'c>s', flags: ACK, seq: 111, ack: 5001, s: 7.5 }, tick(9)])).toMatchObject({ state: 'ESTABLISHED' });
+      // Each copy of another segment (a recovery moving along): no run of one to date anything.
+      const moving: Step[] = [...HANDSHAKE, ...[0, 1, 2, 3, 4].map((i): Step => ({ dir: 'c>s', flags: ACK, seq: 101 + 10 * i, ack: 5001, len: 10, s: 0.5 + 0.01 * i }))];
+      for (const [i, s] of [[0, 0.7], [1, 0.9], [2, 1.3], [3, 2.1], [4, 3.7]] as const) moving.push({ dir: 'c>s', flags: ACK, seq: 101 + 10 * i, ack: 5001, len: 10, s });
+      expect(run([...moving, tick(9)])[0]!.retransmits.clientToServer).toBe(5);
+      expect(client([...moving, tick(9)])).toMatchObject({ state: 'ESTABLISHED' });
+    });
+  });
 });
 
 describe('when a retransmitted FIN was received', () => {

@@ -454,6 +454,7 @@ export class Connection {
     if (this.store.ackCarriers.size > 0) this.ackCarrierNews(seg, fromClient, retransmit);
     if (retransmit) {
       d[xb + E.RETRANSMITS]!++;
+      if (seg.payloadLen > 0 && !(f & (SYN | FIN))) dataSentAgain(d, xb, seg.seq, s);
       if (fromClient && seg.payloadLen > 0) this.openingAckNotTaken(seg);
       // Data sent again below the sender's FIN after the ACK of that FIN was taken as received:
       // Linux never sends again what was acknowledged, so that ACK had not arrived (SPEC section
@@ -1848,6 +1849,26 @@ function addReceipt(e: Endpoint, kind: EventCode, ctl: Control, copy = ctl.copyC
 /** A SYN/ACK completes the handshake only if it acknowledges the client's SYN (see Endpoint.acknowledgesOpening). */
 function synAckIsValid(synAck: Control, client: Endpoint): boolean {
   return client.acknowledgesOpening(synAck.copyAck(synAck.copyCount - 1));
+}
+
+/**
+ * The endpoint whose fields start at `xb` sent data again at `seq`, captured at `s`: one more copy
+ * of its latest run (E.RESEND_*) at the same sequence number, or the first of a new run. The
+ * retransmission timer sends the oldest unacknowledged segment again, backing off, until it is
+ * acknowledged or the endpoint gives up; a fast retransmit or SACK recovery moves along.
+ */
+function dataSentAgain(d: Float64Array, xb: number, seq: number, s: number): void {
+  if (d[xb + E.RESEND_SEQ] === seq) {
+    d[xb + E.RESEND_COUNT]!++;
+    d[xb + E.RESEND_S1] = d[xb + E.RESEND_S2]!;
+    d[xb + E.RESEND_S2] = d[xb + E.RESEND_S3]!;
+  } else {
+    d[xb + E.RESEND_SEQ] = seq;
+    d[xb + E.RESEND_COUNT] = 1;
+    d[xb + E.RESEND_S1] = NaN;
+    d[xb + E.RESEND_S2] = NaN;
+  }
+  d[xb + E.RESEND_S3] = s;
 }
 
 /** A bare ACK one byte below the next sequence number (or empty) is a keep-alive probe, not data. */

@@ -12,7 +12,7 @@ import { Control } from './control.js';
 import { C, E, EV, K, type ConnectionStore } from './store.js';
 import { diffS, sumS } from '../time.js';
 import { grown } from '../typed-arrays.js';
-import { seqAdd, seqGE, seqLE } from './seq.js';
+import { seqAdd, seqGE, seqLE, seqLT } from './seq.js';
 
 export type Side = 'client' | 'server';
 
@@ -354,7 +354,8 @@ export class Endpoint {
 
   /**
    * When an endpoint still waiting for an answer (SYN_SENT, SYN_RECEIVED, FIN_WAIT_1, CLOSING,
-   * LAST_ACK) gave up retransmitting, if the capture shows it did: the kernel backs off (doubling
+   * LAST_ACK; or any synchronized state short of TIME_WAIT with data it sends again,
+   * dataGaveUpAt) gave up retransmitting, if the capture shows it did: the kernel backs off (doubling
    * the interval; SYN_SENT keeps it constant for its first tcp_syn_linear_timeouts retries) and
    * drops the socket one more interval after its last retransmission, sending nothing. Taken as
    * shown once the capture runs past the next retransmission's latest due time with none, and
@@ -371,13 +372,40 @@ export class Endpoint {
       : state === TcpCode.SYN_RECEIVED ? this.synAck
       : state === TcpCode.FIN_WAIT_1 || state === TcpCode.CLOSING || state === TcpCode.LAST_ACK ? this.fin : null;
     const n = ctl === null ? 0 : ctl.copyCount;
-    if (ctl === null || n < 2) return null;
-    const last = ctl.copyS(n - 1);
-    const prev = n >= 3 ? ctl.copyS(n - 2) - ctl.copyS(n - 3) : 0;
+    if (ctl === null || n < 2) return this.dataGaveUpAt(state, endS);
+    return this.backedOffGaveUpAt(state, n, ctl.copyS(n - 1), ctl.copyS(n - 2), n >= 3 ? ctl.copyS(n - 3) : NaN, endS);
+  }
+
+  /**
+   * gaveUpAt for data: an endpoint in ESTABLISHED or CLOSE_WAIT (or closing, its FIN not sent
+   * again) whose retransmission timer sends the oldest unacknowledged segment again (E.RESEND_*),
+   * backing off, and gives up after tcp_retries2 copies (an orphan after tcp_orphan_retries, or
+   * TCP_USER_TIMEOUT) dropping the socket without a packet: the last copies the capture shows
+   * date it as they date a FIN's. Only copies sent again at least twice in a row (the first one's
+   * own first send is not known), and only while the peer has not acknowledged them.
+   */
+  private dataGaveUpAt(state: TcpCode, endS: number): number | null {
+    if (!(state === TcpCode.ESTABLISHED || state === TcpCode.CLOSE_WAIT || state === TcpCode.FIN_WAIT_1 ||
+      state === TcpCode.CLOSING || state === TcpCode.LAST_ACK)) return null;
+    const d = this.f;
+    const b = this.b;
+    const n = d[b + E.RESEND_COUNT]!;
+    if (!(n >= 2)) return null;
+    const peerAck = d[this.connBase + (this.offset === C.CLIENT ? C.SERVER : C.CLIENT) + E.MAX_ACK]!;
+    if (peerAck === peerAck && seqLT(d[b + E.RESEND_SEQ]!, peerAck)) return null;
+    return this.backedOffGaveUpAt(state, n, d[b + E.RESEND_S3]!, d[b + E.RESEND_S2]!, d[b + E.RESEND_S1]!, endS);
+  }
+
+  /**
+   * gaveUpAt from its last copies: `n` of them (at least 2), the last captured at `last`, the one
+   * before at `before`, and the one before that at `beforeThat` (NaN: none).
+   */
+  private backedOffGaveUpAt(state: TcpCode, n: number, last: number, before: number, beforeThat: number, endS: number): number | null {
+    const prev = n >= 3 && beforeThat === beforeThat ? before - beforeThat : 0;
     // A copy sent at once in answer to the peer's own copy (Linux answers a SYN sent again with
     // the SYN/ACK, beside its timer's copy, microseconds apart: the seed article's SYN_RCVD lab)
     // closes a gap shorter than the back-off: the back-off is the longer of the last two gaps.
-    const interval = Math.max(diffS(ctl.copyS(n - 2), last), prev);
+    const interval = Math.max(diffS(before, last), prev);
     if (interval <= 0) return null;
     if (endS < last + 2 * interval + Math.max(GIVE_UP_SLACK_S, interval / 4)) return null;
     const linear = state === TcpCode.SYN_SENT && n >= 3 && n - 1 < LINEAR_SYN_INTERVALS && Math.abs(interval - prev) <= prev / 4;

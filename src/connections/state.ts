@@ -54,7 +54,7 @@ export type EventKind =
   | 'time-wait-expired' // the 2MSL timer ran out (capture time passed entry + TIME_WAIT length)
   | 'reused' // a new incarnation of the four-tuple began (a SYN with a new ISN)
   | 'recv-icmp-error' // an ICMP error about its SYN or SYN/ACK made it give up the opening
-  | 'gave-up'; // its SYN, SYN/ACK or FIN retransmissions ran out, shown by a later arrival (Endpoint.gaveUpBefore)
+  | 'gave-up'; // its SYN, SYN/ACK, FIN or data retransmissions ran out, shown by a later arrival (Endpoint.gaveUpBefore)
 
 export const EVENT_KINDS: readonly EventKind[] = [
   'send-syn', 'send-syn-ack', 'send-fin', 'send-rst', 'recv-syn', 'recv-syn-ack', 'recv-ack-of-syn', 'recv-fin',
@@ -96,8 +96,9 @@ export function nextState(state: TcpState, event: EventKind): TcpState {
       // RFC 9293 3.8.3: once retransmissions of a segment reach threshold R2, "close the
       // connection"; Linux drops the socket (tcp_write_timeout) or the request
       // (reqsk_timer_handler) without a packet. Only an endpoint still waiting for an answer to
-      // its SYN, SYN/ACK or FIN has such a timer running.
-      return state === 'SYN_SENT' || state === 'SYN_RECEIVED' || state === 'FIN_WAIT_1' || state === 'CLOSING' || state === 'LAST_ACK' ? 'CLOSED' : state;
+      // its SYN, SYN/ACK, FIN or data has such a timer running.
+      return state === 'SYN_SENT' || state === 'SYN_RECEIVED' || state === 'ESTABLISHED' || state === 'CLOSE_WAIT' ||
+        state === 'FIN_WAIT_1' || state === 'CLOSING' || state === 'LAST_ACK' ? 'CLOSED' : state;
     case 'time-wait-expired':
       // 3.10.8: "If the time-wait timeout expires on a connection, delete the TCB".
       return state === 'TIME_WAIT' ? 'CLOSED' : state;

@@ -88,6 +88,17 @@ export const enum E {
   TS_FIRST_S,
   TS_LAST,
   TS_LAST_S,
+  /**
+   * Its latest run of data sent again at one sequence number (the retransmission timer's, backing
+   * off): that number (NaN: none), how many copies it sent again in a row, and when the last three
+   * were captured, oldest first (NaN: fewer). What dates a silent give-up with data outstanding
+   * (Endpoint.gaveUpAt).
+   */
+  RESEND_SEQ,
+  RESEND_COUNT,
+  RESEND_S1,
+  RESEND_S2,
+  RESEND_S3,
   /** Its state events (arena list, EV fields each). */
   LOG,
   /** Its SYN, SYN/ACK and FIN (K fields each). */
@@ -331,6 +342,7 @@ for (const e of [C.CLIENT, C.SERVER]) {
   EMPTY_SLOT[e + E.WINDOW_SCALE] = NaN;
   EMPTY_SLOT[e + E.FIN_TS_VAL] = NaN;
   for (const t of [E.TS_FIRST, E.TS_FIRST_S, E.TS_LAST, E.TS_LAST_S]) EMPTY_SLOT[e + t] = NaN;
+  for (const t of [E.RESEND_SEQ, E.RESEND_S1, E.RESEND_S2, E.RESEND_S3]) EMPTY_SLOT[e + t] = NaN;
   EMPTY_SLOT[e + E.LAST_SENT_S] = -Infinity;
   EMPTY_SLOT[e + E.FOLDED] = -1;
   EMPTY_SLOT[e + E.MEMO_TIME_WAIT] = NaN;
@@ -362,7 +374,7 @@ list(C.RESETS, itemKinds(RST.SIZE, RST.S, RST.RECEIVER_LAST_S));
 list(C.NOTES, itemKinds(NOTE.SIZE, NOTE.S));
 list(C.ICMP, itemKinds(ICMP.SIZE, ICMP.S));
 for (const e of [C.CLIENT, C.SERVER]) {
-  for (const t of [E.INITIAL_S, E.LAST_SENT_S, E.MEMO_TIME_WAIT, E.TS_FIRST_S, E.TS_LAST_S]) KINDS[e + t] = Kind.TIME;
+  for (const t of [E.INITIAL_S, E.LAST_SENT_S, E.MEMO_TIME_WAIT, E.TS_FIRST_S, E.TS_LAST_S, E.RESEND_S1, E.RESEND_S2, E.RESEND_S3]) KINDS[e + t] = Kind.TIME;
   list(e + E.LOG, itemKinds(EV.SIZE, EV.S));
   for (const k of [E.SYN, E.SYN_ACK, E.FIN]) {
     for (const t of [K.NOT_COVERED_S, K.ACKED_S, K.FIRST + COPY.S, K.FIRST + COPY.ANSWERED_S]) KINDS[e + k + t] = Kind.TIME;
