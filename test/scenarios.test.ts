@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze, cli, fixture } from './helpers/run.js';
+import { epochOf, readScenario } from './helpers/kernel-view.js';
 import type { ConnectionReport } from '../src/findings/types.js';
 import { type Report, analyzeCaptures } from '../src/pipeline.js';
 
@@ -578,6 +579,17 @@ describe('resets a kernel sends of its own', () => {
     const lost = await only('retries-abort');
     expect(lost.retransmits.clientToServer).toBeGreaterThanOrEqual(3);
     expect(lost.resets).toMatchObject([{ kind: 'after-close', from: 'client', ack: null }]);
+    // Its data sent again, backing off, then nothing: gone one doubled interval after the last
+    // copy, where ss lost it (the kernel's unseen close: between its last poll with the socket and
+    // the first without), before the server's data reached it.
+    const report = await analyze(fixture('retries-abort'));
+    const { from, until } = readScenario(fixture('retries-abort', 'scenario.json')).unseen![0]!;
+    const origin = epochOf(report.input.startTime!);
+    const gaveUp = lost.states.client.at(-1)!;
+    expect(gaveUp).toMatchObject({ state: 'CLOSED', event: 'gave-up', frame: null });
+    expect(gaveUp.s).toBeGreaterThanOrEqual(from - origin);
+    expect(gaveUp.s).toBeLessThanOrEqual(until - origin);
+    expect(lost.resets[0]!.senderState).toBe('CLOSED');
     // The orphaned FIN_WAIT_2 timed out (tcp_fin_timeout); the server's FIN gets the same reply.
     const orphan = await only('fin-wait-2-timeout');
     expect(orphan.resets).toMatchObject([{ kind: 'after-close', from: 'client', senderState: 'FIN_WAIT_2', receiverState: 'LAST_ACK', ack: null }]);

@@ -744,6 +744,10 @@ describe('what the kernel does silently, inferred only when the capture shows it
       expect(c!.states.client.slice(-2).map((t) => [t.state, t.event])).toEqual([['ESTABLISHED', 'recv-syn-ack'], ['CLOSED', 'gave-up']]);
       expect(c!.states.client.at(-1)!.s).toBeCloseTo(6.9, 9);
       expect(c!.resets[0]).toMatchObject({ from: 'client', kind: 'after-close', senderState: 'CLOSED' });
+      // So does its data, which needs nothing else of the tracker (fixtures/retries-abort).
+      const [d] = run([...unanswered, { dir: 's>c', flags: ACK | PSH, seq: 5001, ack: 101, len: 20, s: 9 }, { dir: 'c>s', flags: RST, seq: 101, s: 9.00002 }]);
+      expect(d!.states.client.at(-1)).toMatchObject({ state: 'CLOSED', event: 'gave-up' });
+      expect(d!.resets[0]).toMatchObject({ kind: 'after-close', senderState: 'CLOSED' });
     });
     it('not when the server acknowledged it, nor when the client sent anything after the give-up was due, nor for copies of different segments', () => {
       expect(client([...unanswered, { dir: 's>c', flags: ACK, seq: 5001, ack: 111, s: 3.8 }, tick(9)])).toMatchObject({ state: 'ESTABLISHED' });

@@ -14,7 +14,7 @@ import { formatAddress } from '../decode/addr.js';
 import { ACK, FIN, RST, SYN, Segment, segmentLength } from '../decode/segment.js';
 import { Endpoint, Side, initEndpoint } from './endpoint.js';
 import { type Control, LAST_ANSWERED, NOT_CAPTURED } from './control.js';
-import { C, CARRIER, ConnectionStore, E, EV, FAR, FAR_COPIES, GAP, GAPS_PER_SIDE, ICMP, K, NOTE, RST as R } from './store.js';
+import { C, CARRIER, ConnectionStore, E, EV, FAR, FAR_COPIES, GAP, GAPS_PER_SIDE, ICMP, K, NOTE, RESEND, RST as R } from './store.js';
 import { seqAdd, seqDiff, seqGE, seqLE, seqLT } from './seq.js';
 import { EventCode, TcpCode, isOpenCode, isSynchronizedCode } from './state.js';
 
@@ -172,6 +172,12 @@ const RST_RECEIVER_RETRANSMITS = 2048;
  * (its FIN when its application closes, data, a keep-alive) may come any time later (sw35 K1).
  */
 const RST_RECEIVER_WAS_OPEN = 4096;
+/**
+ * The client (the server) has a run of data sent again not yet acknowledged (store.resends): a
+ * segment of its peer that needs nothing else may still find it gone (dataGaveUpAt).
+ */
+const CLIENT_SENT_AGAIN = 8192;
+const SERVER_SENT_AGAIN = 16384;
 const CLIENT_PENDING = CLIENT_SENT_RST | CLIENT_TOOK_RST | CLIENT_TOOK_ICMP | CLIENT_GAVE_UP;
 const SERVER_PENDING = SERVER_SENT_RST | SERVER_TOOK_RST | SERVER_TOOK_ICMP | SERVER_GAVE_UP;
 
@@ -454,7 +460,7 @@ export class Connection {
     if (this.store.ackCarriers.size > 0) this.ackCarrierNews(seg, fromClient, retransmit);
     if (retransmit) {
       d[xb + E.RETRANSMITS]!++;
-      if (seg.payloadLen > 0 && !(f & (SYN | FIN))) dataSentAgain(d, xb, seg.seq, s);
+      if (seg.payloadLen > 0 && !(f & (SYN | FIN))) this.dataSentAgain(fromClient, seg.seq, s);
       if (fromClient && seg.payloadLen > 0) this.openingAckNotTaken(seg);
       // Data sent again below the sender's FIN after the ACK of that FIN was taken as received:
       // Linux never sends again what was acknowledged, so that ACK had not arrived (SPEC section
@@ -486,10 +492,13 @@ export class Connection {
       this.arrivesAfterGiveUp(y, seg, fromClient);
       if (control) this.observeControl(seg, fromClient, lateFin);
       else this.sentAck(fromClient ? this.client : this.server, y, seg, fromClient);
-    } else if (fromClient && this.store.openingAcksWithoutData.size > 0 && this.store.openingAcksWithoutData.has(this.slot)) {
-      // An ACK of the SYN/ACK with nothing new to prove, while the server may still wait in SYN_RECEIVED.
-      const synAck = this.server.synAck;
-      if (synAck !== null) this.openingAckSeen(synAck, seg, false);
+    } else {
+      if (d[b + C.BITS]! & (fromClient ? SERVER_SENT_AGAIN : CLIENT_SENT_AGAIN)) this.quietAfterDataSentAgain(seg, fromClient);
+      if (fromClient && this.store.openingAcksWithoutData.size > 0 && this.store.openingAcksWithoutData.has(this.slot)) {
+        // An ACK of the SYN/ACK with nothing new to prove, while the server may still wait in SYN_RECEIVED.
+        const synAck = this.server.synAck;
+        if (synAck !== null) this.openingAckSeen(synAck, seg, false);
+      }
     }
 
     if (!(f & RST) && (len > 0 || sndNxt !== sndNxt)) {
@@ -1503,6 +1512,61 @@ export class Connection {
   }
 
   /**
+   * The client (the server) sent data again at `seq`, captured at `s`: one more copy of its latest
+   * run (store.resends) at the same sequence number, or the first of a new run. The retransmission
+   * timer sends the oldest unacknowledged segment again, backing off, until it is acknowledged or
+   * the endpoint gives up (Endpoint.dataGaveUpAt); a fast retransmit or SACK recovery moves along.
+   */
+  private dataSentAgain(fromClient: boolean, seq: number, s: number): void {
+    const key = this.sideKey(fromClient);
+    let r = this.store.resends.get(key);
+    if (r === undefined) this.store.resends.set(key, (r = new Float64Array(RESEND.SIZE)));
+    this.f[this.b + C.BITS]! |= fromClient ? CLIENT_SENT_AGAIN : SERVER_SENT_AGAIN;
+    if (r[RESEND.COUNT]! > 0 && r[RESEND.SEQ] === seq) {
+      r[RESEND.COUNT]!++;
+      r[RESEND.S1] = r[RESEND.S2]!;
+      r[RESEND.S2] = r[RESEND.S3]!;
+    } else {
+      r[RESEND.SEQ] = seq;
+      r[RESEND.COUNT] = 1;
+      r[RESEND.S1] = NaN;
+      r[RESEND.S2] = NaN;
+    }
+    r[RESEND.S3] = s;
+  }
+
+  /**
+   * A segment that needs nothing else (ackIsQuiet) from the peer of y (the server if
+   * `fromClient`), which has a run of data sent again: one acknowledging the run ends it; any
+   * other may find y gone (arrivesAfterGiveUp: an ACK or data from the peer answered by the RST of
+   * a host without the socket, fixtures/retries-abort).
+   */
+  private quietAfterDataSentAgain(seg: Segment, fromClient: boolean): void {
+    const key = this.sideKey(!fromClient);
+    const r = this.store.resends.get(key);
+    if (r !== undefined && !(seg.flags & ACK && seqLT(r[RESEND.SEQ]!, seg.ack))) {
+      this.arrivesAfterGiveUp(fromClient ? this.server : this.client, seg, fromClient);
+      return;
+    }
+    this.store.resends.delete(key);
+    this.f[this.b + C.BITS]! &= ~(fromClient ? SERVER_SENT_AGAIN : CLIENT_SENT_AGAIN);
+  }
+
+  /**
+   * Before the connection is handed on (its end, `endS`): an endpoint whose data sent again shows
+   * it gave up by then (Endpoint.dataGaveUpAt) has that logged, as what came after it would have
+   * (arrivesAfterGiveUp). The run of copies stays with this thread; the event goes with the
+   * connection.
+   */
+  settleDataGiveUps(endS: number): void {
+    if (this.store.resends.size === 0) return;
+    const atClient = this.client.dataGaveUpBefore(endS);
+    if (atClient !== null) this.client.addEvent(EventCode.GAVE_UP, null, atClient);
+    const atServer = this.server.dataGaveUpBefore(endS);
+    if (atServer !== null) this.server.addEvent(EventCode.GAVE_UP, null, atServer);
+  }
+
+  /**
    * x (the client if `fromClient`), taken to be closed by a RST, sends a FIN (`seg`). A closed
    * Linux socket sends none: the FIN left before the RST arrived and was captured after it, or
    * the RST never arrived (dropped by a firewall or lost past the capture point). Until x's later
@@ -1849,26 +1913,6 @@ function addReceipt(e: Endpoint, kind: EventCode, ctl: Control, copy = ctl.copyC
 /** A SYN/ACK completes the handshake only if it acknowledges the client's SYN (see Endpoint.acknowledgesOpening). */
 function synAckIsValid(synAck: Control, client: Endpoint): boolean {
   return client.acknowledgesOpening(synAck.copyAck(synAck.copyCount - 1));
-}
-
-/**
- * The endpoint whose fields start at `xb` sent data again at `seq`, captured at `s`: one more copy
- * of its latest run (E.RESEND_*) at the same sequence number, or the first of a new run. The
- * retransmission timer sends the oldest unacknowledged segment again, backing off, until it is
- * acknowledged or the endpoint gives up; a fast retransmit or SACK recovery moves along.
- */
-function dataSentAgain(d: Float64Array, xb: number, seq: number, s: number): void {
-  if (d[xb + E.RESEND_SEQ] === seq) {
-    d[xb + E.RESEND_COUNT]!++;
-    d[xb + E.RESEND_S1] = d[xb + E.RESEND_S2]!;
-    d[xb + E.RESEND_S2] = d[xb + E.RESEND_S3]!;
-  } else {
-    d[xb + E.RESEND_SEQ] = seq;
-    d[xb + E.RESEND_COUNT] = 1;
-    d[xb + E.RESEND_S1] = NaN;
-    d[xb + E.RESEND_S2] = NaN;
-  }
-  d[xb + E.RESEND_S3] = s;
 }
 
 /** A bare ACK one byte below the next sequence number (or empty) is a keep-alive probe, not data. */

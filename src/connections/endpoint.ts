@@ -9,7 +9,7 @@
 import type { TcpOptions } from '../decode/segment.js';
 import { EventKind, EVENT_KINDS, EventCode, TCP_STATES, TcpCode, TcpState, nextCode } from './state.js';
 import { Control } from './control.js';
-import { C, E, EV, K, type ConnectionStore } from './store.js';
+import { C, E, EV, K, RESEND, type ConnectionStore } from './store.js';
 import { diffS, sumS } from '../time.js';
 import { grown } from '../typed-arrays.js';
 import { seqAdd, seqGE, seqLE, seqLT } from './seq.js';
@@ -354,8 +354,7 @@ export class Endpoint {
 
   /**
    * When an endpoint still waiting for an answer (SYN_SENT, SYN_RECEIVED, FIN_WAIT_1, CLOSING,
-   * LAST_ACK; or any synchronized state short of TIME_WAIT with data it sends again,
-   * dataGaveUpAt) gave up retransmitting, if the capture shows it did: the kernel backs off (doubling
+   * LAST_ACK) gave up retransmitting, if the capture shows it did: the kernel backs off (doubling
    * the interval; SYN_SENT keeps it constant for its first tcp_syn_linear_timeouts retries) and
    * drops the socket one more interval after its last retransmission, sending nothing. Taken as
    * shown once the capture runs past the next retransmission's latest due time with none, and
@@ -372,28 +371,34 @@ export class Endpoint {
       : state === TcpCode.SYN_RECEIVED ? this.synAck
       : state === TcpCode.FIN_WAIT_1 || state === TcpCode.CLOSING || state === TcpCode.LAST_ACK ? this.fin : null;
     const n = ctl === null ? 0 : ctl.copyCount;
-    if (ctl === null || n < 2) return this.dataGaveUpAt(state, endS);
+    if (ctl === null || n < 2) return null;
     return this.backedOffGaveUpAt(state, n, ctl.copyS(n - 1), ctl.copyS(n - 2), n >= 3 ? ctl.copyS(n - 3) : NaN, endS);
   }
 
   /**
-   * gaveUpAt for data: an endpoint in ESTABLISHED or CLOSE_WAIT (or closing, its FIN not sent
-   * again) whose retransmission timer sends the oldest unacknowledged segment again (E.RESEND_*),
-   * backing off, and gives up after tcp_retries2 copies (an orphan after tcp_orphan_retries, or
-   * TCP_USER_TIMEOUT) dropping the socket without a packet: the last copies the capture shows
-   * date it as they date a FIN's. Only copies sent again at least twice in a row (the first one's
-   * own first send is not known), and only while the peer has not acknowledged them.
+   * gaveUpAt for data: an endpoint in ESTABLISHED or CLOSE_WAIT (or closing, with no FIN copies
+   * to go on) whose retransmission timer sends the oldest unacknowledged segment again, backing
+   * off (store.resends), and gives up after tcp_retries2 copies (an orphan after
+   * tcp_orphan_retries, or TCP_USER_TIMEOUT), dropping the socket without a packet: the last
+   * copies the capture shows date it as they date a FIN's. Only copies sent again at least twice in
+   * a row (the first one's own first send is not known), and only while the peer has not
+   * acknowledged them. The tracking thread's alone (the run of copies is a side table there).
    */
   private dataGaveUpAt(state: TcpCode, endS: number): number | null {
     if (!(state === TcpCode.ESTABLISHED || state === TcpCode.CLOSE_WAIT || state === TcpCode.FIN_WAIT_1 ||
       state === TcpCode.CLOSING || state === TcpCode.LAST_ACK)) return null;
-    const d = this.f;
-    const b = this.b;
-    const n = d[b + E.RESEND_COUNT]!;
+    const r = this.store.resends.size > 0 ? this.store.resends.get(this.slot * 2 + (this.offset === C.CLIENT ? 0 : 1)) : undefined;
+    if (r === undefined) return null;
+    const n = r[RESEND.COUNT]!;
     if (!(n >= 2)) return null;
-    const peerAck = d[this.connBase + (this.offset === C.CLIENT ? C.SERVER : C.CLIENT) + E.MAX_ACK]!;
-    if (peerAck === peerAck && seqLT(d[b + E.RESEND_SEQ]!, peerAck)) return null;
-    return this.backedOffGaveUpAt(state, n, d[b + E.RESEND_S3]!, d[b + E.RESEND_S2]!, d[b + E.RESEND_S1]!, endS);
+    const peerAck = this.f[this.connBase + (this.offset === C.CLIENT ? C.SERVER : C.CLIENT) + E.MAX_ACK]!;
+    if (peerAck === peerAck && seqLT(r[RESEND.SEQ]!, peerAck)) return null;
+    return this.backedOffGaveUpAt(state, n, r[RESEND.S3]!, r[RESEND.S2]!, r[RESEND.S1]!, endS);
+  }
+
+  /** When its data sent again shows it gave up (dataGaveUpAt), if it had before `s`. */
+  dataGaveUpBefore(s: number): number | null {
+    return this.dataGaveUpAt(this.currentCode(), s);
   }
 
   /**
@@ -425,7 +430,8 @@ export class Endpoint {
    * silently, and the peer's late ACK, data or FIN does not take it on to another state.
    */
   gaveUpBefore(s: number): number | null {
-    return this.gaveUpAt(this.currentCode(), s);
+    const state = this.currentCode();
+    return this.gaveUpAt(state, s) ?? this.dataGaveUpAt(state, s);
   }
 
   /**

@@ -294,7 +294,9 @@ export class FlowTable {
     const stop = Math.min(rest.length, this.endedCount + max);
     for (; this.endedCount < stop; this.endedCount++) {
       const slot = rest[this.endedCount]!;
-      this.onFinished(this.finished.at(slot), endS);
+      const conn = this.finished.at(slot);
+      conn.settleDataGiveUps(endS);
+      this.onFinished(conn, endS);
       if (this.releases) this.store.release(slot);
       else this.store.handOver(slot);
     }
@@ -498,7 +500,9 @@ export class FlowTable {
   private finish(slot: number, endS: number): void {
     this.remove(slot);
     if (this.besideTimeWait.size > 0) this.unlinkTimeWait(slot);
-    this.onFinished(this.finished.at(slot), endS);
+    const conn = this.finished.at(slot);
+    conn.settleDataGiveUps(endS);
+    this.onFinished(conn, endS);
     if (this.releases) this.store.release(slot);
     else this.store.handOver(slot);
   }

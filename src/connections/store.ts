@@ -88,17 +88,6 @@ export const enum E {
   TS_FIRST_S,
   TS_LAST,
   TS_LAST_S,
-  /**
-   * Its latest run of data sent again at one sequence number (the retransmission timer's, backing
-   * off): that number (NaN: none), how many copies it sent again in a row, and when the last three
-   * were captured, oldest first (NaN: fewer). What dates a silent give-up with data outstanding
-   * (Endpoint.gaveUpAt).
-   */
-  RESEND_SEQ,
-  RESEND_COUNT,
-  RESEND_S1,
-  RESEND_S2,
-  RESEND_S3,
   /** Its state events (arena list, EV fields each). */
   LOG,
   /** Its SYN, SYN/ACK and FIN (K fields each). */
@@ -130,6 +119,13 @@ export const enum CARRIER { SEQ, END, NEXT_SEQ, NEXT_END, NEXT_FRAME, NEXT_S, SI
  * carried an ACK, how many copies, then each copy's time, frame and acknowledgment (NaN: none).
  */
 export const enum FAR { SEQ, END, WITH_ACK, COUNT, COPIES, COPY_S = 0, COPY_FRAME, COPY_ACK, COPY_SIZE }
+
+/**
+ * An endpoint's latest run of data sent again at one sequence number (ConnectionStore.resends):
+ * that number, how many copies it sent again in a row, and when the last three were captured,
+ * oldest first (NaN: fewer).
+ */
+export const enum RESEND { SEQ, COUNT, S1, S2, S3, SIZE }
 
 /** How many copies of such a FIN are kept: the retransmission timer's first few. */
 export const FAR_COPIES = 16;
@@ -342,7 +338,6 @@ for (const e of [C.CLIENT, C.SERVER]) {
   EMPTY_SLOT[e + E.WINDOW_SCALE] = NaN;
   EMPTY_SLOT[e + E.FIN_TS_VAL] = NaN;
   for (const t of [E.TS_FIRST, E.TS_FIRST_S, E.TS_LAST, E.TS_LAST_S]) EMPTY_SLOT[e + t] = NaN;
-  for (const t of [E.RESEND_SEQ, E.RESEND_S1, E.RESEND_S2, E.RESEND_S3]) EMPTY_SLOT[e + t] = NaN;
   EMPTY_SLOT[e + E.LAST_SENT_S] = -Infinity;
   EMPTY_SLOT[e + E.FOLDED] = -1;
   EMPTY_SLOT[e + E.MEMO_TIME_WAIT] = NaN;
@@ -374,7 +369,7 @@ list(C.RESETS, itemKinds(RST.SIZE, RST.S, RST.RECEIVER_LAST_S));
 list(C.NOTES, itemKinds(NOTE.SIZE, NOTE.S));
 list(C.ICMP, itemKinds(ICMP.SIZE, ICMP.S));
 for (const e of [C.CLIENT, C.SERVER]) {
-  for (const t of [E.INITIAL_S, E.LAST_SENT_S, E.MEMO_TIME_WAIT, E.TS_FIRST_S, E.TS_LAST_S, E.RESEND_S1, E.RESEND_S2, E.RESEND_S3]) KINDS[e + t] = Kind.TIME;
+  for (const t of [E.INITIAL_S, E.LAST_SENT_S, E.MEMO_TIME_WAIT, E.TS_FIRST_S, E.TS_LAST_S]) KINDS[e + t] = Kind.TIME;
   list(e + E.LOG, itemKinds(EV.SIZE, EV.S));
   for (const k of [E.SYN, E.SYN_ACK, E.FIN]) {
     for (const t of [K.NOT_COVERED_S, K.ACKED_S, K.FIRST + COPY.S, K.FIRST + COPY.ANSWERED_S]) KINDS[e + k + t] = Kind.TIME;
@@ -503,6 +498,14 @@ export class ConnectionStore {
    * (FAR fields), by slot * 2 + side of its sender: see Connection.finAfterRst.
    */
   readonly finsAfterRst = new Map<number, Float64Array>();
+  /**
+   * An endpoint's latest run of data sent again at one sequence number (RESEND fields), by slot *
+   * 2 + side: what dates a silent give-up with data outstanding (Endpoint.dataGaveUpAt). Only the
+   * tracking thread has it: a give-up it shows is logged as an event before the connection is
+   * handed on (Connection.settleDataGiveUps). Few connections send data again; a slot field would
+   * cost every connection its room (10 doubles in every slot: ~10 % at 10 M packets, ninth round).
+   */
+  readonly resends = new Map<number, Float64Array>();
 
   /**
    * The cell holding `slot`'s fields; a parked connection is taken back into one first. What a
@@ -629,7 +632,7 @@ export class ConnectionStore {
     this.forgetSideTables(slot);
   }
 
-  /** Drops what the side tables (gaps, ackCarriers, lapsedRequestAcks, openingAcksWithoutData, finsAfterRst) hold for `slot`. */
+  /** Drops what the side tables (gaps, ackCarriers, lapsedRequestAcks, openingAcksWithoutData, finsAfterRst, resends) hold for `slot`. */
   private forgetSideTables(slot: number): void {
     if (this.gaps.size > 0) {
       this.gaps.delete(slot * 2);
@@ -644,6 +647,10 @@ export class ConnectionStore {
     if (this.finsAfterRst.size > 0) {
       this.finsAfterRst.delete(slot * 2);
       this.finsAfterRst.delete(slot * 2 + 1);
+    }
+    if (this.resends.size > 0) {
+      this.resends.delete(slot * 2);
+      this.resends.delete(slot * 2 + 1);
     }
   }
 
