@@ -1437,10 +1437,10 @@ export class Connection {
    * retransmission of its FIN, data to a silent peer), or sends data or a FIN after a quiet spell
    * of its own, more than a few of its round trips after the RST (receiverAliveAfterQuietS). A
    * segment of its own sent before the RST arrived could follow the RST in the capture, but not by
-   * that much. So it never took the RST
-   * (a Linux receiver drops a RST whose timestamp fails PAWS and answers one that is in the window
-   * but not exactly RCV.NXT with a challenge ACK; and the RST may have been lost past the capture
-   * point). Every RST it was taken to receive is dropped from its history.
+   * that much. So it never took the RST (a Linux receiver drops a RST whose timestamp fails PAWS
+   * and answers one that is in the window but not exactly RCV.NXT with a challenge ACK; and the RST
+   * may have been lost past the capture point). Every RST it was taken to receive is dropped from
+   * its history.
    */
   private receiverOutlivedRsts(fromClient: boolean, seg: Segment): void {
     const arena = this.store.arena;
@@ -1499,7 +1499,6 @@ export class Connection {
       } else if (code === -3) d[o + R.ACCEPTABLE] = 0;
     }
   }
-
 
   /**
    * How long the client (the server) must have been quiet, and the RST past, for its data or FIN

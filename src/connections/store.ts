@@ -177,7 +177,8 @@ export const enum EV { KIND = 0, FRAME, S, ORDER, SIZE }
 /**
  * A RST: time, frames, sender (0 client, 1 server), seq, ack (NaN: no ACK), payload, acceptable
  * (-1 unknown, 0, 1; -2 or -3 while the receiver is held closed by a RST it took, in or out of its
- * window then, settled to 1 or 0 if the receiver is shown to have outlived that one), the frame it may answer (the receiver's last data or FIN), the time and
+ * window then, settled to 1 or 0 if the receiver is shown to have outlived that one), the frame it
+ * may answer (the receiver's last data or FIN), the time and
  * frame of the receiver's last packet before it, the frame of the sender's (0: none), 1 when the
  * sender's later segments went on with the connection (0 otherwise), the sender's next sequence
  * number when it was sent (NaN: none), and 1 when the receiver's later segments showed it went on.
