@@ -14,7 +14,7 @@ import { formatAddress } from '../decode/addr.js';
 import { ACK, FIN, RST, SYN, Segment, segmentLength } from '../decode/segment.js';
 import { Endpoint, Side, initEndpoint } from './endpoint.js';
 import { type Control, LAST_ANSWERED, NOT_CAPTURED } from './control.js';
-import { C, CARRIER, ConnectionStore, E, EV, FAR, FAR_COPIES, GAP, GAPS_PER_SIDE, ICMP, K, NOTE, RESEND, RST as R } from './store.js';
+import { C, CARRIER, ConnectionStore, E, EV, FAR, FAR_COPIES, GAP, GAPS_PER_SIDE, ICMP, K, NOTE, RESEND, RST as R, sideKey } from './store.js';
 import { seqAdd, seqDiff, seqGE, seqLE, seqLT } from './seq.js';
 import { EventCode, TcpCode, isOpenCode, isSynchronizedCode } from './state.js';
 
@@ -372,9 +372,9 @@ export class Connection {
     return this.hasNote(Note.SYN_ACK_NOT_CAPTURED);
   }
 
-  /** The key of one endpoint (the client if `client`) in the store's side tables (gaps, ackCarriers): slot * 2 + side. */
+  /** The key of one endpoint (the client if `client`) in the store's side tables (gaps, ackCarriers, ...). */
   private sideKey(client: boolean): number {
-    return this.slot * 2 + (client ? 0 : 1);
+    return sideKey(this.slot, client);
   }
 
   /**

@@ -9,7 +9,7 @@
 import type { TcpOptions } from '../decode/segment.js';
 import { EventKind, EVENT_KINDS, EventCode, TCP_STATES, TcpCode, TcpState, nextCode } from './state.js';
 import { Control } from './control.js';
-import { C, E, EV, K, RESEND, type ConnectionStore } from './store.js';
+import { C, E, EV, K, RESEND, type ConnectionStore, sideKey } from './store.js';
 import { diffS, sumS } from '../time.js';
 import { grown } from '../typed-arrays.js';
 import { seqAdd, seqGE, seqLE, seqLT } from './seq.js';
@@ -387,7 +387,7 @@ export class Endpoint {
   private dataGaveUpAt(state: TcpCode, endS: number): number | null {
     if (!(state === TcpCode.ESTABLISHED || state === TcpCode.CLOSE_WAIT || state === TcpCode.FIN_WAIT_1 ||
       state === TcpCode.CLOSING || state === TcpCode.LAST_ACK)) return null;
-    const r = this.store.resends.size > 0 ? this.store.resends.get(this.slot * 2 + (this.offset === C.CLIENT ? 0 : 1)) : undefined;
+    const r = this.store.resends.size > 0 ? this.store.resends.get(sideKey(this.slot, this.offset === C.CLIENT)) : undefined;
     if (r === undefined) return null;
     const n = r[RESEND.COUNT]!;
     if (!(n >= 2)) return null;

@@ -120,6 +120,11 @@ export const enum CARRIER { SEQ, END, NEXT_SEQ, NEXT_END, NEXT_FRAME, NEXT_S, SI
  */
 export const enum FAR { SEQ, END, WITH_ACK, COUNT, COPIES, COPY_S = 0, COPY_FRAME, COPY_ACK, COPY_SIZE }
 
+/** The key of one endpoint of `slot`'s connection (the client if `client`) in the store's side tables. */
+export function sideKey(slot: number, client: boolean): number {
+  return slot * 2 + (client ? 0 : 1);
+}
+
 /**
  * An endpoint's latest run of data sent again at one sequence number (ConnectionStore.resends):
  * that number, how many copies it sent again in a row, and when the last three were captured,
@@ -636,22 +641,22 @@ export class ConnectionStore {
   /** Drops what the side tables (gaps, ackCarriers, lapsedRequestAcks, openingAcksWithoutData, finsAfterRst, resends) hold for `slot`. */
   private forgetSideTables(slot: number): void {
     if (this.gaps.size > 0) {
-      this.gaps.delete(slot * 2);
-      this.gaps.delete(slot * 2 + 1);
+      this.gaps.delete(sideKey(slot, true));
+      this.gaps.delete(sideKey(slot, false));
     }
     if (this.ackCarriers.size > 0) {
-      this.ackCarriers.delete(slot * 2);
-      this.ackCarriers.delete(slot * 2 + 1);
+      this.ackCarriers.delete(sideKey(slot, true));
+      this.ackCarriers.delete(sideKey(slot, false));
     }
     if (this.lapsedRequestAcks.size > 0) this.lapsedRequestAcks.delete(slot);
     if (this.openingAcksWithoutData.size > 0) this.openingAcksWithoutData.delete(slot);
     if (this.finsAfterRst.size > 0) {
-      this.finsAfterRst.delete(slot * 2);
-      this.finsAfterRst.delete(slot * 2 + 1);
+      this.finsAfterRst.delete(sideKey(slot, true));
+      this.finsAfterRst.delete(sideKey(slot, false));
     }
     if (this.resends.size > 0) {
-      this.resends.delete(slot * 2);
-      this.resends.delete(slot * 2 + 1);
+      this.resends.delete(sideKey(slot, true));
+      this.resends.delete(sideKey(slot, false));
     }
   }
 
