@@ -1,10 +1,16 @@
 /** Small formatting helpers shared by the terminal views (and --fail-on's messages). */
 import type { Alert } from '../findings/alerts.js';
+import type { ConnectionReport } from '../findings/types.js';
 import { formatEndpoint } from '../decode/addr.js';
 
 /** An endpoint as ss writes it: `ip:port`, IPv6 in brackets. */
 export function endpoint(a: { ip: string; port: number }): string {
   return formatEndpoint(a.ip, a.port);
+}
+
+/** Whether the tracker found the connection to be a socket connected to itself (its `self-connect` note). */
+export function isSelfConnected(c: Pick<ConnectionReport, 'notes'>): boolean {
+  return c.notes.some((n) => n.kind === 'self-connect');
 }
 
 /** Pads by visible width: colour codes do not count. */

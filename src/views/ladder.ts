@@ -5,7 +5,7 @@
  * that changed it; an ICMP error about one of its segments is a row too, and so is a FIN the
  * capture missed. Long runs of plain data segments fold unless --full.
  */
-import { endpoint, padVisible } from './format.js';
+import { endpoint, isSelfConnected, padVisible } from './format.js';
 import type { ChalkInstance } from 'chalk';
 import { ACK, FIN, RST, SYN, flagString } from '../decode/segment.js';
 import type { ConnectionReport, IcmpReport, NoteReport, StateEntry } from '../findings/types.js';
@@ -41,7 +41,7 @@ export function renderLadder(conn: ConnectionReport, segs: LadderSegment[], o: L
     ? { line: '│', dash: '─', right: '▶', left: '◀', retx: '↻ ', warn: ' ⚠ ', fold: '⋮' }
     : { line: '|', dash: '-', right: '>', left: '<', retx: 'R ', warn: ' !! ', fold: ':' };
   const t = (s: number) => s.toFixed(o.digits);
-  const isn = initialSequenceNumbers(segs, conn.notes.some((n) => n.kind === 'self-connect'));
+  const isn = initialSequenceNumbers(segs, isSelfConnected(conn));
   const byFrame = statesByFrame(conn);
   // The client's column is as wide as its longest label ("SYN_SENT>SYN_RECEIVED" in a
   // simultaneous open), so the lifelines stay straight; the server's labels end the rows.

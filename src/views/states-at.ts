@@ -4,7 +4,7 @@
  * instant of the past). Endpoints without a socket (CLOSED, or only assumed LISTEN) are not listed,
  * and a socket connected to itself (both sides of its connection) is listed once.
  */
-import { endpoint } from './format.js';
+import { endpoint, isSelfConnected } from './format.js';
 import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
 import { SS_NAMES, TCP_STATES, type TcpState } from '../connections/state.js';
@@ -38,7 +38,7 @@ export function statesAt(report: Report, atS: number): EndpointState[] {
       if (pastEnd && e.state === 'TIME_WAIT' && atS >= sumS(e.s, report.options.timeWaitS)) continue;
       const [local, peer] = side === 'client' ? [c.client, c.server] : [c.server, c.client];
       // A socket connected to itself is both sides of its connection, and one socket to ss.
-      if (side === 'server' && c.client.port === c.server.port && c.client.ip === c.server.ip) continue;
+      if (side === 'server' && isSelfConnected(c)) continue;
       out.push({ state: e.state, local: endpoint(local), peer: endpoint(peer), connection: c.id, sinceS: e.s });
     }
   }
