@@ -11,7 +11,7 @@ import type { ConnectionReport } from '../src/findings/types.js';
 
 type Dir = 'c>s' | 's>c';
 /** `icmp` (type << 8 | code): not a segment but an ICMP error quoting one sent `dir` with `seq` (NaN: not shown). */
-interface Step { dir: Dir; flags: number; seq: number; ack?: number; len?: number; s: number; clientPort?: number; icmp?: number; direction?: number; ts?: number; ecr?: number; id?: number; cut?: boolean; dsack?: [number, number]; duplicate?: boolean }
+interface Step { dir: Dir; flags: number; seq: number; ack?: number; len?: number; s: number; clientPort?: number; icmp?: number; direction?: number; ts?: number; ecr?: number; id?: number; cut?: boolean; dsack?: [number, number]; duplicate?: boolean; win?: number }
 
 /** Tracks `steps` and reports every connection, in the order they opened. */
 function run(steps: Step[], timeWaitS = 60): ConnectionReport[] {
@@ -30,7 +30,7 @@ function finished(steps: Step[], timeWaitS = 60): { report: ConnectionReport; en
     const [from, to] = st.dir === 'c>s' ? [c, s] : [s, c];
     Object.assign(seg, {
       frame: i + 1, fileFrame: i + 1, s: st.s, src: from.ip, srcPort: from.port, dst: to.ip, dstPort: to.port,
-      flags: st.flags, seq: st.seq !== st.seq ? NaN : st.seq >>> 0, ack: (st.ack ?? 0) >>> 0, payloadLen: st.len ?? 0, window: 65535,
+      flags: st.flags, seq: st.seq !== st.seq ? NaN : st.seq >>> 0, ack: (st.ack ?? 0) >>> 0, payloadLen: st.len ?? 0, window: st.win ?? 65535,
       direction: st.direction ?? -1, tsVal: st.ts ?? -1, tsEcr: st.ecr ?? -1, ipId: st.id ?? -1, dsackLeft: st.dsack?.[0] ?? -1, dsackRight: st.dsack?.[1] ?? -1,
     });
     // A SYN's options as a decoder reads them: timestamps when it carried a TSval.
@@ -757,6 +757,43 @@ describe('what the kernel does silently, inferred only when the capture shows it
       for (const [i, s] of [[0, 0.7], [1, 0.9], [2, 1.3], [3, 2.1], [4, 3.7]] as const) moving.push({ dir: 'c>s', flags: ACK, seq: 101 + 10 * i, ack: 5001, len: 10, s });
       expect(run([...moving, tick(9)])[0]!.retransmits.clientToServer).toBe(5);
       expect(client([...moving, tick(9)])).toMatchObject({ state: 'ESTABLISHED' });
+    });
+  });
+  describe('zero-window probes on a backing-off timer, then nothing: the socket gave up (tcp_retries2, tcp_orphan_retries; sw35 zw-*)', () => {
+    // The server acknowledges the client's 1000 bytes and closes its window; the client probes
+    // (a bare ACK one below all it sent) 0.44 and 0.88 s apart, the first answered, the rest not.
+    const probe = (s: number): Step => ({ dir: 'c>s', flags: ACK, seq: 1100, ack: 5001, s });
+    const closed: Step[] = [
+      ...HANDSHAKE,
+      { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 1000, s: 0.1 },
+      { dir: 's>c', flags: ACK, seq: 5001, ack: 1101, win: 0, s: 0.15 },
+    ];
+    const probing: Step[] = [...closed, probe(0.36), { dir: 's>c', flags: ACK, seq: 5001, ack: 1101, win: 0, s: 0.3601 }, probe(0.8), probe(1.68)];
+    const client = (steps: Step[]) => run(steps)[0]!.states.client.at(-1);
+    it('gone one doubled interval after the last probe, once the capture runs past the next one\'s latest due time', () => {
+      expect(client([...probing, tick(3.5)])).toMatchObject({ state: 'ESTABLISHED' });
+      expect(client([...probing, tick(4)])).toMatchObject({ state: 'CLOSED', frame: null, event: 'gave-up' });
+      expect(client([...probing, tick(4)])!.s).toBeCloseTo(3.44, 9);
+      // Probes no longer doubling reached the timer's cap: the next interval is the last one.
+      expect(client([...probing, probe(2.6), tick(5)])!.s).toBeCloseTo(3.52, 9);
+    });
+    it('the server\'s window update later finds no socket: the RST answering it is after-close', () => {
+      const [c] = run([...probing, { dir: 's>c', flags: ACK, seq: 5001, ack: 1101, s: 9 }, { dir: 'c>s', flags: RST, seq: 1101, s: 9.00003 }]);
+      expect(c!.states.client.at(-1)).toMatchObject({ state: 'CLOSED', event: 'gave-up' });
+      expect(c!.states.client.at(-1)!.s).toBeCloseTo(3.44, 9);
+      expect(c!.resets[0]).toMatchObject({ from: 'client', kind: 'after-close', senderState: 'CLOSED' });
+    });
+    it('not while the server answers them and they go on, nor once the window opened and data followed, nor for keep-alives into an open window', () => {
+      const answered: Step[] = [...closed];
+      for (const s of [0.36, 0.8, 1.68, 3.44, 6.96]) answered.push(probe(s), { dir: 's>c', flags: ACK, seq: 5001, ack: 1101, win: 0, s: s + 0.0001 });
+      expect(client([...answered, tick(9)])).toMatchObject({ state: 'ESTABLISHED' });
+      const opened: Step[] = [...probing, { dir: 's>c', flags: ACK, seq: 5001, ack: 1101, s: 2 }, { dir: 'c>s', flags: ACK | PSH, seq: 1101, ack: 5001, len: 100, s: 2.0001 },
+        { dir: 's>c', flags: ACK, seq: 5001, ack: 1201, s: 2.0002 }];
+      expect(client([...opened, tick(9)])).toMatchObject({ state: 'ESTABLISHED' });
+      // The same bare ACKs one below all it sent, the server's window open: keep-alives.
+      const keepAlives: Step[] = [...HANDSHAKE, { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 1000, s: 0.1 },
+        { dir: 's>c', flags: ACK, seq: 5001, ack: 1101, s: 0.15 }, probe(0.36), probe(0.8), probe(1.68)];
+      expect(client([...keepAlives, tick(9)])).toMatchObject({ state: 'ESTABLISHED' });
     });
   });
 });

@@ -467,7 +467,11 @@ export class Connection {
       // 3: a later retransmission of what it acknowledged marks it lost). A FIN sent again, with
       // or without data, is sentFin's.
       if (d[xb + E.ACK_OF_FIN_EVENTS]! > 0 && !(f & FIN)) this.ackOfFinLost(fromClient, seg);
-    }
+    } else if (len === 0) {
+      // A bare ACK one below all it sent, into a window its peer closed: a zero-window probe.
+      if ((f & (SYN | FIN | RST | ACK)) === ACK && sndNxt === sndNxt && seg.seq === seqAdd(sndNxt, -1) &&
+        d[b + (fromClient ? C.SERVER : C.CLIENT) + E.WINDOW] === 0) this.windowProbeSent(fromClient, seg.seq, s);
+    } else if (d[b + C.BITS]! & (fromClient ? CLIENT_SENT_AGAIN : SERVER_SENT_AGAIN)) this.newDataAfterRun(fromClient);
     if (len > 0 && !(f & RST) && sndNxt === sndNxt && seqLT(sndNxt, seg.seq)) {
       // Sequence space skipped: lost before the capture point, or captured later (capturedLate).
       const key = this.sideKey(fromClient);
@@ -1517,11 +1521,28 @@ export class Connection {
    * the endpoint gives up (Endpoint.dataGaveUpAt); a fast retransmit or SACK recovery moves along.
    */
   private dataSentAgain(fromClient: boolean, seq: number, s: number): void {
+    this.runGoesOn(fromClient, seq, s, 0);
+  }
+
+  /**
+   * The client (the server) sent a zero-window probe at `seq` (one below all it sent), captured at
+   * `s`: one more of its latest run (store.resends), or the first. Linux's probe timer backs off
+   * as the retransmission timer does and gives up, as silently, after tcp_retries2 unanswered
+   * probes (tcp_orphan_retries for an orphan, or TCP_USER_TIMEOUT: sw35 zw-*). Its peer's
+   * answers, still closing the window, do not end the run; its data or FIN does
+   * (newDataAfterRun).
+   */
+  private windowProbeSent(fromClient: boolean, seq: number, s: number): void {
+    this.runGoesOn(fromClient, seq, s, 1);
+  }
+
+  /** One more copy (probe: `probes` 1) in the run of dataSentAgain (windowProbeSent). */
+  private runGoesOn(fromClient: boolean, seq: number, s: number, probes: number): void {
     const key = this.sideKey(fromClient);
     let r = this.store.resends.get(key);
     if (r === undefined) this.store.resends.set(key, (r = new Float64Array(RESEND.SIZE)));
     this.f[this.b + C.BITS]! |= fromClient ? CLIENT_SENT_AGAIN : SERVER_SENT_AGAIN;
-    if (r[RESEND.COUNT]! > 0 && r[RESEND.SEQ] === seq) {
+    if (r[RESEND.COUNT]! > 0 && r[RESEND.SEQ] === seq && r[RESEND.PROBES] === probes) {
       r[RESEND.COUNT]!++;
       r[RESEND.S1] = r[RESEND.S2]!;
       r[RESEND.S2] = r[RESEND.S3]!;
@@ -1530,20 +1551,34 @@ export class Connection {
       r[RESEND.COUNT] = 1;
       r[RESEND.S1] = NaN;
       r[RESEND.S2] = NaN;
+      r[RESEND.PROBES] = probes;
     }
     r[RESEND.S3] = s;
   }
 
   /**
+   * The client (the server), with a run of copies or probes, sent new data or a FIN: a window
+   * opened, and a run of probes is over. (A run of data sent again goes on until acknowledged.)
+   */
+  private newDataAfterRun(fromClient: boolean): void {
+    const key = this.sideKey(fromClient);
+    const r = this.store.resends.get(key);
+    if (r !== undefined && r[RESEND.PROBES] === 0) return;
+    this.store.resends.delete(key);
+    this.f[this.b + C.BITS]! &= ~(fromClient ? CLIENT_SENT_AGAIN : SERVER_SENT_AGAIN);
+  }
+
+  /**
    * A segment that needs nothing else (ackIsQuiet) from the peer of y (the server if
-   * `fromClient`), which has a run of data sent again: one acknowledging the run ends it; any
-   * other may find y gone (arrivesAfterGiveUp: an ACK or data from the peer answered by the RST of
-   * a host without the socket, fixtures/retries-abort).
+   * `fromClient`), which has a run of data sent again or of window probes: one acknowledging the
+   * data ends the run; any other, and any answer to probes, may find y gone (arrivesAfterGiveUp:
+   * an ACK or data from the peer answered by the RST of a host without the socket,
+   * fixtures/retries-abort).
    */
   private quietAfterDataSentAgain(seg: Segment, fromClient: boolean): void {
     const key = this.sideKey(!fromClient);
     const r = this.store.resends.get(key);
-    if (r !== undefined && !(seg.flags & ACK && seqLT(r[RESEND.SEQ]!, seg.ack))) {
+    if (r !== undefined && (r[RESEND.PROBES] === 1 || !(seg.flags & ACK && seqLT(r[RESEND.SEQ]!, seg.ack)))) {
       this.arrivesAfterGiveUp(fromClient ? this.server : this.client, seg, fromClient);
       return;
     }

@@ -382,7 +382,10 @@ export class Endpoint {
    * tcp_orphan_retries, or TCP_USER_TIMEOUT), dropping the socket without a packet: the last
    * copies the capture shows date it as they date a FIN's. Only copies sent again at least twice in
    * a row (the first one's own first send is not known), and only while the peer has not
-   * acknowledged them. The tracking thread's alone (the run of copies is a side table there).
+   * acknowledged them. The same for a run of zero-window probes, whatever the peer answered:
+   * Linux's probe timer gives up after as many probes in a row unanswered (the peer's answers may
+   * be lost past the capture point, sw35 zw-s2c), or an orphan's after tcp_orphan_retries. The
+   * tracking thread's alone (the run of copies is a side table there).
    */
   private dataGaveUpAt(state: TcpCode, endS: number): number | null {
     if (!(state === TcpCode.ESTABLISHED || state === TcpCode.CLOSE_WAIT || state === TcpCode.FIN_WAIT_1 ||
@@ -391,9 +394,10 @@ export class Endpoint {
     if (r === undefined) return null;
     const n = r[RESEND.COUNT]!;
     if (!(n >= 2)) return null;
+    const probes = r[RESEND.PROBES] === 1;
     const peerAck = this.f[this.connBase + (this.offset === C.CLIENT ? C.SERVER : C.CLIENT) + E.MAX_ACK]!;
-    if (peerAck === peerAck && seqLT(r[RESEND.SEQ]!, peerAck)) return null;
-    return this.backedOffGaveUpAt(state, n, r[RESEND.S3]!, r[RESEND.S2]!, r[RESEND.S1]!, endS);
+    if (!probes && peerAck === peerAck && seqLT(r[RESEND.SEQ]!, peerAck)) return null;
+    return this.backedOffGaveUpAt(state, n, r[RESEND.S3]!, r[RESEND.S2]!, r[RESEND.S1]!, endS, probes);
   }
 
   /** When its data sent again shows it gave up (dataGaveUpAt), if it had before `s`. */
@@ -403,9 +407,11 @@ export class Endpoint {
 
   /**
    * gaveUpAt from its last copies: `n` of them (at least 2), the last captured at `last`, the one
-   * before at `before`, and the one before that at `beforeThat` (NaN: none).
+   * before at `before`, and the one before that at `beforeThat` (NaN: none); `probes` when they
+   * are zero-window probes.
    */
-  private backedOffGaveUpAt(state: TcpCode, n: number, last: number, before: number, beforeThat: number, endS: number): number | null {
+  private backedOffGaveUpAt(state: TcpCode, n: number, last: number, before: number, beforeThat: number, endS: number,
+    probes = false): number | null {
     const prev = n >= 3 && beforeThat === beforeThat ? before - beforeThat : 0;
     // A copy sent at once in answer to the peer's own copy (Linux answers a SYN sent again with
     // the SYN/ACK, beside its timer's copy, microseconds apart: the seed article's SYN_RCVD lab)
@@ -413,7 +419,12 @@ export class Endpoint {
     const interval = Math.max(diffS(before, last), prev);
     if (interval <= 0) return null;
     if (endS < last + 2 * interval + Math.max(GIVE_UP_SLACK_S, interval / 4)) return null;
-    const linear = state === TcpCode.SYN_SENT && n >= 3 && n - 1 < LINEAR_SYN_INTERVALS && Math.abs(interval - prev) <= prev / 4;
+    // Probes whose interval stopped doubling reached the probe timer's cap (TCP_RTO_MAX, or a
+    // back-off of tcp_retries2): the next interval is no longer either. (When the cap is reached
+    // at the last probe, as with a low tcp_retries2 (sw35 zw-r3), this is one interval late: only
+    // the sysctl tells.)
+    const linear = n >= 3 && Math.abs(interval - prev) <= prev / 4 &&
+      (probes || state === TcpCode.SYN_SENT && n - 1 < LINEAR_SYN_INTERVALS);
     // An opening's timer runs in whole seconds (Linux: TCP_TIMEOUT_INIT, 1 s, doubled per retry)
     // and goes off late by up to the timer wheel's granularity: the next one is due that much
     // later than the seconds alone say, not twice the lateness seen (taken as half of it).

@@ -126,11 +126,11 @@ export function sideKey(slot: number, client: boolean): number {
 }
 
 /**
- * An endpoint's latest run of data sent again at one sequence number (ConnectionStore.resends):
- * that number, how many copies it sent again in a row, and when the last three were captured,
- * oldest first (NaN: fewer).
+ * An endpoint's latest run of data sent again at one sequence number, or of zero-window probes
+ * (ConnectionStore.resends): that number, how many copies (probes) it sent in a row, when the
+ * last three were captured, oldest first (NaN: fewer), and PROBES 1 for a run of window probes.
  */
-export const enum RESEND { SEQ, COUNT, S1, S2, S3, SIZE }
+export const enum RESEND { SEQ, COUNT, S1, S2, S3, PROBES, SIZE }
 
 /** How many copies of such a FIN are kept: the retransmission timer's first few. */
 export const FAR_COPIES = 16;
@@ -505,11 +505,12 @@ export class ConnectionStore {
    */
   readonly finsAfterRst = new Map<number, Float64Array>();
   /**
-   * An endpoint's latest run of data sent again at one sequence number (RESEND fields), by slot *
-   * 2 + side: what dates a silent give-up with data outstanding (Endpoint.dataGaveUpAt). Only the
-   * tracking thread has it: a give-up it shows is logged as an event before the connection is
-   * handed on (Connection.settleDataGiveUps). Few connections send data again; a slot field would
-   * cost every connection its room (10 doubles in every slot: ~10 % at 10 M packets, ninth round).
+   * An endpoint's latest run of data sent again at one sequence number, or of zero-window probes
+   * (RESEND fields), by slot * 2 + side: what dates a silent give-up with data outstanding
+   * (Endpoint.dataGaveUpAt). Only the tracking thread has it: a give-up it shows is logged as an
+   * event before the connection is handed on (Connection.settleDataGiveUps). Few connections send
+   * data again or probe; a slot field would cost every connection its room (10 doubles in every
+   * slot: ~10 % at 10 M packets, ninth round).
    */
   readonly resends = new Map<number, Float64Array>();
 
