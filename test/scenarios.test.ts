@@ -597,6 +597,22 @@ describe('resets a kernel sends of its own', () => {
     for (const c of [lost, orphan]) expect(c.finalState).toEqual({ client: 'CLOSED', server: 'CLOSED' });
   });
 
+  it('an orphan whose zero-window probes go unanswered gives up unseen: gone one doubled interval after its last probe', async () => {
+    // tcp_orphan_retries=2; iptables drops the probes after the capture point. The server's
+    // window update later gets the no-socket reply.
+    const report = await analyze(fixture('zero-window-give-up'));
+    const [c] = report.connections;
+    expect(c!.retransmits.clientToServer).toBe(0);
+    expect(c!.resets).toMatchObject([{ kind: 'after-close', from: 'client', senderState: 'CLOSED', receiverState: 'ESTABLISHED', ack: null }]);
+    // unseen[0]: from the first poll without the socket to the RST that shows it.
+    const { from, until } = readScenario(fixture('zero-window-give-up', 'scenario.json')).unseen![0]!;
+    const origin = epochOf(report.input.startTime!);
+    const gaveUp = c!.states.client.at(-1)!;
+    expect(gaveUp).toMatchObject({ state: 'CLOSED', event: 'gave-up', frame: null });
+    expect(gaveUp.s).toBeGreaterThanOrEqual(from - origin);
+    expect(gaveUp.s).toBeLessThanOrEqual(until - origin);
+  });
+
   it('IPv6: the server closes first and waits in TIME_WAIT; a SYN to a closed port is refused', async () => {
     const r = await analyze(fixture('ipv6-time-wait-refused'));
     const [closed, refused] = r.connections;
