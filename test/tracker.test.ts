@@ -795,6 +795,14 @@ describe('what the kernel does silently, inferred only when the capture shows it
         { dir: 's>c', flags: ACK, seq: 5001, ack: 1101, s: 0.15 }, probe(0.36), probe(0.8), probe(1.68)];
       expect(client([...keepAlives, tick(9)])).toMatchObject({ state: 'ESTABLISHED' });
     });
+    it('not when the window was never seen closed: a capture of the client alone, or a RST\'s window field', () => {
+      const oneSided: Step[] = [HANDSHAKE[0]!, HANDSHAKE[2]!, { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 1000, s: 0.1 }, probe(0.36), probe(0.8), probe(1.68)];
+      expect(client([...oneSided, tick(9)])).toMatchObject({ state: 'ESTABLISHED' });
+      // A RST out of the client's window (win 0, as RSTs are) leaves it open; its keep-alives follow.
+      const afterRst: Step[] = [...closed.slice(0, -1), { dir: 's>c', flags: ACK, seq: 5001, ack: 1101, s: 0.15 },
+        { dir: 's>c', flags: RST, seq: 9000, win: 0, s: 0.2 }, probe(0.36), probe(0.8), probe(1.68)];
+      expect(client([...afterRst, tick(9)])).toMatchObject({ state: 'ESTABLISHED' });
+    });
   });
 });
 

@@ -515,7 +515,8 @@ export class Connection {
       if (maxAck !== maxAck || seqLT(maxAck, seg.ack)) d[xb + E.MAX_ACK] = seg.ack;
     }
     if (seg.payloadLen > 0 || (f & FIN)) d[xb + E.LAST_DATA_OR_FIN_FRAME] = seg.frame;
-    d[xb + E.WINDOW] = seg.window;
+    // A RST's window field means nothing (zero-window probes are told by the peer's window).
+    if (!(f & RST)) d[xb + E.WINDOW] = seg.window;
   }
 
   /**

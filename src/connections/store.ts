@@ -54,6 +54,7 @@ export const enum E {
   ISN,
   SND_NXT,
   MAX_ACK,
+  /** The window field of its latest segment but a RST, unscaled (NaN: none). */
   WINDOW,
   /** Handshake options: bit 1 present, 2 SACK permitted, 4 timestamps, 8 Fast Open, 16 cut by the snaplen. */
   OPTIONS,
@@ -340,6 +341,7 @@ for (const e of [C.CLIENT, C.SERVER]) {
   EMPTY_SLOT[e + E.ISN] = NaN;
   EMPTY_SLOT[e + E.SND_NXT] = NaN;
   EMPTY_SLOT[e + E.MAX_ACK] = NaN;
+  EMPTY_SLOT[e + E.WINDOW] = NaN;
   EMPTY_SLOT[e + E.MSS] = NaN;
   EMPTY_SLOT[e + E.WINDOW_SCALE] = NaN;
   EMPTY_SLOT[e + E.FIN_TS_VAL] = NaN;
