@@ -597,6 +597,25 @@ describe('what the kernel does silently, inferred only when the capture shows it
     expect(run([...synOnly([0, 1, 2, 3, 4, 5]), tick(12)])[0]!.states.client.at(-1)).toMatchObject({ s: 7, event: 'gave-up' });
   });
 
+  it('copies whose interval stopped doubling reached the timer\'s cap: the last wait is that interval (TCP_RTO_MAX, tcp_rto_max_ms; sw38)', () => {
+    // tcp_rto_max_ms=1500: SYNs 1 s apart in the linear phase, then 1.5 s apart; gone 1.5 s
+    // after the last (syn-cap: ss lost it 1.48-1.52 s after).
+    expect(run([...synOnly([0, 1, 2, 3, 4, 5, 6.5, 8, 9.5]), tick(15)])[0]!.states.client.at(-1)).toMatchObject({ s: 11, event: 'gave-up' });
+    // The same for data sent again (data-cap-r8: copies 0.2, 0.4, 0.8, then 1 s apart).
+    const data: Step[] = [...HANDSHAKE, ...[0.5, 0.7, 0.9, 1.3, 2.1, 3.1, 4.1, 5.1].map((s): Step => ({ dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 10, s }))];
+    expect(run([...data, tick(9)])[0]!.states.client.at(-1)).toMatchObject({ state: 'CLOSED', s: 6.1, event: 'gave-up' });
+    // Shown once the capture runs one capped interval (and slack) past the last copy, not two
+    // (fixtures/retries-capped: the server's data 1.7 s after it got the no-socket RST).
+    expect(run([...data, tick(6.3)])[0]!.states.client.at(-1)).toMatchObject({ state: 'ESTABLISHED' });
+    expect(run([...data, tick(6.4)])[0]!.states.client.at(-1)).toMatchObject({ state: 'CLOSED', s: 6.1, event: 'gave-up' });
+    // SYN_SENT's equal intervals may be a linear phase shorter than the default: there the
+    // doubled interval must pass.
+    expect(run([...synOnly([0, 1, 2, 3]), tick(5.2)])[0]!.states.client.at(-1)).toMatchObject({ state: 'SYN_SENT' });
+    // A capped SYN/ACK timer (120 s) likewise.
+    const synAcks: Step[] = [{ dir: 'c>s', flags: SYN, seq: 100, s: 0 }, ...[0, 1, 3, 7, 15, 31, 63, 127, 247, 367].map((s): Step => ({ dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s }))];
+    expect(run([...synAcks, tick(800)])[0]!.states.server.at(-1)).toMatchObject({ state: 'CLOSED', s: 487, event: 'gave-up' });
+  });
+
   it('an ACK sent between the last FIN copy and the give-up (entering CLOSING) does not hold the give-up off', () => {
     // tcp_orphan_retries=1 (the sweep's seed 11): the client's FIN and its copies are lost; the
     // server's FIN crosses them and the client acknowledges it, going to CLOSING. The kernel

@@ -397,7 +397,7 @@ export class Endpoint {
     const probes = r[RESEND.PROBES] === 1;
     const peerAck = this.f[this.connBase + (this.offset === C.CLIENT ? C.SERVER : C.CLIENT) + E.MAX_ACK]!;
     if (!probes && peerAck === peerAck && seqLT(r[RESEND.SEQ]!, peerAck)) return null;
-    return this.backedOffGaveUpAt(state, n, r[RESEND.S3]!, r[RESEND.S2]!, r[RESEND.S1]!, endS, probes);
+    return this.backedOffGaveUpAt(state, n, r[RESEND.S3]!, r[RESEND.S2]!, r[RESEND.S1]!, endS);
   }
 
   /** When its data sent again shows it gave up (dataGaveUpAt), if it had before `s`. */
@@ -407,24 +407,27 @@ export class Endpoint {
 
   /**
    * gaveUpAt from its last copies: `n` of them (at least 2), the last captured at `last`, the one
-   * before at `before`, and the one before that at `beforeThat` (NaN: none); `probes` when they
-   * are zero-window probes.
+   * before at `before`, and the one before that at `beforeThat` (NaN: none).
    */
-  private backedOffGaveUpAt(state: TcpCode, n: number, last: number, before: number, beforeThat: number, endS: number,
-    probes = false): number | null {
+  private backedOffGaveUpAt(state: TcpCode, n: number, last: number, before: number, beforeThat: number, endS: number): number | null {
     const prev = n >= 3 && beforeThat === beforeThat ? before - beforeThat : 0;
     // A copy sent at once in answer to the peer's own copy (Linux answers a SYN sent again with
     // the SYN/ACK, beside its timer's copy, microseconds apart: the seed article's SYN_RCVD lab)
     // closes a gap shorter than the back-off: the back-off is the longer of the last two gaps.
     const interval = Math.max(diffS(before, last), prev);
     if (interval <= 0) return null;
-    if (endS < last + 2 * interval + Math.max(GIVE_UP_SLACK_S, interval / 4)) return null;
-    // Probes whose interval stopped doubling reached the probe timer's cap (TCP_RTO_MAX, or a
-    // back-off of tcp_retries2): the next interval is no longer either. (When the cap is reached
-    // at the last probe, as with a low tcp_retries2 (sw35 zw-r3), this is one interval late: only
-    // the sysctl tells.)
-    const linear = n >= 3 && Math.abs(interval - prev) <= prev / 4 &&
-      (probes || state === TcpCode.SYN_SENT && n - 1 < LINEAR_SYN_INTERVALS);
+    // Copies whose interval stopped doubling reached the timer's cap (TCP_RTO_MAX, 120 s, or
+    // net.ipv4.tcp_rto_max_ms; for probes also a back-off of tcp_retries2): the timer goes off
+    // once more that long after the last and gives up (sw38: data, FIN, SYN and probes, each one
+    // capped interval after its last copy). SYN_SENT's first intervals are equal by design
+    // (tcp_syn_linear_timeouts): the one after them doubles. (Probes capped by tcp_retries2 at the
+    // last one, as in sw35 zw-r3, come out one interval late: only the sysctl tells.)
+    const linear = n >= 3 && Math.abs(diffS(before, last) - prev) <= prev / 4 &&
+      !(state === TcpCode.SYN_SENT && n - 1 === LINEAR_SYN_INTERVALS);
+    // Shown once the capture runs past the next copy's latest due time: one interval on at the
+    // cap, but a doubled one in SYN_SENT, whose linear phase may be shorter than Linux's default.
+    const due = (linear && state !== TcpCode.SYN_SENT ? 1 : 2) * interval;
+    if (endS < last + due + Math.max(GIVE_UP_SLACK_S, interval / 4)) return null;
     // An opening's timer runs in whole seconds (Linux: TCP_TIMEOUT_INIT, 1 s, doubled per retry)
     // and goes off late by up to the timer wheel's granularity: the next one is due that much
     // later than the seconds alone say, not twice the lateness seen (taken as half of it).
