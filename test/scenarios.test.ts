@@ -19,6 +19,21 @@ async function only(name: string): Promise<ConnectionReport> {
   return r.connections[0]!;
 }
 
+/**
+ * The client of fixture `name`'s only connection, closed by a kernel timer with nothing on the
+ * wire: the tool's give-up lies in the kernel's unseen window (`unseen[0]`: from the first ss poll
+ * without the socket to the packet that shows it gone).
+ */
+async function expectGaveUpUnseen(name: string): Promise<void> {
+  const report = await analyze(fixture(name));
+  const { from, until } = readScenario(fixture(name, 'scenario.json')).unseen![0]!;
+  const origin = epochOf(report.input.startTime!);
+  const gaveUp = report.connections[0]!.states.client.at(-1)!;
+  expect(gaveUp).toMatchObject({ state: 'CLOSED', event: 'gave-up', frame: null });
+  expect(gaveUp.s).toBeGreaterThanOrEqual(from - origin);
+  expect(gaveUp.s).toBeLessThanOrEqual(until - origin);
+}
+
 const stateNames = (c: ConnectionReport, side: 'client' | 'server') => c.states[side].map((e) => e.state);
 
 describe('opening', () => {
@@ -580,15 +595,8 @@ describe('resets a kernel sends of its own', () => {
     expect(lost.retransmits.clientToServer).toBeGreaterThanOrEqual(3);
     expect(lost.resets).toMatchObject([{ kind: 'after-close', from: 'client', ack: null }]);
     // Its data sent again, backing off, then nothing: gone one doubled interval after the last
-    // copy, where ss lost it (the kernel's unseen close: between its last poll with the socket and
-    // the first without), before the server's data reached it.
-    const report = await analyze(fixture('retries-abort'));
-    const { from, until } = readScenario(fixture('retries-abort', 'scenario.json')).unseen![0]!;
-    const origin = epochOf(report.input.startTime!);
-    const gaveUp = lost.states.client.at(-1)!;
-    expect(gaveUp).toMatchObject({ state: 'CLOSED', event: 'gave-up', frame: null });
-    expect(gaveUp.s).toBeGreaterThanOrEqual(from - origin);
-    expect(gaveUp.s).toBeLessThanOrEqual(until - origin);
+    // copy, where ss lost it, before the server's data reached it.
+    await expectGaveUpUnseen('retries-abort');
     expect(lost.resets[0]!.senderState).toBe('CLOSED');
     // The orphaned FIN_WAIT_2 timed out (tcp_fin_timeout); the server's FIN gets the same reply.
     const orphan = await only('fin-wait-2-timeout');
@@ -597,20 +605,20 @@ describe('resets a kernel sends of its own', () => {
     for (const c of [lost, orphan]) expect(c.finalState).toEqual({ client: 'CLOSED', server: 'CLOSED' });
   });
 
+  it('a socket whose retransmission timer reached its cap (tcp_rto_max_ms) gives up one capped interval after its last copy', async () => {
+    const c = await only('retries-capped');
+    expect(c.resets).toMatchObject([{ kind: 'after-close', from: 'client', senderState: 'CLOSED', ack: null }]);
+    // A doubled interval would be past the RST that ends the unseen window.
+    await expectGaveUpUnseen('retries-capped');
+  });
+
   it('an orphan whose zero-window probes go unanswered gives up unseen: gone one doubled interval after its last probe', async () => {
     // tcp_orphan_retries=2; iptables drops the probes after the capture point. The server's
     // window update later gets the no-socket reply.
-    const report = await analyze(fixture('zero-window-give-up'));
-    const [c] = report.connections;
-    expect(c!.retransmits.clientToServer).toBe(0);
-    expect(c!.resets).toMatchObject([{ kind: 'after-close', from: 'client', senderState: 'CLOSED', receiverState: 'ESTABLISHED', ack: null }]);
-    // unseen[0]: from the first poll without the socket to the RST that shows it.
-    const { from, until } = readScenario(fixture('zero-window-give-up', 'scenario.json')).unseen![0]!;
-    const origin = epochOf(report.input.startTime!);
-    const gaveUp = c!.states.client.at(-1)!;
-    expect(gaveUp).toMatchObject({ state: 'CLOSED', event: 'gave-up', frame: null });
-    expect(gaveUp.s).toBeGreaterThanOrEqual(from - origin);
-    expect(gaveUp.s).toBeLessThanOrEqual(until - origin);
+    const c = await only('zero-window-give-up');
+    expect(c.retransmits.clientToServer).toBe(0);
+    expect(c.resets).toMatchObject([{ kind: 'after-close', from: 'client', senderState: 'CLOSED', receiverState: 'ESTABLISHED', ack: null }]);
+    await expectGaveUpUnseen('zero-window-give-up');
   });
 
   it('IPv6: the server closes first and waits in TIME_WAIT; a SYN to a closed port is refused', async () => {
