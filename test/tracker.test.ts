@@ -605,7 +605,8 @@ describe('what the kernel does silently, inferred only when the capture shows it
     const data: Step[] = [...HANDSHAKE, ...[0.5, 0.7, 0.9, 1.3, 2.1, 3.1, 4.1, 5.1].map((s): Step => ({ dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 10, s }))];
     expect(run([...data, tick(9)])[0]!.states.client.at(-1)).toMatchObject({ state: 'CLOSED', s: 6.1, event: 'gave-up' });
     // Shown once the capture runs one capped interval (and slack) past the last copy, not two
-    // (fixtures/retries-capped: the server's data 1.7 s after it got the no-socket RST).
+    // (fixtures/retries-capped: the server's data, 1.68 s after the last copy, got the no-socket
+    // RST).
     expect(run([...data, tick(6.3)])[0]!.states.client.at(-1)).toMatchObject({ state: 'ESTABLISHED' });
     expect(run([...data, tick(6.4)])[0]!.states.client.at(-1)).toMatchObject({ state: 'CLOSED', s: 6.1, event: 'gave-up' });
     // SYN_SENT's equal intervals may be a linear phase shorter than the default: there the
@@ -778,6 +779,7 @@ describe('what the kernel does silently, inferred only when the capture shows it
       expect(client([...moving, tick(9)])).toMatchObject({ state: 'ESTABLISHED' });
     });
   });
+
   describe('zero-window probes on a backing-off timer, then nothing: the socket gave up (tcp_retries2, tcp_orphan_retries; sw35 zw-*)', () => {
     // The server acknowledges the client's 1000 bytes and closes its window; the client probes
     // (a bare ACK one below all it sent) 0.44 and 0.88 s apart, the first answered, the rest not.
