@@ -670,6 +670,18 @@ describe('tcpdump text agrees with the pcap', () => {
   }
 });
 
+describe('what only -vv text shows: the sequence number of an empty ACK', () => {
+  it('zero-window probes (one below the next sequence number), and the give-up they date, are read from -vv text alone', async () => {
+    const dir = join(FIXTURES, 'zero-window-give-up');
+    const lastOfClient = async (file: string) => (await analyze(join(dir, file))).connections[0]!.states.client.at(-1)!;
+    const pcap = await lastOfClient('capture.pcap');
+    expect(pcap).toMatchObject({ state: 'CLOSED', event: 'gave-up' });
+    expect(await lastOfClient('text/nn-ttttt-vv.txt')).toEqual(pcap);
+    // Without -vv the probes print as plain ACKs: the client is closed only by its RST.
+    expect(await lastOfClient('text/nn-S-tt.txt')).toMatchObject({ state: 'CLOSED', event: 'send-rst' });
+  });
+});
+
 // ---- the CLI --------------------------------------------------------------------------------
 
 describe('tcpdump text through the CLI', () => {
