@@ -446,6 +446,24 @@ describe('TCP', () => {
     expect(decode(101, ipv4(tcp({ flags: ACK, ack: 500, options: [...ts, ...sack(600, 700)] }))).seg.dsackLeft).toBe(-1);
     expect(decode(101, ipv4(tcp({ flags: ACK, ack: 500, options: ts }))).seg.dsackLeft).toBe(-1);
   });
+  it('tells a segment signed with TCP-MD5 (RFC 2385) or TCP-AO (RFC 5925) from an unsigned one, and reads its timestamps', () => {
+    const u32 = (v: number) => [v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff];
+    const md5 = [1, 1, 19, 18, ...new Array<number>(16).fill(0xab)]; // Linux: NOP, NOP, then the digest
+    const ao = [29, 16, 1, 1, ...new Array<number>(12).fill(0xcd)]; // key ids, a 96-bit MAC
+    const ts = [1, 1, 8, 10, ...u32(7), ...u32(9)];
+    const signed = (options: number[], flags = ACK) => decode(101, ipv4(tcp({ flags, options }))).seg;
+    expect(signed(md5).signed).toBe(true);
+    expect(signed([...md5, ...ts])).toMatchObject({ signed: true, tsVal: 7, tsEcr: 9 });
+    expect(signed([...ts, ...ao])).toMatchObject({ signed: true, tsVal: 7, tsEcr: 9 });
+    expect(signed([...md5, 2, 4, 0x05, 0xb4, 1, 1, 4, 2], SYN).signed).toBe(true);
+    // Linux's usual options (NOP, NOP, timestamps), none, or a SACK: unsigned.
+    expect(signed(ts)).toMatchObject({ signed: false, tsVal: 7 });
+    expect(signed([]).signed).toBe(false);
+    expect(signed([1, 1, 5, 10, ...u32(400), ...u32(450)]).signed).toBe(false);
+    // A snap length that cuts the digest leaves the option's kind: signed, the header cut.
+    const cut = decode(101, ipv4(tcp({ flags: ACK, options: md5 })), 20 + 20 + 4).seg;
+    expect(cut).toMatchObject({ signed: true, truncated: true });
+  });
 });
 
 describe('ICMP errors about TCP segments (RFC 792, RFC 4443)', () => {

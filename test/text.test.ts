@@ -541,6 +541,16 @@ describe('tcpdump text: one line of each form', () => {
     expect(tfo.options?.fastOpen).toBe(true);
   });
 
+  it('tells segments signed with TCP-MD5 or TCP-AO, as tcpdump prints those options with and without -M', () => {
+    const head = '1.0 IP 10.0.0.1.179 > 10.0.0.2.40000: Flags [.], ack 1, win 64, options ';
+    expect(one(`${head}[nop,nop,md5 shared secret not supplied with -M, can't check - 1be2d6da23414fd8fb6ace85ac8ffb34], length 0`).signed).toBe(true);
+    expect(one(`${head}[nop,nop,md5 valid], length 0`).signed).toBe(true);
+    expect(one(`${head}[tcp-ao keyid 1 rnextkeyid 1 mac 0xcdcdcdcdcdcdcdcdcdcdcdcd,nop,nop,TS val 7 ecr 9], length 0`)).toMatchObject({ signed: true, tsVal: 7 });
+    expect(one(`1.0 IP 10.0.0.1.40000 > 10.0.0.2.179: Flags [S], seq 5, win 65495, options [nop,nop,md5 invalid,mss 65495,nop,nop,sackOK,nop,wscale 10], length 0`)).toMatchObject({ signed: true, options: { mss: 65495 } });
+    expect(one(`${head}[nop,nop,TS val 7 ecr 9], length 0`).signed).toBe(false);
+    expect(one('1.0 IP 10.0.0.2.40000 > 10.0.0.1.179: Flags [R], seq 3684707477, win 0, length 0').signed).toBe(false);
+  });
+
   it('reads the urgent pointer, SACK blocks and MPTCP options without losing the fields after them', () => {
     const s = one('1.0 IP 10.0.1.1.33306 > 10.0.2.1.10004: Flags [P.U], seq 1000:1100, ack 2000, win 256, urg 3, options [nop,nop,sack 1 {1:2},mptcp 22 capable v1 flags [H] {0x1f,0x29,data_len=8192},nop,nop], length 100');
     expect(s).toMatchObject({ flags: PSH | ACK | URG, payloadLen: 100, window: 256 });

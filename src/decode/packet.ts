@@ -442,11 +442,13 @@ function decodeTcp(b: Uint8Array, off: number, end: number, ipPayloadLen: number
   if (usual && end >= off + 32 && b[off + 23] === 10 && b[off + 20] === 1 && b[off + 21] === 1) {
     out.tsVal = u32At(b, off + 24);
     out.tsEcr = u32At(b, off + 28);
+    out.signed = false;
   } else if (hdrLen > 20) {
-    readTimestamps(b, off + 20, Math.min(end, off + hdrLen), out);
+    readTimestampsAndSignature(b, off + 20, Math.min(end, off + hdrLen), out);
   } else {
     out.tsVal = -1;
     out.tsEcr = -1;
+    out.signed = false;
   }
   out.dsackLeft = -1;
   out.dsackRight = -1;
@@ -464,12 +466,29 @@ function readDsack(b: Uint8Array, off: number, end: number, out: Segment): void 
   out.dsackRight = u32At(b, o + 6);
 }
 
-/** The timestamp option's TSval and TSecr (RFC 7323), -1 when the options hold none (or it was not captured). */
-function readTimestamps(b: Uint8Array, off: number, end: number, out: Segment): void {
-  const o = findOption(b, off, end, 8);
-  const found = o >= 0 && b[o + 1] === 10;
-  out.tsVal = found ? u32At(b, o + 2) : -1;
-  out.tsEcr = found ? u32At(b, o + 6) : -1;
+/**
+ * In one walk of the options in [off, end): the timestamp option's TSval and TSecr (RFC 7323), -1
+ * when they hold none (or it was not captured), and whether they hold a TCP-MD5 signature (RFC
+ * 2385, kind 19) or a TCP-AO MAC (RFC 5925, kind 29).
+ */
+function readTimestampsAndSignature(b: Uint8Array, off: number, end: number, out: Segment): void {
+  out.tsVal = -1;
+  out.tsEcr = -1;
+  out.signed = false;
+  while (off < end) {
+    const k = b[off]!;
+    if (k === 0) return; // end of option list
+    if (k === 1) { off++; continue; } // no-operation
+    if (k === 19 || k === 29) out.signed = true; // its kind says so, should the snap length cut the digest
+    if (off + 1 >= end) return;
+    const len = b[off + 1]!;
+    if (len < 2 || off + len > end) return;
+    if (k === 8 && len === 10) {
+      out.tsVal = u32At(b, off + 2);
+      out.tsEcr = u32At(b, off + 6);
+    }
+    off += len;
+  }
 }
 
 /** Where option `kind` starts among the options in [off, end), -1 when they hold none (or it was not captured whole). */

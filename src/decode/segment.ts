@@ -86,6 +86,12 @@ export class Segment {
    */
   dsackLeft = -1;
   dsackRight = -1;
+  /**
+   * It carries a TCP-MD5 signature (RFC 2385, option 19) or a TCP-AO MAC (RFC 5925, option 29):
+   * its sender holds a key for its peer, which discards whatever arrives unsigned
+   * (Connection.droppedUnsigned).
+   */
+  signed = false;
   /** The IPv4 identification field (-1: IPv6, or not printed in tcpdump text without -v). */
   ipId = -1;
   /**
@@ -172,6 +178,7 @@ export class Segment {
     this.checksum = -1;
     this.tsVal = -1;
     this.tsEcr = -1;
+    this.signed = false;
     this.dsackLeft = -1;
     this.dsackRight = -1;
   }

@@ -124,6 +124,8 @@ export class TcpdumpTextDecoder implements LineDecoder {
   private seqPrinted = false;
   private tsVal = -1;
   private tsEcr = -1;
+  /** An "md5" or "tcp-ao" option was printed (Segment.signed). */
+  private signed = false;
   /** The line's first SACK block as printed (-1: none). */
   private sackLeft = -1;
   private sackRight = -1;
@@ -933,6 +935,7 @@ export class TcpdumpTextDecoder implements LineDecoder {
     let payload = -1;
     this.seqPrinted = false;
     this.tsVal = -1;
+    this.signed = false;
     this.sackLeft = -1;
     seg.seq = 0;
     seg.ack = 0;
@@ -990,6 +993,7 @@ export class TcpdumpTextDecoder implements LineDecoder {
     seg.payloadLen = payload;
     seg.tsVal = this.tsVal;
     seg.tsEcr = this.tsVal >= 0 ? this.tsEcr : -1;
+    seg.signed = this.signed;
     if (!(seg.flags & ACK)) seg.ack = 0;
     return Body.TCP;
   }
@@ -1010,6 +1014,10 @@ export class TcpdumpTextDecoder implements LineDecoder {
         if (ts >= 0 && ts < close) this.option(text, ts, null);
         const sack = text.indexOf('sack ', p);
         if (sack >= 0 && sack < close) this.sackBlock(text, sack + 5);
+        // Neither name can occur in another item (a digest or MAC is printed in hex).
+        const md5 = text.indexOf('md5', p);
+        const ao = md5 >= 0 && md5 < close ? md5 : text.indexOf('tcp-ao', p);
+        if (ao >= 0 && ao < close) this.signed = true;
         return close + 1;
       }
     }
@@ -1053,6 +1061,12 @@ export class TcpdumpTextDecoder implements LineDecoder {
     const c = text.charCodeAt(p);
     if (c === 115 && startsWith(text, p, 'sack ')) {
       this.sackBlock(text, p + 5);
+      return;
+    }
+    // TCP-MD5 (RFC 2385: "md5 shared secret not supplied with -M, can't check - HEX", or "md5valid"
+    // with -M) and TCP-AO (RFC 5925: "tcp-ao keyid N rnextkeyid N mac 0xHEX").
+    if ((c === 109 && startsWith(text, p, 'md5')) || (c === 116 && startsWith(text, p, 'tcp-ao'))) {
+      this.signed = true;
       return;
     }
     if (c === 84 && startsWith(text, p, 'TS val ')) { // RFC 7323 timestamps: "TS val N ecr M"
