@@ -11,7 +11,7 @@ import type { ConnectionReport } from '../src/findings/types.js';
 
 type Dir = 'c>s' | 's>c';
 /** `icmp` (type << 8 | code): not a segment but an ICMP error quoting one sent `dir` with `seq` (NaN: not shown). */
-interface Step { dir: Dir; flags: number; seq: number; ack?: number; len?: number; s: number; clientPort?: number; icmp?: number; direction?: number; ts?: number; ecr?: number; id?: number; cut?: boolean; dsack?: [number, number]; duplicate?: boolean; win?: number }
+interface Step { dir: Dir; flags: number; seq: number; ack?: number; len?: number; s: number; clientPort?: number; icmp?: number; direction?: number; ts?: number; ecr?: number; id?: number; cut?: boolean; dsack?: [number, number]; duplicate?: boolean; win?: number; signed?: boolean }
 
 /** Tracks `steps` and reports every connection, in the order they opened. */
 function run(steps: Step[], timeWaitS = 60): ConnectionReport[] {
@@ -32,6 +32,7 @@ function finished(steps: Step[], timeWaitS = 60): { report: ConnectionReport; en
       frame: i + 1, fileFrame: i + 1, s: st.s, src: from.ip, srcPort: from.port, dst: to.ip, dstPort: to.port,
       flags: st.flags, seq: st.seq !== st.seq ? NaN : st.seq >>> 0, ack: (st.ack ?? 0) >>> 0, payloadLen: st.len ?? 0, window: st.win ?? 65535,
       direction: st.direction ?? -1, tsVal: st.ts ?? -1, tsEcr: st.ecr ?? -1, ipId: st.id ?? -1, dsackLeft: st.dsack?.[0] ?? -1, dsackRight: st.dsack?.[1] ?? -1,
+      signed: st.signed ?? false, truncated: st.cut === true,
     });
     // A SYN's options as a decoder reads them: timestamps when it carried a TSval.
     if (st.flags & SYN) seg.options = { mss: null, windowScale: null, sackPermitted: false, timestamps: st.ts !== undefined, fastOpen: false, truncated: st.cut === true };
@@ -546,6 +547,80 @@ describe('a RST in an open endpoint\'s name that the endpoint outlives', () => {
     expect(states(c!, 'server')).toEqual(['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', 'FIN_WAIT_1']);
     // A refused SYN is no open connection: its RST does not keep the connection longer.
     expect(run([{ dir: 'c>s', flags: SYN, seq: 100, s: 0 }, { dir: 's>c', flags: RST | ACK, seq: 0, ack: 101, s: 0.001 }, { dir: 's>c', flags: RST | ACK, seq: 0, ack: 101, s: 3 }])).toHaveLength(2);
+  });
+});
+
+describe('TCP-MD5 and TCP-AO: an endpoint that signs discards what arrives unsigned (RFC 2385, RFC 5925)', () => {
+  // Both sides sign every segment they send, as BGP peers with a TCP-MD5 key do.
+  const signed = (steps: Step[]): Step[] => steps.map((st) => ({ ...st, signed: true }));
+  const SIGNED_HANDSHAKE = signed(HANDSHAKE);
+  it('an unsigned RST in window, in the name of a side that signs, changes neither side: listed as one its receiver could not accept', () => {
+    // A firewall's REJECT --reject-with tcp-reset answers the client's data in the server's name
+    // (fixtures/md5-reject); the client sends it again, and the server acknowledges it.
+    const [c] = run([
+      ...SIGNED_HANDSHAKE,
+      { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 500, s: 0.5, signed: true },
+      { dir: 's>c', flags: RST, seq: 5001, s: 0.50002 },
+      { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 500, s: 0.71, signed: true },
+      { dir: 's>c', flags: ACK, seq: 5001, ack: 601, s: 0.71002, signed: true },
+    ]);
+    expect(c!.resets).toMatchObject([{ kind: 'out-of-window', inWindow: false, from: 'server', senderState: 'ESTABLISHED', receiverState: 'ESTABLISHED' }]);
+    expect(c!.notes).toEqual([{ kind: 'unsigned', s: 0.50002, frame: 5, from: 'server', bytes: 0 }]);
+    expect(c!.finalState).toEqual({ client: 'ESTABLISHED', server: 'ESTABLISHED' });
+    expect(c!.close.kind).toBe('none');
+    // The same RST signed (the server's own) closes both.
+    const [own] = run([...SIGNED_HANDSHAKE, { dir: 's>c', flags: RST, seq: 5001, s: 0.5, signed: true }]);
+    expect(own!.finalState).toEqual({ client: 'CLOSED', server: 'CLOSED' });
+    expect(own!.notes).toEqual([]);
+  });
+  it("an unsigned segment is none of the signing side's own: a FIN in its name closes nothing, an ACK of the peer's FIN is not taken", () => {
+    const fin = run([...SIGNED_HANDSHAKE, { dir: 's>c', flags: FIN | ACK, seq: 5001, ack: 101, s: 1 }, { dir: 'c>s', flags: ACK, seq: 101, ack: 5002, s: 1.1 }])[0]!;
+    expect(fin.finalState).toEqual({ client: 'ESTABLISHED', server: 'ESTABLISHED' });
+    expect(fin.close.kind).toBe('none');
+    const ackOfFin = run([
+      ...SIGNED_HANDSHAKE,
+      { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5001, s: 1, signed: true },
+      { dir: 's>c', flags: ACK, seq: 5001, ack: 102, s: 1.001 },
+    ])[0]!;
+    expect(states(ackOfFin, 'client')).toEqual(['CLOSED', 'SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1']);
+    expect(ackOfFin.notes.map((n) => n.kind)).toEqual(['unsigned']);
+  });
+  it('a TIME_WAIT takes an unsigned RST as any other (Linux checks no signature there: fixtures/md5-reject)', () => {
+    const [c] = run([
+      ...signed([
+        ...HANDSHAKE,
+        { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5001, s: 1 },
+        { dir: 's>c', flags: FIN | ACK, seq: 5001, ack: 102, s: 1.1 },
+        { dir: 'c>s', flags: ACK, seq: 102, ack: 5002, s: 1.2 },
+      ]),
+      { dir: 's>c', flags: RST, seq: 5002, s: 1.20003 },
+    ]);
+    expect(c!.timeWait).toMatchObject([{ side: 'client', end: 'reset', endS: 1.20003 }]);
+    expect(c!.notes).toEqual([]);
+  });
+  it('a segment whose options the snap length cut may be signed past the cut: it is its sender\'s', () => {
+    const [c] = run([...SIGNED_HANDSHAKE, { dir: 's>c', flags: RST, seq: 5001, s: 0.5, cut: true }]);
+    expect(c!.notes).toEqual([]);
+    expect(c!.finalState).toEqual({ client: 'CLOSED', server: 'CLOSED' });
+  });
+  it('only sides that sign from their first segment on make a signed connection: a lone signed segment is crafted', () => {
+    // suricata-verify security-4710: an IDS evasion test sends one RST with an MD5 option inside
+    // an unsigned connection; the server's data after it is the server's own.
+    const [lone] = run([
+      ...HANDSHAKE,
+      { dir: 'c>s', flags: RST | ACK, seq: 101, ack: 5001, s: 0.1, signed: true },
+      { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 100, s: 0.2 },
+      { dir: 's>c', flags: FIN | ACK, seq: 5001, ack: 201, s: 0.3 },
+    ]);
+    expect(lone!.notes).toEqual([]);
+    expect(states(lone!, 'server').at(-1)).toBe('FIN_WAIT_1');
+    // A signed SYN answered by an unsigned SYN/ACK: the server does not sign, and nothing is discarded.
+    const [half] = run([
+      { dir: 'c>s', flags: SYN, seq: 100, s: 0, signed: true },
+      { dir: 's>c', flags: RST | ACK, seq: 0, ack: 101, s: 0.0001 },
+    ]);
+    expect(half!.notes).toEqual([]);
+    expect(half!.handshake.kind).toBe('refused');
   });
 });
 

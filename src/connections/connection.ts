@@ -49,9 +49,9 @@ export interface RstFact {
   receiverContinued: boolean;
 }
 
-export type NoteKind = 'syn-data' | 'rst-data' | 'syn-on-open-connection' | 'syn-ack-new-isn' | 'syn-ack-not-captured' | 'ack-not-captured' | 'syn-to-time-wait' | 'syn-to-last-ack' | 'fin-not-captured' | 'self-connect';
-export const NOTE_KINDS: readonly NoteKind[] = ['syn-data', 'rst-data', 'syn-on-open-connection', 'syn-ack-new-isn', 'syn-ack-not-captured', 'ack-not-captured', 'syn-to-time-wait', 'syn-to-last-ack', 'fin-not-captured', 'self-connect'];
-const enum Note { SYN_DATA, RST_DATA, SYN_ON_OPEN_CONNECTION, SYN_ACK_NEW_ISN, SYN_ACK_NOT_CAPTURED, ACK_NOT_CAPTURED, SYN_TO_TIME_WAIT, SYN_TO_LAST_ACK, FIN_NOT_CAPTURED, SELF_CONNECT }
+export type NoteKind = 'syn-data' | 'rst-data' | 'syn-on-open-connection' | 'syn-ack-new-isn' | 'syn-ack-not-captured' | 'ack-not-captured' | 'syn-to-time-wait' | 'syn-to-last-ack' | 'fin-not-captured' | 'self-connect' | 'unsigned';
+export const NOTE_KINDS: readonly NoteKind[] = ['syn-data', 'rst-data', 'syn-on-open-connection', 'syn-ack-new-isn', 'syn-ack-not-captured', 'ack-not-captured', 'syn-to-time-wait', 'syn-to-last-ack', 'fin-not-captured', 'self-connect', 'unsigned'];
+const enum Note { SYN_DATA, RST_DATA, SYN_ON_OPEN_CONNECTION, SYN_ACK_NEW_ISN, SYN_ACK_NOT_CAPTURED, ACK_NOT_CAPTURED, SYN_TO_TIME_WAIT, SYN_TO_LAST_ACK, FIN_NOT_CAPTURED, SELF_CONNECT, UNSIGNED }
 
 export interface NoteFact {
   kind: NoteKind;
@@ -178,6 +178,16 @@ const RST_RECEIVER_WAS_OPEN = 4096;
  */
 const CLIENT_SENT_AGAIN = 8192;
 const SERVER_SENT_AGAIN = 16384;
+/**
+ * The client (the server) signed every segment it sent, from its first (Segment.signed: a TCP-MD5
+ * signature or a TCP-AO MAC): it holds a key for its peer. An endpoint with a key signs all it
+ * sends, from the SYN on (the key is set before connect() or on the listener); one whose segments
+ * are signed only now and then was crafted (IDS evasion tests send a lone signed RST), and loses
+ * the bit at its first unsigned one, until both sides have it.
+ */
+const CLIENT_SIGNS = 32768;
+const SERVER_SIGNS = 65536;
+const BOTH_SIGN = CLIENT_SIGNS | SERVER_SIGNS;
 const CLIENT_PENDING = CLIENT_SENT_RST | CLIENT_TOOK_RST | CLIENT_TOOK_ICMP | CLIENT_GAVE_UP;
 const SERVER_PENDING = SERVER_SENT_RST | SERVER_TOOK_RST | SERVER_TOOK_ICMP | SERVER_GAVE_UP;
 
@@ -422,6 +432,19 @@ export class Connection {
     d[b + C.LAST_FRAME] = seg.frame;
     const packets = ++d[xb + E.PACKETS]!;
     d[xb + E.BYTES]! += seg.payloadLen;
+    // TCP-MD5 and TCP-AO: on a connection whose two sides sign, an unsigned segment is neither's.
+    // One whose options the snap length cut may have been signed past the cut: it is its sender's.
+    const bits = d[b + C.BITS]!;
+    if ((bits & BOTH_SIGN) === BOTH_SIGN) {
+      if (!seg.signed && !seg.truncated && this.discardsUnsigned(fromClient)) {
+        this.unsignedNotSent(seg, fromClient);
+        return;
+      }
+    } else if (seg.signed) {
+      if (packets === 1) d[b + C.BITS] = bits | (fromClient ? CLIENT_SIGNS : SERVER_SIGNS);
+    } else if (bits & (fromClient ? CLIENT_SIGNS : SERVER_SIGNS) && !seg.truncated) {
+      d[b + C.BITS] = bits & ~(fromClient ? CLIENT_SIGNS : SERVER_SIGNS);
+    }
     this.senderLastS = d[xb + E.LAST_SENT_S]!;
     if (s > d[xb + E.LAST_SENT_S]!) d[xb + E.LAST_SENT_S] = s;
     this.senderLastFrame = d[xb + E.LAST_SENT_FRAME]!;
@@ -654,6 +677,40 @@ export class Connection {
       !isSynchronizedCode(x.currentCode())) this.finAfterRst(fromClient, seg);
     if ((f & (FIN | RST)) === FIN && !lateFin && sentFin(x, seg)) this.ackOfFinLost(fromClient, seg);
     if (f & RST) this.sentRst(x, y, seg, fromClient);
+  }
+
+  /**
+   * Whether the receiver of an unsigned segment, an endpoint that signs its own (TCP-MD5, RFC 2385;
+   * TCP-AO, RFC 5925), discards it. Both RFCs have a connection with a key discard every segment
+   * without a valid signature, before any other check. Linux does it in tcp_inbound_hash for every
+   * socket but one in TIME_WAIT, whose segments go through no such check (measured, 6.18: an
+   * unsigned RST in window ends a signed TIME_WAIT); a host without the socket (CLOSED) answers
+   * as for any connection it does not have. The signature itself cannot be checked without the
+   * key: a signed segment is taken as its sender's.
+   */
+  private discardsUnsigned(fromClient: boolean): boolean {
+    const state = (fromClient ? this.server : this.client).currentCode();
+    return state !== TcpCode.TIME_WAIT && state !== TcpCode.CLOSED && state !== TcpCode.LISTEN;
+  }
+
+  /**
+   * An unsigned segment, discarded by its receiver (discardsUnsigned), in the name of an endpoint
+   * that signs its own (the client if `fromClient`): that endpoint did not send it. Linux signs
+   * every segment of a socket with a key, its RSTs and its TIME_WAIT's ACKs included, and a host
+   * without the socket answers a signed segment only with a RST it can sign, with the key of a
+   * listener on the segment's source port, or not at all (tcp_v4_send_reset). So it came from
+   * something in the path: a firewall's REJECT with tcp-reset (fixtures/md5-reject), an IPS, an
+   * attacker's forged RST, which is what the signatures are for. It changes neither side: it gets
+   * an `unsigned` note, and a RST is listed as one its receiver could not accept.
+   */
+  private unsignedNotSent(seg: Segment, fromClient: boolean): void {
+    this.note(Note.UNSIGNED, seg, fromClient);
+    if (seg.flags & RST) {
+      const xb = this.b + (fromClient ? C.CLIENT : C.SERVER);
+      this.senderLastS = this.f[xb + E.LAST_SENT_S]!;
+      this.senderLastFrame = this.f[xb + E.LAST_SENT_FRAME]!;
+      this.recordRst(fromClient ? this.server : this.client, seg, fromClient, 0);
+    }
   }
 
   /**
@@ -1254,6 +1311,14 @@ export class Connection {
       y.addEvent(EventCode.RECV_RST, seg.frame, seg.s, 1);
       this.f[this.b + C.BITS]! |= fromClient ? SERVER_TOOK_RST : CLIENT_TOOK_RST;
     }
+    // A receiver held closed by a RST it took gets its window kept aside: should its own later
+    // segments show it never took that one (receiverOutlivedRsts), it was open when this came.
+    const heldClosed = acceptable === null && (this.f[this.b + C.BITS]! & (fromClient ? SERVER_TOOK_RST : CLIENT_TOOK_RST)) !== 0;
+    this.recordRst(y, seg, fromClient, acceptable !== null ? (acceptable ? 1 : 0) : heldClosed ? rstHeldClosedCode(seg, x, y) : -1);
+  }
+
+  /** Appends the RST `seg`, to y, to the connection's list; `acceptable`: R.ACCEPTABLE's code. */
+  private recordRst(y: Endpoint, seg: Segment, fromClient: boolean, acceptable: number): void {
     const arena = this.store.arena;
     const o = arena.append(this.f[this.b + C.RESETS]!, R.SIZE);
     this.f[this.b + C.RESETS] = arena.lastRef;
@@ -1266,10 +1331,7 @@ export class Connection {
     d[o + R.SEQ] = seg.seq;
     d[o + R.ACK] = seg.flags & ACK ? seg.ack : NaN;
     d[o + R.PAYLOAD] = seg.payloadLen;
-    // A receiver held closed by a RST it took gets its window kept aside: should its own later
-    // segments show it never took that one (receiverOutlivedRsts), it was open when this came.
-    const heldClosed = acceptable === null && (this.f[this.b + C.BITS]! & (fromClient ? SERVER_TOOK_RST : CLIENT_TOOK_RST)) !== 0;
-    d[o + R.ACCEPTABLE] = acceptable !== null ? (acceptable ? 1 : 0) : heldClosed ? rstHeldClosedCode(seg, x, y) : -1;
+    d[o + R.ACCEPTABLE] = acceptable;
     d[o + R.ANSWERS_FRAME] = y.lastDataOrFinFrame;
     d[o + R.RECEIVER_LAST_S] = y.lastSentS;
     d[o + R.RECEIVER_LAST_FRAME] = y.lastSentFrame;

@@ -55,6 +55,8 @@ export function renderLadder(conn: ConnectionReport, segs: LadderSegment[], o: L
   // FINs the capture missed (Connection.finNotCaptured): a row of their own before the segment
   // that showed them.
   const missed = new Map(conn.notes.filter((n) => n.kind === 'fin-not-captured').map((n) => [n.frame, n]));
+  // Segments without the signature of a signed connection (TCP-MD5, TCP-AO), discarded by their receiver.
+  const unsigned = new Set(conn.notes.filter((n) => n.kind === 'unsigned').map((n) => n.frame));
   const out: string[] = [];
 
   const row = (left: string, mid: string, right: string) =>
@@ -143,7 +145,8 @@ export function renderLadder(conn: ConnectionReport, segs: LadderSegment[], o: L
     const ack = x.flags & ACK ? ` ack ${rel(x.ack, base.recv)}` : '';
     let label = ` ${x.retransmit ? g.retx : ''}[${flagString(x.flags)}]${seq}${ack} len ${x.len}  ${t(x.s)}  #${x.frame}`;
     if (x.anomalies.length) label += g.warn + x.anomalies.join(', ');
-    if (lived.has(x.frame)) label += `${g.warn}${lived.get(x.frame)} lived on`;
+    if (unsigned.has(x.frame)) label += `${g.warn}unsigned, discarded`;
+    else if (lived.has(x.frame)) label += `${g.warn}${lived.get(x.frame)} lived on`;
     let arrow = arrowOf(`${label} `, x.fromClient);
     if (x.flags & RST || x.anomalies.length) arrow = c.red(arrow);
     else if (x.retransmit) arrow = c.yellow(arrow);
