@@ -55,6 +55,12 @@ const HANDSHAKE: Step[] = [
   { dir: 's>c', flags: SYN | ACK, seq: 5000, ack: 101, s: 0.01 },
   { dir: 'c>s', flags: ACK, seq: 101, ack: 5001, s: 0.02 },
 ];
+// After HANDSHAKE, the client closes first, three-way (FIN, FIN+ACK, ACK): the client in TIME_WAIT from 1.2 s.
+const CLIENT_CLOSES_THREE_WAY: Step[] = [
+  { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5001, s: 1 },
+  { dir: 's>c', flags: FIN | ACK, seq: 5001, ack: 102, s: 1.1 },
+  { dir: 'c>s', flags: ACK, seq: 102, ack: 5002, s: 1.2 },
+];
 // The same over a path with a 0.3 s round trip: each side answers in 0.15 s.
 const SLOW_HANDSHAKE: Step[] = [
   { dir: 'c>s', flags: SYN, seq: 100, s: 0 },
@@ -330,13 +336,7 @@ describe('RST acceptability (RFC 9293 3.10.7, RFC 5961)', () => {
     expect(bad!.finalState.client).toBe('SYN_SENT');
   });
   it('a RST in TIME_WAIT ends it (Linux, tcp_rfc1337=0)', () => {
-    const [c] = run([
-      ...HANDSHAKE,
-      { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5001, s: 1 },
-      { dir: 's>c', flags: FIN | ACK, seq: 5001, ack: 102, s: 1.1 },
-      { dir: 'c>s', flags: ACK, seq: 102, ack: 5002, s: 1.2 },
-      { dir: 's>c', flags: RST, seq: 5002, s: 2 },
-    ]);
+    const [c] = run([...HANDSHAKE, ...CLIENT_CLOSES_THREE_WAY, { dir: 's>c', flags: RST, seq: 5002, s: 2 }]);
     expect(c!.timeWait).toMatchObject([{ side: 'client', end: 'reset', endS: 2 }]);
     expect(c!.close.kind).toBe('three-way'); // the close had completed before the RST
   });
@@ -586,15 +586,7 @@ describe('TCP-MD5 and TCP-AO: an endpoint that signs discards what arrives unsig
     expect(ackOfFin.notes.map((n) => n.kind)).toEqual(['unsigned']);
   });
   it('a TIME_WAIT takes an unsigned RST as any other (Linux checks no signature there: fixtures/md5-reject)', () => {
-    const [c] = run([
-      ...signed([
-        ...HANDSHAKE,
-        { dir: 'c>s', flags: FIN | ACK, seq: 101, ack: 5001, s: 1 },
-        { dir: 's>c', flags: FIN | ACK, seq: 5001, ack: 102, s: 1.1 },
-        { dir: 'c>s', flags: ACK, seq: 102, ack: 5002, s: 1.2 },
-      ]),
-      { dir: 's>c', flags: RST, seq: 5002, s: 1.20003 },
-    ]);
+    const [c] = run([...signed([...HANDSHAKE, ...CLIENT_CLOSES_THREE_WAY]), { dir: 's>c', flags: RST, seq: 5002, s: 1.20003 }]);
     expect(c!.timeWait).toMatchObject([{ side: 'client', end: 'reset', endS: 1.20003 }]);
     expect(c!.notes).toEqual([]);
   });
@@ -614,7 +606,8 @@ describe('TCP-MD5 and TCP-AO: an endpoint that signs discards what arrives unsig
     ]);
     expect(lone!.notes).toEqual([]);
     expect(states(lone!, 'server').at(-1)).toBe('FIN_WAIT_1');
-    // A signed SYN answered by an unsigned SYN/ACK: the server does not sign, and nothing is discarded.
+    // A signed SYN answered by an unsigned RST (a closed port of a stack without the key): the
+    // server does not sign, and the RST refuses the connection as any other.
     const [half] = run([
       { dir: 'c>s', flags: SYN, seq: 100, s: 0, signed: true },
       { dir: 's>c', flags: RST | ACK, seq: 0, ack: 101, s: 0.0001 },

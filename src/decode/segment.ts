@@ -88,8 +88,8 @@ export class Segment {
   dsackRight = -1;
   /**
    * It carries a TCP-MD5 signature (RFC 2385, option 19) or a TCP-AO MAC (RFC 5925, option 29):
-   * its sender holds a key for its peer, which discards whatever arrives unsigned
-   * (Connection.droppedUnsigned).
+   * its sender holds a key for its peer, and discards whatever arrives unsigned
+   * (Connection.discardsUnsigned).
    */
   signed = false;
   /** The IPv4 identification field (-1: IPv6, or not printed in tcpdump text without -v). */

@@ -1063,7 +1063,7 @@ export class TcpdumpTextDecoder implements LineDecoder {
       this.sackBlock(text, p + 5);
       return;
     }
-    // TCP-MD5 (RFC 2385: "md5 shared secret not supplied with -M, can't check - HEX", or "md5valid"
+    // TCP-MD5 (RFC 2385: "md5 shared secret not supplied with -M, can't check - HEX", or "md5 valid"
     // with -M) and TCP-AO (RFC 5925: "tcp-ao keyid N rnextkeyid N mac 0xHEX").
     if ((c === 109 && startsWith(text, p, 'md5')) || (c === 116 && startsWith(text, p, 'tcp-ao'))) {
       this.signed = true;
