@@ -83,9 +83,9 @@ describe('tcptrace ladder', () => {
   it('marks the unsigned segments of a signed connection (TCP-MD5) as discarded, and their table rows say why', () => {
     const rows = ladder('md5-reject', '--conn', '1').stdout.split('\n').filter((l) => /\[R\.?\]/.test(l));
     // netfilter's four unsigned RSTs; then its fifth, taken by the TIME_WAIT; the client host's signed one.
-    expect(rows.map((l) => l.includes('⚠ unsigned, discarded'))).toEqual([true, true, true, true, false, false]);
+    expect(rows.map((l) => (l.includes('⚠ unsigned, discarded') ? 'discarded' : l.includes('⚠ unsigned') ? 'taken' : ''))).toEqual(['discarded', 'discarded', 'discarded', 'discarded', 'taken', '']);
     const table = cli(['analyze', fixture('md5-reject')]).stdout;
-    expect(table.match(/unsigned on a signed connection \(TCP-MD5\/TCP-AO\)/g)).toHaveLength(9);
+    expect(table.match(/unsigned on a signed connection \(TCP-MD5\/TCP-AO\)/g)).toHaveLength(10);
   });
   it('selects by --conn, --client, --server; an empty selection is a usage error', () => {
     expect(ladder('time-wait-reuse', '--conn', '2').stdout).toMatch(/^#2 /);

@@ -435,10 +435,15 @@ export class Connection {
     // TCP-MD5 and TCP-AO: on a connection whose two sides sign, an unsigned segment is neither's.
     // One whose options the snap length cut may have been signed past the cut: it is its sender's.
     const bits = d[b + C.BITS]!;
+    let unsignedRst = false;
     if ((bits & BOTH_SIGN) === BOTH_SIGN) {
-      if (!seg.signed && !seg.truncated && this.discardsUnsigned(fromClient)) {
-        this.unsignedNotSent(seg, fromClient);
-        return;
+      if (!seg.signed && !seg.truncated) {
+        if (!(f & RST) || !this.timeWaitTakesUnsigned(fromClient)) {
+          this.unsignedNotSent(seg, fromClient);
+          return;
+        }
+        this.note(Note.UNSIGNED, seg, fromClient);
+        unsignedRst = true;
       }
     } else if (seg.signed) {
       if (packets === 1) d[b + C.BITS] = bits | (fromClient ? CLIENT_SIGNS : SERVER_SIGNS);
@@ -517,7 +522,7 @@ export class Connection {
     if (control || !this.ackIsQuiet(seg, fromClient)) {
       const y = fromClient ? this.server : this.client;
       this.arrivesAfterGiveUp(y, seg, fromClient);
-      if (control) this.observeControl(seg, fromClient, lateFin);
+      if (control) this.observeControl(seg, fromClient, lateFin, unsignedRst);
       else this.sentAck(fromClient ? this.client : this.server, y, seg, fromClient);
     } else {
       if (d[b + C.BITS]! & (fromClient ? SERVER_SENT_AGAIN : CLIENT_SENT_AGAIN)) this.quietAfterDataSentAgain(seg, fromClient);
@@ -656,8 +661,11 @@ export class Connection {
     this.dropNote(Note.FIN_NOT_CAPTURED, frame);
   }
 
-  /** The segments that carry a SYN, FIN or RST, lack an ACK, or send data past the peer's FIN. */
-  private observeControl(seg: Segment, fromClient: boolean, lateFin: boolean): void {
+  /**
+   * The segments that carry a SYN, FIN or RST, lack an ACK, or send data past the peer's FIN.
+   * `unsignedRst`: an unsigned RST of a signed connection that its receiver takes in TIME_WAIT.
+   */
+  private observeControl(seg: Segment, fromClient: boolean, lateFin: boolean, unsignedRst: boolean): void {
     const x = fromClient ? this.client : this.server; // the sender
     const y = fromClient ? this.server : this.client; // the receiver
     const f = seg.flags;
@@ -676,32 +684,38 @@ export class Connection {
     if ((f & (SYN | FIN | RST)) === FIN && x.fin === null && this.f[this.b + C.BITS]! & (fromClient ? CLIENT_TOOK_RST : SERVER_TOOK_RST) &&
       !isSynchronizedCode(x.currentCode())) this.finAfterRst(fromClient, seg);
     if ((f & (FIN | RST)) === FIN && !lateFin && sentFin(x, seg)) this.ackOfFinLost(fromClient, seg);
-    if (f & RST) this.sentRst(x, y, seg, fromClient);
+    if (f & RST) this.sentRst(x, y, seg, fromClient, unsignedRst);
   }
 
   /**
-   * Whether the receiver of an unsigned segment, an endpoint that signs its own (TCP-MD5, RFC 2385;
-   * TCP-AO, RFC 5925), discards it. Both RFCs have a connection with a key discard every segment
-   * without a valid signature, before any other check. Linux does it in tcp_inbound_hash for every
-   * socket but one in TIME_WAIT, whose segments go through no such check (measured, 6.18: an
-   * unsigned RST in window ends a signed TIME_WAIT); a host without the socket (CLOSED) answers
-   * as for any connection it does not have. The signature itself cannot be checked without the
-   * key: a signed segment is taken as its sender's.
+   * Whether the receiver of an unsigned RST, an endpoint that signs its own (TCP-MD5, RFC 2385;
+   * TCP-AO, RFC 5925), takes it: only in TIME_WAIT. Both RFCs have a connection with a key discard
+   * every segment without a valid signature, before any other check, and Linux does so in
+   * tcp_inbound_hash for every full socket (sw39: SYN_SENT, ESTABLISHED, FIN_WAIT_1, CLOSE_WAIT,
+   * CLOSING, LAST_ACK, FIN_WAIT_2). A timewait socket goes through no such check: a TIME_WAIT takes
+   * an unsigned RST in window and is gone (fixtures/md5-reject). So does an orphaned FIN_WAIT_2,
+   * which Linux turns into a timewait socket when tcp_fin_timeout is no longer than 60 s, the
+   * default (sw39 r09, r19); but one after shutdown(), or with a longer tcp_fin_timeout, is a full
+   * socket and discards it (r08, r20), and the wire does not tell them apart. A FIN_WAIT_2 is taken
+   * to discard it: taken for closed, it would also take what came after as its peer's. Whatever
+   * else a timewait socket is sent (a FIN, data) is left as changing nothing. The signature itself
+   * cannot be checked without the key: a signed segment is taken as its sender's.
    */
-  private discardsUnsigned(fromClient: boolean): boolean {
-    const state = (fromClient ? this.server : this.client).currentCode();
-    return state !== TcpCode.TIME_WAIT && state !== TcpCode.CLOSED && state !== TcpCode.LISTEN;
+  private timeWaitTakesUnsigned(fromClient: boolean): boolean {
+    return (fromClient ? this.server : this.client).currentCode() === TcpCode.TIME_WAIT;
   }
 
   /**
-   * An unsigned segment, discarded by its receiver (discardsUnsigned), in the name of an endpoint
-   * that signs its own (the client if `fromClient`): that endpoint did not send it. Linux signs
-   * every segment of a socket with a key, its RSTs and its TIME_WAIT's ACKs included, and a host
-   * without the socket answers a signed segment only with a RST it can sign, with the key of a
-   * listener on the segment's source port, or not at all (tcp_v4_send_reset). So it came from
-   * something in the path: a firewall's REJECT with tcp-reset (fixtures/md5-reject), an IPS, an
-   * attacker's forged RST, which is what the signatures are for. It changes neither side: it gets
-   * an `unsigned` note, and a RST is listed as one its receiver could not accept.
+   * An unsigned segment that changes nothing at its receiver (timeWaitTakesUnsigned), in the name
+   * of an endpoint that signs its own (the client if `fromClient`): that endpoint did not send it.
+   * Linux signs every segment of a socket with a key, its RSTs and its TIME_WAIT's ACKs included,
+   * and a host without the socket answers a signed segment only with a RST it can sign: its
+   * listener on the segment's destination port refuses it, or tcp_v4_send_reset signs with the key
+   * of a listener on its source port; else nothing (sw39). So it came from something in the path:
+   * a firewall's REJECT with tcp-reset (fixtures/md5-reject), an IPS, an attacker's forged RST,
+   * which is what the signatures are for. It changes neither side: it gets an `unsigned` note, and
+   * a RST is listed as one its receiver could not accept. (A timewait socket answers unsigned data
+   * with an unsigned RST and is gone, sw39 r10: only an attacker's unsigned data comes first.)
    */
   private unsignedNotSent(seg: Segment, fromClient: boolean): void {
     this.note(Note.UNSIGNED, seg, fromClient);
@@ -1295,13 +1309,18 @@ export class Connection {
     return yNext === yNext && (acked !== acked || seqLT(acked, yNext));
   }
 
-  private sentRst(x: Endpoint, y: Endpoint, seg: Segment, fromClient: boolean): void {
+  /**
+   * x's RST `seg` to y. `unsigned`: one of a signed connection, without a signature, that y takes
+   * in TIME_WAIT (timeWaitTakesUnsigned): x did not send it and stays as it was.
+   */
+  private sentRst(x: Endpoint, y: Endpoint, seg: Segment, fromClient: boolean, unsigned: boolean): void {
     const acceptable = rstAcceptable(seg, x, y);
-    const senderState = x.currentCode();
-    if (isOpenCode(senderState)) this.f[this.b + C.BITS]! |= ABORTED_OPEN;
-    // Closes x at once (SPEC section 3), until x's own later segments say otherwise (senderOutlivedItsRsts).
-    x.addEvent(EventCode.SEND_RST, seg.frame, seg.s);
-    this.f[this.b + C.BITS]! |= fromClient ? CLIENT_SENT_RST : SERVER_SENT_RST;
+    if (!unsigned) {
+      if (isOpenCode(x.currentCode())) this.f[this.b + C.BITS]! |= ABORTED_OPEN;
+      // Closes x at once (SPEC section 3), until x's own later segments say otherwise (senderOutlivedItsRsts).
+      x.addEvent(EventCode.SEND_RST, seg.frame, seg.s);
+      this.f[this.b + C.BITS]! |= fromClient ? CLIENT_SENT_RST : SERVER_SENT_RST;
+    }
     if (acceptable) {
       // Not while opening: a SYN or SYN/ACK comes again on the opening's own timer.
       if (isOpenCode(y.currentCode())) {

@@ -55,8 +55,10 @@ export function renderLadder(conn: ConnectionReport, segs: LadderSegment[], o: L
   // FINs the capture missed (Connection.finNotCaptured): a row of their own before the segment
   // that showed them.
   const missed = new Map(conn.notes.filter((n) => n.kind === 'fin-not-captured').map((n) => [n.frame, n]));
-  // Segments without the signature of a signed connection (TCP-MD5, TCP-AO), discarded by their receiver.
+  // Segments without the signature of a signed connection (TCP-MD5, TCP-AO): not their apparent
+  // sender's, and discarded by their receiver but for a RST a TIME_WAIT took.
   const unsigned = new Set(conn.notes.filter((n) => n.kind === 'unsigned').map((n) => n.frame));
+  const taken = new Set(conn.resets.filter((r) => unsigned.has(r.frame) && r.inWindow !== false).map((r) => r.frame));
   const out: string[] = [];
 
   const row = (left: string, mid: string, right: string) =>
@@ -145,7 +147,7 @@ export function renderLadder(conn: ConnectionReport, segs: LadderSegment[], o: L
     const ack = x.flags & ACK ? ` ack ${rel(x.ack, base.recv)}` : '';
     let label = ` ${x.retransmit ? g.retx : ''}[${flagString(x.flags)}]${seq}${ack} len ${x.len}  ${t(x.s)}  #${x.frame}`;
     if (x.anomalies.length) label += g.warn + x.anomalies.join(', ');
-    if (unsigned.has(x.frame)) label += `${g.warn}unsigned, discarded`;
+    if (unsigned.has(x.frame)) label += `${g.warn}unsigned${taken.has(x.frame) ? '' : ', discarded'}`;
     else if (lived.has(x.frame)) label += `${g.warn}${lived.get(x.frame)} lived on`;
     let arrow = arrowOf(`${label} `, x.fromClient);
     if (x.flags & RST || x.anomalies.length) arrow = c.red(arrow);

@@ -190,11 +190,12 @@ function connectionTable(conn: ConnectionReport, report: Report, c: ChalkInstanc
     cl.halfClose ? `half-close: ${cl.halfCloseBytes} bytes from the passive side after the first FIN` : '',
     cl.finRetransmits.length ? `FIN retransmitted: ${cl.finRetransmits.map((r) => `${r.side} +${t(r.intervalS)}`).join(', ')} s` : '',
     cl.lingering ? c.yellow(`lingering at capture end: client ${cl.lingering.client}, server ${cl.lingering.server}`) : '');
-  // Segments without the signature of a signed connection (TCP-MD5, TCP-AO), which their receiver discarded.
+  // Segments without the signature of a signed connection (TCP-MD5, TCP-AO): not their apparent sender's.
   const unsigned = new Set(conn.notes.filter((n) => n.kind === 'unsigned').map((n) => n.frame));
   for (const r of conn.resets) {
     row('reset', `${c.red(r.kind)} from ${r.from} at ${t(r.s)} (frame ${r.frame}): ${r.from} ${r.senderState}, peer ${r.receiverState}` +
-      (unsigned.has(r.frame) ? c.red(', unsigned on a signed connection (TCP-MD5/TCP-AO): the peer discarded it')
+      (unsigned.has(r.frame) ? c.red(`, unsigned on a signed connection (TCP-MD5/TCP-AO): not sent by ${r.from}` +
+        (r.inWindow === false ? ', and the peer discarded it' : `, taken by the peer's ${r.receiverState}`))
         : r.inWindow === false ? c.red(', out of window') : '') +
       // Its sender went on with the connection (Connection.senderOutlivedItsRsts).
       (r.senderContinued ? c.yellow(`; ${r.from} went on with the connection after it, so it did not close ${r.from} (injected in its name, or one segment refused)`) : '') +
@@ -216,7 +217,7 @@ function connectionTable(conn: ConnectionReport, report: Report, c: ChalkInstanc
   }
   for (const n of conn.notes) {
     row('note', `${n.kind} from ${n.from} at ${t(n.s)} (frame ${n.frame}${n.kind.endsWith('-data') || n.bytes > 0 ? `, ${n.bytes} bytes` : ''})` +
-      (n.kind === 'unsigned' ? ': no TCP-MD5/TCP-AO signature on a signed connection, discarded by its receiver' : ''));
+      (n.kind === 'unsigned' ? `: no TCP-MD5/TCP-AO signature on a signed connection, so not sent by ${n.from}` : ''));
   }
   for (const a of conn.anomalies) row('anomaly', c.red(`${a.kind} [${a.flags}] from ${a.from} at ${t(a.s)} (frame ${a.frame})`));
   row('final', `client ${conn.finalState.client}, server ${conn.finalState.server}`);
