@@ -702,6 +702,21 @@ describe('what the kernel does silently, inferred only when the capture shows it
     expect(run([...synAcks, tick(800)])[0]!.states.server.at(-1)).toMatchObject({ state: 'CLOSED', s: 487, event: 'gave-up' });
   });
 
+  it('a bare RST answering the peer\'s segment, at its ack, shows the side sending again had given up: dated by its copies (sw39 r02)', () => {
+    // The server's data sent again 0.2, 0.4, 0.8, 1.6 s apart, unanswered: its timer gives up at
+    // 7.2 s. The client's data at 7.4 s, before the capture ran 0.4 s of slack past that, draws a
+    // bare RST at the client's ack: the server's host has no socket.
+    const data: Step[] = [...HANDSHAKE, ...[1, 1.2, 1.6, 2.4, 4].map((s): Step => ({ dir: 's>c', flags: ACK | PSH, seq: 5001, ack: 101, len: 10, s }))];
+    const answered = [...data, { dir: 'c>s', flags: ACK | PSH, seq: 101, ack: 5001, len: 10, s: 7.4 }] satisfies Step[];
+    const c = run([...answered, { dir: 's>c', flags: RST, seq: 5001, s: 7.4001 }])[0]!;
+    expect(c.states.server.at(-1)).toMatchObject({ state: 'CLOSED', s: 7.2, frame: null, event: 'gave-up' });
+    expect(c.resets).toMatchObject([{ kind: 'after-close', senderState: 'CLOSED' }]);
+    // Nothing shows it before the reply; a RST+ACK (a live socket's abort) shows nothing.
+    expect(run(answered)[0]!.states.server.at(-1)).toMatchObject({ state: 'ESTABLISHED' });
+    const abort = run([...answered, { dir: 's>c', flags: RST | ACK, seq: 5011, ack: 111, s: 7.4001 }])[0]!;
+    expect(abort.states.server.at(-1)).toMatchObject({ state: 'CLOSED', s: 7.4001, event: 'send-rst' });
+  });
+
   it('an ACK sent between the last FIN copy and the give-up (entering CLOSING) does not hold the give-up off', () => {
     // tcp_orphan_retries=1 (the sweep's seed 11): the client's FIN and its copies are lost; the
     // server's FIN crosses them and the client acknowledges it, going to CLOSING. The kernel

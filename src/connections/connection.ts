@@ -450,6 +450,7 @@ export class Connection {
     } else if (bits & (fromClient ? CLIENT_SIGNS : SERVER_SIGNS) && !seg.truncated) {
       d[b + C.BITS] = bits & ~(fromClient ? CLIENT_SIGNS : SERVER_SIGNS);
     }
+    if ((f & (RST | ACK)) === RST) this.gaveUpBeforeItsReply(seg, fromClient);
     this.senderLastS = d[xb + E.LAST_SENT_S]!;
     if (s > d[xb + E.LAST_SENT_S]!) d[xb + E.LAST_SENT_S] = s;
     this.senderLastFrame = d[xb + E.LAST_SENT_FRAME]!;
@@ -857,6 +858,28 @@ export class Connection {
   private lateWithinS(): number {
     const rtt = this.handshakeAnswerS(false) + this.handshakeAnswerS(true);
     return rtt === rtt ? Math.max(LATE_CAPTURE_S, 0.75 * rtt) : LATE_CAPTURE_S;
+  }
+
+  /**
+   * x's bare RST `seg` (no ACK) at the sequence number its peer y last acknowledged, sent after y's
+   * latest segment with nothing from x in between: the reply of a host without the socket (RFC
+   * 9293 3.10.7.1; a live socket that aborts sends RST+ACK from its own next sequence number). If
+   * x was sending something again, backing off, and its copies date the give-up before y's
+   * segment came, its timer had given up then, whether or not the capture ran on past the next
+   * copy's due time (Endpoint.gaveUpBefore asks for that when nothing shows it gone; sw39 r02:
+   * the server gave up ~0.35 s before the client's data drew its listener's RST). Copies that
+   * date it later say nothing of when it went (an ICMP error undoes the back-off, another stack
+   * sends its FIN again at once): it stays closed at the RST.
+   */
+  private gaveUpBeforeItsReply(seg: Segment, fromClient: boolean): void {
+    if (this.f[this.b + C.BITS]! & (fromClient ? CLIENT_GAVE_UP : SERVER_GAVE_UP)) return;
+    const x = fromClient ? this.client : this.server;
+    const y = fromClient ? this.server : this.client;
+    if (seg.seq !== y.maxAck || !(x.lastSentFrame < y.lastSentFrame)) return;
+    const at = x.gaveUpBefore(Infinity);
+    if (at === null || at > y.lastSentS) return;
+    x.giveUp(at, y.lastSentFrame);
+    this.f[this.b + C.BITS]! |= fromClient ? CLIENT_GAVE_UP : SERVER_GAVE_UP;
   }
 
   /**
