@@ -432,6 +432,8 @@ export class Connection {
     d[b + C.LAST_FRAME] = seg.frame;
     const packets = ++d[xb + E.PACKETS]!;
     d[xb + E.BYTES]! += seg.payloadLen;
+    this.senderLastS = d[xb + E.LAST_SENT_S]!;
+    this.senderLastFrame = d[xb + E.LAST_SENT_FRAME]!;
     // TCP-MD5 and TCP-AO: on a connection whose two sides sign, an unsigned segment is neither's.
     // One whose options the snap length cut may have been signed past the cut: it is its sender's.
     const bits = d[b + C.BITS]!;
@@ -451,9 +453,7 @@ export class Connection {
       d[b + C.BITS] = bits & ~(fromClient ? CLIENT_SIGNS : SERVER_SIGNS);
     }
     if ((f & (RST | ACK)) === RST) this.gaveUpBeforeItsReply(seg, fromClient);
-    this.senderLastS = d[xb + E.LAST_SENT_S]!;
     if (s > d[xb + E.LAST_SENT_S]!) d[xb + E.LAST_SENT_S] = s;
-    this.senderLastFrame = d[xb + E.LAST_SENT_FRAME]!;
     const ts = seg.tsVal;
     if (ts >= 0) {
       const last = d[xb + E.TS_LAST]!;
@@ -720,12 +720,7 @@ export class Connection {
    */
   private unsignedNotSent(seg: Segment, fromClient: boolean): void {
     this.note(Note.UNSIGNED, seg, fromClient);
-    if (seg.flags & RST) {
-      const xb = this.b + (fromClient ? C.CLIENT : C.SERVER);
-      this.senderLastS = this.f[xb + E.LAST_SENT_S]!;
-      this.senderLastFrame = this.f[xb + E.LAST_SENT_FRAME]!;
-      this.recordRst(fromClient ? this.server : this.client, seg, fromClient, 0);
-    }
+    if (seg.flags & RST) this.recordRst(fromClient ? this.server : this.client, seg, fromClient, 0);
   }
 
   /**

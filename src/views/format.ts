@@ -13,6 +13,14 @@ export function isSelfConnected(c: Pick<ConnectionReport, 'notes'>): boolean {
   return c.notes.some((n) => n.kind === 'self-connect');
 }
 
+/**
+ * The frames of the segments without the signature of a signed connection (TCP-MD5, TCP-AO): its
+ * `unsigned` notes, segments their apparent sender did not send.
+ */
+export function unsignedFrames(c: Pick<ConnectionReport, 'notes'>): Set<number> {
+  return new Set(c.notes.filter((n) => n.kind === 'unsigned').map((n) => n.frame));
+}
+
 /** Pads by visible width: colour codes do not count. */
 export function padVisible(s: string, w: number): string {
   // eslint-disable-next-line no-control-regex

@@ -5,7 +5,7 @@
  * that changed it; an ICMP error about one of its segments is a row too, and so is a FIN the
  * capture missed. Long runs of plain data segments fold unless --full.
  */
-import { endpoint, isSelfConnected, padVisible } from './format.js';
+import { endpoint, isSelfConnected, padVisible, unsignedFrames } from './format.js';
 import type { ChalkInstance } from 'chalk';
 import { ACK, FIN, RST, SYN, flagString } from '../decode/segment.js';
 import type { ConnectionReport, IcmpReport, NoteReport, StateEntry } from '../findings/types.js';
@@ -55,9 +55,8 @@ export function renderLadder(conn: ConnectionReport, segs: LadderSegment[], o: L
   // FINs the capture missed (Connection.finNotCaptured): a row of their own before the segment
   // that showed them.
   const missed = new Map(conn.notes.filter((n) => n.kind === 'fin-not-captured').map((n) => [n.frame, n]));
-  // Segments without the signature of a signed connection (TCP-MD5, TCP-AO): not their apparent
-  // sender's, and discarded by their receiver but for a RST a TIME_WAIT took.
-  const unsigned = new Set(conn.notes.filter((n) => n.kind === 'unsigned').map((n) => n.frame));
+  // Unsigned segments of a signed connection, discarded by their receiver but for a RST a TIME_WAIT took.
+  const unsigned = unsignedFrames(conn);
   const taken = new Set(conn.resets.filter((r) => unsigned.has(r.frame) && r.inWindow !== false).map((r) => r.frame));
   const out: string[] = [];
 

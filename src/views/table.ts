@@ -1,5 +1,5 @@
 /** The default report: a summary, then each connection as a small table (cli-table3). */
-import { describeAlert, endpoint } from './format.js';
+import { describeAlert, endpoint, unsignedFrames } from './format.js';
 import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
 import type { Report } from '../pipeline.js';
@@ -190,8 +190,7 @@ function connectionTable(conn: ConnectionReport, report: Report, c: ChalkInstanc
     cl.halfClose ? `half-close: ${cl.halfCloseBytes} bytes from the passive side after the first FIN` : '',
     cl.finRetransmits.length ? `FIN retransmitted: ${cl.finRetransmits.map((r) => `${r.side} +${t(r.intervalS)}`).join(', ')} s` : '',
     cl.lingering ? c.yellow(`lingering at capture end: client ${cl.lingering.client}, server ${cl.lingering.server}`) : '');
-  // Segments without the signature of a signed connection (TCP-MD5, TCP-AO): not their apparent sender's.
-  const unsigned = new Set(conn.notes.filter((n) => n.kind === 'unsigned').map((n) => n.frame));
+  const unsigned = unsignedFrames(conn);
   for (const r of conn.resets) {
     row('reset', `${c.red(r.kind)} from ${r.from} at ${t(r.s)} (frame ${r.frame}): ${r.from} ${r.senderState}, peer ${r.receiverState}` +
       (unsigned.has(r.frame) ? c.red(`, unsigned on a signed connection (TCP-MD5/TCP-AO): not sent by ${r.from}` +
