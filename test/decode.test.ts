@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Outcome, decodePacket } from '../src/decode/packet.js';
-import { ACK, Direction, SYN, type Segment, newSegment } from '../src/decode/segment.js';
+import { ACK, Direction, MPTCP_FAST_CLOSE, MPTCP_REASON_KNOWN, MPTCP_TCPRST, RST, SYN, type Segment, newSegment } from '../src/decode/segment.js';
 import { CopyFilter, copyBucket } from '../src/decode/copies.js';
 import { formatAddress, formatIPv6, parseAddress } from '../src/decode/addr.js';
 import type { PacketRecord } from '../src/input/record.js';
@@ -423,7 +423,7 @@ describe('TCP', () => {
   it('parses handshake options on SYN segments', () => {
     const opts = [2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7];
     const { seg } = decode(101, ipv4(tcp({ options: opts })));
-    expect(seg.options).toEqual({ mss: 1460, windowScale: 7, sackPermitted: true, timestamps: true, fastOpen: false, truncated: false });
+    expect(seg.options).toEqual({ mss: 1460, windowScale: 7, sackPermitted: true, timestamps: true, fastOpen: false, mptcp: null, truncated: false });
   });
   it('reads the reserved bits and the AE flag', () => {
     const t = tcp({ flags: ACK, reserved: 0b100 });
@@ -463,6 +463,25 @@ describe('TCP', () => {
     // A snap length that cuts the digest leaves the option's kind: signed, the header cut.
     const cut = decode(101, ipv4(tcp({ flags: ACK, options: md5 })), 20 + 20 + 4).seg;
     expect(cut).toMatchObject({ signed: true, truncated: true });
+  });
+  it('reads what Multipath TCP options (RFC 8684) say: in a SYN whether it opens or joins, in a RST a fast close and the reset reason', () => {
+    const key = new Array<number>(8).fill(0x5a);
+    const capable = [30, 4, 0x01, 0x01]; // MP_CAPABLE v1 in a SYN: subtype 0, version 1
+    const join = [30, 12, 0x10, 0x00, ...new Array<number>(8).fill(7)]; // MP_JOIN, address id 0, token, nonce
+    const fastClose = [30, 12, 0x70, 0x00, ...key]; // MP_FASTCLOSE: subtype 7, the peer's key
+    const tcprst = (reason: number) => [30, 4, 0x80, reason]; // MP_TCPRST: subtype 8, flags, reason
+    const seg = (flags: number, options: number[]) => decode(101, ipv4(tcp({ flags, options }))).seg;
+    expect(seg(SYN, [2, 4, 0x05, 0xb4, ...capable]).options?.mptcp).toBe('capable');
+    expect(seg(SYN | ACK, [...join, 1, 1, 1, 1]).options?.mptcp).toBe('join');
+    expect(seg(SYN, [2, 4, 0x05, 0xb4]).options?.mptcp).toBeNull();
+    // Linux's abort (SO_LINGER 0): both options in one RST, after the timestamps.
+    const linux = seg(RST | ACK, [1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, ...fastClose, ...tcprst(0)]);
+    expect(linux.mptcpRst).toBe(MPTCP_FAST_CLOSE | MPTCP_TCPRST | MPTCP_REASON_KNOWN | 0);
+    expect(linux.tsVal).toBe(1);
+    expect(seg(RST, tcprst(3)).mptcpRst).toBe(MPTCP_TCPRST | MPTCP_REASON_KNOWN | 3);
+    expect(seg(RST | ACK, [1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2]).mptcpRst).toBe(0);
+    // Only a RST's count: an MP_FASTCLOSE on an ACK (RFC 8684's first way) is followed by RSTs.
+    expect(seg(ACK, fastClose).mptcpRst).toBe(0);
   });
 });
 

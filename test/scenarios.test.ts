@@ -656,6 +656,32 @@ describe('more that kernels do to connections', () => {
     expect(held!.finalState).toEqual({ client: 'ESTABLISHED', server: 'ESTABLISHED' });
   });
 
+  it('Multipath TCP: each subflow is a TCP connection of its own; a DATA_FIN closes none, MP_FASTCLOSE comes in an abort', async () => {
+    const report = await analyze(fixture('mptcp'));
+    const scenario = readScenario(fixture('mptcp', 'scenario.json'));
+    const at = (what: RegExp) => scenario.timeline.find((e) => what.test(e.what))!.t - epochOf(report.input.startTime!);
+    const [first, firstJoin, second, secondJoin] = report.connections;
+    expect(report.connections.map((c) => [c.client.ip, c.handshake.options.client?.mptcp, c.handshake.options.server?.mptcp])).toEqual([
+      ['10.81.1.1', 'capable', 'capable'], ['10.81.2.1', 'join', 'join'], ['10.81.1.1', 'capable', 'capable'], ['10.81.2.1', 'join', 'join']]);
+    // The client's close() sent a DATA_FIN (an option on an ACK) at once; the subflows' FINs
+    // came only after the server's close(), 0.3 s later: until then both stayed ESTABLISHED.
+    for (const c of [first!, firstJoin!]) {
+      expect(c.close.firstFinS!).toBeGreaterThan(at(/^server close\(\)$/));
+      expect(stateNames(c, 'client')).toEqual(['CLOSED', 'SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1', ...(c === first ? [] : ['FIN_WAIT_2']), 'TIME_WAIT']);
+      expect(c.resets).toEqual([]);
+    }
+    // The second path's endpoint deleted: its subflow closed with FINs. The abort (SO_LINGER 0)
+    // then resets the remaining one with MP_FASTCLOSE and MP_TCPRST.
+    expect([secondJoin!.close.kind, secondJoin!.finalState.client, secondJoin!.resets.length]).toEqual(['four-way', 'TIME_WAIT', 0]);
+    expect(second!.resets).toMatchObject([{ kind: 'abort', from: 'client', mptcp: { fastClose: true, reason: 'unspecified' } }]);
+    expect(second!.finalState).toEqual({ client: 'CLOSED', server: 'CLOSED' });
+    // The table says so (its cells wrapped: borders and line breaks read as one space).
+    const table = cli(['analyze', fixture('mptcp')]).stdout.replace(/[│\s]+/g, ' ');
+    expect(table).toMatch(/abort from client at [\d.]+ \(frame \d+\): client ESTABLISHED, peer ESTABLISHED; MPTCP fast close: the whole MPTCP connection aborted, reason unspecified/);
+    expect(table).toMatch(/client offered mss 1460, wscale 10, sack, timestamps, MPTCP join /);
+    expect(table).toMatch(/client offered mss 1460, wscale 10, sack, timestamps, MPTCP /);
+  });
+
   it('path MTU discovery: a router\'s fragmentation-needed errors are reported with its MTU and change no state', async () => {
     const c = await only('pmtu-frag-needed');
     expect(c.icmp.length).toBeGreaterThan(0);

@@ -2,8 +2,8 @@
  * tcpdump's own test captures (../shared/corpus/tcpdump/tests, when present): for each TCP
  * capture whose expected output (`.out`, made by `tcpdump -# -n -r CAPTURE -tttt OPTIONS`, see
  * TESTLIST) uses options this reader supports, the text path and the pcap path must agree on
- * the connections, handshakes (with times), closes, resets and anomalies. The files are read where they are,
- * never copied. The .out files come from tcpdump 5.0-dev; the ones that cannot agree are listed
+ * the connections, handshakes (with times and MPTCP's part), closes, resets (with MPTCP's
+ * reasons) and anomalies. The files are read where they are, never copied. The .out files come from tcpdump 5.0-dev; the ones that cannot agree are listed
  * as skipped, with the reason in the test name.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -76,8 +76,10 @@ function digest(r: Report, times: boolean) {
       bytes: c.bytes,
       times: times ? [c.handshake.synS, c.handshake.synAckS, c.handshake.ackS, c.close.firstFinS, c.close.completeS].map((t) => (t === null ? null : Math.round(t * 1e6))) : null,
       handshake: c.handshake.kind,
+      mptcp: [c.handshake.options.client?.mptcp, c.handshake.options.server?.mptcp],
       close: `${c.close.kind}/${c.close.initiator}`,
-      resets: c.resets.map((x) => `${x.kind}@${x.frame}/${x.from}`),
+      // tcpdump 5.0 prints an MP_TCPRST's reason (tcpdump 4.99 does not: text.test.ts).
+      resets: c.resets.map((x) => `${x.kind}@${x.frame}/${x.from}${x.mptcp ? ` mptcp ${x.mptcp.fastClose ? 'fast-close ' : ''}${x.mptcp.reason}` : ''}`),
       anomalies: anomalies(c.anomalies),
     })),
     anomalies: anomalies(r.anomalies),

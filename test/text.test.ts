@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTcpdumpTextDecoder } from '../src/decode/tcpdump-text.js';
 import { SeqRecovery } from '../src/decode/tcpdump-seq.js';
-import { ACK, AE, CWR, Direction, ECE, FIN, PSH, RST, SYN, URG, newSegment, type Segment } from '../src/decode/segment.js';
+import { ACK, AE, CWR, Direction, ECE, FIN, MPTCP_FAST_CLOSE, MPTCP_REASON_KNOWN, MPTCP_TCPRST, PSH, RST, SYN, URG, newSegment, type Segment } from '../src/decode/segment.js';
 import type { Report } from '../src/pipeline.js';
 import { formatAddress } from '../src/decode/addr.js';
 import { FIXTURES, ROOT, analyze, cli } from './helpers/run.js';
@@ -335,7 +335,7 @@ describe('tcpdump text: one line of each form', () => {
   });
 
   it('gives a SYN printed without options an empty set of options, as the capture decoder does', () => {
-    expect(one('1.0 IP 1.1.1.1.13131 > 1.1.1.2.31313: Flags [S], seq 0, win 8192, length 0').options).toEqual({ mss: null, windowScale: null, sackPermitted: false, timestamps: false, fastOpen: false, truncated: false });
+    expect(one('1.0 IP 1.1.1.1.13131 > 1.1.1.2.31313: Flags [S], seq 0, win 8192, length 0').options).toEqual({ mss: null, windowScale: null, sackPermitted: false, timestamps: false, fastOpen: false, mptcp: null, truncated: false });
     expect(one('1.0 IP 1.1.1.1.13131 > 1.1.1.2.31313: Flags [.], ack 1, win 8192, length 0').options).toBeNull();
   });
 
@@ -555,6 +555,24 @@ describe('tcpdump text: one line of each form', () => {
     const s = one('1.0 IP 10.0.1.1.33306 > 10.0.2.1.10004: Flags [P.U], seq 1000:1100, ack 2000, win 256, urg 3, options [nop,nop,sack 1 {1:2},mptcp 22 capable v1 flags [H] {0x1f,0x29,data_len=8192},nop,nop], length 100');
     expect(s).toMatchObject({ flags: PSH | ACK | URG, payloadLen: 100, window: 256 });
   });
+
+  it('reads what MPTCP options say: a SYN that opens or joins, a RST that fast-closes, and a reset reason where tcpdump prints it', () => {
+    const syn = (mptcp: string) => one(`1.0 IP 10.81.2.1.41583 > 10.81.1.2.7600: Flags [S], seq 1, win 64240, options [mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 10,${mptcp}], length 0`).options?.mptcp;
+    expect(syn('mptcp 4 capable v1')).toBe('capable');
+    expect(syn('mptcp 12 capable v0 flags [AH] csum {0x9b59be3d695e66a7}')).toBe('capable'); // tcpdump master, RFC 6824's version 0
+    expect(syn('mptcp 12 join id 2 token 0xeb719a83 nonce 0x5e2a8f21')).toBe('join');
+    expect(one(SYN_LINE).options?.mptcp).toBeNull();
+    const rst = (options: string) => one(`1.0 IP 10.81.1.1.47401 > 10.81.1.2.7600: Flags [R.], seq 1, ack 1, win 64, options [${options}], length 0`).mptcpRst;
+    // tcpdump 4.99 (Linux's abort): MP_TCPRST printed as "unknown", its reason not known.
+    expect(rst('nop,nop,TS val 1 ecr 2,mptcp 12 fast-close key 0x72371e6e3d440333,mptcp 4 unknown')).toBe(MPTCP_FAST_CLOSE);
+    // tcpdump master (its mptcp-tcprst test): the reason by name.
+    expect(rst('mptcp 4 tcprst flags [none] reason Unspecified error')).toBe(MPTCP_TCPRST | MPTCP_REASON_KNOWN | 0);
+    expect(rst('mptcp 4 tcprst flags [T] reason MPTCP-specific error')).toBe(MPTCP_TCPRST | MPTCP_REASON_KNOWN | 1);
+    expect(rst('mptcp 4 tcprst flags [T] reason Middlebox interference')).toBe(MPTCP_TCPRST | MPTCP_REASON_KNOWN | 6);
+    expect(rst('nop,nop,TS val 1 ecr 2')).toBe(0);
+    // Not a RST: its options are not read for MPTCP resets.
+    expect(one('1.0 IP 10.81.1.1.47401 > 10.81.1.2.7600: Flags [.], ack 1, win 64, options [mptcp 12 fast-close key 0x1], length 0').mptcpRst).toBe(0);
+  });
 });
 
 // ---- agreement with the pcap ------------------------------------------------------------------
@@ -589,11 +607,14 @@ function digest(r: Report, digits: number, timed: boolean, byName: boolean, time
       midstream: c.midstream,
       packets: c.packets,
       bytes: c.bytes,
-      handshake: { kind: openedByTimer.has(`${c.client.port} ${c.server.port}`) ? null : c.handshake.kind, synS: t(c.handshake.synS), synAckS: t(c.handshake.synAckS), ackS: t(c.handshake.ackS), synFrame: c.handshake.synFrame },
+      handshake: { kind: openedByTimer.has(`${c.client.port} ${c.server.port}`) ? null : c.handshake.kind, synS: t(c.handshake.synS), synAckS: t(c.handshake.synAckS), ackS: t(c.handshake.ackS), synFrame: c.handshake.synFrame,
+        mptcp: [c.handshake.options.client?.mptcp, c.handshake.options.server?.mptcp] },
       close: outlivedByTime.has(`${c.client.port} ${c.server.port}`) ? { kind: null, initiator: null, firstFinS: null, completeS: null }
         : { kind: c.close.kind, initiator: c.close.initiator, firstFinS: t(c.close.firstFinS), completeS: t(c.close.completeS) },
       // A bare RST is after-close only if it came at once in reply (resets.ts): -t cannot say.
-      resets: c.resets.map((x) => ({ kind: !timed && (x.kind === 'after-close' || x.kind === 'abort') ? 'abort or after-close' : x.kind, frame: x.frame, from: x.from, s: t(x.s) })),
+      // tcpdump 4.99 prints an MP_TCPRST as "mptcp 4 unknown", without its reason.
+      resets: c.resets.map((x) => ({ kind: !timed && (x.kind === 'after-close' || x.kind === 'abort') ? 'abort or after-close' : x.kind, frame: x.frame, from: x.from, s: t(x.s),
+        mptcpFastClose: x.mptcp?.fastClose ?? null })),
       timeWait: c.timeWait.map((w) => ({ side: w.side, enteredS: t(w.enteredS), end: timed ? w.end : null })),
       finalState: timed ? c.finalState : null, // TIME_WAIT expiry depends on time
       // Each side's whole history, where the text prints every sequence number (see `histories`).

@@ -35,7 +35,7 @@ function finished(steps: Step[], timeWaitS = 60): { report: ConnectionReport; en
       signed: st.signed ?? false, truncated: st.cut === true,
     });
     // A SYN's options as a decoder reads them: timestamps when it carried a TSval.
-    if (st.flags & SYN) seg.options = { mss: null, windowScale: null, sackPermitted: false, timestamps: st.ts !== undefined, fastOpen: false, truncated: st.cut === true };
+    if (st.flags & SYN) seg.options = { mss: null, windowScale: null, sackPermitted: false, timestamps: st.ts !== undefined, fastOpen: false, mptcp: null, truncated: st.cut === true };
     if (st.duplicate) table.duplicated(seg); // a copy the network made, dropped by the copies filter
     else if (st.icmp === undefined) table.track(seg);
     else {

@@ -47,6 +47,8 @@ export interface RstFact {
    * this RST, or still sent a second later, so it never took it (see receiverOutlivedRsts).
    */
   receiverContinued: boolean;
+  /** What its MPTCP options said (Segment.mptcpRst: MP_FASTCLOSE, MP_TCPRST and its reason; 0: none). */
+  mptcp: number;
 }
 
 export type NoteKind = 'syn-data' | 'rst-data' | 'syn-on-open-connection' | 'syn-ack-new-isn' | 'syn-ack-not-captured' | 'ack-not-captured' | 'syn-to-time-wait' | 'syn-to-last-ack' | 'fin-not-captured' | 'self-connect' | 'unsigned';
@@ -95,7 +97,7 @@ export interface IcmpFact {
 
 /** A RST fact to read into (Connection.reset). */
 export function newRstFact(): RstFact {
-  return { s: 0, frame: 0, fileIndex: 0, fileFrame: 0, from: 'client', seq: 0, ack: null, payloadLen: 0, acceptable: null, answersFrame: 0, receiverLastS: -Infinity, receiverLastFrame: 0, senderLastFrame: 0, senderContinued: false, receiverContinued: false };
+  return { s: 0, frame: 0, fileIndex: 0, fileFrame: 0, from: 'client', seq: 0, ack: null, payloadLen: 0, acceptable: null, answersFrame: 0, receiverLastS: -Infinity, receiverLastFrame: 0, senderLastFrame: 0, senderContinued: false, receiverContinued: false, mptcp: 0 };
 }
 
 /**
@@ -357,6 +359,7 @@ export class Connection {
     into.senderLastFrame = d[o + R.SENDER_LAST_FRAME]!;
     into.senderContinued = d[o + R.SENDER_CONTINUED] === 1;
     into.receiverContinued = d[o + R.RECEIVER_CONTINUED] === 1;
+    into.mptcp = d[o + R.MPTCP]!;
     return into;
   }
 
@@ -1376,6 +1379,7 @@ export class Connection {
     d[o + R.SENDER_CONTINUED] = 0;
     d[o + R.SENDER_NEXT] = this.f[this.b + (fromClient ? C.CLIENT : C.SERVER) + E.SND_NXT]!;
     d[o + R.RECEIVER_CONTINUED] = 0;
+    d[o + R.MPTCP] = seg.mptcpRst;
   }
 
   /**

@@ -124,6 +124,7 @@ export class Endpoint {
     return {
       mss: nullable(this.f[this.b + E.MSS]!), windowScale: nullable(this.f[this.b + E.WINDOW_SCALE]!),
       sackPermitted: (bits & 2) !== 0, timestamps: (bits & 4) !== 0, fastOpen: (bits & 8) !== 0, truncated: (bits & 16) !== 0,
+      mptcp: bits & 32 ? 'capable' : bits & 64 ? 'join' : null,
     };
   }
 
@@ -133,7 +134,8 @@ export class Endpoint {
       f[this.b + E.OPTIONS] = 0;
       return;
     }
-    f[this.b + E.OPTIONS] = 1 | (o.sackPermitted ? 2 : 0) | (o.timestamps ? 4 : 0) | (o.fastOpen ? 8 : 0) | (o.truncated ? 16 : 0);
+    f[this.b + E.OPTIONS] = 1 | (o.sackPermitted ? 2 : 0) | (o.timestamps ? 4 : 0) | (o.fastOpen ? 8 : 0) | (o.truncated ? 16 : 0) |
+      (o.mptcp === 'capable' ? 32 : o.mptcp === 'join' ? 64 : 0);
     f[this.b + E.MSS] = orNaN(o.mss);
     f[this.b + E.WINDOW_SCALE] = orNaN(o.windowScale);
   }

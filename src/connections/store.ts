@@ -187,11 +187,12 @@ export const enum EV { KIND = 0, FRAME, S, ORDER, SIZE }
  * may answer (the receiver's last data or FIN), the time and
  * frame of the receiver's last packet before it, the frame of the sender's (0: none), 1 when the
  * sender's later segments went on with the connection (0 otherwise), the sender's next sequence
- * number when it was sent (NaN: none), and 1 when the receiver's later segments showed it went on.
+ * number when it was sent (NaN: none), 1 when the receiver's later segments showed it went on, and
+ * what its MPTCP options said (Segment.mptcpRst).
  */
 export const enum RST {
   S = 0, FRAME, FILE_INDEX, FILE_FRAME, FROM, SEQ, ACK, PAYLOAD, ACCEPTABLE, ANSWERS_FRAME, RECEIVER_LAST_S, RECEIVER_LAST_FRAME, SENDER_LAST_FRAME,
-  SENDER_CONTINUED, SENDER_NEXT, RECEIVER_CONTINUED, SIZE,
+  SENDER_CONTINUED, SENDER_NEXT, RECEIVER_CONTINUED, MPTCP, SIZE,
 }
 
 /** A note: kind (index in NOTE_KINDS), time, frame, sender (0 client, 1 server), payload bytes. */

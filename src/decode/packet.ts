@@ -5,7 +5,7 @@
  */
 import type { PacketRecord } from '../input/record.js';
 import { readIPv6Words } from './addr.js';
-import { ACK, SYN, Segment, TcpOptions } from './segment.js';
+import { ACK, MPTCP_FAST_CLOSE, MPTCP_REASON_KNOWN, MPTCP_TCPRST, RST, SYN, Segment, TcpOptions } from './segment.js';
 
 /** Why a packet did not become a segment; `TCP` means it did. */
 export const enum Outcome {
@@ -453,7 +453,24 @@ function decodeTcp(b: Uint8Array, off: number, end: number, ipPayloadLen: number
   out.dsackLeft = -1;
   out.dsackRight = -1;
   if (out.flags & ACK && hdrLen > 20 && !usual) readDsack(b, off + 20, Math.min(end, off + hdrLen), out);
+  out.mptcpRst = out.flags & RST && hdrLen > 20 ? mptcpReset(b, off + 20, Math.min(end, off + hdrLen)) : 0;
   return Outcome.TCP;
+}
+
+/**
+ * What the MPTCP options (kind 30) among the options in [off, end) say of a RST: MP_FASTCLOSE
+ * (subtype 7) and MP_TCPRST (subtype 8, its reason in the option's fourth byte), as
+ * Segment.mptcpRst holds them.
+ */
+function mptcpReset(b: Uint8Array, off: number, end: number): number {
+  let out = 0;
+  for (let o = findOption(b, off, end, 30); o >= 0; o = findOption(b, o + b[o + 1]!, end, 30)) {
+    const len = b[o + 1]!;
+    const subtype = len >= 3 ? b[o + 2]! >> 4 : -1;
+    if (subtype === 7) out |= MPTCP_FAST_CLOSE;
+    else if (subtype === 8 && len >= 4) out |= MPTCP_TCPRST | MPTCP_REASON_KNOWN | b[o + 3]!;
+  }
+  return out;
 }
 
 /** Sets out.dsackLeft/Right when the first SACK block lies below the cumulative ack (RFC 2883). */
@@ -510,9 +527,9 @@ function u32At(b: Uint8Array, at: number): number {
   return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
 }
 
-/** Handshake options (RFC 9293 3.2, RFC 7323, RFC 2018, RFC 7413); stops at what was captured. */
+/** Handshake options (RFC 9293 3.2, RFC 7323, RFC 2018, RFC 7413, RFC 8684); stops at what was captured. */
 export function parseOptions(b: Uint8Array, off: number, end: number): TcpOptions {
-  const o: TcpOptions = { mss: null, windowScale: null, sackPermitted: false, timestamps: false, fastOpen: false, truncated: false };
+  const o: TcpOptions = { mss: null, windowScale: null, sackPermitted: false, timestamps: false, fastOpen: false, mptcp: null, truncated: false };
   while (off < end) {
     const kind = b[off]!;
     if (kind === 0) break; // end of option list
@@ -525,6 +542,7 @@ export function parseOptions(b: Uint8Array, off: number, end: number): TcpOption
     else if (kind === 4) o.sackPermitted = true;
     else if (kind === 8) o.timestamps = true;
     else if (kind === 34 || (kind === 254 && len >= 4 && b[off + 2] === 0xf9 && b[off + 3] === 0x89)) o.fastOpen = true;
+    else if (kind === 30 && len >= 3 && b[off + 2]! >> 4 <= 1) o.mptcp = b[off + 2]! >> 4 === 0 ? 'capable' : 'join';
     off += len;
   }
   return o;

@@ -24,6 +24,24 @@ export const ECE = 0x40;
 export const CWR = 0x80;
 export const AE = 0x100;
 
+/** How a SYN takes part in Multipath TCP (RFC 8684 3.1, 3.2). */
+export type MptcpOption = 'capable' | 'join';
+
+/**
+ * What a RST's MPTCP options say (Segment.mptcpRst, RFC 8684 3.5, 3.6): MP_FASTCLOSE (the whole
+ * MPTCP connection is aborted, every subflow reset), MP_TCPRST (this subflow alone is reset), and
+ * with MPTCP_REASON_KNOWN the MP_TCPRST's reason code in the low byte (tcpdump 4.99's text does
+ * not print it). 0: neither option.
+ */
+export const MPTCP_FAST_CLOSE = 0x100;
+export const MPTCP_TCPRST = 0x200;
+export const MPTCP_REASON_KNOWN = 0x400;
+/** MP_TCPRST reason codes (RFC 8684 3.6, IANA "MPTCP TCPRST Reason Codes"), by code. */
+export const MPTCP_RESET_REASONS = [
+  'unspecified', 'mptcp-error', 'lack-of-resources', 'administratively-prohibited',
+  'too-much-outstanding-data', 'unacceptable-performance', 'middlebox-interference',
+] as const;
+
 export interface TcpOptions {
   mss: number | null;
   windowScale: number | null;
@@ -31,6 +49,11 @@ export interface TcpOptions {
   timestamps: boolean;
   /** A TCP Fast Open cookie option (kind 34, or the experimental 254/0xF989) was present. */
   fastOpen: boolean;
+  /**
+   * Multipath TCP (RFC 8684, option 30): the SYN opens an MPTCP connection (MP_CAPABLE) or a
+   * further subflow of one (MP_JOIN); null for plain TCP.
+   */
+  mptcp: MptcpOption | null;
   /** The snaplen cut the options: what is absent above may have been offered all the same. */
   truncated: boolean;
 }
@@ -92,6 +115,8 @@ export class Segment {
    * (Connection.discardsUnsigned).
    */
   signed = false;
+  /** On a RST: MPTCP_FAST_CLOSE and MPTCP_TCPRST | reason, as its options hold them (0: none). */
+  mptcpRst = 0;
   /** The IPv4 identification field (-1: IPv6, or not printed in tcpdump text without -v). */
   ipId = -1;
   /**
@@ -179,6 +204,7 @@ export class Segment {
     this.tsVal = -1;
     this.tsEcr = -1;
     this.signed = false;
+    this.mptcpRst = 0;
     this.dsackLeft = -1;
     this.dsackRight = -1;
   }

@@ -18,7 +18,7 @@
  */
 import { InputError } from '../input/record.js';
 import { formatIPv6, parseAddress } from './addr.js';
-import { ACK, AE, CWR, ECE, FIN, PSH, RST, SYN, Segment, TcpOptions, URG } from './segment.js';
+import { ACK, AE, CWR, ECE, FIN, MPTCP_FAST_CLOSE, MPTCP_REASON_KNOWN, MPTCP_TCPRST, PSH, RST, SYN, Segment, TcpOptions, URG } from './segment.js';
 import { servicePort } from './tcpdump-services.js';
 import { SeqRecovery } from './tcpdump-seq.js';
 import { DeltaMode, DeltaResolver, TimestampReader, TsKind } from './tcpdump-time.js';
@@ -126,6 +126,8 @@ export class TcpdumpTextDecoder implements LineDecoder {
   private tsEcr = -1;
   /** An "md5" or "tcp-ao" option was printed (Segment.signed). */
   private signed = false;
+  /** What the line's MPTCP items say of a RST (Segment.mptcpRst). */
+  private mptcpRst = 0;
   /** The line's first SACK block as printed (-1: none). */
   private sackLeft = -1;
   private sackRight = -1;
@@ -936,6 +938,7 @@ export class TcpdumpTextDecoder implements LineDecoder {
     this.seqPrinted = false;
     this.tsVal = -1;
     this.signed = false;
+    this.mptcpRst = 0;
     this.sackLeft = -1;
     seg.seq = 0;
     seg.ack = 0;
@@ -984,7 +987,7 @@ export class TcpdumpTextDecoder implements LineDecoder {
     if (text.indexOf('[|tcp]', p) >= 0) seg.truncated = true;
     // A SYN printed without "options [...]" carried none (as the capture decoder reads it).
     if (wantOptions && seg.options === null) {
-      seg.options = { mss: null, windowScale: null, sackPermitted: false, timestamps: false, fastOpen: false, truncated: seg.truncated };
+      seg.options = { mss: null, windowScale: null, sackPermitted: false, timestamps: false, fastOpen: false, mptcp: null, truncated: seg.truncated };
     }
     if (payload < 0) {
       // No "length" (a bad option or a cut header stopped tcpdump): the seq range tells it.
@@ -994,6 +997,7 @@ export class TcpdumpTextDecoder implements LineDecoder {
     seg.tsVal = this.tsVal;
     seg.tsEcr = this.tsVal >= 0 ? this.tsEcr : -1;
     seg.signed = this.signed;
+    seg.mptcpRst = this.mptcpRst;
     if (!(seg.flags & ACK)) seg.ack = 0;
     return Body.TCP;
   }
@@ -1004,14 +1008,14 @@ export class TcpdumpTextDecoder implements LineDecoder {
    */
   private options(text: string, p: number, seg: Segment, want: boolean): number {
     const len = text.length;
-    if (!want) {
-      // Nothing to read (not a SYN) but the timestamps and a SACK's first block: skip to the
-      // ']', unless an item holds brackets of its own.
+    if (!want && !(seg.flags & RST)) {
+      // Nothing to read (neither a SYN nor a RST, whose MPTCP items count) but the timestamps
+      // and a SACK's first block: skip to the ']', unless an item holds brackets of its own.
       const close = text.indexOf(']', p);
       const open = text.indexOf('[', p);
       if (close >= 0 && (open < 0 || open > close)) {
         const ts = text.indexOf('TS val ', p);
-        if (ts >= 0 && ts < close) this.option(text, ts, null);
+        if (ts >= 0 && ts < close) this.option(text, ts, close, null);
         const sack = text.indexOf('sack ', p);
         if (sack >= 0 && sack < close) this.sackBlock(text, sack + 5);
         // Neither name can occur in another item (a digest or MAC is printed in hex).
@@ -1021,7 +1025,7 @@ export class TcpdumpTextDecoder implements LineDecoder {
         return close + 1;
       }
     }
-    const o: TcpOptions | null = want ? { mss: null, windowScale: null, sackPermitted: false, timestamps: false, fastOpen: false, truncated: false } : null;
+    const o: TcpOptions | null = want ? { mss: null, windowScale: null, sackPermitted: false, timestamps: false, fastOpen: false, mptcp: null, truncated: false } : null;
     let depth = 0;
     let item = p;
     for (; p <= len; p++) {
@@ -1036,7 +1040,7 @@ export class TcpdumpTextDecoder implements LineDecoder {
       }
       if (depth > 0 || (c !== 44 && c !== 93)) continue;
       // One item in [item, p).
-      this.option(text, item, o);
+      this.option(text, item, p, o);
       item = p + 1;
       if (c === 93) break;
     }
@@ -1057,8 +1061,13 @@ export class TcpdumpTextDecoder implements LineDecoder {
     this.sackRight = this.num;
   }
 
-  private option(text: string, p: number, o: TcpOptions | null): void {
+  /** The item in text[p, end). */
+  private option(text: string, p: number, end: number, o: TcpOptions | null): void {
     const c = text.charCodeAt(p);
+    if (c === 109 && startsWith(text, p, 'mptcp ')) {
+      this.mptcp(text, p + 6, end, o);
+      return;
+    }
     if (c === 115 && startsWith(text, p, 'sack ')) {
       this.sackBlock(text, p + 5);
       return;
@@ -1090,6 +1099,29 @@ export class TcpdumpTextDecoder implements LineDecoder {
       o.sackPermitted = true;
     } else if ((c === 116 && startsWith(text, p, 'tfo')) || (c === 101 && startsWith(text, p, 'exp-tfo'))) {
       o.fastOpen = true; // RFC 7413 (kind 34) or its experimental form (kind 254, magic 0xF989)
+    }
+  }
+
+  /**
+   * print-mptcp.c's item after "mptcp ": its length, then the subtype's name and fields:
+   * "12 capable v1 {0x...}", "12 join id 1 token 0x... nonce 0x...", "12 fast-close key 0x...",
+   * "4 tcprst flags [T] reason MPTCP-specific error" (tcpdump 4.99 prints "4 unknown" there:
+   * the reset's reason is then not known).
+   */
+  private mptcp(text: string, p: number, end: number, o: TcpOptions | null): void {
+    const sp = text.indexOf(' ', p);
+    if (sp < 0 || sp >= end) return;
+    p = sp + 1;
+    if (startsWith(text, p, 'capable')) {
+      if (o !== null) o.mptcp = 'capable';
+    } else if (startsWith(text, p, 'join')) {
+      if (o !== null) o.mptcp = 'join';
+    } else if (startsWith(text, p, 'fast-close')) {
+      this.mptcpRst |= MPTCP_FAST_CLOSE;
+    } else if (startsWith(text, p, 'tcprst')) {
+      const r = text.indexOf(' reason ', p);
+      const code = r >= 0 && r < end ? tcprstReason(text.slice(r + 8, end)) : -1;
+      this.mptcpRst |= MPTCP_TCPRST | (code >= 0 ? MPTCP_REASON_KNOWN | code : 0);
     }
   }
 
@@ -1412,6 +1444,20 @@ function icmp6Error(text: string, p: number): IcmpLine | null {
   }
   return null;
 }
+
+/**
+ * An MP_TCPRST reason as tcpdump prints it (RFC 8684 3.6's names: "Unspecified error",
+ * "MPTCP-specific error", ... ; a code without a name as hex): its code, -1 when not read.
+ */
+function tcprstReason(text: string): number {
+  const t = text.toLowerCase();
+  const code = TCPRST_REASON_WORDS.findIndex((w) => t.startsWith(w));
+  if (code >= 0) return code;
+  const hex = /0x([0-9a-f]{1,2})\b/.exec(t);
+  return hex ? parseInt(hex[1]!, 16) : -1;
+}
+const TCPRST_REASON_WORDS = ['unspecified', 'mptcp-specific', 'lack of resources', 'administratively prohibited',
+  'too much outstanding data', 'unacceptable performance', 'middlebox interference'];
 
 /** linkVersion of an ethertype that carries MPLS or PPPoE (what they carry is read after them). */
 const ENCAPSULATED = -1;

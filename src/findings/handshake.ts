@@ -128,7 +128,7 @@ export function intervals(ctl: Control | null): number[] {
 
 export function options(e: Endpoint): OptionsReport | null {
   const o = e.options;
-  return o ? { mss: o.mss, windowScale: o.windowScale, sackPermitted: o.sackPermitted, timestamps: o.timestamps, fastOpen: o.fastOpen, truncated: o.truncated } : null;
+  return o ? { mss: o.mss, windowScale: o.windowScale, sackPermitted: o.sackPermitted, timestamps: o.timestamps, fastOpen: o.fastOpen, mptcp: o.mptcp, truncated: o.truncated } : null;
 }
 
 /** NaN (none) as null. */

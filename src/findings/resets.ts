@@ -2,7 +2,8 @@
 import type { Connection, RstFact } from '../connections/connection.js';
 import type { History } from '../connections/endpoint.js';
 import { TCP_STATES, TcpCode, isSynchronizedCode } from '../connections/state.js';
-import { RESET_KINDS, type ResetReport } from './types.js';
+import { RESET_KINDS, type MptcpResetReason, type MptcpResetReport, type ResetReport } from './types.js';
+import { MPTCP_FAST_CLOSE, MPTCP_REASON_KNOWN, MPTCP_RESET_REASONS, MPTCP_TCPRST } from '../decode/segment.js';
 
 /** The reset kinds as numbers (their index in RESET_KINDS). */
 export const enum ResetCode { REFUSED, ABORT, AFTER_CLOSE, SCAN, OUT_OF_WINDOW, NO_CONNECTION }
@@ -114,7 +115,20 @@ export function resetReports(conn: Connection, f: ResetFacts, fileName: (i: numb
       bytes: r.payloadLen,
       senderContinued: r.senderContinued,
       receiverContinued: r.receiverContinued,
+      mptcp: mptcpReset(r.mptcp),
     });
   }
   return out;
+}
+
+/** A RST's MPTCP options (RstFact.mptcp) as the report's object; null when it carried none. */
+export function mptcpReset(bits: number): MptcpResetReport | null {
+  if (bits === 0) return null;
+  return { fastClose: (bits & MPTCP_FAST_CLOSE) !== 0, reason: mptcpResetReason(bits) };
+}
+
+function mptcpResetReason(bits: number): MptcpResetReason | null {
+  if (!(bits & MPTCP_TCPRST) || !(bits & MPTCP_REASON_KNOWN)) return null;
+  const code = bits & 0xff;
+  return MPTCP_RESET_REASONS[code] ?? `code-${code}`;
 }

@@ -6,6 +6,7 @@
 import type { IcmpEffect } from '../connections/connection.js';
 import type { Side } from '../connections/endpoint.js';
 import type { TcpState } from '../connections/state.js';
+import type { MPTCP_RESET_REASONS, MptcpOption } from '../decode/segment.js';
 
 export type HandshakeKind =
   | 'complete' | 'refused' | 'no-reply' | 'half-open' | 'reset-by-client' | 'simultaneous-open'
@@ -42,6 +43,8 @@ export interface OptionsReport {
   sackPermitted: boolean;
   timestamps: boolean;
   fastOpen: boolean;
+  /** Multipath TCP (RFC 8684): the SYN opened an MPTCP connection or joined one as a further subflow. */
+  mptcp: MptcpOption | null;
   /** The capture's snaplen cut the options: absent ones may have been offered. */
   truncated: boolean;
 }
@@ -108,7 +111,22 @@ export interface ResetReport {
   senderContinued: boolean;
   /** The receiver's later segments acknowledged what the sender sent after it: it never took this RST. */
   receiverContinued: boolean;
+  /** The RST's MPTCP options (RFC 8684); null when it carried none. */
+  mptcp: MptcpResetReport | null;
 }
+
+/**
+ * MPTCP's word on a subflow's RST: MP_FASTCLOSE aborts the whole MPTCP connection (every subflow
+ * is reset); MP_TCPRST gives this subflow's reason (null when it carried none, or the input does
+ * not print it: tcpdump 4.99's text).
+ */
+export interface MptcpResetReport {
+  fastClose: boolean;
+  reason: MptcpResetReason | null;
+}
+
+/** RFC 8684 3.6's reason codes 0-6 by name; a code past them as `code-N`. */
+export type MptcpResetReason = (typeof MPTCP_RESET_REASONS)[number] | `code-${number}`;
 
 export interface TimeWaitReport {
   side: Side;

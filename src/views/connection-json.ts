@@ -19,6 +19,7 @@ import { CloseCode, INITIATORS, Initiator, finsInOrder } from '../findings/close
 import type { ConnectionFindings } from '../findings/report.js';
 import type { TimeInState } from '../findings/states.js';
 import { TIME_WAIT_ENDS } from '../findings/time-wait.js';
+import { mptcpReset } from '../findings/resets.js';
 import { ANOMALY_KINDS, CLOSE_KINDS, HANDSHAKE_KINDS, RESET_KINDS, type AnomalyReport, icmpMessage } from '../findings/types.js';
 import { JsonBytes, ascii } from './json-bytes.js';
 import { diffS } from '../time.js';
@@ -117,22 +118,33 @@ function retransmitIntervals(w: JsonBytes, ctl: Control | null): void {
 }
 
 /**
- * An endpoint's handshake options as JSON bytes. Few combinations occur (MSS, window scale and
- * four flags), so each is written once and kept.
+ * An endpoint's handshake options as JSON bytes. Few combinations occur (MSS, window scale, four
+ * flags and MPTCP's part), so each is written once and kept.
  */
 function optionsJson(e: Endpoint): Uint8Array {
   const o = e.options;
   if (o === null) return NULL;
-  const key = (((o.mss ?? -1) + 1) * 258 + ((o.windowScale ?? -1) + 1)) * 16 +
-    ((o.sackPermitted ? 1 : 0) | (o.timestamps ? 2 : 0) | (o.fastOpen ? 4 : 0) | (o.truncated ? 8 : 0));
+  const key = (((o.mss ?? -1) + 1) * 258 + ((o.windowScale ?? -1) + 1)) * 64 +
+    ((o.sackPermitted ? 1 : 0) | (o.timestamps ? 2 : 0) | (o.fastOpen ? 4 : 0) | (o.truncated ? 8 : 0) | (o.mptcp === 'capable' ? 16 : o.mptcp === 'join' ? 32 : 0));
   let bytes = OPTIONS.get(key);
   if (bytes === undefined) {
-    bytes = ascii(JSON.stringify({ mss: o.mss, windowScale: o.windowScale, sackPermitted: o.sackPermitted, timestamps: o.timestamps, fastOpen: o.fastOpen, truncated: o.truncated }));
+    bytes = ascii(JSON.stringify({ mss: o.mss, windowScale: o.windowScale, sackPermitted: o.sackPermitted, timestamps: o.timestamps, fastOpen: o.fastOpen, mptcp: o.mptcp, truncated: o.truncated }));
     if (OPTIONS.size < 4096) OPTIONS.set(key, bytes);
   }
   return bytes;
 }
 const OPTIONS = new Map<number, Uint8Array>();
+
+/** A RST's MPTCP options (RstFact.mptcp, not 0) as JSON bytes; a few combinations, each written once. */
+function mptcpResetJson(bits: number): Uint8Array {
+  let bytes = MPTCP_RESETS.get(bits);
+  if (bytes === undefined) {
+    bytes = ascii(JSON.stringify(mptcpReset(bits)));
+    MPTCP_RESETS.set(bits, bytes);
+  }
+  return bytes;
+}
+const MPTCP_RESETS = new Map<number, Uint8Array>();
 
 function writeClose(w: JsonBytes, f: ConnectionFindings): void {
   const c = f.close;
@@ -198,6 +210,7 @@ function writeResets(w: JsonBytes, f: ConnectionFindings): void {
     w.raw(K.bytes1); w.number(r.payloadLen);
     w.raw(K.senderContinued); w.bool(r.senderContinued);
     w.raw(K.receiverContinued); w.bool(r.receiverContinued);
+    w.raw(K.mptcp); if (r.mptcp === 0) w.null(); else w.raw(mptcpResetJson(r.mptcp));
     w.char(CLOSE_BRACE);
   }
   w.char(CLOSE_BRACKET);
@@ -443,6 +456,7 @@ const K = {
   inWindow: ascii(',"inWindow":'),
   senderContinued: ascii(',"senderContinued":'),
   receiverContinued: ascii(',"receiverContinued":'),
+  mptcp: ascii(',"mptcp":'),
   senderState: ascii(',"senderState":'),
   receiverState: ascii(',"receiverState":'),
   seq: ascii(',"seq":'),

@@ -4,7 +4,7 @@ import Table from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
 import type { Report } from '../pipeline.js';
 import type { Alert } from '../findings/alerts.js';
-import type { AnomalyReport, ConnectionReport, StateEntry } from '../findings/types.js';
+import type { AnomalyReport, ConnectionReport, MptcpResetReport, StateEntry } from '../findings/types.js';
 import type { ConnectionFindings } from '../findings/report.js';
 import { HandshakeCode } from '../findings/handshake.js';
 import { CloseCode } from '../findings/close.js';
@@ -180,7 +180,7 @@ function connectionTable(conn: ConnectionReport, report: Report, c: ChalkInstanc
     h.synRetransmits.length ? `SYN retransmitted ${h.synRetransmits.length}x, intervals ${h.synRetransmitIntervalsS.map(t).join(', ')} s` : '',
     h.synAckRetransmits.length ? `SYN/ACK retransmitted ${h.synAckRetransmits.length}x, intervals ${h.synAckRetransmitIntervalsS.map(t).join(', ')} s` : '',
   ];
-  const opt = (o: typeof h.options.client) => (o ? `mss ${o.mss ?? '-'}, wscale ${o.windowScale ?? '-'}${o.sackPermitted ? ', sack' : ''}${o.timestamps ? ', timestamps' : ''}${o.fastOpen ? ', fast open' : ''}` : '');
+  const opt = (o: typeof h.options.client) => (o ? `mss ${o.mss ?? '-'}, wscale ${o.windowScale ?? '-'}${o.sackPermitted ? ', sack' : ''}${o.timestamps ? ', timestamps' : ''}${o.fastOpen ? ', fast open' : ''}${o.mptcp === 'capable' ? ', MPTCP' : o.mptcp === 'join' ? ', MPTCP join' : ''}` : '');
   row('handshake', `${good(h.kind, h.kind === 'complete')}  ${times}`, ...retx,
     h.options.client ? `client offered ${opt(h.options.client)}` : '', h.options.server ? `server offered ${opt(h.options.server)}` : '');
 
@@ -199,6 +199,7 @@ function connectionTable(conn: ConnectionReport, report: Report, c: ChalkInstanc
       // Its sender went on with the connection (Connection.senderOutlivedItsRsts).
       (r.senderContinued ? c.yellow(`; ${r.from} went on with the connection after it, so it did not close ${r.from} (injected in its name, or one segment refused)`) : '') +
       (r.receiverContinued ? c.yellow(`; the peer acknowledged what ${r.from} sent after it, so it never took it`) : '') +
+      mptcpResetText(r.mptcp) +
       // A socket that was still open as far as the wire showed: a timer had closed it unseen.
       (r.kind === 'after-close' && SYNCHRONIZED_OPEN.has(r.senderState) ? ` (a reply from a host without the connection: ${r.from}'s socket had closed unseen)` : ''));
   }
@@ -221,6 +222,13 @@ function connectionTable(conn: ConnectionReport, report: Report, c: ChalkInstanc
   for (const a of conn.anomalies) row('anomaly', c.red(`${a.kind} [${a.flags}] from ${a.from} at ${t(a.s)} (frame ${a.frame})`));
   row('final', `client ${conn.finalState.client}, server ${conn.finalState.server}`);
   return `${title}\n${tab.toString()}\n${statesTable(conn, t)}`;
+}
+
+/** What a RST's MPTCP options say (RFC 8684 3.5, 3.6), for its row. */
+function mptcpResetText(m: MptcpResetReport | null): string {
+  if (m === null) return '';
+  const why = m.reason !== null ? `, reason ${m.reason}` : '';
+  return m.fastClose ? `; MPTCP fast close: the whole MPTCP connection aborted${why}` : `; MPTCP: this subflow reset${why}`;
 }
 
 /** Both sides' transitions merged in time order: the skeleton of the ladder diagram. */
