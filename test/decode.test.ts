@@ -3,6 +3,7 @@
  * does not produce (BSD null/loop, raw IP, MPLS, PPPoE, NFLOG's TLVs, tunnels, IPv4 options, IPv6
  * extension headers, fragments).
  */
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Outcome, decodePacket } from '../src/decode/packet.js';
 import { ACK, Direction, MPTCP_FAST_CLOSE, MPTCP_REASON_KNOWN, MPTCP_TCPRST, RST, SYN, type Segment, newSegment } from '../src/decode/segment.js';
@@ -482,6 +483,16 @@ describe('TCP', () => {
     expect(seg(RST | ACK, [1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2]).mptcpRst).toBe(0);
     // Only a RST's count: an MP_FASTCLOSE on an ACK (RFC 8684's first way) is followed by RSTs.
     expect(seg(ACK, fastClose).mptcpRst).toBe(0);
+  });
+  it('reads an MPTCP SYN\'s token: the hash of the key an MP_CAPABLE SYN/ACK carries, the one an MP_JOIN SYN names', () => {
+    const key = [0x3e, 0x40, 0x95, 0x05, 0xa4, 0x19, 0x8a, 0x38];
+    const token = (hash: string) => createHash(hash).update(Buffer.from(key)).digest().readUInt32BE(0);
+    const seg = (flags: number, options: number[]) => decode(101, ipv4(tcp({ flags, options }))).seg;
+    expect(seg(SYN | ACK, [30, 12, 0x01, 0x01, ...key]).mptcpToken).toBe(token('sha256')); // RFC 8684, version 1
+    expect(seg(SYN | ACK, [30, 12, 0x00, 0x81, ...key]).mptcpToken).toBe(token('sha1')); // RFC 6824, version 0
+    expect(seg(SYN, [30, 12, 0x10, 0x01, 0xeb, 0x71, 0x9a, 0x83, 0, 0, 0, 7]).mptcpToken).toBe(0xeb719a83); // MP_JOIN: the token named
+    expect(seg(SYN, [30, 4, 0x01, 0x01]).mptcpToken).toBe(-1); // RFC 8684's SYN carries no key
+    expect(seg(SYN | ACK, [30, 16, 0x10, 0x01, ...key, 0, 0, 0, 7]).mptcpToken).toBe(-1); // a join's SYN/ACK: a MAC
   });
 });
 

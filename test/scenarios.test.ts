@@ -663,6 +663,9 @@ describe('more that kernels do to connections', () => {
     const [first, firstJoin, second, secondJoin] = report.connections;
     expect(report.connections.map((c) => [c.client.ip, c.handshake.options.client?.mptcp, c.handshake.options.server?.mptcp])).toEqual([
       ['10.81.1.1', 'capable', 'capable'], ['10.81.2.1', 'join', 'join'], ['10.81.1.1', 'capable', 'capable'], ['10.81.2.1', 'join', 'join']]);
+    // Each join names the token of the connection it joins: the hash of the key the first
+    // subflow's SYN/ACK showed.
+    expect(report.connections.map((c) => c.handshake.mptcpSubflowOf)).toEqual([null, first!.id, null, second!.id]);
     // The client's close() sent a DATA_FIN (an option on an ACK) at once; the subflows' FINs
     // came only after the server's close(), 0.3 s later: until then both stayed ESTABLISHED.
     for (const c of [first!, firstJoin!]) {
@@ -680,6 +683,7 @@ describe('more that kernels do to connections', () => {
     expect(table).toMatch(/abort from client at [\d.]+ \(frame \d+\): client ESTABLISHED, peer ESTABLISHED; MPTCP fast close: the whole MPTCP connection aborted, reason unspecified/);
     expect(table).toMatch(/client offered mss 1460, wscale 10, sack, timestamps, MPTCP join /);
     expect(table).toMatch(/client offered mss 1460, wscale 10, sack, timestamps, MPTCP /);
+    expect(table).toMatch(new RegExp(`an MPTCP subflow of #${second!.id}'s connection`));
   });
 
   it('path MTU discovery: a router\'s fragmentation-needed errors are reported with its MTU and change no state', async () => {

@@ -76,7 +76,7 @@ function digest(r: Report, times: boolean) {
       bytes: c.bytes,
       times: times ? [c.handshake.synS, c.handshake.synAckS, c.handshake.ackS, c.close.firstFinS, c.close.completeS].map((t) => (t === null ? null : Math.round(t * 1e6))) : null,
       handshake: c.handshake.kind,
-      mptcp: [c.handshake.options.client?.mptcp, c.handshake.options.server?.mptcp],
+      mptcp: [c.handshake.options.client?.mptcp, c.handshake.options.server?.mptcp, c.handshake.mptcpSubflowOf],
       close: `${c.close.kind}/${c.close.initiator}`,
       // tcpdump 5.0 prints an MP_TCPRST's reason (tcpdump 4.99 does not: text.test.ts).
       resets: c.resets.map((x) => `${x.kind}@${x.frame}/${x.from}${x.mptcp ? ` mptcp ${x.mptcp.fastClose ? 'fast-close ' : ''}${x.mptcp.reason}` : ''}`),

@@ -3,6 +3,7 @@
  * the agreement of every committed rendering (fixtures/<name>/text/*.txt, made by
  * fixtures/render-text.sh) with the report from the pcap itself, and text piped to the CLI.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
@@ -562,6 +563,13 @@ describe('tcpdump text: one line of each form', () => {
     expect(syn('mptcp 12 capable v0 flags [AH] csum {0x9b59be3d695e66a7}')).toBe('capable'); // tcpdump master, RFC 6824's version 0
     expect(syn('mptcp 12 join id 2 token 0xeb719a83 nonce 0x5e2a8f21')).toBe('join');
     expect(one(SYN_LINE).options?.mptcp).toBeNull();
+    // The token: the one a join names, or the hash of the key a SYN/ACK carries (as in decode.test.ts).
+    const token = (mptcp: string) => one(`1.0 IP 10.81.2.1.41583 > 10.81.1.2.7600: Flags [S.], seq 1, ack 1, win 64240, options [mss 1460,${mptcp}], length 0`).mptcpToken;
+    expect(token('mptcp 12 join id 2 token 0xeb719a83 nonce 0x5e2a8f21')).toBe(0xeb719a83);
+    expect(token('mptcp 12 capable v1 {0x3e409505a4198a38}')).toBe(createHash('sha256').update(Buffer.from('3e409505a4198a38', 'hex')).digest().readUInt32BE(0));
+    expect(token('mptcp 12 capable v1 {0x9505a4198a38}')).toBe(createHash('sha256').update(Buffer.from('00009505a4198a38', 'hex')).digest().readUInt32BE(0)); // leading zeros not printed
+    expect(token('mptcp 12 capable v0 flags [AH] csum {0x3e409505a4198a38}')).toBe(createHash('sha1').update(Buffer.from('3e409505a4198a38', 'hex')).digest().readUInt32BE(0));
+    expect(token('mptcp 4 capable v1')).toBe(-1);
     const rst = (options: string) => one(`1.0 IP 10.81.1.1.47401 > 10.81.1.2.7600: Flags [R.], seq 1, ack 1, win 64, options [${options}], length 0`).mptcpRst;
     // tcpdump 4.99 (Linux's abort): MP_TCPRST printed as "unknown", its reason not known.
     expect(rst('nop,nop,TS val 1 ecr 2,mptcp 12 fast-close key 0x72371e6e3d440333,mptcp 4 unknown')).toBe(MPTCP_FAST_CLOSE);
@@ -608,7 +616,7 @@ function digest(r: Report, digits: number, timed: boolean, byName: boolean, time
       packets: c.packets,
       bytes: c.bytes,
       handshake: { kind: openedByTimer.has(`${c.client.port} ${c.server.port}`) ? null : c.handshake.kind, synS: t(c.handshake.synS), synAckS: t(c.handshake.synAckS), ackS: t(c.handshake.ackS), synFrame: c.handshake.synFrame,
-        mptcp: [c.handshake.options.client?.mptcp, c.handshake.options.server?.mptcp] },
+        mptcp: [c.handshake.options.client?.mptcp, c.handshake.options.server?.mptcp, c.handshake.mptcpSubflowOf] },
       close: outlivedByTime.has(`${c.client.port} ${c.server.port}`) ? { kind: null, initiator: null, firstFinS: null, completeS: null }
         : { kind: c.close.kind, initiator: c.close.initiator, firstFinS: t(c.close.firstFinS), completeS: t(c.close.completeS) },
       // A bare RST is after-close only if it came at once in reply (resets.ts): -t cannot say.

@@ -267,6 +267,9 @@ export class Connection {
   }
 
   get id(): number { return this.f[this.b + C.ID]!; }
+  /** An MPTCP subflow (MP_JOIN): the id of the connection whose MPTCP connection it joined; 0: none known. */
+  get mptcpSubflowOf(): number { return this.f[this.b + C.MPTCP_SUBFLOW_OF]!; }
+  set mptcpSubflowOf(id: number) { this.f[this.b + C.MPTCP_SUBFLOW_OF] = id; }
   get ipVersion(): 4 | 6 { return this.f[this.b + C.IP_VERSION] as 4 | 6; }
   get clientPort(): number { return this.f[this.b + C.CLIENT_PORT]!; }
   get serverPort(): number { return this.f[this.b + C.SERVER_PORT]!; }

@@ -75,6 +75,13 @@ export const GO_ON_GRACE_S = 5;
 export const RETRANSMISSION_AFTER_RST_S = 135;
 
 /**
+ * How many MPTCP tokens the flow table keeps (FlowTable.mptcpTokens): a subflow joining a
+ * connection that opened more MPTCP connections ago than this is not tied to it. Bounded, so
+ * memory stays flat on any capture.
+ */
+const MPTCP_TOKENS_KEPT = 65536;
+
+/**
  * A connection that never got synchronized (a SYN, SYN/ACK or probe nobody completed) is finished
  * after this much capture-time silence: Linux gives up on SYN_SENT after ~127 s and SYN_RECV after
  * ~63 s, so nothing is lost, and a SYN flood of spoofed sources cannot grow the table for ever.
@@ -127,6 +134,11 @@ export class FlowTable {
    * A view handed out (`track`'s result, the finished connection) stays valid until then.
    */
   private toPark: number[] = [];
+  /**
+   * MPTCP tokens (Segment.mptcpToken) of the connections whose MP_CAPABLE handshakes showed a key,
+   * to their ids: an MP_JOIN SYN names the one it joins. The oldest go past MPTCP_TOKENS_KEPT.
+   */
+  private readonly mptcpTokens = new Map<number, number>();
 
   constructor(
     /** Gets each finished connection: a view of its slot, valid during the call (the slot is then reused). */
@@ -188,6 +200,7 @@ export class FlowTable {
     }
     const fromClient = conn.isFromClient(seg);
     const version = opened ? -1 : conn.stateVersion;
+    if (seg.mptcpToken >= 0) this.mptcpSubflow(seg, opened);
     conn.observe(seg, fromClient);
     // A socket connected to itself (Connection.selfConnected) receives every segment it sends:
     // its server side is the same socket, fed the same segment, so both sides go its way (SYN_SENT,
@@ -476,6 +489,21 @@ export class FlowTable {
       if (at === null) { conn.dueAt = NaN; continue; }
       if (at > now) { conn.dueAt = at; due.push(at, slot, id); this.parkIfWaiting(conn, at); }
       else this.finish(slot, at);
+    }
+  }
+
+  /**
+   * An MPTCP SYN (RFC 8684 3.2): an MP_CAPABLE one names its sender's token, kept for the
+   * connection; an MP_JOIN SYN that opens a connection names the token of the one it joins.
+   */
+  private mptcpSubflow(seg: Segment, opened: boolean): void {
+    const conn = this.conn;
+    if (seg.options?.mptcp === 'capable') {
+      this.mptcpTokens.delete(seg.mptcpToken); // re-inserted: the newest last
+      this.mptcpTokens.set(seg.mptcpToken, conn.id);
+      if (this.mptcpTokens.size > MPTCP_TOKENS_KEPT) this.mptcpTokens.delete(this.mptcpTokens.keys().next().value!);
+    } else if (opened && !(seg.flags & ACK)) {
+      conn.mptcpSubflowOf = this.mptcpTokens.get(seg.mptcpToken) ?? 0;
     }
   }
 

@@ -171,6 +171,8 @@ export const enum C {
   ICMP,
   /** The capture time the flow table last scheduled it to finish at (NaN: none). */
   DUE_AT,
+  /** An MPTCP subflow (MP_JOIN): the id of the connection whose MPTCP connection it joined (0: none known). */
+  MPTCP_SUBFLOW_OF,
   /** The client's endpoint fields, then the server's (E each). */
   CLIENT,
   SERVER = CLIENT + E.SIZE,

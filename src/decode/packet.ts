@@ -5,6 +5,7 @@
  */
 import type { PacketRecord } from '../input/record.js';
 import { readIPv6Words } from './addr.js';
+import { mptcpToken } from './mptcp.js';
 import { ACK, MPTCP_FAST_CLOSE, MPTCP_REASON_KNOWN, MPTCP_TCPRST, RST, SYN, Segment, TcpOptions } from './segment.js';
 
 /** Why a packet did not become a segment; `TCP` means it did. */
@@ -436,6 +437,7 @@ function decodeTcp(b: Uint8Array, off: number, end: number, ipPayloadLen: number
   out.truncated = end - off < hdrLen;
   out.options = out.flags & SYN ? parseOptions(b, off + 20, Math.min(end, off + hdrLen)) : null;
   if (out.options && out.truncated) out.options.truncated = true;
+  out.mptcpToken = out.options?.mptcp ? mptcpSynToken(b, off + 20, Math.min(end, off + hdrLen)) : -1;
   // Linux's usual segment carries NOP, NOP, timestamps and nothing else: read in place, without a
   // walk, and no SACK block to look for.
   const usual = hdrLen === 32 && b[off + 22] === 8;
@@ -471,6 +473,20 @@ function mptcpReset(b: Uint8Array, off: number, end: number): number {
     else if (subtype === 8 && len >= 4) out |= MPTCP_TCPRST | MPTCP_REASON_KNOWN | b[o + 3]!;
   }
   return out;
+}
+
+/**
+ * A SYN's MPTCP token (Segment.mptcpToken): MP_CAPABLE with the sender's key (RFC 8684's SYN/ACK;
+ * both of RFC 6824's, version 0) hashed, or the token in an MP_JOIN SYN; -1 when it has neither.
+ */
+function mptcpSynToken(b: Uint8Array, off: number, end: number): number {
+  const o = findOption(b, off, end, 30);
+  if (o < 0) return -1;
+  const len = b[o + 1]!;
+  const subtype = b[o + 2]! >> 4;
+  if (subtype === 0 && len >= 12) return mptcpToken(u32At(b, o + 4), u32At(b, o + 8), b[o + 2]! & 0x0f);
+  if (subtype === 1 && len === 12) return u32At(b, o + 4);
+  return -1;
 }
 
 /** Sets out.dsackLeft/Right when the first SACK block lies below the cumulative ack (RFC 2883). */

@@ -117,6 +117,12 @@ export class Segment {
   signed = false;
   /** On a RST: MPTCP_FAST_CLOSE and MPTCP_TCPRST | reason, as its options hold them (0: none). */
   mptcpRst = 0;
+  /**
+   * On a SYN with MPTCP options (mptcp.ts): an MP_CAPABLE SYN's or SYN/ACK's sender's token (from
+   * the key it carries; RFC 8684's SYN carries none), or the token an MP_JOIN SYN names: the
+   * connection it joins. -1: none.
+   */
+  mptcpToken = -1;
   /** The IPv4 identification field (-1: IPv6, or not printed in tcpdump text without -v). */
   ipId = -1;
   /**
@@ -205,6 +211,7 @@ export class Segment {
     this.tsEcr = -1;
     this.signed = false;
     this.mptcpRst = 0;
+    this.mptcpToken = -1;
     this.dsackLeft = -1;
     this.dsackRight = -1;
   }

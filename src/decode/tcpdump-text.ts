@@ -19,6 +19,7 @@
 import { InputError } from '../input/record.js';
 import { formatIPv6, parseAddress } from './addr.js';
 import { ACK, AE, CWR, ECE, FIN, MPTCP_FAST_CLOSE, MPTCP_REASON_KNOWN, MPTCP_TCPRST, PSH, RST, SYN, Segment, TcpOptions, URG } from './segment.js';
+import { mptcpToken } from './mptcp.js';
 import { servicePort } from './tcpdump-services.js';
 import { SeqRecovery } from './tcpdump-seq.js';
 import { DeltaMode, DeltaResolver, TimestampReader, TsKind } from './tcpdump-time.js';
@@ -126,8 +127,9 @@ export class TcpdumpTextDecoder implements LineDecoder {
   private tsEcr = -1;
   /** An "md5" or "tcp-ao" option was printed (Segment.signed). */
   private signed = false;
-  /** What the line's MPTCP items say of a RST (Segment.mptcpRst). */
+  /** What the line's MPTCP items say of a RST (Segment.mptcpRst), and a SYN's token (Segment.mptcpToken). */
   private mptcpRst = 0;
+  private mptcpToken = -1;
   /** The line's first SACK block as printed (-1: none). */
   private sackLeft = -1;
   private sackRight = -1;
@@ -939,6 +941,7 @@ export class TcpdumpTextDecoder implements LineDecoder {
     this.tsVal = -1;
     this.signed = false;
     this.mptcpRst = 0;
+    this.mptcpToken = -1;
     this.sackLeft = -1;
     seg.seq = 0;
     seg.ack = 0;
@@ -998,6 +1001,7 @@ export class TcpdumpTextDecoder implements LineDecoder {
     seg.tsEcr = this.tsVal >= 0 ? this.tsEcr : -1;
     seg.signed = this.signed;
     seg.mptcpRst = this.mptcpRst;
+    seg.mptcpToken = this.mptcpToken;
     if (!(seg.flags & ACK)) seg.ack = 0;
     return Body.TCP;
   }
@@ -1113,9 +1117,21 @@ export class TcpdumpTextDecoder implements LineDecoder {
     if (sp < 0 || sp >= end) return;
     p = sp + 1;
     if (startsWith(text, p, 'capable')) {
-      if (o !== null) o.mptcp = 'capable';
+      if (o === null) return;
+      o.mptcp = 'capable';
+      // "capable v1 {0xKEY}" (a key printed with its leading zeros dropped): the sender's token.
+      const brace = text.indexOf('{0x', p);
+      const key = brace >= 0 && brace < end ? /^[0-9a-f]{1,16}(?=[,}])/.exec(text.slice(brace + 3, end)) : null;
+      if (key !== null) {
+        const hex = key[0].padStart(16, '0');
+        this.mptcpToken = mptcpToken(parseInt(hex.slice(0, 8), 16), parseInt(hex.slice(8), 16), startsWith(text, p, 'capable v0') ? 0 : 1);
+      }
     } else if (startsWith(text, p, 'join')) {
-      if (o !== null) o.mptcp = 'join';
+      if (o === null) return;
+      o.mptcp = 'join';
+      // "join id 1 token 0xTOKEN nonce 0x..." (a SYN; its SYN/ACK and ACK carry MACs).
+      const t = text.indexOf(' token 0x', p);
+      if (t >= 0 && t < end) this.mptcpToken = parseInt(text.slice(t + 9, t + 17), 16);
     } else if (startsWith(text, p, 'fast-close')) {
       this.mptcpRst |= MPTCP_FAST_CLOSE;
     } else if (startsWith(text, p, 'tcprst')) {

@@ -110,6 +110,7 @@ export function handshakeReport(conn: Connection, h: HandshakeFacts): HandshakeR
     synAckRetransmits: retransmitTimes(synAck),
     synAckRetransmitIntervalsS: intervals(synAck),
     options: { client: options(conn.client), server: options(conn.server) },
+    mptcpSubflowOf: conn.mptcpSubflowOf || null,
   };
 }
 

@@ -69,6 +69,11 @@ export interface HandshakeReport {
   synAckRetransmits: number[];
   synAckRetransmitIntervalsS: number[];
   options: { client: OptionsReport | null; server: OptionsReport | null };
+  /**
+   * An MPTCP subflow (MP_JOIN): the id of the connection that opened the MPTCP connection it
+   * joined (its MP_CAPABLE handshake showed the key whose token the join names); null otherwise.
+   */
+  mptcpSubflowOf: number | null;
 }
 
 export interface RetransmitReport {

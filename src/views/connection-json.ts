@@ -94,6 +94,7 @@ function writeHandshake(w: JsonBytes, f: ConnectionFindings): void {
   w.raw(optionsJson(f.conn.client));
   w.raw(K.server); w.raw(optionsJson(f.conn.server));
   w.char(CLOSE_BRACE);
+  w.raw(K.mptcpSubflowOf); if (f.conn.mptcpSubflowOf === 0) w.null(); else w.number(f.conn.mptcpSubflowOf);
   w.char(CLOSE_BRACE);
 }
 
@@ -457,6 +458,7 @@ const K = {
   senderContinued: ascii(',"senderContinued":'),
   receiverContinued: ascii(',"receiverContinued":'),
   mptcp: ascii(',"mptcp":'),
+  mptcpSubflowOf: ascii(',"mptcpSubflowOf":'),
   senderState: ascii(',"senderState":'),
   receiverState: ascii(',"receiverState":'),
   seq: ascii(',"seq":'),

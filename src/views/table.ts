@@ -182,7 +182,8 @@ function connectionTable(conn: ConnectionReport, report: Report, c: ChalkInstanc
   ];
   const opt = (o: typeof h.options.client) => (o ? `mss ${o.mss ?? '-'}, wscale ${o.windowScale ?? '-'}${o.sackPermitted ? ', sack' : ''}${o.timestamps ? ', timestamps' : ''}${o.fastOpen ? ', fast open' : ''}${o.mptcp === 'capable' ? ', MPTCP' : o.mptcp === 'join' ? ', MPTCP join' : ''}` : '');
   row('handshake', `${good(h.kind, h.kind === 'complete')}  ${times}`, ...retx,
-    h.options.client ? `client offered ${opt(h.options.client)}` : '', h.options.server ? `server offered ${opt(h.options.server)}` : '');
+    h.options.client ? `client offered ${opt(h.options.client)}` : '', h.options.server ? `server offered ${opt(h.options.server)}` : '',
+    h.mptcpSubflowOf !== null ? `an MPTCP subflow of #${h.mptcpSubflowOf}'s connection` : '');
 
   const closeHead = [good(cl.kind, ['four-way', 'three-way', 'simultaneous'].includes(cl.kind)), cl.initiator ? `by ${cl.initiator}` : '',
     cl.firstFinS !== null ? `first FIN ${t(cl.firstFinS)}` : '', cl.completeS !== null ? `complete ${t(cl.completeS)}` : ''].filter(Boolean).join('  ');
