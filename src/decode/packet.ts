@@ -6,7 +6,7 @@
 import type { PacketRecord } from '../input/record.js';
 import { readIPv6Words } from './addr.js';
 import { mptcpToken } from './mptcp.js';
-import { ACK, MPTCP_FAST_CLOSE, MPTCP_REASON_KNOWN, MPTCP_TCPRST, RST, SYN, Segment, TcpOptions } from './segment.js';
+import { ACK, MPTCP_FAST_CLOSE, MPTCP_REASON_KNOWN, MPTCP_TCPRST, RST, SYN, Segment, TcpOptions, noOptions } from './segment.js';
 
 /** Why a packet did not become a segment; `TCP` means it did. */
 export const enum Outcome {
@@ -545,7 +545,7 @@ function u32At(b: Uint8Array, at: number): number {
 
 /** Handshake options (RFC 9293 3.2, RFC 7323, RFC 2018, RFC 7413, RFC 8684); stops at what was captured. */
 export function parseOptions(b: Uint8Array, off: number, end: number): TcpOptions {
-  const o: TcpOptions = { mss: null, windowScale: null, sackPermitted: false, timestamps: false, fastOpen: false, mptcp: null, truncated: false };
+  const o = noOptions();
   while (off < end) {
     const kind = b[off]!;
     if (kind === 0) break; // end of option list

@@ -58,6 +58,11 @@ export interface TcpOptions {
   truncated: boolean;
 }
 
+/** A SYN's options before any is read: none offered. */
+export function noOptions(truncated = false): TcpOptions {
+  return { mss: null, windowScale: null, sackPermitted: false, timestamps: false, fastOpen: false, mptcp: null, truncated };
+}
+
 /**
  * One packet's TCP segment. Decoders fill one reused instance per packet; whoever keeps one copies
  * it (`clone`). Addresses live as numbers (`addrs`); their text is written only when asked for.

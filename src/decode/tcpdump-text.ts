@@ -18,7 +18,7 @@
  */
 import { InputError } from '../input/record.js';
 import { formatIPv6, parseAddress } from './addr.js';
-import { ACK, AE, CWR, ECE, FIN, MPTCP_FAST_CLOSE, MPTCP_REASON_KNOWN, MPTCP_TCPRST, PSH, RST, SYN, Segment, TcpOptions, URG } from './segment.js';
+import { ACK, AE, CWR, ECE, FIN, MPTCP_FAST_CLOSE, MPTCP_REASON_KNOWN, MPTCP_TCPRST, PSH, RST, SYN, Segment, TcpOptions, URG, noOptions } from './segment.js';
 import { mptcpToken } from './mptcp.js';
 import { servicePort } from './tcpdump-services.js';
 import { SeqRecovery } from './tcpdump-seq.js';
@@ -990,7 +990,7 @@ export class TcpdumpTextDecoder implements LineDecoder {
     if (text.indexOf('[|tcp]', p) >= 0) seg.truncated = true;
     // A SYN printed without "options [...]" carried none (as the capture decoder reads it).
     if (wantOptions && seg.options === null) {
-      seg.options = { mss: null, windowScale: null, sackPermitted: false, timestamps: false, fastOpen: false, mptcp: null, truncated: seg.truncated };
+      seg.options = noOptions(seg.truncated);
     }
     if (payload < 0) {
       // No "length" (a bad option or a cut header stopped tcpdump): the seq range tells it.
@@ -1029,7 +1029,7 @@ export class TcpdumpTextDecoder implements LineDecoder {
         return close + 1;
       }
     }
-    const o: TcpOptions | null = want ? { mss: null, windowScale: null, sackPermitted: false, timestamps: false, fastOpen: false, mptcp: null, truncated: false } : null;
+    const o: TcpOptions | null = want ? noOptions() : null;
     let depth = 0;
     let item = p;
     for (; p <= len; p++) {
