@@ -5,6 +5,7 @@
 import type { Connection } from './connections/connection.js';
 import { DEFAULT_CLOSED_GRACE_S, FlowTable, type ParkingPolicy } from './connections/flow-table.js';
 import { Outcome, LINK_NAMES, decodePacket, isSupportedLinkType } from './decode/packet.js';
+import { Defragmenter, type HeldRecordSink } from './decode/defrag.js';
 import { Segment, flagString, newSegment } from './decode/segment.js';
 import { CopyFilter } from './decode/copies.js';
 import { formatEndpoint } from './decode/addr.js';
@@ -566,9 +567,25 @@ class FileDecoder implements RecordSink {
     seg.fileFrame = rec.frame;
     seg.tsSec = rec.tsSec;
     seg.tsNsec = rec.tsNsec;
-    const tracked = outcome === Outcome.TCP || outcome === Outcome.ICMP_ERROR;
-    this.emit(rec.frame, rec.tsSec, rec.tsNsec, tracked ? seg : null, tracked ? null : SKIP_KEYS[outcome]!);
+    const defrag = this.defrag;
+    if (defrag.pending && !defrag.continues(seg)) defrag.flush(this.emitHeld);
+    if (seg.fragOffset >= 0) {
+      // A fragment of a TCP datagram: held with the rest of its run (defrag.ts).
+      if (defrag.add(rec.data, rec.frame, rec.tsSec, rec.tsNsec, seg, outcome)) defrag.flush(this.emitHeld);
+      return;
+    }
+    this.emitDecoded(rec.frame, rec.tsSec, rec.tsNsec, seg, outcome);
   }
+
+  /** IP fragments of TCP datagrams, put together when they come one after another. */
+  private readonly defrag = new Defragmenter();
+
+  private emitDecoded(frame: number, tsSec: number, tsNsec: number, seg: Segment | null, outcome: Outcome): void {
+    const tracked = outcome === Outcome.TCP || outcome === Outcome.ICMP_ERROR;
+    this.emit(frame, tsSec, tsNsec, tracked ? seg : null, tracked ? null : SKIP_KEYS[outcome]!);
+  }
+
+  private readonly emitHeld: HeldRecordSink = (frame, tsSec, tsNsec, seg, outcome) => this.emitDecoded(frame, tsSec, tsNsec, seg, outcome);
 
   line(text: string, lineNo: number): void {
     this.text ??= createTcpdumpTextDecoder(this.file, this.fileIndex, this.run.timeWaitS);
@@ -577,6 +594,7 @@ class FileDecoder implements RecordSink {
 
   /** A packet line that is not TCP: counted and timed like a skipped binary record. */
   private readonly tickText = (frame: number, tsSec: number, tsNsec: number): void => {
+    if (this.defrag.pending) this.defrag.flush(this.emitHeld);
     this.emit(frame, tsSec, tsNsec, null, 'nonTcp');
   };
 
@@ -584,6 +602,13 @@ class FileDecoder implements RecordSink {
     if (this.placeByFile) seg.iface = placeOf(this.fileIndex, -1, seg.iface);
     seg.fileIndex = this.fileIndex;
     seg.fileFrame = seg.frame;
+    const defrag = this.defrag;
+    if (defrag.pending && !defrag.continues(seg)) defrag.flush(this.emitHeld);
+    if (seg.fragOffset >= 0) {
+      // A fragment's line (tcpdump -v IPv4, or IPv6's fragment header): its lengths, no bytes.
+      if (defrag.add(null, seg.frame, seg.tsSec, seg.tsNsec, seg, seg.fragOffset === 0 ? Outcome.TCP : Outcome.FRAGMENT)) defrag.flush(this.emitHeld);
+      return;
+    }
     this.emit(seg.frame, seg.tsSec, seg.tsNsec, seg, null);
   };
 
@@ -615,6 +640,7 @@ class FileDecoder implements RecordSink {
   /** The input is exhausted: a text decoder may still hold its last packet (a -v first line). */
   finishInput(): void {
     if (this.text && !this.finished) this.text.end(this.seg, this.emitText, this.tickText);
+    if (this.defrag.pending) this.defrag.flush(this.emitHeld);
     this.finished = true;
   }
 

@@ -47,6 +47,7 @@ export function decodePacket(rec: PacketRecord, out: Segment): Outcome {
   out.direction = -1;
   out.iface = -1;
   out.icmp = -1;
+  out.fragOffset = -1;
   return decodeLink(rec.linkType, rec.data, rec.offset, rec.offset + rec.capLen, rec.origLen, out);
 }
 
@@ -296,12 +297,25 @@ function decodeIPv4(b: Uint8Array, off: number, end: number, wireLen: number, ou
   if (ihl < 20) return Outcome.MALFORMED;
   let totalLen = (b[off + 2]! << 8) | b[off + 3]!;
   if (totalLen === 0) totalLen = wireLen; // TSO/BIG TCP: the length field is left 0
-  const fragOffset = ((b[off + 6]! << 8) | b[off + 7]!) & 0x1fff;
-  if (fragOffset !== 0) return Outcome.FRAGMENT;
+  const fragField = (b[off + 6]! << 8) | b[off + 7]!;
+  if (fragField & 0x3fff) { // MF set or an offset: a fragment
+    const fragOffset = (fragField & 0x1fff) * 8;
+    if (b[off + 9] === IPPROTO_TCP && totalLen >= ihl && end - off >= ihl) {
+      setIPv4Addresses(b, off, out);
+      noteFragment(out, fragOffset, (fragField & 0x2000) !== 0, out.ipId, off + ihl, Math.min(end, off + totalLen), totalLen - ihl);
+    }
+    if (fragOffset !== 0) return Outcome.FRAGMENT; // no TCP header here: defrag.ts may use its data
+  }
   if (b[off + 9] === IPPROTO_ICMP) return decodeIcmpError(b, off + ihl, end, 4, off + 12, out);
   if (b[off + 9] !== IPPROTO_TCP) return totalLen > ihl ? decodeTunnel(b, b[off + 9]!, off + ihl, end, totalLen - ihl, out) : Outcome.NON_TCP;
   if (totalLen < ihl) return Outcome.MALFORMED;
   if (end - off < ihl) return Outcome.TRUNCATED;
+  setIPv4Addresses(b, off, out);
+  return decodeTcp(b, off + ihl, end, totalLen - ihl, out);
+}
+
+/** The version, identification and addresses of the IPv4 header at `off` (20 bytes captured). */
+function setIPv4Addresses(b: Uint8Array, off: number, out: Segment): void {
   out.ipVersion = 4;
   out.ipId = (b[off + 4]! << 8) | b[off + 5]!;
   const a = out.addrs;
@@ -309,7 +323,16 @@ function decodeIPv4(b: Uint8Array, off: number, end: number, wireLen: number, ou
   a[3] = ((b[off + 12]! << 24) | (b[off + 13]! << 16) | (b[off + 14]! << 8) | b[off + 15]!) >>> 0;
   a[7] = ((b[off + 16]! << 24) | (b[off + 17]! << 16) | (b[off + 18]! << 8) | b[off + 19]!) >>> 0;
   out.addressesChanged();
-  return decodeTcp(b, off + ihl, end, totalLen - ihl, out);
+}
+
+/** Records on `out` that the packet is a fragment of a TCP datagram (Segment.fragOffset). */
+function noteFragment(out: Segment, offset: number, more: boolean, id: number, start: number, end: number, len: number): void {
+  out.fragOffset = offset;
+  out.fragMore = more ? 1 : 0;
+  out.fragId = id;
+  out.fragStart = start;
+  out.fragEnd = Math.max(start, end);
+  out.fragLen = len;
 }
 
 function decodeIPv6(b: Uint8Array, off: number, end: number, wireLen: number, out: Segment): Outcome {
@@ -317,6 +340,7 @@ function decodeIPv6(b: Uint8Array, off: number, end: number, wireLen: number, ou
   if (b[off]! >> 4 !== 6) return Outcome.MALFORMED;
   let payloadLen = (b[off + 4]! << 8) | b[off + 5]!;
   if (payloadLen === 0) payloadLen = wireLen - 40; // jumbogram (RFC 2675) or BIG TCP
+  const ipEnd = Math.min(end, off + 40 + payloadLen);
   let next = b[off + 6]!;
   out.ipVersion = 6;
   out.ipId = -1;
@@ -335,8 +359,12 @@ function decodeIPv6(b: Uint8Array, off: number, end: number, wireLen: number, ou
       payloadLen -= len;
     } else if (next === 44) { // fragment
       if (end - p < 8) return Outcome.TRUNCATED;
-      const fragOffset = ((b[p + 2]! << 8) | b[p + 3]!) >> 3;
-      if (fragOffset !== 0) return Outcome.FRAGMENT;
+      const fragOffset = ((b[p + 2]! << 8) | b[p + 3]!) & 0xfff8;
+      const more = (b[p + 3]! & 1) !== 0;
+      if (b[p] === IPPROTO_TCP && (fragOffset !== 0 || more) && payloadLen >= 8) {
+        noteFragment(out, fragOffset, more, u32At(b, p + 4), p + 8, ipEnd, payloadLen - 8);
+      }
+      if (fragOffset !== 0) return Outcome.FRAGMENT; // no TCP header here: defrag.ts may use its data
       next = b[p]!;
       p += 8;
       payloadLen -= 8;
@@ -420,8 +448,12 @@ function decodeIcmpError(b: Uint8Array, p: number, end: number, version: 4 | 6, 
   return Outcome.ICMP_ERROR;
 }
 
-/** `ipPayloadLen` is the TCP header plus data as the IP header says, not as captured. */
-function decodeTcp(b: Uint8Array, off: number, end: number, ipPayloadLen: number, out: Segment): Outcome {
+/**
+ * The TCP header at b[off, end) (what was captured of it), the IP layer already read into `out`.
+ * `ipPayloadLen` is the TCP header plus data as the IP header says, not as captured. Exported for
+ * defrag.ts, which hands it a datagram put together from fragments.
+ */
+export function decodeTcp(b: Uint8Array, off: number, end: number, ipPayloadLen: number, out: Segment): Outcome {
   if (end - off < 20) return Outcome.TRUNCATED;
   const hdrLen = (b[off + 12]! >> 4) * 4;
   if (hdrLen < 20 || hdrLen > ipPayloadLen) return Outcome.MALFORMED;

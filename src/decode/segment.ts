@@ -158,6 +158,21 @@ export class Segment {
   readonly icmpSender = new Uint32Array(4);
   /** The next-hop MTU a fragmentation needed (ICMP) or packet too big (ICMPv6) error gives (NaN: none). */
   icmpMtu = NaN;
+  /**
+   * On an IP fragment of a TCP datagram (the decoders set these, defrag.ts puts the datagram
+   * together): where its data lies in the datagram, in bytes (-1: not such a fragment), whether
+   * more follow (1: MF or IPv6's M flag set, 0: the last, -1: the input does not say, as
+   * tcpdump's text of an IPv6 fragment header), the datagram's identification, its data's length
+   * as its IP header says (fragLen) and, from a binary capture, where that data lies in the
+   * record's bytes as captured: [fragStart, fragEnd). The first fragment (offset 0) is decoded as
+   * a segment as well, with the length it carries.
+   */
+  fragOffset = -1;
+  fragMore = 0;
+  fragId = 0;
+  fragStart = 0;
+  fragEnd = 0;
+  fragLen = 0;
 
   // The addresses' text, once written (or as read from tcpdump text); null when not yet.
   private srcText: string | null = null;

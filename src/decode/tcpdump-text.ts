@@ -44,6 +44,13 @@ const enum Body {
   ICMP = 5,
   /** A -v ICMPv4 error: the packet it quotes is printed on the next lines (see Quote). */
   ICMP_QUOTE = 6,
+  /**
+   * A later fragment of a TCP datagram (-v IPv4, or IPv6's fragment header): the segment holds
+   * its addresses and Segment.frag* (defrag.ts puts the datagram together).
+   */
+  FRAGMENT = 7,
+  /** A -v IPv4 header of such a fragment: its addresses are on the next line. */
+  PENDING_FRAGMENT = 8,
 }
 
 /** A tshark summary line: number, time (one or two words), "SRC → DST" (or "->"), protocol, length. */
@@ -70,6 +77,8 @@ interface Held {
 interface Pending {
   /** The next line starts with the carried packet (IP, IP6, with -e a bare "(tos ..." or an Ethernet header). */
   network: boolean;
+  /** The next line holds a later fragment's addresses ("SRC > DST: ip-proto-6"). */
+  fragment: boolean;
   frame: number;
   tsSec: number;
   tsNsec: number;
@@ -140,6 +149,14 @@ export class TcpdumpTextDecoder implements LineDecoder {
   /** How deep in tunnels the line being read is (tunnelled). */
   private tunnelDepth = 0;
   private v4Frag = false;
+  /**
+   * What a -v IPv4 header says of fragmenting (ipv4Header): its offset in bytes, MF, its total
+   * length, and whether it has options (then its header length is unknown: no reassembly).
+   */
+  private v4FragOffset = 0;
+  private v4More = false;
+  private v4Length = 0;
+  private v4Options = false;
   /** The IP version of the packet line just read (its outermost network layer; 0: not IP). */
   private lineVersion = 0;
   /** The next column-0 line without a timestamp is the first after a packet (unstamped). */
@@ -283,12 +300,13 @@ export class TcpdumpTextDecoder implements LineDecoder {
       if (held === null) this.tick(frame, seg.tsSec, seg.tsNsec);
       return;
     }
-    if (body === Body.PENDING || body === Body.PENDING_NETWORK) {
-      this.pending = { network: body === Body.PENDING_NETWORK, frame, tsSec: seg.tsSec, tsNsec: seg.tsNsec, held, deltaV };
+    if (body === Body.PENDING || body === Body.PENDING_NETWORK || body === Body.PENDING_FRAGMENT) {
+      this.pending = { network: body === Body.PENDING_NETWORK, fragment: body === Body.PENDING_FRAGMENT, frame, tsSec: seg.tsSec, tsNsec: seg.tsNsec, held, deltaV };
       return;
     }
     seg.frame = frame;
-    this.tcp(seg, held, deltaV);
+    if (body === Body.FRAGMENT) this.fragment(seg, held);
+    else this.tcp(seg, held, deltaV);
   }
 
   end(seg: Segment, emit: (seg: Segment) => void, tick?: Tick): void {
@@ -333,6 +351,13 @@ export class TcpdumpTextDecoder implements LineDecoder {
     }
   }
 
+  /** A later fragment of a TCP datagram is read (its addresses and lengths): hand it on. */
+  private fragment(seg: Segment, held: Held | null): void {
+    this.st.nonTcp++; // no TCP header in it
+    if (held === null) this.emit(seg);
+    else held.seg = seg.clone();
+  }
+
   /** The indented line after a packet line. */
   private continuation(text: string, lineNo: number, seg: Segment): void {
     if (this.quote !== null) {
@@ -350,7 +375,9 @@ export class TcpdumpTextDecoder implements LineDecoder {
     let p = 0;
     while (text.charCodeAt(p) === 32 || text.charCodeAt(p) === 9) p++;
     let body: Body;
-    if (pend.network) {
+    if (pend.fragment) {
+      body = this.fragmentAddresses(text, p, seg);
+    } else if (pend.network) {
       // The packet an MPLS or tunnel line carries, printed on the lines after it (-v, VXLAN):
       // further MPLS labels "(label ...)" one a line, then "IP (tos ...)", "IP6 ...", with -e
       // the header alone "(tos ...)" or the inner Ethernet frame's.
@@ -363,9 +390,16 @@ export class TcpdumpTextDecoder implements LineDecoder {
       // The TCP part of a -v IPv4 packet, or the outer addresses of a tunnel's.
       body = this.content(text, p, seg, 4);
     }
-    if (body === Body.PENDING || body === Body.PENDING_NETWORK) {
+    if (body === Body.PENDING || body === Body.PENDING_NETWORK || body === Body.PENDING_FRAGMENT) {
       // Its TCP part, or the packet it carries, is on the next line.
-      this.pending = { ...pend, network: body === Body.PENDING_NETWORK };
+      this.pending = { ...pend, network: body === Body.PENDING_NETWORK, fragment: body === Body.PENDING_FRAGMENT };
+      return;
+    }
+    if (body === Body.FRAGMENT) {
+      seg.frame = pend.frame;
+      seg.tsSec = pend.tsSec;
+      seg.tsNsec = pend.tsNsec;
+      this.fragment(seg, pend.held);
       return;
     }
     if (body === Body.ICMP_QUOTE) {
@@ -594,6 +628,7 @@ export class TcpdumpTextDecoder implements LineDecoder {
     seg.ipId = -1;
     seg.direction = -1;
     seg.iface = -1;
+    seg.fragOffset = -1;
     this.lineVersion = 0;
     p = skipInterface(text, p, seg);
     const ppp = this.pppProtocol(text, p);
@@ -648,6 +683,11 @@ export class TcpdumpTextDecoder implements LineDecoder {
       seg.ipId = ipv4Id(text, p, close);
       p = close + 1;
       while (text.charCodeAt(p) === 32) p++;
+      if (this.v4Tcp && (this.v4More || this.v4Frag) && !this.v4Options && seg.ipId >= 0 && this.v4Length > 20) {
+        // A fragment of a TCP datagram: its lengths, for defrag.ts (20 bytes of header, as there are no options).
+        setFragment(seg, this.v4FragOffset, this.v4More ? 1 : 0, seg.ipId, this.v4Length - 20);
+        if (this.v4Frag) return p >= text.length ? Body.PENDING_FRAGMENT : this.fragmentAddresses(text, p, seg);
+      }
       if ((!this.v4Tcp && !this.v4Tunnel && !this.v4Icmp) || this.v4Frag) return Body.NON_TCP; // other protocols; later fragments
       if (p >= text.length) return Body.PENDING; // the TCP part is on the next line
     } else if (version === 6 && text.charCodeAt(p) === 40) {
@@ -810,6 +850,29 @@ export class TcpdumpTextDecoder implements LineDecoder {
     }
     const off = text.indexOf('offset ', p);
     this.v4Frag = off > 0 && off < close && text.charCodeAt(off + 7) !== 48; // "offset 0" or not
+    this.v4FragOffset = this.v4Frag ? Number.parseInt(text.slice(off + 7, off + 13), 10) : 0;
+    // "flags [+]", "[DF]", "[none]": print-ip.c's ip_frag_values, "+" for MF.
+    const flags = text.indexOf('flags [', p);
+    const flagsEnd = flags > 0 && flags < close ? text.indexOf(']', flags) : -1;
+    this.v4More = flagsEnd > 0 && text.lastIndexOf('+', flagsEnd) > flags;
+    const length = text.lastIndexOf('length ', close);
+    this.v4Length = length > p ? Number.parseInt(text.slice(length + 7, close), 10) : 0;
+    const options = text.indexOf('options (', p);
+    this.v4Options = options > 0 && options < close;
+  }
+
+  /**
+   * A later IPv4 fragment's addresses, "SRC > DST: ip-proto-6" (print-ip.c prints no ports: the
+   * TCP header is not in it). The fragment's lengths are on `seg` already.
+   */
+  private fragmentAddresses(text: string, p: number, seg: Segment): Body {
+    const gt = text.indexOf(' > ', p);
+    const colon = gt < 0 ? -1 : text.indexOf(': ', gt + 3);
+    if (colon < 0) return Body.NON_TCP;
+    seg.ipVersion = 4;
+    seg.src = this.host(text, p, gt, 4);
+    seg.dst = this.host(text, gt + 3, colon, 4);
+    return Body.FRAGMENT;
   }
 
   /**
@@ -851,6 +914,17 @@ export class TcpdumpTextDecoder implements LineDecoder {
       // addresses is tunnelled, not this packet's TCP.
       if (version !== 6) return Body.NON_TCP;
       const f = text.indexOf(': Flags [', colon + 2);
+      const frag = text.indexOf('frag (', colon + 2);
+      if (frag > 0 && (f < 0 || frag < f)) {
+        // print-frag6.c: "frag (0xID:OFFSET|LENGTH)" with -v, "frag (OFFSET|LENGTH)" without.
+        if (!this.ipv6Fragment(text, frag + 6, seg)) return Body.NON_TCP;
+        if (seg.fragOffset > 0) {
+          seg.ipVersion = 6;
+          seg.src = address(text.slice(srcStart, gt), 6);
+          seg.dst = address(text.slice(gt + 3, colon), 6);
+          return Body.FRAGMENT;
+        }
+      }
       if (f < 0) return Body.NON_TCP;
       tcpColon = f;
       flagsAt = f + 2;
@@ -930,6 +1004,27 @@ export class TcpdumpTextDecoder implements LineDecoder {
     this.tsVal = -1;
     this.quoteMatched = matched;
     return quote ? Body.ICMP_QUOTE : Body.ICMP;
+  }
+
+  /**
+   * The inside of an IPv6 fragment header's "frag (...)" from `p`: sets Segment.frag* (whether
+   * more follow is not printed). False when it does not read as one.
+   */
+  private ipv6Fragment(text: string, p: number, seg: Segment): boolean {
+    let id = 0;
+    if (startsWith(text, p, '0x')) {
+      const colon = text.indexOf(':', p);
+      if (colon < 0) return false;
+      id = Number.parseInt(text.slice(p + 2, colon), 16);
+      p = colon + 1;
+    }
+    p = this.uint(text, p);
+    const offset = this.num;
+    if (text.charCodeAt(p) !== 124) return false; // '|'
+    const q = this.uint(text, p + 1);
+    if (q === p + 1 || text.charCodeAt(q) !== 41 || Number.isNaN(id)) return false; // ')'
+    setFragment(seg, offset, -1, id, this.num);
+    return true;
   }
 
   /** ", cksum ..., seq A:B, ack N, win N, urg N, options [...], length N" after the flags. */
@@ -1277,6 +1372,16 @@ function directionAt(text: string, p: number): number {
     if (startsWith(text, p, DIRECTION_NAMES[i]!)) return i;
   }
   return -1;
+}
+
+/** Marks `seg` as a fragment of a TCP datagram (Segment.fragOffset and the rest): lengths only. */
+function setFragment(seg: Segment, offset: number, more: number, id: number, length: number): void {
+  seg.fragOffset = offset;
+  seg.fragMore = more;
+  seg.fragId = id;
+  seg.fragLen = length;
+  seg.fragStart = 0;
+  seg.fragEnd = 0;
 }
 
 /** The "id N" of a -v IPv4 header "(tos 0x0, ttl 64, id 1, offset 0, ...)" between p and close, or -1. */
