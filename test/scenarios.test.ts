@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyze, cli, fixture } from './helpers/run.js';
+import { FIXTURES, analyze, cli, fixture } from './helpers/run.js';
 import { epochOf, readScenario } from './helpers/kernel-view.js';
 import type { ConnectionReport } from '../src/findings/types.js';
 import { type Report, analyzeCaptures } from '../src/pipeline.js';
@@ -693,6 +693,22 @@ describe('more that kernels do to connections', () => {
     // The client sends again in smaller segments: retransmissions, and an ordinary close.
     expect(c.retransmits.clientToServer).toBeGreaterThan(0);
     expect([c.handshake.kind, c.close.kind, c.finalState.client]).toEqual(['complete', 'four-way', 'TIME_WAIT']);
+    expect(stateNames(c, 'client')).toEqual(['CLOSED', 'SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT']);
+  });
+
+  it('segments a router fragmented are counted whole, the one carrying the FIN too (IPv4 fragments put together)', async () => {
+    const r = await analyze(fixture('ipv4-fragments'));
+    const scenario = JSON.parse(readFileSync(join(FIXTURES, 'ipv4-fragments', 'scenario.json'), 'utf8'));
+    // Each datagram the router fragmented (FragOKs) came as two fragments: one is the segment,
+    // the other a skipped fragment.
+    const created = scenario.ipCounters.router['Ip.FragCreates'];
+    expect(r.input.skipped.fragments).toBe(created - scenario.ipCounters.router['Ip.FragOKs']);
+    expect(r.connections).toHaveLength(1);
+    const c = r.connections[0]!;
+    expect(c.bytes).toEqual({ clientToServer: 6000 + 1400, serverToClient: 12 });
+    expect(c.anomalies).toEqual([]);
+    expect([c.handshake.kind, c.close.kind, c.close.initiator]).toEqual(['complete', 'four-way', 'client']);
+    expect(c.finalState).toEqual({ client: 'TIME_WAIT', server: 'CLOSED' });
     expect(stateNames(c, 'client')).toEqual(['CLOSED', 'SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT']);
   });
 
