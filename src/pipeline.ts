@@ -567,18 +567,18 @@ class FileDecoder implements RecordSink {
     seg.fileFrame = rec.frame;
     seg.tsSec = rec.tsSec;
     seg.tsNsec = rec.tsNsec;
-    const defrag = this.defrag;
-    if (defrag.pending && !defrag.continues(seg)) defrag.flush(this.emitHeld);
-    if (seg.fragOffset >= 0) {
-      // A fragment of a TCP datagram: held with the rest of its run (defrag.ts).
-      if (defrag.add(rec.data, rec.frame, rec.tsSec, rec.tsNsec, seg, outcome)) defrag.flush(this.emitHeld);
+    if (seg.fragOffset >= 0 || this.defrag.pending) {
+      // A fragment of a TCP datagram, or a record after one: held until the datagram is whole (defrag.ts).
+      this.defrag.take(rec.data, rec.frame, rec.tsSec, rec.tsNsec, seg, outcome, this.emitHeld);
       return;
     }
     this.emitDecoded(rec.frame, rec.tsSec, rec.tsNsec, seg, outcome);
   }
 
-  /** IP fragments of TCP datagrams, put together when they come one after another. */
+  /** IP fragments of TCP datagrams, put together. */
   private readonly defrag = new Defragmenter();
+  /** What a text line that is not TCP hands the defragmenter: no fragment. */
+  private readonly noSegment: Segment = newSegment();
 
   private emitDecoded(frame: number, tsSec: number, tsNsec: number, seg: Segment | null, outcome: Outcome): void {
     const tracked = outcome === Outcome.TCP || outcome === Outcome.ICMP_ERROR;
@@ -594,19 +594,17 @@ class FileDecoder implements RecordSink {
 
   /** A packet line that is not TCP: counted and timed like a skipped binary record. */
   private readonly tickText = (frame: number, tsSec: number, tsNsec: number): void => {
-    if (this.defrag.pending) this.defrag.flush(this.emitHeld);
-    this.emit(frame, tsSec, tsNsec, null, 'nonTcp');
+    if (this.defrag.pending) this.defrag.take(null, frame, tsSec, tsNsec, this.noSegment, Outcome.NON_TCP, this.emitHeld);
+    else this.emit(frame, tsSec, tsNsec, null, 'nonTcp');
   };
 
   private readonly emitText = (seg: Segment): void => {
     if (this.placeByFile) seg.iface = placeOf(this.fileIndex, -1, seg.iface);
     seg.fileIndex = this.fileIndex;
     seg.fileFrame = seg.frame;
-    const defrag = this.defrag;
-    if (defrag.pending && !defrag.continues(seg)) defrag.flush(this.emitHeld);
-    if (seg.fragOffset >= 0) {
-      // A fragment's line (tcpdump -v IPv4, or IPv6's fragment header): its lengths, no bytes.
-      if (defrag.add(null, seg.frame, seg.tsSec, seg.tsNsec, seg, seg.fragOffset === 0 ? Outcome.TCP : Outcome.FRAGMENT)) defrag.flush(this.emitHeld);
+    if (seg.fragOffset >= 0 || this.defrag.pending) {
+      // A fragment's line (tcpdump -v IPv4, or IPv6's fragment header: lengths, no bytes), or a line after one.
+      this.defrag.take(null, seg.frame, seg.tsSec, seg.tsNsec, seg, seg.fragOffset > 0 ? Outcome.FRAGMENT : Outcome.TCP, this.emitHeld);
       return;
     }
     this.emit(seg.frame, seg.tsSec, seg.tsNsec, seg, null);
@@ -640,7 +638,7 @@ class FileDecoder implements RecordSink {
   /** The input is exhausted: a text decoder may still hold its last packet (a -v first line). */
   finishInput(): void {
     if (this.text && !this.finished) this.text.end(this.seg, this.emitText, this.tickText);
-    if (this.defrag.pending) this.defrag.flush(this.emitHeld);
+    this.defrag.finish(this.emitHeld);
     this.finished = true;
   }
 

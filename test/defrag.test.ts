@@ -123,12 +123,23 @@ describe('IP fragments of a TCP segment', () => {
     expect(r.connections[0]!.packets).toEqual({ clientToServer: 3, serverToClient: 2 });
   });
 
-  it('fragments with something else between them are not put together, and nothing is lost', async () => {
-    const seg = tcp(true, ACK, C_ISN + 1, S_ISN + 1, 3000);
-    const [a, b] = fragments(true, seg, [1480]);
-    const r = await analyze(pcap('between.pcap', [...handshake(), a!, udp(), b!]));
-    expect(r.input.skipped).toMatchObject({ fragments: 1, nonTcp: 1 });
-    expect(r.input.packets).toBe(6);
+  it('fragments with other packets between them, two datagrams interleaved, are put together in capture order', async () => {
+    const fromClient = fragments(true, tcp(true, ACK, C_ISN + 1, S_ISN + 1, 3000), [1480]);
+    const fromServer = fragments(false, tcp(false, ACK, S_ISN + 1, C_ISN + 1, 2000), [1480]);
+    const r = await analyze(pcap('between.pcap', [...handshake(), fromClient[0]!, udp(), fromServer[0]!, fromClient[1]!, fromServer[1]!]));
+    expect(r.input.skipped).toMatchObject({ fragments: 2, nonTcp: 1 });
+    expect(r.input.packets).toBe(8);
+    const c = r.connections[0]!;
+    expect(c.bytes).toEqual({ clientToServer: 3000, serverToClient: 2000 });
+    // Each segment at its first fragment's frame (4 and 6), in capture order.
+    expect([c.lastFrame, c.packets]).toEqual([6, { clientToServer: 3, serverToClient: 2 }]);
+  });
+
+  it('a datagram whose other fragments come too late (a second, or 256 packets) goes on as its first fragment, in order', async () => {
+    const [first, second] = fragments(true, tcp(true, ACK, C_ISN + 1, S_ISN + 1, 3000), [1480]);
+    const filler = Array.from({ length: 300 }, () => udp());
+    const r = await analyze(pcap('late.pcap', [...handshake(), first!, ...filler, second!]));
+    expect(r.input.skipped).toMatchObject({ fragments: 1, nonTcp: 300 });
     expect(r.connections[0]!.bytes.clientToServer).toBe(1460);
   });
 

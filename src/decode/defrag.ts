@@ -7,99 +7,84 @@
  * counts fall short, and a FIN it carries sits at the wrong sequence number. A first fragment may
  * even hold only part of the header (8-byte fragments, as an evasion test sends them).
  *
- * Fragments of one datagram are captured one after another in practice: a router or a host sends
- * them back to back. So a run of consecutive records, fragments of one datagram in any order, is
- * held; its data is copied into one buffer; and when the run ends the records are handed on in
- * their capture order, the first fragment's as the whole segment when the datagram is complete.
- * A run ends when the datagram is whole, when a record that is not one of its fragments comes
- * (the others never captured: a capture filtered by port keeps first fragments only), or at the
- * end of the input; then an incomplete datagram's first fragment is the segment it carries.
- * Nothing is held across other packets, so the capture's order is kept and memory stays one
- * datagram's. Non-first fragments stay counted as skipped fragments.
+ * Fragments of one datagram come close together in a capture (a router or a host sends them back
+ * to back; at a busy receiver other packets may fall between them). So from a fragment on, the
+ * records are held, in capture order, with each datagram's data copied into its buffer; they go
+ * on as soon as the datagram of the oldest held record is settled: whole (every byte and the last
+ * fragment seen), or given up on, when more than MAX_HELD records or MAX_WAIT_S of capture time
+ * came after its first record, or at the end of the input. A whole datagram's first fragment goes
+ * on as its segment, its header decoded again from the datagram (its frame and time); a datagram
+ * given up on goes on as captured, its first fragment the segment it carries (a capture filtered
+ * by port keeps first fragments only). Other fragments stay counted as skipped fragments. The
+ * capture's order is kept, and nothing is held or copied while no fragment is waiting.
  *
  * tcpdump's text has no bytes, only lengths (with -v for IPv4; IPv6's fragment header always,
  * but not its M flag): there the first fragment's segment keeps its header as printed and gains
- * the other fragments' lengths. A run of IPv6 text fragments whose last one cannot be told is
- * taken as whole when its lengths leave no gap.
+ * the other fragments' lengths. An IPv6 text datagram, whose last fragment cannot be told, is
+ * settled by the first record that is not one of its fragments, and taken as whole when its
+ * lengths leave no gap.
  */
 import { Outcome, decodeTcp } from './packet.js';
 import { Segment } from './segment.js';
 
-/** Fragments a run holds at most (a 1500-byte MTU cuts a 64 KB datagram into 45). */
-const MAX_FRAGMENTS = 64;
+/** Records held after a waiting datagram's first one before it is given up on. */
+const MAX_HELD = 256;
+/** Capture time after a waiting datagram's first record before it is given up on (s). */
+const MAX_WAIT_S = 1;
+/** Datagrams waiting at once; one more gives up on the oldest. */
+const MAX_OPEN = 32;
 /** The largest datagram payload an IPv4 or (unjumbo) IPv6 fragment offset and length can reach. */
 const MAX_DATAGRAM = 65535 + 8;
 
 /** Hands one record on, in capture order: its segment when it is tracked, else why not. */
 export type HeldRecordSink = (frame: number, tsSec: number, tsNsec: number, seg: Segment | null, outcome: Outcome) => void;
 
-export class Defragmenter {
-  // The records of the open run, in capture order. `segs[i]` is a first fragment's decoded
-  // segment (a copy), null for the others.
-  private readonly frames: number[] = [];
-  private readonly tsSecs: number[] = [];
-  private readonly tsNsecs: number[] = [];
-  private readonly outcomes: Outcome[] = [];
-  private readonly segs: (Segment | null)[] = [];
-  // What every fragment of the run shares.
-  private readonly addrs = new Uint32Array(8);
-  private ipVersion = 4;
-  private id = 0;
-  private place = -1;
-  // The datagram: its data, the ranges the fragments' IP headers declare and the ranges captured
-  // (flat [start, end) pairs), and its length once the last fragment (no MF) is seen.
-  private buf: Uint8Array | null = null;
-  private readonly declared: number[] = [];
-  private readonly captured: number[] = [];
-  private total = -1;
-  /** Whether the run came with its bytes (a binary capture) or lengths only (tcpdump text). */
-  private bytes = false;
-  /** A fragment of the run did not say whether more follow (Segment.fragMore -1). */
-  private lastUnknown = false;
+/** One datagram being put together. */
+class Datagram {
+  readonly addrs = new Uint32Array(8);
+  ipVersion = 4;
+  id = 0;
+  place = -1;
+  /** Its data (binary captures only), the ranges its fragments' IP headers declare and the ranges captured (flat [start, end) pairs). */
+  buf: Uint8Array | null = null;
+  readonly declared: number[] = [];
+  readonly captured: number[] = [];
+  /** Its length once the last fragment (no MF) is seen, else -1. */
+  total = -1;
+  /** A fragment did not say whether more follow (Segment.fragMore -1: tcpdump's IPv6 text). */
+  lastUnknown = false;
   /** The first fragment's own data length, from its IP header (-1: not seen). */
-  private firstLen = -1;
+  firstLen = -1;
+  fragments = 0;
+  /** Whole, or given up on: its records may go on. */
+  settled = false;
+  whole = false;
 
-  /** Whether a run is open. */
-  get pending(): boolean {
-    return this.frames.length > 0;
+  constructor(seg: Segment) {
+    this.addrs.set(seg.addrs);
+    this.ipVersion = seg.ipVersion;
+    this.id = seg.fragId;
+    this.place = seg.iface;
   }
 
-  /** Whether `seg`, just decoded (Segment.fragOffset set), is a further fragment of the open run's datagram. */
-  continues(seg: Segment): boolean {
-    if (seg.fragOffset < 0 || seg.fragId !== this.id || seg.ipVersion !== this.ipVersion || seg.iface !== this.place) return false;
-    if (this.frames.length >= MAX_FRAGMENTS || this.complete()) return false;
+  /** Whether `seg` (a fragment) belongs to this datagram. */
+  has(seg: Segment): boolean {
+    if (seg.fragId !== this.id || seg.ipVersion !== this.ipVersion || seg.iface !== this.place) return false;
     const a = seg.addrs;
     const k = this.addrs;
     for (let i = 0; i < 8; i++) if (a[i] !== k[i]) return false;
     return true;
   }
 
-  /**
-   * Takes a fragment record into the run, opening one when none is open (the caller ends an open
-   * run first unless `continues` said yes): `data` holds the record's bytes, null for tcpdump
-   * text. Returns whether the datagram is now whole.
-   */
-  add(data: Uint8Array | null, frame: number, tsSec: number, tsNsec: number, seg: Segment, outcome: Outcome): boolean {
-    if (this.frames.length === 0) {
-      this.addrs.set(seg.addrs);
-      this.ipVersion = seg.ipVersion;
-      this.id = seg.fragId;
-      this.place = seg.iface;
-      this.total = -1;
-      this.declared.length = 0;
-      this.captured.length = 0;
-      this.bytes = data !== null;
-      this.lastUnknown = false;
-      this.firstLen = -1;
-    }
-    this.frames.push(frame);
-    this.tsSecs.push(tsSec);
-    this.tsNsecs.push(tsNsec);
-    this.outcomes.push(outcome);
-    this.segs.push(seg.fragOffset === 0 ? seg.clone() : null);
+  /** Takes a fragment's lengths (and its bytes, when `data` is given). */
+  add(data: Uint8Array | null, seg: Segment): void {
+    this.fragments++;
     const off = seg.fragOffset;
     const end = off + seg.fragLen;
-    if (end > MAX_DATAGRAM) return false; // malformed: never whole, handed on as it came
+    if (end > MAX_DATAGRAM) { // malformed: never whole, goes on as it came
+      this.settle(false);
+      return;
+    }
     if (off === 0) this.firstLen = seg.fragLen;
     if (data !== null) {
       const buf = (this.buf ??= new Uint8Array(MAX_DATAGRAM));
@@ -110,45 +95,126 @@ export class Defragmenter {
     addRange(this.declared, off, end);
     if (seg.fragMore === 0) this.total = end;
     else if (seg.fragMore < 0) this.lastUnknown = true;
-    return this.complete();
+    const d = this.declared;
+    if (this.total >= 0 && d.length === 2 && d[0] === 0 && d[1] === this.total) this.settle(true);
+  }
+
+  /** Gives up waiting: whole only where the last fragment cannot be told and the lengths leave no gap. */
+  giveUp(): void {
+    if (this.settled) return;
+    const d = this.declared;
+    this.settle(this.lastUnknown && this.fragments > 1 && d.length === 2 && d[0] === 0);
+  }
+
+  private settle(whole: boolean): void {
+    this.settled = true;
+    this.whole = whole;
+    if (this.total < 0 && whole) this.total = this.declared[1]!;
   }
 
   /**
-   * Ends the run: hands each record on in capture order. A first fragment goes on as the whole
-   * datagram's segment when every fragment was captured, else as the segment it carries (or as
-   * what kept it from being one); the others as skipped fragments.
+   * The first fragment's segment (`seg`, decoded from that fragment alone with `outcome`) as it
+   * goes on: the whole datagram's when it is whole.
    */
-  flush(sink: HeldRecordSink): void {
-    const d = this.declared;
-    const n = this.frames.length;
-    // Where the last fragment cannot be told, lengths without a gap from 0 are taken as whole.
-    const whole = this.complete() || (this.lastUnknown && n > 1 && d.length === 2 && d[0] === 0);
-    const total = this.total >= 0 ? this.total : d[1]!;
-    for (let i = 0; i < n; i++) {
-      let seg = this.segs[i] ?? null;
-      let outcome = this.outcomes[i]!;
-      if (seg && whole && this.bytes) {
-        // The TCP header is decoded again from the datagram: a first fragment may hold only part
-        // of it, and the segment's length is the datagram's.
-        outcome = decodeTcp(this.buf!, 0, prefixEnd(this.captured), total, seg);
-      } else if (seg && whole && outcome === Outcome.TCP) {
-        // Text: the header as printed, and the data of the fragments after the first.
-        seg.payloadLen += total - this.firstLen;
-      }
-      if (outcome !== Outcome.TCP) seg = null;
-      sink(this.frames[i]!, this.tsSecs[i]!, this.tsNsecs[i]!, seg, outcome);
-    }
-    this.frames.length = 0;
-    this.tsSecs.length = 0;
-    this.tsNsecs.length = 0;
-    this.outcomes.length = 0;
-    this.segs.length = 0;
+  firstSegment(seg: Segment, outcome: Outcome): Outcome {
+    if (!this.whole) return outcome;
+    // The TCP header is decoded again from the datagram: a first fragment may hold only part of
+    // it, and the segment's length is the datagram's.
+    if (this.buf !== null) return decodeTcp(this.buf, 0, prefixEnd(this.captured), this.total, seg);
+    // Text: the header as printed, and the data of the fragments after the first.
+    if (outcome === Outcome.TCP) seg.payloadLen += this.total - this.firstLen;
+    return outcome;
+  }
+}
+
+/** A held record. */
+interface Held {
+  frame: number;
+  tsSec: number;
+  tsNsec: number;
+  /** Its segment (a copy) when it has one: tracked, or a first fragment. */
+  seg: Segment | null;
+  outcome: Outcome;
+  /** The datagram it is a fragment of, else null. */
+  datagram: Datagram | null;
+}
+
+export class Defragmenter {
+  private readonly held: Held[] = [];
+  private head = 0;
+  private readonly open: Datagram[] = [];
+
+  /** Whether records are being held: every record must then come through `take`. */
+  get pending(): boolean {
+    return this.head < this.held.length;
   }
 
-  /** Every byte of the datagram declared by some fragment, the last one (no MF) among them. */
-  private complete(): boolean {
-    const d = this.declared;
-    return this.total >= 0 && d.length === 2 && d[0] === 0 && d[1] === this.total;
+  /**
+   * Takes a record: a fragment of a TCP datagram (Segment.fragOffset set), or any record while
+   * `pending`. `data` holds the record's bytes (null for tcpdump text). Hands on, through `sink`,
+   * whatever has become free to go.
+   */
+  take(data: Uint8Array | null, frame: number, tsSec: number, tsNsec: number, seg: Segment, outcome: Outcome, sink: HeldRecordSink): void {
+    let datagram: Datagram | null = null;
+    if (seg.fragOffset >= 0) {
+      datagram = this.datagramOf(seg);
+      datagram.add(data, seg);
+    } else {
+      // Not a fragment: settles the datagrams that could not tell their last fragment.
+      for (const d of this.open) if (d.lastUnknown) d.giveUp();
+    }
+    const keep = datagram ? seg.fragOffset === 0 : outcome === Outcome.TCP || outcome === Outcome.ICMP_ERROR;
+    this.held.push({ frame, tsSec, tsNsec, seg: keep ? seg.clone() : null, outcome, datagram });
+    this.release(sink, tsSec, tsNsec);
+  }
+
+  /** The input ended: everything held goes on. */
+  finish(sink: HeldRecordSink): void {
+    for (const d of this.open) d.giveUp();
+    this.release(sink, -Infinity, 0);
+  }
+
+  private datagramOf(seg: Segment): Datagram {
+    for (const d of this.open) if (!d.settled && d.has(seg)) return d;
+    if (this.open.length >= MAX_OPEN) this.open[0]!.giveUp();
+    const d = new Datagram(seg);
+    this.open.push(d);
+    return d;
+  }
+
+  /**
+   * Hands on the held records from the oldest, up to the first whose datagram is not settled,
+   * giving up on a datagram that has waited too long: more than MAX_HELD records after its
+   * first, or more than MAX_WAIT_S before the latest record's time (tsSec, tsNsec).
+   */
+  private release(sink: HeldRecordSink, tsSec: number, tsNsec: number): void {
+    const held = this.held;
+    while (this.head < held.length) {
+      const h = held[this.head]!;
+      const d = h.datagram;
+      if (d !== null && !d.settled) {
+        const waited = tsSec - h.tsSec + (tsNsec - h.tsNsec) / 1e9;
+        if (held.length - this.head > MAX_HELD || waited > MAX_WAIT_S) d.giveUp();
+        else break;
+      }
+      this.head++;
+      let seg = h.seg;
+      let outcome = h.outcome;
+      if (d !== null && seg !== null) outcome = d.firstSegment(seg, outcome);
+      if (outcome !== Outcome.TCP && outcome !== Outcome.ICMP_ERROR) seg = null;
+      sink(h.frame, h.tsSec, h.tsNsec, seg, outcome);
+    }
+    if (this.head === held.length) {
+      held.length = 0;
+      this.head = 0;
+    } else if (this.head >= 1024) {
+      held.splice(0, this.head); // always waiting (first fragments alone): keep the array small
+      this.head = 0;
+    }
+    // Settled datagrams have all their records taken, or they go on without them.
+    let n = 0;
+    for (const d of this.open) if (!d.settled) this.open[n++] = d;
+    this.open.length = n;
   }
 }
 
