@@ -650,6 +650,19 @@ class FileDecoder implements RecordSink {
         message: `${this.backwards} packets have a timestamp earlier than the packet before them (first at frame ${this.firstBackwards}); file order is kept`,
       });
     }
+    const defrag = this.defrag;
+    if (defrag.reassembled > 0) {
+      this.run.warning({
+        file: this.file, truncated: false,
+        message: `${defrag.reassembled} TCP segments came as IP fragments (${defrag.reassembledFragments} in all) and were put back together: sent without DF through a smaller MTU, or fragmented by their IPv6 source`,
+      });
+    }
+    if (defrag.alone > 0) {
+      this.run.warning({
+        file: this.file, truncated: false,
+        message: `${defrag.alone} TCP segments are first IP fragments whose other fragments are not in the capture (a capture filter on ports keeps first fragments only; tcpdump's text prints a later IPv4 fragment's length with -v only): each is taken as long as its first fragment`,
+      });
+    }
     const text = this.text;
     if (!text) return info;
     const st = text.stats();
@@ -668,6 +681,12 @@ class FileDecoder implements RecordSink {
     }
     // Output of tcpdump options that leave out what the tracker needs: read what there is, but say
     // why the report is thin, and what to print instead.
+    if (st.unsizedFragments > 0) {
+      this.run.warning({
+        file: info.file, truncated: false,
+        message: `${st.unsizedFragments} lines are later IPv4 fragments of TCP ("ip-proto-6"), printed without their lengths: the segments they belong to are taken as long as their first fragments; print the capture with -v (tcpdump -nn -v -r FILE), whose fragments are put back together`,
+      });
+    }
     if (st.quietTcp > 0) {
       this.run.warning({
         file: info.file, truncated: false,

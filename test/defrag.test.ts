@@ -111,6 +111,7 @@ describe('IP fragments of a TCP segment', () => {
     // The segment is placed at its first fragment, the frame that holds its TCP header.
     expect(c!.states.client.find((s) => s.state === 'FIN_WAIT_1')!.frame).toBe(4);
     expect(c!.anomalies).toEqual([]);
+    expect(r.input.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/^1 TCP segments came as IP fragments \(3 in all\) and were put back together/)]);
   });
 
   it('a first fragment whose others were not captured is the segment it carries', async () => {
@@ -121,6 +122,7 @@ describe('IP fragments of a TCP segment', () => {
     expect(r.input.skipped.fragments).toBe(0);
     expect(r.connections[0]!.bytes.clientToServer).toBe(1460);
     expect(r.connections[0]!.packets).toEqual({ clientToServer: 3, serverToClient: 2 });
+    expect(r.input.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/^1 TCP segments are first IP fragments whose other fragments are not in the capture/)]);
   });
 
   it('fragments with other packets between them, two datagrams interleaved, are put together in capture order', async () => {
@@ -217,6 +219,23 @@ describe('IP fragments in tcpdump text (lengths only)', () => {
     const c = r.connections[0]!;
     expect(c.bytes.clientToServer).toBe(2000);
     expect(c.finalState).toEqual({ client: 'TIME_WAIT', server: 'CLOSED' });
+  });
+});
+
+describe('IPv4 fragments in tcpdump text without -v', () => {
+  it('are said to have no lengths, the segment taken as long as its first fragment', async () => {
+    // tcpdump -nn of a segment a router cut in two: the later fragment is "ip-proto-6" alone.
+    const file = join(dir, 'ipv4-plain.txt');
+    writeFileSync(file, [
+      '23:06:52.885545 IP 10.84.1.1.47420 > 10.84.2.1.7630: Flags [S], seq 100, win 64240, length 0',
+      '23:06:52.885560 IP 10.84.2.1.7630 > 10.84.1.1.47420: Flags [S.], seq 900, ack 101, win 65160, length 0',
+      '23:06:52.885570 IP 10.84.1.1.47420 > 10.84.2.1.7630: Flags [.], ack 1, win 63, length 0',
+      '23:06:52.885578 IP 10.84.1.1.47420 > 10.84.2.1.7630: Flags [.], seq 1:1237, ack 1, win 63, length 1236',
+      '23:06:52.885590 IP 10.84.1.1 > 10.84.2.1: ip-proto-6',
+    ].join('\n') + '\n');
+    const r = await analyze(file);
+    expect(r.connections[0]!.bytes.clientToServer).toBe(1236);
+    expect(r.input.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/^1 lines are later IPv4 fragments of TCP \("ip-proto-6"\), printed without their lengths/)]);
   });
 });
 

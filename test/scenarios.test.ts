@@ -703,6 +703,9 @@ describe('more that kernels do to connections', () => {
     // the other a skipped fragment.
     const created = scenario.ipCounters.router['Ip.FragCreates'];
     expect(r.input.skipped.fragments).toBe(created - scenario.ipCounters.router['Ip.FragOKs']);
+    // As many segments put together as the server's kernel reassembled datagrams.
+    const reassembled = scenario.ipCounters.server['Ip.ReasmOKs'];
+    expect(r.input.warnings.map((w) => w.message)).toEqual([expect.stringMatching(new RegExp(`^${reassembled} TCP segments came as IP fragments \\(${created} in all\\)`))]);
     expect(r.connections).toHaveLength(1);
     const c = r.connections[0]!;
     expect(c.bytes).toEqual({ clientToServer: 6000 + 1400, serverToClient: 12 });

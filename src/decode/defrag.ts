@@ -140,6 +140,11 @@ interface Held {
 }
 
 export class Defragmenter {
+  /** Segments that went on put together from their fragments, and their fragments. */
+  reassembled = 0;
+  reassembledFragments = 0;
+  /** First fragments that went on alone, their datagrams never whole: segments shorter than sent. */
+  alone = 0;
   private readonly held: Held[] = [];
   private head = 0;
   private readonly open: Datagram[] = [];
@@ -200,7 +205,15 @@ export class Defragmenter {
       this.head++;
       let seg = h.seg;
       let outcome = h.outcome;
-      if (d !== null && seg !== null) outcome = d.firstSegment(seg, outcome);
+      if (d !== null && seg !== null) {
+        outcome = d.firstSegment(seg, outcome);
+        if (outcome === Outcome.TCP && d.whole) {
+          this.reassembled++;
+          this.reassembledFragments += d.fragments;
+        } else if (outcome === Outcome.TCP) {
+          this.alone++;
+        }
+      }
       if (outcome !== Outcome.TCP && outcome !== Outcome.ICMP_ERROR) seg = null;
       sink(h.frame, h.tsSec, h.tsNsec, seg, outcome);
     }

@@ -112,7 +112,7 @@ export class TcpdumpTextDecoder implements LineDecoder {
   private readonly ts = new TimestampReader();
   private readonly seqs: SeqRecovery;
   private readonly deltas = new DeltaResolver();
-  private readonly st: TextDecodeStats = { packets: 0, tcp: 0, nonTcp: 0, quietTcp: 0, unreadTcp: 0, unnamedIcmp: 0, firstUnreadTcpLine: 0, untimed: 0, dumpLines: 0, tsharkLines: 0, unrecognized: 0, unrecognizedLines: [] };
+  private readonly st: TextDecodeStats = { packets: 0, tcp: 0, nonTcp: 0, quietTcp: 0, unsizedFragments: 0, unreadTcp: 0, unnamedIcmp: 0, firstUnreadTcpLine: 0, untimed: 0, dumpLines: 0, tsharkLines: 0, unrecognized: 0, unrecognizedLines: [] };
   private frames = 0;
   /** Packet lines so far have carried a timestamp / a -# number. */
   private stamped = false;
@@ -909,6 +909,9 @@ export class TcpdumpTextDecoder implements LineDecoder {
       }
       const inner = this.tunnelled(text, flagsAt, seg);
       if (inner !== -1) return inner;
+      // print-ip.c without -v: a later fragment, its protocol number alone (with -v, network()
+      // reads its offset and length).
+      if (version === 4 && startsWith(text, flagsAt, 'ip-proto-6') && flagsAt + 10 === text.length) this.st.unsizedFragments++;
       // IPv6 with extension headers (ip6_print): "SRC > DST: HBH ... SPORT > DPORT: Flags [" —
       // the addresses come first and TCP then prints its ports alone. A TCP part with its own
       // addresses is tunnelled, not this packet's TCP.

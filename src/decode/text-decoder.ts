@@ -11,6 +11,8 @@ export interface TextDecodeStats {
   nonTcp: number;
   /** Of those, TCP packets as `tcpdump -q` prints them ("tcp LENGTH": no flags, no sequence numbers). */
   quietTcp: number;
+  /** Later IPv4 fragments of TCP printed without -v ("SRC > DST: ip-proto-6"): their lengths are not printed. */
+  unsizedFragments: number;
   /**
    * Packet lines that print TCP flags ("Flags [") but could not be read as a TCP segment, counted
    * with the non-TCP ones; the first one's line number (0: none).
