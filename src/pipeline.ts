@@ -660,7 +660,7 @@ class FileDecoder implements RecordSink {
     if (defrag.alone > 0) {
       this.run.warning({
         file: this.file, truncated: false,
-        message: `${defrag.alone} TCP segments are first IP fragments whose other fragments are not in the capture (a capture filter on ports keeps first fragments only; tcpdump's text prints a later IPv4 fragment's length with -v only): each is taken as long as its first fragment`,
+        message: `${defrag.alone} TCP segments are first IP fragments whose other fragments are not in the capture (a capture filter on ports keeps first fragments only): each is taken as long as its first fragment`,
       });
     }
     const text = this.text;

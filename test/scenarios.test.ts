@@ -713,6 +713,15 @@ describe('more that kernels do to connections', () => {
     expect([c.handshake.kind, c.close.kind, c.close.initiator]).toEqual(['complete', 'four-way', 'client']);
     expect(c.finalState).toEqual({ client: 'TIME_WAIT', server: 'CLOSED' });
     expect(stateNames(c, 'client')).toEqual(['CLOSED', 'SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT']);
+
+    // The same packets through "tcp port N" keep the first fragments only: each segment is
+    // taken as long as its first fragment, and a warning says so.
+    const filtered = await analyze(join(FIXTURES, 'ipv4-fragments', scenario.portFiltered.file));
+    expect(filtered.input.packets).toBe(scenario.portFiltered.packets);
+    expect(filtered.input.warnings.map((w) => w.message)).toEqual([expect.stringMatching(new RegExp(`^${reassembled} TCP segments are first IP fragments whose other fragments are not in the capture`))]);
+    const f = filtered.connections[0]!;
+    expect(f.bytes.clientToServer).toBeLessThan(c.bytes.clientToServer);
+    expect(f.finalState).toEqual(c.finalState);
   });
 
   it('a listener closed with connections not yet accepted resets each of them (an abort by the server)', async () => {
