@@ -190,6 +190,55 @@ describe('IP fragments of a TCP segment', () => {
   });
 });
 
+describe('IP fragments in any order, lost, doubled, among other packets (seeded)', () => {
+  /** A small deterministic generator (mulberry32). */
+  const rng = (seed: number) => () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  it.each(Array.from({ length: 24 }, (_, i) => i + 1))('seed %i: every packet is accounted for, and a capture that lost none has every byte', async (seed) => {
+    const r = rng(seed);
+    const lossy = seed % 2 === 0;
+    const packets: Buffer[] = [...handshake()];
+    let seq = C_ISN + 1;
+    let sent = 0;
+    const pending: Buffer[][] = [];
+    for (let d = 0; d < 4; d++) {
+      const n = 100 + Math.floor(r() * 4000);
+      const seg = tcp(true, ACK, seq, S_ISN + 1, n);
+      seq += n;
+      sent += n;
+      const cuts: number[] = [];
+      for (let at = 8 * (1 + Math.floor(r() * 100)); at < seg.length; at += 8 * (1 + Math.floor(r() * 150))) cuts.push(at);
+      const frags = fragments(true, seg, cuts).map((f) => { f.writeUInt16BE(100 + d, 4); return f; }); // its own IP id
+      for (let i = frags.length - 1; i > 0; i--) { // any order
+        const j = Math.floor(r() * (i + 1));
+        [frags[i], frags[j]] = [frags[j]!, frags[i]!];
+      }
+      pending.push(frags);
+    }
+    // Interleave the datagrams' fragments with one another and with UDP packets.
+    while (pending.some((f) => f.length > 0)) {
+      const open = pending.filter((f) => f.length > 0);
+      const f = open[Math.floor(r() * open.length)]!.shift()!;
+      if (lossy && r() < 0.15) continue; // lost
+      packets.push(f);
+      if (lossy && r() < 0.1) packets.push(Buffer.from(f)); // captured twice
+      if (r() < 0.3) packets.push(udp());
+    }
+    packets.push(ipv4(false, tcp(false, ACK, S_ISN + 1, seq)));
+    const rep = await analyze(pcap(`seeded-${seed}.pcap`, packets));
+    const k = rep.input.skipped;
+    expect(rep.input.packets).toBe(packets.length);
+    expect(rep.input.tcpPackets + k.nonIp + k.nonTcp + k.fragments + k.truncated + k.malformed + k.unsupportedLink + k.duplicates).toBe(packets.length);
+    const c = rep.connections[0]!;
+    if (!lossy) expect(c.bytes.clientToServer).toBe(sent);
+    else expect(c.bytes.clientToServer).toBeLessThanOrEqual(sent);
+  });
+});
+
 describe('IP fragments in tcpdump text (lengths only)', () => {
   // tcpdump 4.99's lines for the IPv6 capture of the test above (tcpdump -nn -tt, then -v):
   // print-frag6.c prints the offset and length of each fragment, not its M flag.
