@@ -657,6 +657,12 @@ class FileDecoder implements RecordSink {
         message: `${defrag.reassembled} TCP segments came as IP fragments (${defrag.reassembledFragments} in all) and were put back together: sent without DF through a smaller MTU, or fragmented by their IPv6 source`,
       });
     }
+    if (defrag.discarded > 0) {
+      this.run.warning({
+        file: this.file, truncated: false,
+        message: `${defrag.discarded} TCP segments came as IP fragments that overlap, and were dropped as Linux drops such datagrams (RFC 5722): not tracked, counted as skipped fragments`,
+      });
+    }
     if (defrag.alone > 0) {
       this.run.warning({
         file: this.file, truncated: false,

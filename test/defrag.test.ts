@@ -145,6 +145,21 @@ describe('IP fragments of a TCP segment', () => {
     expect(r.connections[0]!.bytes.clientToServer).toBe(1460);
   });
 
+  it('a fragment captured twice counts once; fragments that overlap otherwise are dropped with their datagram (Linux, RFC 5722)', async () => {
+    const seg = tcp(true, ACK, C_ISN + 1, S_ISN + 1, 3000); // 3020 bytes
+    const [a, b, c] = fragments(true, seg, [1480, 2960]);
+    const twice = await analyze(pcap('twice.pcap', [...handshake(), a!, Buffer.from(a!), b!, Buffer.from(b!), c!, Buffer.from(c!)]));
+    expect(twice.input.skipped).toMatchObject({ fragments: 5, duplicates: 0 });
+    expect(twice.connections[0]!.bytes.clientToServer).toBe(3000);
+    expect(twice.connections[0]!.packets.clientToServer).toBe(3);
+    // A second fragment from 1472 instead of 1480: it overlaps the first's last 8 bytes.
+    const overlap = ipv4(true, seg.subarray(1472, 2960), 1472, true);
+    const r = await analyze(pcap('overlap.pcap', [...handshake(), a!, overlap, c!]));
+    expect(r.input.skipped.fragments).toBe(3);
+    expect(r.connections[0]!.bytes.clientToServer).toBe(0);
+    expect(r.connections[0]!.packets.clientToServer).toBe(2);
+  });
+
   it('a SYN whose TCP header is cut into 8-byte fragments is read whole, options included', async () => {
     const syn = tcp(true, SYN, C_ISN, 0, 0, [3, 3, 14, 0]); // window scale 14, end of options
     const r = await analyze(pcap('split-syn.pcap', fragments(true, syn, [8, 16])));
@@ -290,10 +305,13 @@ describe('IPv4 fragments in tcpdump text without -v', () => {
 
 describe.skipIf(!HAVE_CORPUS)('IP fragments in other projects\' test captures (their lengths as tshark reassembles them)', () => {
   const corpus = (rel: string) => join(CORPUS, rel);
-  it('Zeek\'s fragmented-4: four fragments out of order make one 69-byte segment', async () => {
+  it('Zeek\'s fragmented-4: four fragments out of order that overlap are dropped, as Linux drops them', async () => {
+    // [0,24) [48,72) [72,89) and then [24,72), over [48,72): Wireshark and Zeek make a 69-byte
+    // segment of them; Linux discards the datagram (RFC 5722), so no segment reached TCP.
     const r = await analyze(corpus('zeek/testing/btest/Traces/ipv4/fragmented-4.pcap'));
-    expect(r.input.skipped.fragments).toBe(3);
-    expect(r.connections.map((c) => c.bytes.clientToServer)).toEqual([0, 69]);
+    expect(r.input.skipped.fragments).toBe(4);
+    expect(r.connections.map((c) => c.bytes.clientToServer)).toEqual([0, 0]);
+    expect(r.input.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/^1 TCP segments came as IP fragments that overlap, and were dropped as Linux drops/)]);
   });
   it('Suricata\'s defrag tests: a SYN in three 8-byte fragments, over Ethernet+VLAN, PPP and raw IPv4', async () => {
     for (const rel of ['bug-6887-defrag-ipv4-tcp-syn/frag-ip-tcp-syn.pcap', 'bug-6887-defrag-eth-vlan-ipv4-tcp-syn/frag-eth-vlan-ip-tcp-syn.pcap', 'bug-6887-defrag-ppp-ipv4-tcp-syn/frag-ppp-ip-tcp-syn.pcap']) {

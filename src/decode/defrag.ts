@@ -18,6 +18,12 @@
  * by port keeps first fragments only). Other fragments stay counted as skipped fragments. The
  * capture's order is kept, and nothing is held or copied while no fragment is waiting.
  *
+ * Overlapping fragments are what Linux refuses (RFC 5722, for IPv4 too since 4.19:
+ * inet_frag_queue_insert): a fragment within data already held is dropped as a duplicate, any
+ * other overlap discards the whole datagram (as here a last fragment at odds with the rest). So
+ * does this: its first fragment is then no segment (the receiver never had it), counted with the
+ * skipped fragments. Wireshark and Zeek keep such datagrams (first or last data wins).
+ *
  * tcpdump's text has no bytes, only lengths (with -v for IPv4; IPv6's fragment header always,
  * but not its M flag): there the first fragment's segment keeps its header as printed and gains
  * the other fragments' lengths. An IPv6 text datagram, whose last fragment cannot be told, is
@@ -33,6 +39,8 @@ const MAX_HELD = 256;
 const MAX_WAIT_S = 1;
 /** Datagrams waiting at once; one more gives up on the oldest. */
 const MAX_OPEN = 32;
+/** Settled datagrams kept to recognize a late copy of one of their fragments. */
+const MAX_RECENT = 8;
 /** The largest datagram payload an IPv4 or (unjumbo) IPv6 fragment offset and length can reach. */
 const MAX_DATAGRAM = 65535 + 8;
 
@@ -59,6 +67,8 @@ class Datagram {
   /** Whole, or given up on: its records may go on. */
   settled = false;
   whole = false;
+  /** Its fragments overlapped: discarded, as Linux discards it. */
+  discarded = false;
 
   constructor(seg: Segment) {
     this.addrs.set(seg.addrs);
@@ -76,14 +86,29 @@ class Datagram {
     return true;
   }
 
-  /** Takes a fragment's lengths (and its bytes, when `data` is given). */
-  add(data: Uint8Array | null, seg: Segment): void {
-    this.fragments++;
+  /**
+   * Takes a fragment's lengths (and its bytes, when `data` is given). False when it is a
+   * duplicate of data already held, which is dropped.
+   */
+  add(data: Uint8Array | null, seg: Segment): boolean {
     const off = seg.fragOffset;
     const end = off + seg.fragLen;
+    const d = this.declared;
+    for (let i = 0; i < d.length; i += 2) {
+      if (end <= d[i]! || off >= d[i + 1]!) continue;
+      if (off >= d[i]! && end <= d[i + 1]!) return false; // within data held: a duplicate
+      this.discard();
+      return true;
+    }
+    this.fragments++;
     if (end > MAX_DATAGRAM) { // malformed: never whole, goes on as it came
       this.settle(false);
-      return;
+      return true;
+    }
+    // A last fragment short of data already held, or data past the last fragment's end.
+    if ((seg.fragMore === 0 && (end < this.highest() || (this.total >= 0 && end !== this.total))) || (this.total >= 0 && end > this.total)) {
+      this.discard();
+      return true;
     }
     if (off === 0) this.firstLen = seg.fragLen;
     if (data !== null) {
@@ -92,11 +117,31 @@ class Datagram {
       buf.set(data.subarray(seg.fragStart, seg.fragStart + have), off);
       if (have > 0) addRange(this.captured, off, off + have);
     }
-    addRange(this.declared, off, end);
+    addRange(d, off, end);
     if (seg.fragMore === 0) this.total = end;
     else if (seg.fragMore < 0) this.lastUnknown = true;
-    const d = this.declared;
     if (this.total >= 0 && d.length === 2 && d[0] === 0 && d[1] === this.total) this.settle(true);
+    return true;
+  }
+
+  /** Whether `seg` (one of its fragments) lies within data it already had. */
+  holds(seg: Segment): boolean {
+    const off = seg.fragOffset;
+    const end = off + seg.fragLen;
+    const d = this.declared;
+    for (let i = 0; i < d.length; i += 2) if (off >= d[i]! && end <= d[i + 1]!) return true;
+    return false;
+  }
+
+  /** The end of the data held so far. */
+  private highest(): number {
+    const d = this.declared;
+    return d.length > 0 ? d[d.length - 1]! : 0;
+  }
+
+  private discard(): void {
+    this.discarded = true;
+    this.settle(false);
   }
 
   /** Gives up waiting: whole only where the last fragment cannot be told and the lengths leave no gap. */
@@ -117,6 +162,7 @@ class Datagram {
    * goes on: the whole datagram's when it is whole.
    */
   firstSegment(seg: Segment, outcome: Outcome): Outcome {
+    if (this.discarded) return Outcome.FRAGMENT;
     if (!this.whole) return outcome;
     // The TCP header is decoded again from the datagram: a first fragment may hold only part of
     // it, and the segment's length is the datagram's.
@@ -145,9 +191,12 @@ export class Defragmenter {
   reassembledFragments = 0;
   /** First fragments that went on alone, their datagrams never whole: segments shorter than sent. */
   alone = 0;
+  /** Datagrams discarded for overlapping fragments. */
+  discarded = 0;
   private readonly held: Held[] = [];
   private head = 0;
   private readonly open: Datagram[] = [];
+  private readonly recent: Datagram[] = [];
 
   /** Whether records are being held: every record must then come through `take`. */
   get pending(): boolean {
@@ -162,13 +211,17 @@ export class Defragmenter {
   take(data: Uint8Array | null, frame: number, tsSec: number, tsNsec: number, seg: Segment, outcome: Outcome, sink: HeldRecordSink): void {
     let datagram: Datagram | null = null;
     if (seg.fragOffset >= 0) {
-      datagram = this.datagramOf(seg);
-      datagram.add(data, seg);
+      datagram = this.isLateCopy(seg) ? null : this.datagramOf(seg);
+      if (datagram === null || !datagram.add(data, seg)) {
+        // A copy of a fragment already held: dropped (as Linux drops it), counted as a fragment.
+        datagram = null;
+        outcome = Outcome.FRAGMENT;
+      }
     } else {
       // Not a fragment: settles the datagrams that could not tell their last fragment.
       for (const d of this.open) if (d.lastUnknown) d.giveUp();
     }
-    const keep = datagram ? seg.fragOffset === 0 : outcome === Outcome.TCP || outcome === Outcome.ICMP_ERROR;
+    const keep = datagram ? seg.fragOffset === 0 : seg.fragOffset < 0 && (outcome === Outcome.TCP || outcome === Outcome.ICMP_ERROR);
     this.held.push({ frame, tsSec, tsNsec, seg: keep ? seg.clone() : null, outcome, datagram });
     this.release(sink, tsSec, tsNsec);
   }
@@ -177,6 +230,12 @@ export class Defragmenter {
   finish(sink: HeldRecordSink): void {
     for (const d of this.open) d.giveUp();
     this.release(sink, -Infinity, 0);
+  }
+
+  /** Whether `seg` is a copy of a fragment of a datagram settled a moment ago. */
+  private isLateCopy(seg: Segment): boolean {
+    for (const d of this.recent) if (d.has(seg) && d.holds(seg)) return true;
+    return false;
   }
 
   private datagramOf(seg: Segment): Datagram {
@@ -206,6 +265,7 @@ export class Defragmenter {
       let seg = h.seg;
       let outcome = h.outcome;
       if (d !== null && seg !== null) {
+        if (d.discarded) this.discarded++;
         outcome = d.firstSegment(seg, outcome);
         if (outcome === Outcome.TCP && d.whole) {
           this.reassembled++;
@@ -226,7 +286,10 @@ export class Defragmenter {
     }
     // Settled datagrams have all their records taken, or they go on without them.
     let n = 0;
-    for (const d of this.open) if (!d.settled) this.open[n++] = d;
+    for (const d of this.open) {
+      if (!d.settled) this.open[n++] = d;
+      else if (this.recent.push(d) > MAX_RECENT) this.recent.shift();
+    }
     this.open.length = n;
   }
 }
