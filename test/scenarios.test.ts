@@ -713,6 +713,10 @@ describe('more that kernels do to connections', () => {
     expect([c.handshake.kind, c.close.kind, c.close.initiator]).toEqual(['complete', 'four-way', 'client']);
     expect(c.finalState).toEqual({ client: 'TIME_WAIT', server: 'CLOSED' });
     expect(stateNames(c, 'client')).toEqual(['CLOSED', 'SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT']);
+    // The ladder marks the segments put together, the one with the FIN among them.
+    const ladder = cli(['ladder', '--full', '--ascii', fixture('ipv4-fragments')]).stdout;
+    expect(ladder.match(/\(2 IP fragments\)/g)).toHaveLength(reassembled);
+    expect(ladder).toMatch(/\[FP\.\] seq \d+ ack \d+ len 1400 .*\(2 IP fragments\)/);
 
     // The same packets through "tcp port N" keep the first fragments only: each segment is
     // taken as long as its first fragment, and a warning says so.

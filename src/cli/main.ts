@@ -301,6 +301,7 @@ Without a selection every connection is drawn (the first ${LADDER_LIMIT}; the re
           list.push({
             frame: seg.frame, s: seg.s, fromClient, flags: seg.flags, seq: seg.seq, ack: seg.ack, len: seg.payloadLen,
             retransmit: conn.lastWasRetransmit, anomalies: [...(kind ? [kind] : []), ...(seg.reservedBits ? ['reserved-bits'] : [])],
+            ipFragments: seg.ipFragments,
           });
         },
       });

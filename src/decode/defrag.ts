@@ -268,6 +268,7 @@ export class Defragmenter {
         if (d.discarded) this.discarded++;
         outcome = d.firstSegment(seg, outcome);
         if (outcome === Outcome.TCP && d.whole) {
+          seg.ipFragments = d.fragments;
           this.reassembled++;
           this.reassembledFragments += d.fragments;
         } else if (outcome === Outcome.TCP) {

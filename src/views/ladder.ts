@@ -21,6 +21,8 @@ export interface LadderSegment {
   len: number;
   retransmit: boolean;
   anomalies: string[];
+  /** It came as this many IP fragments, put together (0: as one packet). */
+  ipFragments: number;
 }
 
 export interface LadderOptions {
@@ -145,6 +147,7 @@ export function renderLadder(conn: ConnectionReport, segs: LadderSegment[], o: L
     const seq = x.flags & (SYN | FIN | RST) || x.len > 0 ? ` seq ${rel(x.seq, base.send)}` : '';
     const ack = x.flags & ACK ? ` ack ${rel(x.ack, base.recv)}` : '';
     let label = ` ${x.retransmit ? g.retx : ''}[${flagString(x.flags)}]${seq}${ack} len ${x.len}  ${t(x.s)}  #${x.frame}`;
+    if (x.ipFragments > 0) label += ` (${x.ipFragments} IP fragments)`;
     if (x.anomalies.length) label += g.warn + x.anomalies.join(', ');
     if (unsigned.has(x.frame)) label += `${g.warn}unsigned${taken.has(x.frame) ? '' : ', discarded'}`;
     else if (lived.has(x.frame)) label += `${g.warn}${lived.get(x.frame)} lived on`;
