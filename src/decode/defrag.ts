@@ -191,7 +191,7 @@ export class Defragmenter {
   reassembledFragments = 0;
   /** First fragments that went on alone, their datagrams never whole: segments shorter than sent. */
   alone = 0;
-  /** Datagrams discarded for overlapping fragments. */
+  /** Segments dropped with their datagrams, whose fragments overlapped. */
   discarded = 0;
   private readonly held: Held[] = [];
   private head = 0;

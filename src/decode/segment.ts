@@ -169,12 +169,12 @@ export class Segment {
    */
   fragOffset = -1;
   fragMore = 0;
-  /** A segment put together from IP fragments (defrag.ts): how many; 0 when it came whole. */
-  ipFragments = 0;
   fragId = 0;
   fragStart = 0;
   fragEnd = 0;
   fragLen = 0;
+  /** A segment put together from IP fragments (defrag.ts): how many; 0 when it came whole. */
+  ipFragments = 0;
 
   // The addresses' text, once written (or as read from tcpdump text); null when not yet.
   private srcText: string | null = null;

@@ -850,11 +850,13 @@ export class TcpdumpTextDecoder implements LineDecoder {
     }
     const off = text.indexOf('offset ', p);
     this.v4Frag = off > 0 && off < close && text.charCodeAt(off + 7) !== 48; // "offset 0" or not
-    this.v4FragOffset = this.v4Frag ? Number.parseInt(text.slice(off + 7, off + 13), 10) : 0;
     // "flags [+]", "[DF]", "[none]": print-ip.c's ip_frag_values, "+" for MF.
     const flags = text.indexOf('flags [', p);
     const flagsEnd = flags > 0 && flags < close ? text.indexOf(']', flags) : -1;
-    this.v4More = flagsEnd > 0 && text.lastIndexOf('+', flagsEnd) > flags;
+    const plus = flagsEnd > 0 ? text.indexOf('+', flags + 7) : -1;
+    this.v4More = plus > 0 && plus < flagsEnd;
+    if (!this.v4Tcp || !(this.v4Frag || this.v4More)) return; // not a fragment of TCP: no more to read
+    this.v4FragOffset = this.v4Frag ? Number.parseInt(text.slice(off + 7, off + 13), 10) : 0;
     const length = text.lastIndexOf('length ', close);
     this.v4Length = length > p ? Number.parseInt(text.slice(length + 7, close), 10) : 0;
     const options = text.indexOf('options (', p);
