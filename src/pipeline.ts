@@ -666,7 +666,7 @@ class FileDecoder implements RecordSink {
     if (defrag.alone > 0) {
       this.run.warning({
         file: this.file, truncated: false,
-        message: `${defrag.alone} TCP segments are first IP fragments whose other fragments are not in the capture (a capture filter on ports keeps first fragments only): each is taken as long as its first fragment`,
+        message: `${defrag.alone} TCP segments are first IP fragments whose other fragments are not in the capture (lost on the way, or left out by a capture filter on ports, which keeps first fragments only): each is taken as long as its first fragment`,
       });
     }
     const text = this.text;
