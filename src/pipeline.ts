@@ -644,30 +644,19 @@ class FileDecoder implements RecordSink {
 
   /** The file has been read and merged: note time going backwards, fold the text decoder's counts in. */
   end(info: FileInfo): FileInfo {
+    const warn = (message: string) => this.run.warning({ file: this.file, truncated: false, message });
     if (this.backwards > 0) {
-      this.run.warning({
-        file: this.file, truncated: false,
-        message: `${this.backwards} packets have a timestamp earlier than the packet before them (first at frame ${this.firstBackwards}); file order is kept`,
-      });
+      warn(`${this.backwards} packets have a timestamp earlier than the packet before them (first at frame ${this.firstBackwards}); file order is kept`);
     }
     const defrag = this.defrag;
     if (defrag.reassembled > 0) {
-      this.run.warning({
-        file: this.file, truncated: false,
-        message: `${defrag.reassembled} TCP segments came as IP fragments (${defrag.reassembledFragments} in all) and were put back together: sent without DF through a smaller MTU, or fragmented by their IPv6 source`,
-      });
+      warn(`${defrag.reassembled} TCP segments came as IP fragments (${defrag.reassembledFragments} in all) and were put back together: sent without DF through a smaller MTU, or fragmented by their IPv6 source`);
     }
     if (defrag.discarded > 0) {
-      this.run.warning({
-        file: this.file, truncated: false,
-        message: `${defrag.discarded} TCP segments came as IP fragments that overlap, and were dropped as Linux drops such datagrams (RFC 5722): not tracked, counted as skipped fragments`,
-      });
+      warn(`${defrag.discarded} TCP segments came as IP fragments that overlap, and were dropped as Linux drops such datagrams (RFC 5722): not tracked, counted as skipped fragments`);
     }
     if (defrag.alone > 0) {
-      this.run.warning({
-        file: this.file, truncated: false,
-        message: `${defrag.alone} TCP segments are first IP fragments whose other fragments are not in the capture (lost on the way, or left out by a capture filter on ports, which keeps first fragments only): each is taken as long as its first fragment`,
-      });
+      warn(`${defrag.alone} TCP segments are first IP fragments whose other fragments are not in the capture (lost on the way, or left out by a capture filter on ports, which keeps first fragments only): each is taken as long as its first fragment`);
     }
     const text = this.text;
     if (!text) return info;

@@ -91,14 +91,15 @@ class Datagram {
    * duplicate of data already held, which is dropped.
    */
   add(data: Uint8Array | null, seg: Segment): boolean {
+    if (this.holds(seg)) return false; // within data held: a duplicate
     const off = seg.fragOffset;
     const end = off + seg.fragLen;
     const d = this.declared;
     for (let i = 0; i < d.length; i += 2) {
-      if (end <= d[i]! || off >= d[i + 1]!) continue;
-      if (off >= d[i]! && end <= d[i + 1]!) return false; // within data held: a duplicate
-      this.discard();
-      return true;
+      if (end > d[i]! && off < d[i + 1]!) { // overlaps data held, not within it
+        this.discard();
+        return true;
+      }
     }
     this.fragments++;
     if (end > MAX_DATAGRAM) { // malformed: never whole, goes on as it came
