@@ -3,6 +3,7 @@
  * state machine) -> findings. Views take the finished report (or the streamed pieces) from here.
  */
 import type { Connection } from './connections/connection.js';
+import type { ConnectionStore } from './connections/store.js';
 import { DEFAULT_CLOSED_GRACE_S, FlowTable, type ParkingPolicy } from './connections/flow-table.js';
 import { Outcome, LINK_NAMES, decodePacket, isSupportedLinkType } from './decode/packet.js';
 import { Defragmenter, type HeldRecordSink } from './decode/defrag.js';
@@ -164,6 +165,12 @@ export interface TrackOptions {
 export interface TrackSink {
   /** A finished connection: a view of its slot, valid during the call only. */
   finished(conn: Connection, endS: number): void;
+  /**
+   * With `shared` tracking, a finished connection that is parked (store.ts), by its slot: it is
+   * read on another thread from the parking record (store.parkedRecord). Without this method
+   * such a connection comes to `finished` like any other.
+   */
+  finishedParked?(store: ConnectionStore, slot: number, endS: number): void;
   anomaly(a: AnomalyReport): void;
   warning(w: InputWarning): void;
   progress(p: ProgressInfo): void;
@@ -296,7 +303,13 @@ class TrackRun {
   private endS = 0;
 
   constructor(private readonly files: string[], private readonly opts: TrackOptions, private readonly sink: TrackSink) {
-    this.table = new FlowTable((c, endS) => sink.finished(c, endS), { timeWaitS: opts.timeWaitS, closedGraceS: DEFAULT_CLOSED_GRACE_S, shared: opts.shared === true, parking: opts.parking });
+    const parked = opts.shared === true && sink.finishedParked !== undefined
+      ? (slot: number, endS: number) => sink.finishedParked!(this.table.store, slot, endS)
+      : undefined;
+    this.table = new FlowTable((c, endS) => sink.finished(c, endS), {
+      timeWaitS: opts.timeWaitS, closedGraceS: DEFAULT_CLOSED_GRACE_S, shared: opts.shared === true, parking: opts.parking,
+      onFinishedParked: parked,
+    });
     this.merging = files.length > 1;
   }
 

@@ -26,6 +26,7 @@ const CONNECTION = 0; // then the capture time it finished at, its cell, and 1 i
 const ANOMALY = 1; // the next of the batch's objects
 const WARNING = 2; // the next of the batch's objects
 const PROGRESS = 3; // then packets, connections, open, bytes read, bytes in all
+const PARKED_CONNECTION = 4; // then the capture time it finished at and its parking record
 
 /** Connections per batch: a few hundred KB of numbers. */
 const BATCH_CONNECTIONS = 256;
@@ -95,8 +96,12 @@ class PackReader {
   }
 }
 
-/** Shared memory the worker's store grew by since the last batch: new chunks (by index), a new arena. */
-interface NewMemory { chunks: { index: number; buffer: ArrayBufferLike }[]; arena: ArrayBufferLike | null }
+/** Shared memory the worker's store grew by since the last batch: new chunks and parking pages (by index), a new arena. */
+interface NewMemory {
+  chunks: { index: number; buffer: ArrayBufferLike }[];
+  pages: { index: number; buffer: ArrayBufferLike }[];
+  arena: ArrayBufferLike | null;
+}
 
 type FromWorker =
   | { type: 'batch'; numbers: Float64Array; length: number; strings: string[]; objects: unknown[]; memory: NewMemory }
@@ -118,7 +123,9 @@ export interface WorkerInput {
 export function trackInWorker(
   files: string[], opts: TrackOptions, sink: TrackSink, outputReady?: () => Promise<void> | null,
 ): Promise<TrackResult> {
-  const input: WorkerInput = { files, opts: { timeWaitS: opts.timeWaitS, verbose: opts.verbose, progress: opts.progress, shared: true, keepCopies: opts.keepCopies } };
+  const input: WorkerInput = {
+    files, opts: { timeWaitS: opts.timeWaitS, verbose: opts.verbose, progress: opts.progress, shared: true, keepCopies: opts.keepCopies, parking: opts.parking },
+  };
   const mirror = new Mirror();
   const worker = new Worker(new URL('./track-worker.js', import.meta.url), { workerData: input });
   return new Promise<TrackResult>((resolve, reject) => {
@@ -162,14 +169,21 @@ export function trackInWorker(
   });
 }
 
-/** The worker's store as this thread sees it (the same shared memory), and the batches it reads from it. */
+/**
+ * The worker's store as this thread sees it (the same shared memory), and the batches it reads
+ * from it. A connection that finished parked is taken out of its parking record here, into a slot
+ * of a store of this thread's own (`unparked`): that work is this thread's, not the worker's.
+ */
 class Mirror {
   private readonly store = new ConnectionStore(false, true);
   private readonly view = new Connection(this.store);
+  private readonly unparked = new ConnectionStore(false);
+  private readonly unparkedView = new Connection(this.unparked);
 
   /** Takes the memory the worker's store grew by. */
   adopt(memory: NewMemory): void {
     for (const c of memory.chunks) this.store.adoptChunk(c.index, c.buffer);
+    for (const p of memory.pages) this.store.adoptParkingPage(p.index, p.buffer);
     if (memory.arena !== null) this.store.arena.data = new Float64Array(memory.arena);
   }
 
@@ -187,6 +201,14 @@ class Mirror {
           sink.finished(this.view.at(cell), endS);
         } finally {
           if (named) this.store.forgetAddressTexts(cell);
+        }
+      } else if (tag === PARKED_CONNECTION) {
+        const endS = r.next();
+        const slot = this.unparked.copyParked(this.store, r.next());
+        try {
+          sink.finished(this.unparkedView.at(slot), endS);
+        } finally {
+          this.unparked.release(slot);
         }
       } else if (tag === ANOMALY) sink.anomaly(objects[o++] as AnomalyReport);
       else if (tag === WARNING) sink.warning(objects[o++] as InputWarning);
@@ -215,6 +237,7 @@ class BatchSink implements TrackSink {
   private store: ConnectionStore | null = null;
   /** How much of the store's memory the main thread has been given. */
   private chunksSent = 0;
+  private pagesSent = 0;
   private arenaSent: ArrayBufferLike | null = null;
   /** The slots of the batch being gathered, and of each batch sent and not yet acknowledged. */
   private slots: number[] = [];
@@ -239,6 +262,19 @@ class BatchSink implements TrackSink {
       this.w.pushString(store.addressText(conn.slot, C.S0));
     }
     this.slots.push(conn.slot);
+    if (++this.connections >= BATCH_CONNECTIONS) this.flush();
+  }
+
+  /**
+   * A connection that finished parked: the main thread reads its parking record, which stays as
+   * it is until the batch is acknowledged (its slot released). Never one with names (store.park).
+   */
+  finishedParked(store: ConnectionStore, slot: number, endS: number): void {
+    this.store = store;
+    this.w.push(PARKED_CONNECTION);
+    this.w.push(endS);
+    this.w.push(store.parkedRecord(slot));
+    this.slots.push(slot);
     if (++this.connections >= BATCH_CONNECTIONS) this.flush();
   }
 
@@ -276,10 +312,11 @@ class BatchSink implements TrackSink {
 
   /** The shared memory the store grew by since the last batch. */
   private newMemory(): NewMemory {
-    const memory: NewMemory = { chunks: [], arena: null };
+    const memory: NewMemory = { chunks: [], pages: [], arena: null };
     const store = this.store;
     if (store === null) return memory;
     for (; this.chunksSent < store.chunkCount; this.chunksSent++) memory.chunks.push({ index: this.chunksSent, buffer: store.chunkBuffer(this.chunksSent) });
+    for (; this.pagesSent < store.parkingPageCount; this.pagesSent++) memory.pages.push({ index: this.pagesSent, buffer: store.parkingPageBuffer(this.pagesSent) });
     const arena = store.arena.data.buffer;
     if (arena !== this.arenaSent) memory.arena = this.arenaSent = arena;
     return memory;

@@ -37,6 +37,12 @@ export interface FlowTableOptions {
   shared?: boolean;
   /** When connections waiting out TIME_WAIT are parked (store.ts, parking.ts). Default PARKING. */
   parking?: ParkingPolicy;
+  /**
+   * With `shared`: gets a finished connection that is parked, by its slot, instead of `onFinished`
+   * getting a view of it, so that it is not taken back into a cell here only to be read on another
+   * thread (store.parkedRecord, store.copyParked; threads.ts).
+   */
+  onFinishedParked?: (slot: number, endS: number) => void;
 }
 
 /**
@@ -134,6 +140,12 @@ export class FlowTable {
    * A view handed out (`track`'s result, the finished connection) stays valid until then.
    */
   private toPark: number[] = [];
+  /**
+   * By slot, for a parked connection: when it finishes (finishTime), worked out as it was parked,
+   * or NaN when not known then. Nothing changes a parked connection (whoever looks at it takes it
+   * back first), so the timer that finishes it need not take it back to work it out again.
+   */
+  private parkedDue = new Float64Array(1024);
   /**
    * MPTCP tokens (Segment.mptcpToken) of the connections whose MP_CAPABLE handshakes showed a key,
    * to their ids: an MP_JOIN SYN names the one it joins. The oldest go past MPTCP_TOKENS_KEPT.
@@ -306,12 +318,7 @@ export class FlowTable {
     const rest = this.ending;
     const stop = Math.min(rest.length, this.endedCount + max);
     for (; this.endedCount < stop; this.endedCount++) {
-      const slot = rest[this.endedCount]!;
-      const conn = this.finished.at(slot);
-      conn.settleDataGiveUps(endS);
-      this.onFinished(conn, endS);
-      if (this.releases) this.store.release(slot);
-      else this.store.handOver(slot);
+      this.handOn(rest[this.endedCount]!, endS);
     }
     if (this.endedCount < rest.length) return true;
     this.ending = null;
@@ -470,7 +477,15 @@ export class FlowTable {
     for (let i = 0; i < p.length; i += 2) {
       const slot = p[i]!;
       // Still the same open connection (not finished meanwhile by a timer).
-      if (this.store.isLive(slot) && this.idOf(slot) === p[i + 1]) this.store.park(slot);
+      if (!this.store.isLive(slot) || this.idOf(slot) !== p[i + 1] || this.store.isParked(slot)) continue;
+      // Its finish time as it is now (a segment may have come since it was scheduled), known only
+      // when it is the one the timer waits for (dueAt) and no connection beside its TIME_WAIT can
+      // change it behind its back (finishTime; unlinkTimeWait).
+      const conn = this.finished.at(slot);
+      const at = this.timeWaitBeside.size > 0 && this.timeWaitBeside.has(slot) ? null : this.finishTime(conn);
+      if (slot >= this.parkedDue.length) this.parkedDue = grown(this.parkedDue, Math.max(slot + 1, this.parkedDue.length * 2));
+      this.parkedDue[slot] = at !== null && at === conn.dueAt ? at : NaN;
+      this.store.park(slot);
     }
     p.length = 0;
   }
@@ -484,6 +499,15 @@ export class FlowTable {
       const id = due.topId;
       due.pop();
       if (!this.store.isLive(slot) || this.idOf(slot) !== id) continue; // already finished
+      if (this.store.isParked(slot)) {
+        // Untouched since it was parked: its finish time is the one worked out then (parkedDue).
+        const at = this.parkedDue[slot]!;
+        if (at === at) {
+          if (at > now) due.push(at, slot, id);
+          else this.finish(slot, at);
+          continue;
+        }
+      }
       conn.at(slot);
       const at = this.finishTime(conn);
       if (at === null) { conn.dueAt = NaN; continue; }
@@ -528,6 +552,21 @@ export class FlowTable {
   private finish(slot: number, endS: number): void {
     this.remove(slot);
     if (this.besideTimeWait.size > 0) this.unlinkTimeWait(slot);
+    this.handOn(slot, endS);
+  }
+
+  /**
+   * Hands a finished connection on: a view of it to onFinished, then its slot is freed (or kept
+   * for the reader on another thread). A parked one goes to onFinishedParked as it is, if there
+   * is one: only its run of data sent again (settleDataGiveUps) needs its fields here.
+   */
+  private handOn(slot: number, endS: number): void {
+    const parked = this.opts.onFinishedParked;
+    if (parked !== undefined && this.store.isParked(slot) && !this.store.hasResends(slot)) {
+      parked(slot, endS);
+      this.store.handOver(slot);
+      return;
+    }
     const conn = this.finished.at(slot);
     conn.settleDataGiveUps(endS);
     this.onFinished(conn, endS);

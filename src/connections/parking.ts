@@ -74,7 +74,11 @@ export class ParkingLot {
   /** The fields that are lists. */
   private readonly lists: number[] = [];
 
-  constructor(private readonly shape: SlotShape) {
+  /**
+   * `shared`: pages live in shared memory, so that a reader on another thread can take a parked
+   * connection that finished out of them (`read`, on its own lot of the same pages: `adoptPage`).
+   */
+  constructor(private readonly shape: SlotShape, private readonly shared = false) {
     for (let i = 0; i < shape.size; i++) {
       if (shape.kinds[i] === Kind.LIST) this.lists.push(i);
       if (Object.is(shape.defaults[i], -0)) throw new Error('parking: a default of -0');
@@ -145,6 +149,12 @@ export class ParkingLot {
 
   /** Reads record `ref` back into the fields at `base` in `f` (lists made anew in `arena`) and drops it. */
   unpark(ref: number, f: Float64Array, base: number, arena: ListArena): void {
+    this.read(ref, f, base, arena);
+    this.release(Math.floor(ref / PAGE_WORDS));
+  }
+
+  /** Reads record `ref` back into the fields at `base` in `f` (lists made anew in `arena`), and keeps it. */
+  read(ref: number, f: Float64Array, base: number, arena: ListArena): void {
     const { size, kinds, itemKinds, defaults } = this.shape;
     const page = Math.floor(ref / PAGE_WORDS);
     const p = this.pages[page]!;
@@ -183,7 +193,6 @@ export class ParkingLot {
         }
       }
     }
-    this.release(page);
   }
 
   /** Drops record `ref` unread (its connection was forgotten while parked). */
@@ -198,6 +207,21 @@ export class ParkingLot {
     this.page = -1;
     this.pos = PAGE_WORDS;
     this.count = 0;
+  }
+
+  /** How many pages there are (a shared lot's, for its reader: `pageBuffer`). */
+  get pageCount(): number {
+    return this.pages.length;
+  }
+
+  /** The memory of page `i` (of a shared lot). */
+  pageBuffer(i: number): ArrayBufferLike {
+    return this.pages[i]!.buffer;
+  }
+
+  /** Makes `buffer` (page `i` of a shared lot on another thread) this lot's page `i`, to `read` from. */
+  adoptPage(i: number, buffer: ArrayBufferLike): void {
+    this.pages[i] = new Uint32Array(buffer);
   }
 
   /** Bytes of pages held. */
@@ -218,7 +242,7 @@ export class ParkingLot {
     if (reuse !== undefined) this.page = reuse;
     else {
       this.page = this.pages.length;
-      this.pages.push(new Uint32Array(PAGE_WORDS));
+      this.pages.push(this.shared ? new Uint32Array(new SharedArrayBuffer(PAGE_WORDS * 4)) : new Uint32Array(PAGE_WORDS));
       if (this.records.length < this.pages.length) this.records = grown(this.records, this.records.length * 2);
     }
     this.pos = 0;

@@ -419,15 +419,16 @@ const CHUNK_SLOTS = 1 << CHUNK_SHIFT;
 export class ConnectionStore {
   private readonly chunks: Float64Array[] = [];
   readonly arena: Arena;
-  private readonly lot = new ParkingLot(SLOT_SHAPE);
+  private readonly lot: ParkingLot;
 
   /**
-   * `shared`: cells and lists live in shared memory, so that the thread that reports can read a
-   * finished connection where it is (threads.ts) rather than a copy. `mirror`: this is that
-   * thread's view of such a store (slots are cells).
+   * `shared`: cells, lists and parking pages live in shared memory, so that the thread that
+   * reports can read a finished connection where it is (threads.ts) rather than a copy.
+   * `mirror`: this is that thread's view of such a store (slots are cells).
    */
   constructor(private readonly shared = false, private readonly mirror = false) {
     this.arena = new Arena(shared);
+    this.lot = new ParkingLot(SLOT_SHAPE, shared);
   }
 
   /** How many chunks there are (a shared store hands new ones to its mirror). */
@@ -573,6 +574,10 @@ export class ConnectionStore {
   park(slot: number): void {
     const cell = this.cellOf[slot]!;
     if (cell === PARKED || this.live[slot] !== 1) return;
+    // Names (tcpdump text without -n) are known to this thread only: a shared store's reader is
+    // sent their texts, read from the cell of a connection that finishes (threads.ts), so a
+    // connection with names stays in its cell.
+    if (this.shared && this.hasNamedAddresses(slot)) return;
     const ref = this.lot.park(this.cellChunk(cell), this.cellBase(cell), this.arena);
     if (ref < 0) return;
     this.releaseCell(cell);
@@ -582,6 +587,36 @@ export class ConnectionStore {
 
   isParked(slot: number): boolean {
     return !this.mirror && this.cellOf[slot] === PARKED;
+  }
+
+  /** The parking record of `slot` (parked), for a reader of this shared store's pages (`copyParked`). */
+  parkedRecord(slot: number): number {
+    return this.parkedAt[slot]!;
+  }
+
+  /** How many parking pages there are, and each one's memory (a shared store's, for its mirror). */
+  get parkingPageCount(): number {
+    return this.lot.pageCount;
+  }
+
+  parkingPageBuffer(i: number): ArrayBufferLike {
+    return this.lot.pageBuffer(i);
+  }
+
+  /** Makes `buffer` (parking page `i` of a shared store on another thread) this mirror's page `i`. */
+  adoptParkingPage(i: number, buffer: ArrayBufferLike): void {
+    this.lot.adoptPage(i, buffer);
+  }
+
+  /**
+   * A new slot of this store holding the connection parked at record `ref` of `from` (a mirror:
+   * the pages of a shared store on another thread), which stays as it is. Release it when done.
+   */
+  copyParked(from: ConnectionStore, ref: number): number {
+    const slot = this.allocate();
+    const cell = this.cellOf[slot]!;
+    from.lot.read(ref, this.cellChunk(cell), this.cellBase(cell), this.arena);
+    return slot;
   }
 
   /** How many connections are parked, and the bytes of parking pages held. */
@@ -636,6 +671,11 @@ export class ConnectionStore {
 
   isLive(slot: number): boolean {
     return this.live[slot] === 1;
+  }
+
+  /** Whether the tracking thread's run of data sent again (`resends`) holds anything for `slot`. */
+  hasResends(slot: number): boolean {
+    return this.resends.size > 0 && (this.resends.has(sideKey(slot, true)) || this.resends.has(sideKey(slot, false)));
   }
 
   /** `slot`'s connection is finished and read by another thread: not open, not yet free. */
