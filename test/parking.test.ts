@@ -3,7 +3,9 @@
  * into pages of words and taken back into a slot when anyone looks at it again. It must come back
  * exactly as it was: every field and every list, bit for bit, whatever the numbers.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConnectionStore, C, E, K, KINDS, EV, NONE } from '../src/connections/store.js';
@@ -196,5 +198,26 @@ describe('reports are the same whether connections are parked or not', () => {
       if (never.some((id, i) => i > 0 && id < never[i - 1]!)) moved++;
     }
     expect(moved).toBeGreaterThan(0);
+  });
+
+  // tcpdump text without -n names hosts; only the tracking thread knows a name (addr.ts keeps the
+  // table), and it sends the texts with a connection it hands over from its cell. One in a
+  // parking record would come without them (the main thread would print "?"): a shared store
+  // does not park it. This thread never decodes text through the built modules, so it has no
+  // names of its own to print by chance.
+  it('names of hosts (tcpdump text without -n) survive parking on two threads', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tcptrace-parking-names-'));
+    try {
+      // 150 connections left in TIME_WAIT, parked as later ones come; 127.0.0.1 renamed.
+      const text = gunzipSync(readFileSync(join(FIXTURES, 'time-wait-pileup', 'text', 'nn-S-tt.txt.gz'))).toString('utf8');
+      const named = join(dir, 'named.txt');
+      writeFileSync(named, text.replaceAll('127.0.0.1.', 'host-a.example.'));
+      const report = await built.analyzeCaptures([named], { timeWaitS: 60, parking: ALL, threads: 2 });
+      expect(report.connections.length).toBeGreaterThan(150);
+      for (const c of report.connections) expect([c.client.ip, c.server.ip], `connection ${c.id}`).toEqual(['host-a.example', 'host-a.example']);
+      expect(report.connections.filter((c) => c.finalState.client === 'TIME_WAIT').length).toBeGreaterThanOrEqual(150);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
