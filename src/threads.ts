@@ -1,16 +1,18 @@
 /**
  * Two threads, one pipe: a worker thread reads, decodes and tracks (input -> decode -> connections,
  * trackCaptures in pipeline.ts) while the main thread builds the findings and writes the views.
- * The two halves cost about the same (bench/README.md), so on two cores an analysis takes little
- * more than the slower half.
+ * On two cores an analysis takes little more than the slower half, the tracking one at 10 M
+ * packets (~18-19 s against ~12-13 s, bench/README.md, twenty-first round), so work that either
+ * thread could do is done on the main thread (a parked connection's record is read there).
  *
  * The pipe is cut after the flow table, not by flow: the worker hands over exactly what the
  * tracking half hands the findings half on one thread (finished connections, anomalies,
  * warnings, progress), in the same order, so ids, timers, the order of the output and the alerts
  * are those of a single-threaded run, byte for byte. The worker's connections live in shared
- * memory (ConnectionStore, shared): a finished connection crosses as its cell number, in batches
- * of numbers whose buffers are transferred back and forth, and the main thread reads it where it
- * is; the worker frees the slots of a batch once the main thread acknowledges it. Anomalies and
+ * memory (ConnectionStore, shared): a finished connection crosses as its cell number (or, one
+ * that finished parked, its parking record), in batches of numbers whose buffers are transferred
+ * back and forth, and the main thread reads it where it is; the worker frees the slots (and
+ * records) of a batch once the main thread acknowledges it. Anomalies and
  * warnings (few) cross as structured clones. The worker stops reading while MAX_IN_FLIGHT batches
  * wait for the main thread, so a slow reader of the output holds back the input as before.
  */
