@@ -165,6 +165,22 @@ describe('link layers', () => {
     expect(decode(258, short).outcome).toBe(Outcome.MALFORMED);
     expect(decode(258, pktap(258, 'en0', 2, pktap(1, 'en0', 2, ether(0x0800, pkt)))).outcome).toBe(Outcome.MALFORMED);
   });
+  it('Juniper Ethernet (178): "MGC", flags, extension TLVs skipped by their length, then the frame (or IP with no-L2)', () => {
+    const MGC = [0x4d, 0x47, 0x43];
+    // The extensions of tcpdump's bgp-aigp.pcap: media type, encapsulation, interface index, unit.
+    const ext = [0x03, 0x01, 0x01, 0x06, 0x01, 0x0e, 0x01, 0x02, 0x8c, 0x00, 0x04, 0x04, 0x4c, 0x01, 0x00, 0x00];
+    const withExt = decode(178, [...MGC, 0x80, 0, ext.length, ...ext, ...ether(0x0800, pkt)]);
+    expect(withExt.outcome).toBe(Outcome.TCP);
+    expect([withExt.seg.src, withExt.seg.srcPort, withExt.seg.dst, withExt.seg.dstPort, withExt.seg.direction]).toEqual(['10.0.0.1', 40000, '10.0.0.2', 80, Direction.OUT]);
+    const inbound = decode(178, [...MGC, 0x01, ...ether(0x0800, pkt)]);
+    expect([inbound.outcome, inbound.seg.direction]).toEqual([Outcome.TCP, Direction.IN]);
+    // No link layer: four bytes, then IPv4 or IPv6 by its version nibble.
+    const noL2 = decode(178, [...MGC, 0x82, 0, ext.length, ...ext, 0, 0, 0, 0, ...pkt]);
+    expect([noL2.outcome, noL2.seg.srcPort]).toEqual([Outcome.TCP, 40000]);
+    expect(decode(178, [0x4d, 0x47, 0x44, 0x00, ...ether(0x0800, pkt)]).outcome).toBe(Outcome.MALFORMED); // no magic
+    expect(decode(178, [...MGC, 0x80, 0]).outcome).toBe(Outcome.TRUNCATED);
+    expect(decode(178, [...MGC, 0x80, 0, 40, ...ext]).outcome).toBe(Outcome.TRUNCATED); // extensions past the end
+  });
   it('Ethernet carrying ARP is not IP', () => {
     expect(decode(1, ether(0x0806, Array(28).fill(0))).outcome).toBe(Outcome.NON_IP);
   });

@@ -24,7 +24,7 @@ export const enum Outcome {
 /** Link types this decoder understands (LINKTYPE_* numbers, see pcap-linktype(7)). */
 export const LINK_NAMES: Record<number, string> = {
   0: 'null', 1: 'ethernet', 9: 'ppp', 12: 'raw', 14: 'raw', 50: 'ppp-hdlc', 101: 'raw', 104: 'c-hdlc', 108: 'loop', 113: 'linux-sll',
-  228: 'ipv4', 229: 'ipv6', 239: 'nflog', 242: 'ipoib', 258: 'pktap', 276: 'linux-sll2',
+  178: 'juniper-ether', 228: 'ipv4', 229: 'ipv6', 239: 'nflog', 242: 'ipoib', 258: 'pktap', 276: 'linux-sll2',
 };
 
 export function isSupportedLinkType(linkType: number): boolean {
@@ -103,6 +103,8 @@ function decodeLink(linkType: number, b: Uint8Array, start: number, end: number,
       return decodeNflog(b, start, end, out);
     case 258: // Apple PKTAP (macOS tcpdump -i any, -i pktap,...): a header, then the packet in its own DLT
       return decodePktap(b, start, end, wireLen, out);
+    case 178: // Juniper Ethernet (Junos `monitor traffic ... write-file`): a header, then the frame
+      return decodeJuniperEther(b, start, end, wireLen, out);
     default:
       return Outcome.UNSUPPORTED_LINK;
   }
@@ -138,6 +140,34 @@ function decodePktap(b: Uint8Array, start: number, end: number, wireLen: number,
   for (let i = start + 12; i < start + 36 && b[i] !== 0; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
   out.iface = h >>> 0;
   return decodeLink(dlt, b, start + hdrLen, end, wireLen - hdrLen, out);
+}
+
+/** Juniper's magic number, "MGC", the first three bytes of every DLT_JUNIPER_* header. */
+const JUNIPER_MAGIC = 0x4d4743;
+/** Flags (the header's fourth byte): the packet came in; no link layer (IP follows); extensions follow. */
+const JUNIPER_IN = 0x01;
+const JUNIPER_NO_L2 = 0x02;
+const JUNIPER_EXT = 0x80;
+
+/**
+ * LINKTYPE_JUNIPER_ETHER (tcpdump's print-juniper.c, juniper_parse_header): "MGC", a flags byte,
+ * with JUNIPER_EXT a 16-bit length and that many bytes of TLVs (interface index, name, media
+ * type, ...), then the Ethernet frame. With JUNIPER_NO_L2 there is no frame: 4 more bytes, then
+ * the IP packet. The flags also say which way it went, a place for copies (copies.ts) as SLL's
+ * packet type is.
+ */
+function decodeJuniperEther(b: Uint8Array, start: number, end: number, wireLen: number, out: Segment): Outcome {
+  if (end - start < 4) return Outcome.TRUNCATED;
+  if (((b[start]! << 16) | (b[start + 1]! << 8) | b[start + 2]!) !== JUNIPER_MAGIC) return Outcome.MALFORMED;
+  const flags = b[start + 3]!;
+  out.direction = flags & JUNIPER_IN ? 0 : 4; // Direction.IN, Direction.OUT
+  let off = start + 4;
+  if (flags & JUNIPER_EXT) {
+    if (end - off < 2) return Outcome.TRUNCATED;
+    off += 2 + ((b[off]! << 8) | b[off + 1]!);
+  }
+  if (flags & JUNIPER_NO_L2) return decodeNetwork(b, off + 4, end, -1, wireLen - (off + 4 - start), out);
+  return decodeEthernet(b, off, end, wireLen - (off - start), out);
 }
 
 /** An SLL packet type as a Direction (0..4), -1 for any other (a loopback or netlink type). */
