@@ -139,6 +139,15 @@ describe('bad input: exit 2, one line naming the file, never a stack trace', () 
     }
   });
 
+  it('a capture of a link type it does not read names the type and the ones it reads', () => {
+    const pcap = Buffer.from(readFileSync(fixture('client-close-first')));
+    pcap.writeUInt32LE(147, 20); // the global header's link type: LINKTYPE_USER0
+    const r = cli(['analyze', write('user0.pcap', pcap)]);
+    expect(r.code).toBe(2);
+    oneLineError(r.stderr);
+    expect(r.stderr).toMatch(/user0\.pcap: link type 147 is not supported \(supported: null \(0\), ethernet \(1\), .*juniper-ether \(178\)/);
+  });
+
   it('a usage error (no file) exits 2', () => {
     const r = cli(['analyze']);
     expect(r.code).toBe(2);

@@ -101,7 +101,7 @@ const EXPECTED: Record<string, number | string> = {
   'suricata-verify/tests/tls-extra-alert/input.pcap': 1,
   'suricata-verify/tests/transform-base64-7296/input.pcap': 6,
   'tcpdump/tests/accecn_handshake.pcap': 1,
-  'tcpdump/tests/arcnet-rfc1051-arp-icmp-http.pcap': 'link type 129 is not supported',
+  'tcpdump/tests/arcnet-rfc1051-arp-icmp-http.pcap': 1,
   'tcpdump/tests/bgp-4byte-asn.pcap': 6,
   'tcpdump/tests/bgp-aigp.pcap': 1,
   'tcpdump/tests/bgp-bgpsec.pcap': 5,

@@ -181,6 +181,16 @@ describe('link layers', () => {
     expect(decode(178, [...MGC, 0x80, 0]).outcome).toBe(Outcome.TRUNCATED);
     expect(decode(178, [...MGC, 0x80, 0, 40, ...ext]).outcome).toBe(Outcome.TRUNCATED); // extensions past the end
   });
+  it('ARCNET as Linux captures it (129): RFC 1051 and RFC 1201 headers, IP by the system code', () => {
+    // source, destination, a 2-byte offset, the system code (RFC 1201 adds a flag and a 2-byte sequence number)
+    const old = decode(129, [0xbe, 0x50, 0xcb, 0x00, 0xf0, ...pkt]);
+    expect([old.outcome, old.seg.src, old.seg.srcPort, old.seg.dst, old.seg.dstPort]).toEqual([Outcome.TCP, '10.0.0.1', 40000, '10.0.0.2', 80]);
+    const rfc1201 = decode(129, [0xbe, 0x50, 0x00, 0x00, 0xd4, 0x00, 0x00, 0x01, ...pkt]);
+    expect([rfc1201.outcome, rfc1201.seg.dstPort]).toEqual([Outcome.TCP, 80]);
+    expect(decode(129, [0xbe, 0x00, 0xed, 0x08, 0xf1, ...Array(18).fill(0)]).outcome).toBe(Outcome.NON_IP); // RFC 1051 ARP
+    expect(decode(129, [0xbe, 0x50, 0x00, 0x00]).outcome).toBe(Outcome.TRUNCATED);
+    expect(decode(129, [0xbe, 0x50, 0x00, 0x00, 0xd4, 0x00]).outcome).toBe(Outcome.TRUNCATED);
+  });
   it('Ethernet carrying ARP is not IP', () => {
     expect(decode(1, ether(0x0806, Array(28).fill(0))).outcome).toBe(Outcome.NON_IP);
   });

@@ -24,7 +24,7 @@ export const enum Outcome {
 /** Link types this decoder understands (LINKTYPE_* numbers, see pcap-linktype(7)). */
 export const LINK_NAMES: Record<number, string> = {
   0: 'null', 1: 'ethernet', 9: 'ppp', 12: 'raw', 14: 'raw', 50: 'ppp-hdlc', 101: 'raw', 104: 'c-hdlc', 108: 'loop', 113: 'linux-sll',
-  178: 'juniper-ether', 228: 'ipv4', 229: 'ipv6', 239: 'nflog', 242: 'ipoib', 258: 'pktap', 276: 'linux-sll2',
+  129: 'arcnet-linux', 178: 'juniper-ether', 228: 'ipv4', 229: 'ipv6', 239: 'nflog', 242: 'ipoib', 258: 'pktap', 276: 'linux-sll2',
 };
 
 export function isSupportedLinkType(linkType: number): boolean {
@@ -105,6 +105,18 @@ function decodeLink(linkType: number, b: Uint8Array, start: number, end: number,
       return decodePktap(b, start, end, wireLen, out);
     case 178: // Juniper Ethernet (Junos `monitor traffic ... write-file`): a header, then the frame
       return decodeJuniperEther(b, start, end, wireLen, out);
+    case 129: { // ARCNET as Linux captures it (tcpdump's print-arcnet.c, arcnet_linux_if_print)
+      // Source, destination, a 2-byte offset and the system code; the RFC 1201 codes (all but
+      // RFC 1051's IP and ARP, and diagnostics) add a flag byte and a 2-byte sequence number.
+      // Linux hands over packets put back together, never fragments.
+      if (end - start < 5) return Outcome.TRUNCATED;
+      const code = b[start + 4]!;
+      const rfc1051 = code === ARC_IP_OLD || code === ARC_ARP_OLD || code === ARC_DIAGNOSE;
+      off = start + (rfc1051 ? 5 : 8);
+      if (end < off) return Outcome.TRUNCATED;
+      etherType = code === ARC_IP_OLD || code === ARC_IP ? ETH_IPV4 : code === ARC_INET6 ? ETH_IPV6 : 0;
+      break;
+    }
     default:
       return Outcome.UNSUPPORTED_LINK;
   }
@@ -141,6 +153,13 @@ function decodePktap(b: Uint8Array, start: number, end: number, wireLen: number,
   out.iface = h >>> 0;
   return decodeLink(dlt, b, start + hdrLen, end, wireLen - hdrLen, out);
 }
+
+/** ARCNET system codes (tcpdump's arcnet.h): RFC 1051's IP, ARP and diagnostics, RFC 1201's IP, IPv6. */
+const ARC_IP_OLD = 0xf0;
+const ARC_ARP_OLD = 0xf1;
+const ARC_DIAGNOSE = 0x80;
+const ARC_IP = 0xd4;
+const ARC_INET6 = 0xc4;
 
 /** Juniper's magic number, "MGC", the first three bytes of every DLT_JUNIPER_* header. */
 const JUNIPER_MAGIC = 0x4d4743;
