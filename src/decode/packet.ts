@@ -103,7 +103,7 @@ function decodeLink(linkType: number, b: Uint8Array, start: number, end: number,
       return decodeNflog(b, start, end, out);
     case 258: // Apple PKTAP (macOS tcpdump -i any, -i pktap,...): a header, then the packet in its own DLT
       return decodePktap(b, start, end, wireLen, out);
-    case 178: // Juniper Ethernet (Junos `monitor traffic ... write-file`): a header, then the frame
+    case 178: // Juniper Ethernet (a capture taken on a Junos router): a header, then the frame
       return decodeJuniperEther(b, start, end, wireLen, out);
     case 129: { // ARCNET as Linux captures it (tcpdump's print-arcnet.c, arcnet_linux_if_print)
       // Source, destination, a 2-byte offset and the system code; the RFC 1201 codes (all but
