@@ -541,6 +541,14 @@ export class ConnectionStore {
 
   /** An empty slot (EMPTY_SLOT) for a new connection. */
   allocate(): number {
+    const slot = this.allocateSlot();
+    const cell = this.cellOf[slot]!;
+    this.cellChunk(cell).set(EMPTY_SLOT, this.cellBase(cell));
+    return slot;
+  }
+
+  /** A slot in use, with a cell whose fields are whatever they were. */
+  private allocateSlot(): number {
     const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.used++;
     if (slot >= this.live.length) {
       const n = this.live.length * 2;
@@ -548,9 +556,7 @@ export class ConnectionStore {
       this.cellOf = grown(this.cellOf, n);
       this.parkedAt = grown(this.parkedAt, n);
     }
-    const cell = this.allocateCell();
-    this.cellOf[slot] = cell;
-    this.cellChunk(cell).set(EMPTY_SLOT, this.cellBase(cell));
+    this.cellOf[slot] = this.allocateCell();
     this.live[slot] = 1;
     return slot;
   }
@@ -613,7 +619,7 @@ export class ConnectionStore {
    * the pages of a shared store on another thread), which stays as it is. Release it when done.
    */
   copyParked(from: ConnectionStore, ref: number): number {
-    const slot = this.allocate();
+    const slot = this.allocateSlot(); // reading the record sets every field
     const cell = this.cellOf[slot]!;
     from.lot.read(ref, this.cellChunk(cell), this.cellBase(cell), this.arena);
     return slot;
