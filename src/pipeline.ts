@@ -657,7 +657,9 @@ class FileDecoder implements RecordSink {
 
   /** The file has been read and merged: note time going backwards, fold the text decoder's counts in. */
   end(info: FileInfo): FileInfo {
-    const warn = (message: string) => this.run.warning({ file: this.file, truncated: false, message });
+    // (`info.file` is this file's name as given, `this.file`.)
+    const warn = (message: string, line?: number) =>
+      this.run.warning(line === undefined ? { file: this.file, truncated: false, message } : { file: this.file, line, truncated: false, message });
     if (this.backwards > 0) {
       warn(`${this.backwards} packets have a timestamp earlier than the packet before them (first at frame ${this.firstBackwards}); file order is kept`);
     }
@@ -685,39 +687,24 @@ class FileDecoder implements RecordSink {
       const listed = this.run.verbose ? st.unrecognizedLines.length : 20;
       const shown = st.unrecognizedLines.slice(0, listed).join(', ');
       const more = st.unrecognized > listed ? `, ... (${st.unrecognized - listed} more)` : '';
-      this.run.warning({ file: info.file, line: st.unrecognizedLines[0], message: `${st.unrecognized} lines are not tcpdump output, skipped: lines ${shown}${more}`, truncated: false });
+      warn(`${st.unrecognized} lines are not tcpdump output, skipped: lines ${shown}${more}`, st.unrecognizedLines[0]);
     }
     // Output of tcpdump options that leave out what the tracker needs: read what there is, but say
     // why the report is thin, and what to print instead.
     if (st.unsizedFragments > 0) {
-      this.run.warning({
-        file: info.file, truncated: false,
-        message: `${st.unsizedFragments} lines are later IPv4 fragments of TCP ("ip-proto-6"), printed without their lengths: the segments they belong to are taken as long as their first fragments; print the capture with -v (tcpdump -nn -v -r FILE), whose fragments are put back together`,
-      });
+      warn(`${st.unsizedFragments} lines are later IPv4 fragments of TCP ("ip-proto-6"), printed without their lengths: the segments they belong to are taken as long as their first fragments; print the capture with -v (tcpdump -nn -v -r FILE), whose fragments are put back together`);
     }
     if (st.quietTcp > 0) {
-      this.run.warning({
-        file: info.file, truncated: false,
-        message: `${st.quietTcp} TCP packets are printed as tcpdump -q prints them ("tcp LENGTH": no flags, no sequence numbers), so they cannot be tracked and are counted as skipped (nonTcp); print the capture without -q`,
-      });
+      warn(`${st.quietTcp} TCP packets are printed as tcpdump -q prints them ("tcp LENGTH": no flags, no sequence numbers), so they cannot be tracked and are counted as skipped (nonTcp); print the capture without -q`);
     }
     if (st.unreadTcp > 0) {
-      this.run.warning({
-        file: info.file, line: st.firstUnreadTcpLine, truncated: false,
-        message: `${st.unreadTcp} packet lines print TCP flags ("Flags [") but could not be read as TCP segments, so they are counted as skipped (nonTcp); tcpdump -nn -r prints what this reader follows`,
-      });
+      warn(`${st.unreadTcp} packet lines print TCP flags ("Flags [") but could not be read as TCP segments, so they are counted as skipped (nonTcp); tcpdump -nn -r prints what this reader follows`, st.firstUnreadTcpLine);
     }
     if (st.unnamedIcmp > 0) {
-      this.run.warning({
-        file: info.file, truncated: false,
-        message: `${st.unnamedIcmp} ICMP errors (time exceeded, parameter problem, packet too big) do not say which packet they answer, so they are skipped (nonTcp), though one may have ended an opening connection; tcpdump -v prints the packet an ICMPv4 error quotes, which this reader follows`,
-      });
+      warn(`${st.unnamedIcmp} ICMP errors (time exceeded, parameter problem, packet too big) do not say which packet they answer, so they are skipped (nonTcp), though one may have ended an opening connection; tcpdump -v prints the packet an ICMPv4 error quotes, which this reader follows`);
     }
     if (st.untimed > 0) {
-      this.run.warning({
-        file: info.file, truncated: false,
-        message: `${st.untimed} packets have no timestamp (tcpdump -t), so they are all taken at time 0 and every time and duration in the report is 0; print the capture with -tt, -ttt or -tttt instead`,
-      });
+      warn(`${st.untimed} packets have no timestamp (tcpdump -t), so they are all taken at time 0 and every time and duration in the report is 0; print the capture with -tt, -ttt or -tttt instead`);
     }
     return { ...info, timeDigits: text.timeDigits, packets: st.packets };
   }
